@@ -1,0 +1,61 @@
+# The documented entry points. Every target builds the environments it needs from the pinned locks.
+PY       ?= python3.11
+VENV     := .venv
+SAMVENV  := .venv-sam
+BIN      := $(VENV)/bin
+SEEDS    ?= 300
+export PYTHONPATH := layers/tasksync:.
+
+.PHONY: test lint typecheck template unit sim org build clean lock
+
+# The whole suite: lint, types, template checks, then every test (the simulation runs SEEDS seeds).
+test: lint typecheck template
+	$(BIN)/pytest tests
+	$(MAKE) --no-print-directory sim SEEDS=$(SEEDS)
+
+$(BIN)/.installed: requirements/dev.lock
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q --require-virtualenv -r requirements/dev.lock
+	touch $@
+
+# The SAM CLI pins its own boto3 and pydantic, so it lives apart from the project's environment.
+$(SAMVENV)/bin/.installed: requirements/sam.lock
+	$(PY) -m venv $(SAMVENV)
+	$(SAMVENV)/bin/pip install -q --upgrade pip
+	$(SAMVENV)/bin/pip install -q --require-virtualenv -r requirements/sam.lock
+	touch $@
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/.installed
+	$(BIN)/mypy layers/tasksync functions local tests
+
+template: $(BIN)/.installed $(SAMVENV)/bin/.installed
+	$(BIN)/cfn-lint template.yaml
+	$(SAMVENV)/bin/sam validate --lint --template-file template.yaml --region us-east-1
+
+unit: $(BIN)/.installed
+	$(BIN)/pytest tests/unit
+
+# The seeded randomized convergence run: `make sim SEEDS=5000`, or one seed again with `make sim SEED=s`.
+sim: $(BIN)/.installed
+	$(BIN)/python -m tests.sim $(if $(SEED),--seed $(SEED),--seeds $(SEEDS))
+
+# A Salesforce org emulator alone, over HTTPS; prints the variables a client needs.
+org: $(BIN)/.installed
+	$(BIN)/python -m local.salesforce_org
+
+build: $(SAMVENV)/bin/.installed
+	$(SAMVENV)/bin/sam build
+
+# Re-pin the environments after changing a group in pyproject.toml.
+lock:
+	rm -rf /tmp/tasksync-lock && $(PY) -m venv /tmp/tasksync-lock && /tmp/tasksync-lock/bin/pip install -q --upgrade pip
+	/tmp/tasksync-lock/bin/pip install -q --group runtime && /tmp/tasksync-lock/bin/pip freeze > layers/tasksync/requirements.txt
+	/tmp/tasksync-lock/bin/pip install -q --group dev && /tmp/tasksync-lock/bin/pip freeze > requirements/dev.lock
+
+clean:
+	rm -rf $(VENV) $(SAMVENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,139 @@
+"""The Salesforce port: everything the sync asks of one user's org.
+
+Errors are sorted by what the caller must do (SPEC section 7): retry later, record and give up,
+treat as already deleted, or pause the user's sync.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Protocol
+
+from tasksync.domain.salesforce_task import Picklists, SalesforceField, SalesforceTask
+
+FieldValues = Mapping[SalesforceField, str | date | None]
+"""Task fields to write; None clears a field."""
+
+
+class ErrorKind(StrEnum):
+    TRANSIENT = "transient"  # UNABLE_TO_LOCK_ROW, REQUEST_LIMIT_EXCEEDED, SERVER_UNAVAILABLE, 5xx, time-outs
+    PERMANENT = "permanent"  # validation rules, missing access, required fields: record, do not retry
+    ALREADY_DELETED = "already_deleted"  # ENTITY_IS_DELETED / NOT_FOUND on update or delete
+    AUTH = "auth"  # the grant is revoked or expired: pause the user's sync
+
+
+class SalesforceError(Exception):
+    """A Salesforce answer that is not a success, sorted into an ErrorKind."""
+
+    def __init__(self, kind: ErrorKind, code: str, message: str, fields: Sequence[str] = ()) -> None:
+        super().__init__(f"{code}: {message}")
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.fields = tuple(fields)
+
+
+class AuthRevoked(SalesforceError):
+    """The refresh token or JWT grant answers ``invalid_grant``: the user must reconnect."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(ErrorKind.AUTH, "invalid_grant", message)
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """One record's outcome in a batched write, in request order."""
+
+    sf_id: str | None
+    error: SalesforceError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class TaskCreate:
+    """A Task to create, keyed by the SIA task id so that a retry lands on the same record."""
+
+    external_id: str
+    owner_id: str
+    values: FieldValues
+
+
+@dataclass(frozen=True)
+class TaskUpdate:
+    sf_id: str
+    values: FieldValues
+
+
+@dataclass(frozen=True)
+class UpdatedWindow:
+    """``getUpdated``: ids changed in [start, end]; the next start is ``latest_date_covered``."""
+
+    ids: tuple[str, ...]
+    latest_date_covered: datetime
+
+
+@dataclass(frozen=True)
+class DeletedRecord:
+    sf_id: str
+    deleted_at: datetime
+
+
+@dataclass(frozen=True)
+class DeletedWindow:
+    """``getDeleted``: when ``earliest_date_available`` is after the asked start, deletes were lost
+    to the caller and it must reconcile fully."""
+
+    records: tuple[DeletedRecord, ...]
+    earliest_date_available: datetime
+    latest_date_covered: datetime
+
+
+@dataclass(frozen=True)
+class ApiUsage:
+    """From the last ``Sforce-Limit-Info: api-usage=used/max`` header seen."""
+
+    used: int
+    limit: int
+
+    @property
+    def remaining(self) -> int:
+        return max(self.limit - self.used, 0)
+
+
+class SalesforceGateway(Protocol):
+    """One connected user's view of their org. Every call carries ``Sforce-Call-Options: client=<id>``."""
+
+    def picklists(self) -> Picklists: ...
+
+    def get_task(self, sf_id: str) -> SalesforceTask | None:
+        """The record, or None when it is deleted or does not exist."""
+        ...
+
+    def get_tasks(self, sf_ids: Sequence[str]) -> list[SalesforceTask]:
+        """The records that still exist among ``sf_ids``, in no particular order."""
+        ...
+
+    def owned_tasks_modified_since(self, owner_id: str, since: datetime) -> Iterator[SalesforceTask]:
+        """Tasks owned by ``owner_id`` created or modified at or after ``since`` (REST query, or Bulk
+        API 2.0 above a couple of thousand rows)."""
+        ...
+
+    def updated_ids(self, start: datetime, end: datetime) -> UpdatedWindow: ...
+
+    def deleted_records(self, start: datetime, end: datetime) -> DeletedWindow: ...
+
+    def create_tasks(self, creates: Sequence[TaskCreate]) -> list[WriteResult]:
+        """Upsert on the external id (sObject Collections, 200 a call), results in request order."""
+        ...
+
+    def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[WriteResult]: ...
+
+    def delete_tasks(self, sf_ids: Sequence[str]) -> list[WriteResult]: ...
+
+    def api_usage(self) -> ApiUsage | None: ...
