@@ -54,4 +54,4 @@ class ReminderTask(TaskValues):
 
     @property
     def values(self) -> TaskValues:
-        return TaskValues(**self.model_dump(include=set(TaskField)))
+        return TaskValues(**self.model_dump(include={field.value for field in TaskField}))

@@ -1,0 +1,108 @@
+"""The fixed field map between a reminder task and a Salesforce Task (SPEC section 2).
+
+Status and Priority values are taken from the org's picklists: ``open`` is ``Not Started`` (or the org's
+default open value when it has none of that name), ``complete`` is ``Completed`` (or its first closed
+value); ``normal`` / ``high`` likewise with ``Normal`` / ``High``. Every other Salesforce value is
+*unsynced*: it maps to None and leaves the SIA value as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from tasksync.domain.reminder_task import Priority, Status, TaskField, TaskValues
+from tasksync.domain.salesforce_task import Picklists, SalesforceField, SalesforceTask
+from tasksync.domain.subject_template import render_subject
+
+SF_FIELD = {
+    TaskField.NAME: SalesforceField.SUBJECT,
+    TaskField.STATUS: SalesforceField.STATUS,
+    TaskField.PRIORITY: SalesforceField.PRIORITY,
+    TaskField.DUE_DATE: SalesforceField.ACTIVITY_DATE,
+    TaskField.DETAILS: SalesforceField.DESCRIPTION,
+}
+SIA_FIELD = {sf: sia for sia, sf in SF_FIELD.items()}
+
+SiaValue = str | Status | Priority | date | None
+SfValue = str | date | None
+
+
+class PicklistError(ValueError):
+    """The org's picklists lack a value the field map needs."""
+
+
+def _pick(preferred: str, candidates: list[str], what: str) -> str:
+    """``preferred`` when the org has it, else the first candidate."""
+    if preferred in candidates:
+        return preferred
+    fallback = [name for name in candidates if name]
+    if not fallback:
+        raise PicklistError(f"the org has no {what} value")
+    return fallback[0]
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    open_status: str
+    complete_status: str
+    normal_priority: str
+    high_priority: str
+
+    @classmethod
+    def from_picklists(cls, picklists: Picklists) -> FieldMap:
+        # Candidates in order of preference: a default before the others.
+        statuses = sorted(picklists.statuses, key=lambda value: not value.is_default)
+        priorities = sorted(picklists.priorities, key=lambda value: not value.is_default)
+        return cls(
+            open_status=_pick("Not Started", [v.api_name for v in statuses if not v.is_closed], "open Status"),
+            complete_status=_pick("Completed", [v.api_name for v in statuses if v.is_closed], "closed Status"),
+            normal_priority=_pick("Normal", [v.api_name for v in priorities if v.is_default], "default Priority"),
+            high_priority=_pick("High", [v.api_name for v in priorities if v.is_high_priority], "high Priority"),
+        )
+
+    def to_salesforce(self, field: TaskField, values: TaskValues, subject_template: str) -> SfValue:
+        """The Salesforce value that represents ``field`` of ``values``."""
+        match field:
+            case TaskField.NAME:
+                return render_subject(subject_template, values)
+            case TaskField.STATUS:
+                return self.complete_status if values.status is Status.COMPLETE else self.open_status
+            case TaskField.PRIORITY:
+                return self.high_priority if values.priority is Priority.HIGH else self.normal_priority
+            case TaskField.DUE_DATE:
+                return values.due_date
+            case TaskField.DETAILS:
+                # An empty Comments field is null in Salesforce; "" and None mean the same to a user.
+                return values.details or None
+
+    def to_sia(self, field: TaskField, value: SfValue) -> SiaValue:
+        """The SIA value a Salesforce value stands for; None for an unsynced status or priority.
+
+        The Subject is mapped too, for the first import only (the subject rule of SPEC section 3 is the
+        engine's to apply)."""
+        match field:
+            case TaskField.NAME:
+                return value if isinstance(value, str) else None
+            case TaskField.STATUS:
+                statuses = {self.open_status: Status.OPEN, self.complete_status: Status.COMPLETE}
+                return statuses.get(str(value))
+            case TaskField.PRIORITY:
+                return {self.normal_priority: Priority.NORMAL, self.high_priority: Priority.HIGH}.get(str(value))
+            case TaskField.DUE_DATE:
+                return value if isinstance(value, date) else None
+            case TaskField.DETAILS:
+                return value if isinstance(value, str) else ""
+
+    def imported_values(self, task: SalesforceTask) -> TaskValues:
+        """The reminder task a Salesforce task becomes when first imported: unsynced status and priority
+        import as open / normal, and an empty Subject as a placeholder name."""
+        status = self.to_sia(TaskField.STATUS, task.status)
+        priority = self.to_sia(TaskField.PRIORITY, task.priority)
+        return TaskValues(
+            name=(task.subject or "").strip() or "(no subject)",
+            status=status if isinstance(status, Status) else Status.OPEN,
+            priority=priority if isinstance(priority, Priority) else Priority.NORMAL,
+            due_date=task.activity_date,
+            details=task.description or "",
+        )

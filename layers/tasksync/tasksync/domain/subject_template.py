@@ -1,0 +1,58 @@
+"""The activity-detail template that renders a pushed task's Salesforce ``Subject`` (SPEC section 3).
+
+``{{field}}`` placeholders name the dynamic fields below; an unknown name is refused when the template
+is saved, a known one with no value renders empty. The result has no line breaks and at most 255
+characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from tasksync.domain.reminder_task import TaskValues
+
+DEFAULT_TEMPLATE = "{{activity_subject}}"
+SUBJECT_MAX = 255
+TEMPLATE_MAX = 1_000
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]*)\s*\}\}")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
+
+
+def _dynamic_fields(task: TaskValues) -> dict[str, str]:
+    return {
+        "activity_subject": task.name,
+        "activity_details": task.details,
+        "activity_priority": task.priority.value,
+        "activity_status": task.status.value,
+        "activity_due_date": task.due_date.isoformat() if task.due_date else "",
+    }
+
+
+FIELDS = frozenset(_dynamic_fields(TaskValues(name="-")))
+"""The placeholder names a template may use."""
+
+
+def validate_template(template: str) -> str:
+    """The template itself, or ValueError naming what is wrong with it."""
+    if len(template) > TEMPLATE_MAX:
+        raise ValueError(f"subject template is longer than {TEMPLATE_MAX} characters")
+    unknown = sorted({name for name in _PLACEHOLDER.findall(template) if name not in FIELDS})
+    if unknown:
+        raise ValueError(
+            f"subject template has unknown fields {', '.join(unknown)}; known: {', '.join(sorted(FIELDS))}"
+        )
+    return template
+
+
+def uses_subject(template: str) -> bool:
+    """Whether renaming a task changes its rendered subject."""
+    return "activity_subject" in _PLACEHOLDER.findall(template)
+
+
+def render_subject(template: str, task: TaskValues) -> str:
+    fields: Mapping[str, str] = _dynamic_fields(task)
+    rendered = _PLACEHOLDER.sub(lambda match: fields.get(match.group(1), ""), template)
+    # A break becomes one space so that words on two lines stay two words.
+    return _LINE_BREAKS.sub(" ", rendered).strip()[:SUBJECT_MAX]

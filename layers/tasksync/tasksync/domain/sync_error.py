@@ -1,0 +1,29 @@
+"""What the user sees when a change could not be synced, or when both sides changed the same field."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field
+
+from tasksync.domain.base import AwareDatetime, DomainModel
+from tasksync.domain.sync_link import Side
+
+
+class SyncErrorKind(StrEnum):
+    PERMANENT = "permanent"  # Salesforce refused the record (validation rule, access, required field)
+    AUTH = "auth"  # the connection was revoked; sync is paused
+    CONFLICT = "conflict"  # both sides changed one field; the later change won
+    DEAD_LETTER = "dead_letter"  # retries ran out; the event is in the dead-letter queue
+
+
+class SyncError(DomainModel):
+    user_id: str
+    kind: SyncErrorKind
+    occurred_at: AwareDatetime
+    message: str = Field(max_length=4_000)
+    code: str = ""
+    sia_id: str | None = None
+    sf_id: str | None = None
+    field: str | None = None
+    winner: Side | None = None

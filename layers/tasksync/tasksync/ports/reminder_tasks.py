@@ -1,0 +1,53 @@
+"""The SIA reminder-task store port. Every change it makes is published as a ReminderTaskEvent
+(tasksync.domain.reminder_events), with the origin that made it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Protocol
+
+from tasksync.domain.reminder_events import Origin
+from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues
+
+FieldChanges = Mapping[TaskField, object]
+
+
+class TaskNotFound(LookupError):
+    pass
+
+
+class TaskAlreadyExists(Exception):
+    pass
+
+
+class VersionConflict(Exception):
+    """The task changed since the caller read it: read it again and decide again."""
+
+
+class ReminderTaskStore(Protocol):
+    def get(self, user_id: str, task_id: str) -> ReminderTask | None: ...
+
+    def list(self, user_id: str) -> list[ReminderTask]: ...
+
+    def create(self, user_id: str, task_id: str, values: TaskValues, origin: Origin, now: datetime) -> ReminderTask:
+        """Raises TaskAlreadyExists when ``task_id`` is taken: creates are idempotent by id."""
+        ...
+
+    def update(
+        self,
+        user_id: str,
+        task_id: str,
+        changes: FieldChanges,
+        origin: Origin,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> ReminderTask:
+        """Raises TaskNotFound, or VersionConflict when ``expected_version`` is not the stored one."""
+        ...
+
+    def delete(
+        self, user_id: str, task_id: str, origin: Origin, now: datetime, expected_version: int | None = None
+    ) -> None:
+        """Raises TaskNotFound, or VersionConflict as for update."""
+        ...

@@ -1,0 +1,60 @@
+"""The sync-state port: settings, links, cursors and the errors a user sees.
+
+Saves are conditional on the revision the caller read (optimistic locking), so two functions working
+on one task never overwrite each other: the loser gets ConcurrentUpdate, reads again and decides again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from tasksync.domain.settings import SyncSettings
+from tasksync.domain.sync_error import SyncError
+from tasksync.domain.sync_link import SyncLink
+
+
+class ConcurrentUpdate(Exception):
+    """The item changed since it was read (or was created by someone else meanwhile)."""
+
+
+class SettingsRepository(Protocol):
+    def get_settings(self, user_id: str) -> SyncSettings | None: ...
+
+    def save_settings(self, settings: SyncSettings) -> SyncSettings:
+        """Saves when the stored revision is ``settings.revision`` (absent for 0); returns the settings
+        with the next revision."""
+        ...
+
+    def user_for_salesforce_user(self, org_id: str, sf_user_id: str) -> str | None:
+        """The SIA user connected as ``sf_user_id`` of ``org_id``."""
+        ...
+
+    def users_of_org(self, org_id: str) -> list[str]: ...
+
+
+class LinkRepository(Protocol):
+    def link_by_sia_id(self, user_id: str, sia_id: str) -> SyncLink | None: ...
+
+    def link_by_sf_id(self, sf_id: str) -> SyncLink | None: ...
+
+    def save_link(self, link: SyncLink) -> SyncLink:
+        """Saves both lookups in one transaction when the stored revision is ``link.revision``;
+        returns the link with the next revision."""
+        ...
+
+
+class CursorRepository(Protocol):
+    """Per-org watermarks of the scheduled jobs (getUpdated / getDeleted starts)."""
+
+    def get_cursor(self, org_id: str, name: str) -> datetime | None: ...
+
+    def put_cursor(self, org_id: str, name: str, value: datetime) -> None: ...
+
+
+class SyncErrorRepository(Protocol):
+    def record_error(self, error: SyncError) -> None: ...
+
+    def errors_of(self, user_id: str, limit: int = 100) -> list[SyncError]:
+        """Newest first."""
+        ...
