@@ -30,8 +30,12 @@ class ReminderTaskStore(Protocol):
 
     def list(self, user_id: str) -> list[ReminderTask]: ...
 
-    def create(self, user_id: str, task_id: str, values: TaskValues, origin: Origin, now: datetime) -> ReminderTask:
-        """Raises TaskAlreadyExists when ``task_id`` is taken: creates are idempotent by id."""
+    def create(
+        self, user_id: str, task_id: str, values: TaskValues, origin: Origin, now: datetime, version: int = 1
+    ) -> ReminderTask:
+        """Raises TaskAlreadyExists when a live task has ``task_id``: creates are idempotent by id.
+        A restored task starts at a ``version`` above its deleted self's, so that late events of the
+        old one stay stale."""
         ...
 
     def update(
@@ -48,6 +52,7 @@ class ReminderTaskStore(Protocol):
 
     def delete(
         self, user_id: str, task_id: str, origin: Origin, now: datetime, expected_version: int | None = None
-    ) -> None:
-        """Raises TaskNotFound, or VersionConflict as for update."""
+    ) -> ReminderTask:
+        """The task as deleted, its version one more than before; raises TaskNotFound, or VersionConflict
+        as for update."""
         ...
