@@ -19,7 +19,7 @@ class Ineligible(StrEnum):
 
 def ineligibility(task: SalesforceTask, sf_user_id: str) -> Ineligible | None:
     """Why ``task`` is not one of the user's reminder tasks, or None when it is."""
-    if not _same_id(task.owner_id, sf_user_id):
+    if not same_salesforce_id(task.owner_id, sf_user_id):
         return Ineligible.OTHER_OWNER
     if task.task_subtype not in REMINDER_SUBTYPES:
         return Ineligible.NOT_A_REMINDER
@@ -28,6 +28,6 @@ def ineligibility(task: SalesforceTask, sf_user_id: str) -> Ineligible | None:
     return None
 
 
-def _same_id(left: str | None, right: str) -> bool:
+def same_salesforce_id(left: str | None, right: str) -> bool:
     """Salesforce ids come in a 15-character case-sensitive and an 18-character form of the same id."""
     return left is not None and left[:15] == right[:15]

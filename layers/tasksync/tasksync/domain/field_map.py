@@ -3,13 +3,14 @@
 Status and Priority values are taken from the org's picklists: ``open`` is ``Not Started`` (or the org's
 default open value when it has none of that name), ``complete`` is ``Completed`` (or its first closed
 value); ``normal`` / ``high`` likewise with ``Normal`` / ``High``. Every other Salesforce value is
-*unsynced*: it maps to None and leaves the SIA value as it was.
+*unsynced*: it maps to UNSYNCED and leaves the SIA value as it was.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import Enum
 
 from tasksync.domain.reminder_task import Priority, Status, TaskField, TaskValues
 from tasksync.domain.salesforce_task import Picklists, SalesforceField, SalesforceTask
@@ -26,6 +27,15 @@ SIA_FIELD = {sf: sia for sia, sf in SF_FIELD.items()}
 
 SiaValue = str | Status | Priority | date | None
 SfValue = str | date | None
+
+
+class Unsynced(Enum):
+    """A Salesforce value the field map does not carry to SIA (``In Progress``, ``Low``, custom values)."""
+
+    VALUE = "unsynced"
+
+
+UNSYNCED = Unsynced.VALUE
 
 
 class PicklistError(ValueError):
@@ -76,17 +86,17 @@ class FieldMap:
                 # An empty Comments field is null in Salesforce; "" and None mean the same to a user.
                 return values.details or None
 
-    def to_sia(self, field: TaskField, value: SfValue) -> SiaValue:
-        """The SIA value a Salesforce value stands for; None for an unsynced status or priority.
+    def to_sia(self, field: TaskField, value: SfValue) -> SiaValue | Unsynced:
+        """The SIA value a Salesforce value stands for, or UNSYNCED.
 
         The Subject is mapped too, for the first import only (the subject rule of SPEC section 3 is the
         engine's to apply)."""
         match field:
             case TaskField.NAME:
-                return value if isinstance(value, str) else None
+                return value if isinstance(value, str) else UNSYNCED
             case TaskField.STATUS:
                 statuses = {self.open_status: Status.OPEN, self.complete_status: Status.COMPLETE}
-                return statuses.get(str(value))
+                return statuses.get(str(value), UNSYNCED)
             case TaskField.PRIORITY:
                 return {self.normal_priority: Priority.NORMAL, self.high_priority: Priority.HIGH}.get(str(value))
             case TaskField.DUE_DATE:

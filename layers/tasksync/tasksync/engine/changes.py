@@ -1,0 +1,62 @@
+"""A Salesforce change as the engine sees it, whichever way it arrived (CDC webhook, Event Relay, a
+re-read record, getDeleted)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from tasksync.domain.salesforce_task import QUERY_FIELDS, SalesforceTask
+
+
+class ChangeType(StrEnum):
+    CREATE = "CREATE"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+    UNDELETE = "UNDELETE"
+    RECORD = "RECORD"  # a record read from Salesforce: a gap re-read, the import, a reconciliation
+
+
+FULL_RECORD_TYPES = frozenset({ChangeType.CREATE, ChangeType.UNDELETE, ChangeType.RECORD})
+
+
+@dataclass(frozen=True)
+class SalesforceChange:
+    """``task`` holds the values; only the fields named in ``carried`` are meaningful (an UPDATE carries
+    the changed and nulled fields alone). ``client_id`` is the ``client=`` of the change's
+    ``changeOrigin``: the id of the API client that made it, when it said one."""
+
+    change_type: ChangeType
+    task: SalesforceTask
+    carried: frozenset[str]
+    commit_at: datetime
+    client_id: str | None = None
+
+    @property
+    def sf_id(self) -> str:
+        return self.task.id
+
+    @property
+    def is_full_record(self) -> bool:
+        return self.change_type in FULL_RECORD_TYPES
+
+    @classmethod
+    def of_record(cls, task: SalesforceTask, read_at: datetime) -> SalesforceChange:
+        """A record read from Salesforce, as a change made at its ``SystemModstamp``."""
+        return cls(
+            change_type=ChangeType.RECORD,
+            task=task,
+            carried=frozenset(QUERY_FIELDS),
+            commit_at=task.system_modstamp or task.last_modified_date or read_at,
+        )
+
+    @classmethod
+    def deletion(cls, sf_id: str, deleted_at: datetime) -> SalesforceChange:
+        """A delete learnt from getDeleted or from a re-read that found the record gone."""
+        return cls(
+            change_type=ChangeType.DELETE,
+            task=SalesforceTask(id=sf_id),
+            carried=frozenset(),
+            commit_at=deleted_at,
+        )

@@ -1,0 +1,69 @@
+"""Decide what an SIA reminder-task event does in Salesforce (SPEC sections 5.2, 6 and 7)."""
+
+from __future__ import annotations
+
+from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
+from tasksync.domain.reminder_task import TaskField
+from tasksync.domain.salesforce_task import SalesforceField
+from tasksync.domain.subject_template import render_subject
+from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink
+from tasksync.engine.context import SyncContext
+from tasksync.engine.decisions import Decision, DeleteSalesforceTask, SkipReason
+from tasksync.engine.settle import create_salesforce_task, settle
+
+
+def decide_reminder_event(event: ReminderTaskEvent, link: SyncLink | None, ctx: SyncContext) -> Decision:
+    """``link`` is the task's link, if it has one."""
+    if not ctx.settings.syncing:
+        return Decision.skip(SkipReason.SYNC_OFF)
+    if event.origin is Origin.SYNC:
+        return Decision.skip(SkipReason.ECHO)
+    task = event.task
+    if link is None:
+        if event.kind is ReminderEventKind.DELETED:
+            return Decision.skip(SkipReason.NOT_LINKED)
+        enabled_at = ctx.settings.enabled_at
+        if enabled_at is None or task.created_at < enabled_at:
+            # Existing tasks stay local, even when edited later (SPEC 5.2).
+            return Decision.skip(SkipReason.CREATED_BEFORE_SYNC)
+        return _create(event, ctx)
+    if link.state is not LinkState.ACTIVE:
+        return Decision.skip(SkipReason.DELETED)
+    if event.kind is ReminderEventKind.DELETED:
+        if task.version < link.sia_version:
+            return Decision.skip(SkipReason.STALE)
+        deleted = link.model_copy(
+            update={
+                "state": LinkState.DELETED,
+                "deleted_by": Side.SIA,
+                "deleted_at": event.occurred_at,
+                "sia_version": task.version,
+            }
+        )
+        # A create that never answered has no id to delete: its late CDC event, or the reconciliation,
+        # finds the record and the deleted link deletes it then.
+        action = DeleteSalesforceTask(link.sf_id) if link.sf_id else None
+        return Decision(link=deleted, salesforce=action)
+    if task.version <= link.sia_version:
+        if link.sf_id is None:
+            # The create never answered (a time-out, a crash): send it again, with the agreed values.
+            return settle(link, None, {}, link.salesforce, link.salesforce_seen_at, ctx)
+        return Decision.skip(SkipReason.DUPLICATE if task.version == link.sia_version else SkipReason.STALE)
+    return settle(link, task, {}, link.salesforce, link.salesforce_seen_at, ctx)
+
+
+def _create(event: ReminderTaskEvent, ctx: SyncContext) -> Decision:
+    """A new link, saved before the create is sent so that the create's CDC event finds it."""
+    task = event.task
+    action = create_salesforce_task(task.id, task.values, ctx)
+    link = SyncLink(
+        user_id=task.user_id,
+        sia_id=task.id,
+        agreed=task.values,
+        agreed_at=dict.fromkeys(TaskField, task.updated_at),
+        rendered_subject=render_subject(ctx.settings.subject_template, task.values),
+        salesforce=SalesforceValues().with_values(dict(action.create.values)),
+        salesforce_seen_at=dict.fromkeys(SalesforceField, ctx.now),
+        sia_version=task.version,
+    )
+    return Decision(link=link, salesforce=action)

@@ -1,0 +1,205 @@
+"""Decide what a Salesforce change does to the user's reminder tasks (SPEC sections 4, 6 and 7)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tasksync.domain.eligibility import ineligibility, same_salesforce_id
+from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, FieldMap, SfValue
+from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues
+from tasksync.domain.salesforce_task import SalesforceField, SalesforceTask
+from tasksync.domain.subject_template import render_subject
+from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink
+from tasksync.engine.changes import ChangeType, SalesforceChange
+from tasksync.engine.context import SyncContext
+from tasksync.engine.decisions import CreateReminder, Decision, DeleteReminder, DeleteSalesforceTask, SkipReason
+from tasksync.engine.merge import FieldChange
+from tasksync.engine.settle import settle
+
+IMPORTED_ID_PREFIX = "sf-"
+
+
+def imported_task_id(sf_id: str) -> str:
+    """The SIA id of a task imported from Salesforce: derived, so that importing twice finds the same task."""
+    return IMPORTED_ID_PREFIX + sf_id[:15]
+
+
+def decide_salesforce_change(
+    change: SalesforceChange, link: SyncLink | None, reminder: ReminderTask | None, ctx: SyncContext
+) -> Decision:
+    """``link`` is the record's link (found by its id, or by its external id when the sync made it);
+    ``reminder`` the linked SIA task as it is now."""
+    if not ctx.settings.syncing:
+        return Decision.skip(SkipReason.SYNC_OFF)
+    echo = change.client_id is not None and change.client_id == ctx.client_id
+    if link is None:
+        return _unlinked(change, echo, ctx)
+    learnt_id = link.sf_id is None
+    if learnt_id:
+        # Our own create, found by its external id before its answer was saved.
+        link = link.model_copy(update={"sf_id": change.sf_id})
+    if link.state is LinkState.DELETED:
+        return _on_deleted(change, link, learnt_id, ctx)
+    if link.state is LinkState.LEFT:
+        return _on_left(change, link, ctx)
+    if change.change_type is ChangeType.DELETE:
+        return _on_delete(change, link, reminder)
+    if _leaves_reminders(change, ctx):
+        return _leave(change, link, reminder)
+    if reminder is None:
+        # The SIA task is gone and its delete event is still on its way: deletes win.
+        return Decision(link=_tombstone(link, Side.SIA, ctx.now), salesforce=DeleteSalesforceTask(change.sf_id))
+    held, seen_at, changes = _observe(change, link, echo, ctx.field_map)
+    quiet = SkipReason.ECHO if echo else SkipReason.NO_CHANGE
+    return settle(link, reminder, changes, held, seen_at, ctx, quiet=quiet, last_sf_commit=_newest(link, change))
+
+
+def _unlinked(change: SalesforceChange, echo: bool, ctx: SyncContext) -> Decision:
+    if change.change_type is ChangeType.DELETE:
+        return Decision.skip(SkipReason.NOT_LINKED)
+    if echo or change.task.external_id:
+        # Made by the sync for an SIA task: that task's link, not this event, decides about it.
+        return Decision.skip(SkipReason.ECHO)
+    if not change.is_full_record:
+        # An eligible task the first sync did not import joins on its first change (SPEC 6).
+        return Decision.skip(SkipReason.NEEDS_RECORD)
+    if ineligibility(change.task, ctx.sf_user_id) is not None:
+        return Decision.skip(SkipReason.NOT_ELIGIBLE)
+    values = ctx.field_map.imported_values(change.task)
+    task_id = imported_task_id(change.sf_id)
+    link = SyncLink(
+        user_id=ctx.user_id,
+        sia_id=task_id,
+        sf_id=change.sf_id,
+        agreed=values,
+        agreed_at=dict.fromkeys(TaskField, change.commit_at),
+        rendered_subject=render_subject(ctx.settings.subject_template, values),
+        salesforce=_held(change.task),
+        salesforce_seen_at=dict.fromkeys(SalesforceField, change.commit_at),
+        sia_version=1,
+        last_sf_commit=change.commit_at,
+    )
+    return Decision(link=link, reminder=CreateReminder(task_id, values))
+
+
+def _on_deleted(change: SalesforceChange, link: SyncLink, learnt_id: bool, ctx: SyncContext) -> Decision:
+    newer = link.deleted_at is None or change.commit_at > link.deleted_at
+    undeleted = change.change_type is ChangeType.UNDELETE or (
+        # A record Salesforce had deleted, read alive again, was undeleted (its event may have been missed).
+        change.change_type is ChangeType.RECORD and link.deleted_by is Side.SALESFORCE
+    )
+    if undeleted and newer:
+        return _bring_back(change, link, ctx)
+    if change.change_type is ChangeType.DELETE:
+        return Decision.skip(SkipReason.DUPLICATE)
+    if link.deleted_by is Side.SIA and (learnt_id or change.change_type is ChangeType.RECORD):
+        # The record outlived its SIA delete (its create answered after the delete, or the delete failed).
+        return Decision(link=link if learnt_id else None, salesforce=DeleteSalesforceTask(change.sf_id))
+    return Decision.skip(SkipReason.DELETED)
+
+
+def _on_left(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> Decision:
+    if change.change_type is ChangeType.DELETE:
+        return Decision(link=_tombstone(link, Side.SALESFORCE, change.commit_at), skipped=SkipReason.NOT_ELIGIBLE)
+    if change.is_full_record:
+        if ineligibility(change.task, ctx.sf_user_id) is None:
+            return _bring_back(change, link, ctx)
+        return Decision.skip(SkipReason.NOT_ELIGIBLE)
+    if "OwnerId" in change.carried and same_salesforce_id(change.task.owner_id, ctx.sf_user_id):
+        return Decision.skip(SkipReason.NEEDS_RECORD)
+    return Decision.skip(SkipReason.NOT_ELIGIBLE)
+
+
+def _on_delete(change: SalesforceChange, link: SyncLink, reminder: ReminderTask | None) -> Decision:
+    if link.last_sf_commit and change.commit_at < link.last_sf_commit:
+        # An undelete (or a change only an undelete allows) came after it.
+        return Decision.skip(SkipReason.STALE)
+    tombstone = _tombstone(link, Side.SALESFORCE, change.commit_at)
+    return Decision(link=tombstone, reminder=DeleteReminder(link.sia_id) if reminder else None)
+
+
+def _leaves_reminders(change: SalesforceChange, ctx: SyncContext) -> bool:
+    """Whether the change makes the task stop being one of the user's reminders (SPEC section 4)."""
+    if change.is_full_record:
+        return ineligibility(change.task, ctx.sf_user_id) is not None
+    return "OwnerId" in change.carried and not same_salesforce_id(change.task.owner_id, ctx.sf_user_id)
+
+
+def _leave(change: SalesforceChange, link: SyncLink, reminder: ReminderTask | None) -> Decision:
+    left = link.model_copy(update={"state": LinkState.LEFT, "last_sf_commit": _newest(link, change)})
+    return Decision(link=left, reminder=DeleteReminder(link.sia_id) if reminder else None)
+
+
+def _bring_back(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> Decision:
+    """Undelete or rejoin: the SIA task comes back under its old id and name, with Salesforce's values,
+    at a version above every event of its earlier life."""
+    values = _overlay(link.agreed, change.task, ctx.field_map)
+    back = link.model_copy(
+        update={
+            "state": LinkState.ACTIVE,
+            "agreed": values,
+            "agreed_at": dict.fromkeys(TaskField, change.commit_at),
+            "rendered_subject": render_subject(ctx.settings.subject_template, values),
+            "salesforce": _held(change.task),
+            "salesforce_seen_at": dict.fromkeys(SalesforceField, change.commit_at),
+            "last_sf_commit": _newest(link, change),
+            "deleted_at": None,
+            "deleted_by": None,
+        }
+    )
+    version = link.sia_version + 1
+    return Decision(link=back, reminder=CreateReminder(link.sia_id, values, version=version))
+
+
+def _observe(
+    change: SalesforceChange, link: SyncLink, echo: bool, fields: FieldMap
+) -> tuple[SalesforceValues, dict[SalesforceField, datetime], dict[TaskField, FieldChange]]:
+    """What Salesforce holds after ``change`` (a field keeps its newer value when the change is older),
+    and the synced fields it changed since they were last agreed. An echo teaches the first, not the
+    second."""
+    updates: dict[SalesforceField, SfValue] = {}
+    seen_at = dict(link.salesforce_seen_at)
+    changes: dict[TaskField, FieldChange] = {}
+    for sf_field in SalesforceField:
+        if sf_field.value not in change.carried:
+            continue
+        value = _normalized(change.task.value(sf_field))
+        last_seen = link.salesforce_seen_at.get(sf_field)
+        if last_seen is None or change.commit_at > last_seen:
+            updates[sf_field] = value
+            seen_at[sf_field] = change.commit_at
+        field = SIA_FIELD[sf_field]
+        in_sia = fields.to_sia(field, value)
+        if echo or field is TaskField.NAME or in_sia is UNSYNCED:
+            continue
+        if change.commit_at > link.agreed_at[field] and in_sia != getattr(link.agreed, field):
+            changes[field] = FieldChange(in_sia, change.commit_at)
+    return link.salesforce.with_values(updates), seen_at, changes
+
+
+def _overlay(values: TaskValues, task: SalesforceTask, fields: FieldMap) -> TaskValues:
+    """``values`` with the synced values of ``task``; the name stays (SPEC section 3)."""
+    update: dict[str, object] = {}
+    for sf_field in SalesforceField:
+        field = SIA_FIELD[sf_field]
+        in_sia = fields.to_sia(field, _normalized(task.value(sf_field)))
+        if field is not TaskField.NAME and in_sia is not UNSYNCED:
+            update[field] = in_sia
+    return values.model_copy(update=update)
+
+
+def _held(task: SalesforceTask) -> SalesforceValues:
+    return SalesforceValues().with_values({field: _normalized(task.value(field)) for field in SalesforceField})
+
+
+def _normalized(value: SfValue) -> SfValue:
+    # Salesforce stores an empty text field as null; CDC and the REST API may show either.
+    return None if value == "" else value
+
+
+def _tombstone(link: SyncLink, by: Side, at: datetime) -> SyncLink:
+    return link.model_copy(update={"state": LinkState.DELETED, "deleted_by": by, "deleted_at": at})
+
+
+def _newest(link: SyncLink, change: SalesforceChange) -> datetime:
+    return max(link.last_sf_commit, change.commit_at) if link.last_sf_commit else change.commit_at
