@@ -98,7 +98,8 @@ class FieldMap:
                 statuses = {self.open_status: Status.OPEN, self.complete_status: Status.COMPLETE}
                 return statuses.get(str(value), UNSYNCED)
             case TaskField.PRIORITY:
-                return {self.normal_priority: Priority.NORMAL, self.high_priority: Priority.HIGH}.get(str(value))
+                priorities = {self.normal_priority: Priority.NORMAL, self.high_priority: Priority.HIGH}
+                return priorities.get(str(value), UNSYNCED)
             case TaskField.DUE_DATE:
                 return value if isinstance(value, date) else None
             case TaskField.DETAILS:

@@ -44,7 +44,7 @@ def decide_salesforce_change(
         return _on_left(change, link, ctx)
     if change.change_type is ChangeType.DELETE:
         return _on_delete(change, link, reminder)
-    if _leaves_reminders(change, ctx):
+    if _leaves_reminders(change, ctx) and not _older(change, link):
         return _leave(change, link, reminder)
     if reminder is None:
         # The SIA task is gone and its delete event is still on its way: deletes win.
@@ -92,6 +92,9 @@ def _on_deleted(change: SalesforceChange, link: SyncLink, learnt_id: bool, ctx: 
         return _bring_back(change, link, ctx)
     if change.change_type is ChangeType.DELETE:
         return Decision.skip(SkipReason.DUPLICATE)
+    if link.deleted_by is Side.SALESFORCE and newer:
+        # Changed after Salesforce deleted it: it was undeleted, and this event may be ahead of that one.
+        return Decision.skip(SkipReason.NEEDS_RECORD)
     if link.deleted_by is Side.SIA and (learnt_id or change.change_type is ChangeType.RECORD):
         # The record outlived its SIA delete (its create answered after the delete, or the delete failed).
         return Decision(link=link if learnt_id else None, salesforce=DeleteSalesforceTask(change.sf_id))
@@ -101,17 +104,17 @@ def _on_deleted(change: SalesforceChange, link: SyncLink, learnt_id: bool, ctx: 
 def _on_left(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> Decision:
     if change.change_type is ChangeType.DELETE:
         return Decision(link=_tombstone(link, Side.SALESFORCE, change.commit_at), skipped=SkipReason.NOT_ELIGIBLE)
+    if _older(change, link):
+        return Decision.skip(SkipReason.STALE)
     if change.is_full_record:
-        if ineligibility(change.task, ctx.sf_user_id) is None:
-            return _bring_back(change, link, ctx)
-        return Decision.skip(SkipReason.NOT_ELIGIBLE)
+        return _bring_back(change, link, ctx)
     if "OwnerId" in change.carried and same_salesforce_id(change.task.owner_id, ctx.sf_user_id):
         return Decision.skip(SkipReason.NEEDS_RECORD)
     return Decision.skip(SkipReason.NOT_ELIGIBLE)
 
 
 def _on_delete(change: SalesforceChange, link: SyncLink, reminder: ReminderTask | None) -> Decision:
-    if link.last_sf_commit and change.commit_at < link.last_sf_commit:
+    if _older(change, link):
         # An undelete (or a change only an undelete allows) came after it.
         return Decision.skip(SkipReason.STALE)
     tombstone = _tombstone(link, Side.SALESFORCE, change.commit_at)
@@ -132,7 +135,13 @@ def _leave(change: SalesforceChange, link: SyncLink, reminder: ReminderTask | No
 
 def _bring_back(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> Decision:
     """Undelete or rejoin: the SIA task comes back under its old id and name, with Salesforce's values,
-    at a version above every event of its earlier life."""
+    at a version above every event of its earlier life; unless the record is no longer the user's."""
+    if ineligibility(change.task, ctx.sf_user_id) is not None:
+        left = {"state": LinkState.LEFT, "deleted_at": None, "deleted_by": None}
+        return Decision(
+            link=link.model_copy(update={**left, "last_sf_commit": _newest(link, change)}),
+            skipped=SkipReason.NOT_ELIGIBLE,
+        )
     values = _overlay(link.agreed, change.task, ctx.field_map)
     back = link.model_copy(
         update={
@@ -199,6 +208,11 @@ def _normalized(value: SfValue) -> SfValue:
 
 def _tombstone(link: SyncLink, by: Side, at: datetime) -> SyncLink:
     return link.model_copy(update={"state": LinkState.DELETED, "deleted_by": by, "deleted_at": at})
+
+
+def _older(change: SalesforceChange, link: SyncLink) -> bool:
+    """Whether a newer Salesforce change of the record was applied already."""
+    return link.last_sf_commit is not None and change.commit_at < link.last_sf_commit
 
 
 def _newest(link: SyncLink, change: SalesforceChange) -> datetime:

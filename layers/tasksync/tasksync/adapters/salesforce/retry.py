@@ -28,7 +28,7 @@ class RetryPolicy:
     jitter: Callable[[], float] = field(default=random.random, repr=False)
 
     def delay(self, retry: int) -> float:
-        return self.jitter() * min(self.max_delay, self.base_delay * 2**retry)
+        return self.jitter() * min(self.max_delay, self.base_delay * 2.0**retry)
 
     def run(self, call: Callable[[], T]) -> T:
         for retry in range(self.attempts):

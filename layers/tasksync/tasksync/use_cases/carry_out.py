@@ -1,0 +1,169 @@
+"""Carry out an engine decision, in an order that a crash at any step leaves safe to retry:
+
+- the SIA task is written first, conditional on the version the decision read;
+- a Salesforce create saves its (pending) link first, so that the create's own CDC event finds it by
+  the external id, and upserts on that id, so that a retry finds the record it made;
+- a Salesforce update or delete is sent before the link is saved: a retry after a crash sends it again
+  (harmless), where the other order would skip it as already applied.
+
+A concurrent change (VersionConflict, ConcurrentUpdate, TaskNotFound) is raised for the use case to read
+again and decide again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tasksync.domain.reminder_events import Origin
+from tasksync.domain.settings import ConnectionStatus, SyncSettings
+from tasksync.domain.sync_error import SyncError, SyncErrorKind
+from tasksync.domain.sync_link import SyncLink
+from tasksync.engine.context import SyncContext
+from tasksync.engine.decisions import (
+    CreateReminder,
+    CreateSalesforceTask,
+    Decision,
+    DeleteReminder,
+    DeleteSalesforceTask,
+    ReminderAction,
+    SalesforceAction,
+    UpdateReminder,
+    UpdateSalesforceTask,
+)
+from tasksync.ports.reminder_tasks import TaskAlreadyExists, TaskNotFound
+from tasksync.ports.salesforce import AuthRevoked, ErrorKind, SalesforceError, WriteResult
+from tasksync.use_cases.services import SyncServices
+
+
+class SalesforceRecordDeleted(Exception):
+    """An update met ENTITY_IS_DELETED / NOT_FOUND: the record is gone, and so the SIA task must go."""
+
+    def __init__(self, sf_id: str) -> None:
+        super().__init__(sf_id)
+        self.sf_id = sf_id
+
+
+@dataclass(frozen=True)
+class Refused:
+    """Salesforce refused the write for good (validation, access, revoked grant): recorded for the user."""
+
+    error: SyncError
+
+
+def carry_out(decision: Decision, ctx: SyncContext, services: SyncServices) -> Refused | None:
+    link = decision.link
+    if decision.reminder is not None:
+        version = _apply_reminder(decision.reminder, ctx, services)
+        if link is not None:
+            link = link.model_copy(update={"sia_version": version})
+    if decision.salesforce is not None:
+        refused = _apply_salesforce(decision.salesforce, link, ctx, services)
+        if refused is not None:
+            return refused
+    elif link is not None:
+        services.links.save_link(link)
+    for conflict in decision.conflicts:
+        services.errors.record_error(conflict)
+    return None
+
+
+def _apply_reminder(action: ReminderAction, ctx: SyncContext, services: SyncServices) -> int:
+    """The SIA task's version after the action."""
+    store, user = services.reminders, ctx.user_id
+    match action:
+        case CreateReminder(task_id, values, version):
+            try:
+                return store.create(user, task_id, values, Origin.SYNC, ctx.now, version=version).version
+            except TaskAlreadyExists:
+                # A retry after a crash: the task is there, and the decision is read again.
+                existing = store.get(user, task_id)
+                if existing is None:
+                    raise TaskNotFound(task_id) from None
+                return existing.version
+        case UpdateReminder(task_id, changes, expected_version):
+            return store.update(user, task_id, changes, Origin.SYNC, ctx.now, expected_version).version
+        case DeleteReminder(task_id):
+            try:
+                return store.delete(user, task_id, Origin.SYNC, ctx.now).version
+            except TaskNotFound:
+                existing = store.get(user, task_id)
+                return existing.version if existing else 0
+
+
+def _apply_salesforce(
+    action: SalesforceAction, link: SyncLink | None, ctx: SyncContext, services: SyncServices
+) -> Refused | None:
+    gateway = services.salesforce(ctx.settings)
+    try:
+        match action:
+            case CreateSalesforceTask(create):
+                if link is None:
+                    raise ValueError("a Salesforce create needs the link it creates the record for")
+                link = services.links.save_link(link)
+                result = _one(gateway.create_tasks([create]))
+                link = link.model_copy(update={"sf_id": result.sf_id})
+            case UpdateSalesforceTask(update):
+                _one(gateway.update_tasks([update]))
+            case DeleteSalesforceTask(sf_id):
+                try:
+                    _one(gateway.delete_tasks([sf_id]))
+                except SalesforceError as error:
+                    if error.kind is not ErrorKind.ALREADY_DELETED:
+                        raise
+    except SalesforceError as error:
+        if error.kind is ErrorKind.TRANSIENT:
+            raise
+        if error.kind is ErrorKind.ALREADY_DELETED and isinstance(action, UpdateSalesforceTask):
+            raise SalesforceRecordDeleted(action.update.sf_id) from error
+        return _refuse(error, action, link, ctx, services)
+    if link is not None:
+        services.links.save_link(link)
+    return None
+
+
+def _one(results: list[WriteResult]) -> WriteResult:
+    (result,) = results
+    if result.error is not None:
+        raise result.error
+    return result
+
+
+def _refuse(
+    error: SalesforceError, action: SalesforceAction, link: SyncLink | None, ctx: SyncContext, services: SyncServices
+) -> Refused:
+    auth = isinstance(error, AuthRevoked) or error.kind is ErrorKind.AUTH
+    if auth:
+        pause_sync(ctx.settings, error.message, services)
+    record = SyncError(
+        user_id=ctx.user_id,
+        kind=SyncErrorKind.AUTH if auth else SyncErrorKind.PERMANENT,
+        occurred_at=ctx.now,
+        message=error.message[:4_000],
+        code=error.code,
+        sia_id=link.sia_id if link else None,
+        sf_id=_sf_id_of(action) or (link.sf_id if link else None),
+        field=",".join(error.fields) or None,
+    )
+    services.errors.record_error(record)
+    return Refused(record)
+
+
+def pause_sync(settings: SyncSettings, reason: str, services: SyncServices) -> None:
+    """A revoked grant stops the user's sync in both directions until they reconnect (SPEC 7)."""
+    current = services.settings.get_settings(settings.user_id) or settings
+    if current.connection is None or current.connection.status is ConnectionStatus.REVOKED:
+        return
+    connection = current.connection.model_copy(
+        update={"status": ConnectionStatus.REVOKED, "status_reason": reason[:500]}
+    )
+    services.settings.save_settings(current.model_copy(update={"connection": connection}))
+
+
+def _sf_id_of(action: SalesforceAction) -> str | None:
+    match action:
+        case UpdateSalesforceTask(update):
+            return update.sf_id
+        case DeleteSalesforceTask(sf_id):
+            return sf_id
+        case CreateSalesforceTask():
+            return None

@@ -1,0 +1,57 @@
+"""Apply one Salesforce change (CDC event, Event Relay event, re-read record, getDeleted entry) to the
+user's reminder tasks."""
+
+from __future__ import annotations
+
+from tasksync.domain.settings import SyncSettings
+from tasksync.domain.sync_link import SyncLink
+from tasksync.engine.changes import SalesforceChange
+from tasksync.engine.decisions import Decision, SkipReason
+from tasksync.engine.from_salesforce import decide_salesforce_change
+from tasksync.ports.reminder_tasks import TaskNotFound, VersionConflict
+from tasksync.ports.sync_state import ConcurrentUpdate
+from tasksync.use_cases.carry_out import SalesforceRecordDeleted, carry_out
+from tasksync.use_cases.services import SyncServices
+
+MAX_ATTEMPTS = 6
+"""Reads and decisions again after a concurrent change; past that the message goes back to its queue."""
+
+
+class StillConcurrent(Exception):
+    """The task kept changing under the sync: the event is retried later by its queue."""
+
+
+def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, services: SyncServices) -> Decision:
+    for _ in range(MAX_ATTEMPTS):
+        ctx = services.context(settings)
+        link = _link_of(change, settings.user_id, services)
+        reminder = services.reminders.get(settings.user_id, link.sia_id) if link else None
+        decision = decide_salesforce_change(change, link, reminder, ctx)
+        if decision.skipped is SkipReason.NEEDS_RECORD:
+            change = _read_record(change.sf_id, settings, services)
+            continue
+        try:
+            carry_out(decision, ctx, services)
+        except SalesforceRecordDeleted as gone:
+            change = SalesforceChange.deletion(gone.sf_id, ctx.now)
+            continue
+        except (ConcurrentUpdate, VersionConflict, TaskNotFound):
+            continue
+        return decision
+    raise StillConcurrent(f"Salesforce change of {change.sf_id} kept meeting concurrent updates")
+
+
+def _link_of(change: SalesforceChange, user_id: str, services: SyncServices) -> SyncLink | None:
+    link = services.links.link_by_sf_id(change.sf_id)
+    if link is None and change.task.external_id:
+        # The sync's own create, whose answer (and so the id) is not saved yet.
+        link = services.links.link_by_sia_id(user_id, change.task.external_id)
+    return link
+
+
+def _read_record(sf_id: str, settings: SyncSettings, services: SyncServices) -> SalesforceChange:
+    now = services.clock()
+    record = services.salesforce(settings).get_task(sf_id)
+    if record is None:
+        return SalesforceChange.deletion(sf_id, now)
+    return SalesforceChange.of_record(record, now)

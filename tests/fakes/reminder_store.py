@@ -1,0 +1,86 @@
+"""An in-memory SIA reminder-task store that publishes its events to a list, as the stream would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
+from tasksync.domain.reminder_task import ReminderTask, Status, TaskField, TaskValues
+from tasksync.ports.reminder_tasks import FieldChanges, TaskAlreadyExists, TaskNotFound, VersionConflict
+
+
+class InMemoryReminderStore:
+    def __init__(self) -> None:
+        self.tasks: dict[tuple[str, str], ReminderTask] = {}
+        self.events: list[ReminderTaskEvent] = []
+        self.on_event: Callable[[ReminderTaskEvent], None] | None = None
+        self._versions: dict[tuple[str, str], int] = {}
+
+    def get(self, user_id: str, task_id: str) -> ReminderTask | None:
+        return self.tasks.get((user_id, task_id))
+
+    def list(self, user_id: str) -> list[ReminderTask]:
+        return [task for (user, _), task in sorted(self.tasks.items()) if user == user_id]
+
+    def create(
+        self, user_id: str, task_id: str, values: TaskValues, origin: Origin, now: datetime, version: int = 1
+    ) -> ReminderTask:
+        key = (user_id, task_id)
+        if key in self.tasks:
+            raise TaskAlreadyExists(task_id)
+        # A task created again under an old id continues its numbering: old events stay stale.
+        version = max(version, self._versions.get(key, 0) + 1)
+        task = ReminderTask(
+            id=task_id, user_id=user_id, created_at=now, updated_at=now, version=version, **values.model_dump()
+        )
+        self._store(task)
+        self._publish(ReminderEventKind.CREATED, task, origin, now)
+        return task
+
+    def update(
+        self,
+        user_id: str,
+        task_id: str,
+        changes: FieldChanges,
+        origin: Origin,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> ReminderTask:
+        current = self._current(user_id, task_id, expected_version)
+        values = {TaskField(field).value: value for field, value in changes.items()}
+        task = ReminderTask.model_validate(
+            {**current.model_dump(), **values, "updated_at": now, "version": current.version + 1}
+        )
+        self._store(task)
+        completed = current.status is Status.OPEN and task.status is Status.COMPLETE
+        self._publish(ReminderEventKind.COMPLETED if completed else ReminderEventKind.UPDATED, task, origin, now)
+        return task
+
+    def delete(
+        self, user_id: str, task_id: str, origin: Origin, now: datetime, expected_version: int | None = None
+    ) -> ReminderTask:
+        current = self._current(user_id, task_id, expected_version)
+        gone = current.model_copy(update={"updated_at": now, "version": current.version + 1})
+        del self.tasks[(user_id, task_id)]
+        self._versions[(user_id, task_id)] = gone.version
+        self._publish(ReminderEventKind.DELETED, gone, origin, now)
+        return gone
+
+    def _current(self, user_id: str, task_id: str, expected_version: int | None) -> ReminderTask:
+        current = self.tasks.get((user_id, task_id))
+        if current is None:
+            raise TaskNotFound(task_id)
+        if expected_version is not None and current.version != expected_version:
+            raise VersionConflict(f"{task_id} is at version {current.version}, not {expected_version}")
+        return current
+
+    def _store(self, task: ReminderTask) -> None:
+        self.tasks[(task.user_id, task.id)] = task
+        self._versions[(task.user_id, task.id)] = task.version
+
+    def _publish(self, kind: ReminderEventKind, task: ReminderTask, origin: Origin, now: datetime) -> None:
+        event = ReminderTaskEvent(kind=kind, task=task, origin=origin, occurred_at=now)
+        self.events.append(event)
+        if self.on_event is not None:
+            self.on_event(event)

@@ -1,0 +1,76 @@
+"""In-memory sync state with the DynamoDB adapters' conditional-write semantics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tasksync.domain.settings import SyncSettings
+from tasksync.domain.sync_error import SyncError
+from tasksync.domain.sync_link import SyncLink
+from tasksync.ports.sync_state import ConcurrentUpdate
+
+
+class InMemorySyncState:
+    """Settings, links, cursors and errors: one object serves all four repository ports."""
+
+    def __init__(self) -> None:
+        self.settings: dict[str, SyncSettings] = {}
+        self.links: dict[tuple[str, str], SyncLink] = {}
+        self.sf_index: dict[str, tuple[str, str]] = {}
+        self.cursors: dict[tuple[str, str], datetime] = {}
+        self.errors: list[SyncError] = []
+        self.link_saves = 0
+
+    def get_settings(self, user_id: str) -> SyncSettings | None:
+        return self.settings.get(user_id)
+
+    def save_settings(self, settings: SyncSettings) -> SyncSettings:
+        stored = self.settings.get(settings.user_id)
+        if (stored.revision if stored else 0) != settings.revision:
+            raise ConcurrentUpdate(f"settings of {settings.user_id}")
+        saved = settings.model_copy(update={"revision": settings.revision + 1})
+        self.settings[settings.user_id] = saved
+        return saved
+
+    def user_for_salesforce_user(self, org_id: str, sf_user_id: str) -> str | None:
+        for settings in self.settings.values():
+            connection = settings.connection
+            if connection and connection.org_id == org_id and connection.sf_user_id[:15] == sf_user_id[:15]:
+                return settings.user_id
+        return None
+
+    def users_of_org(self, org_id: str) -> list[str]:
+        return sorted(
+            user for user, settings in self.settings.items() if settings.connection and settings.connection.org_id == org_id
+        )
+
+    def link_by_sia_id(self, user_id: str, sia_id: str) -> SyncLink | None:
+        return self.links.get((user_id, sia_id))
+
+    def link_by_sf_id(self, sf_id: str) -> SyncLink | None:
+        key = self.sf_index.get(sf_id)
+        return self.links.get(key) if key else None
+
+    def save_link(self, link: SyncLink) -> SyncLink:
+        key = (link.user_id, link.sia_id)
+        stored = self.links.get(key)
+        if (stored.revision if stored else 0) != link.revision:
+            raise ConcurrentUpdate(f"link of {link.sia_id}")
+        saved = link.model_copy(update={"revision": link.revision + 1})
+        self.links[key] = saved
+        if saved.sf_id:
+            self.sf_index[saved.sf_id] = key
+        self.link_saves += 1
+        return saved
+
+    def get_cursor(self, org_id: str, name: str) -> datetime | None:
+        return self.cursors.get((org_id, name))
+
+    def put_cursor(self, org_id: str, name: str, value: datetime) -> None:
+        self.cursors[(org_id, name)] = value
+
+    def record_error(self, error: SyncError) -> None:
+        self.errors.append(error)
+
+    def errors_of(self, user_id: str, limit: int = 100) -> list[SyncError]:
+        return [error for error in reversed(self.errors) if error.user_id == user_id][:limit]

@@ -1,0 +1,106 @@
+"""What must hold once every delivery has been made (SPEC sections 2 to 7)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tasksync.domain.eligibility import ineligibility
+from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, FieldMap
+from tasksync.domain.reminder_events import Origin
+from tasksync.domain.reminder_task import ReminderTask
+from tasksync.domain.salesforce_task import Picklists, SalesforceField, SalesforceTask
+from tasksync.domain.subject_template import render_subject
+from tasksync.domain.sync_link import LinkState
+from tests.sim.scenario import Oracle
+from tests.sim.world import SF_USER, USER, World
+
+FIELD_MAP = FieldMap.from_picklists(Picklists.stock())
+WRITES_PER_USER_OP = 4
+
+
+def violations(world: World, oracle: Oracle) -> list[str]:
+    found: list[str] = []
+    settings = world.state.get_settings(USER)
+    assert settings is not None
+    template = settings.subject_template
+    sia = {task.id: task for task in world.sia.list(USER)}
+    records = world.org.records
+    links = {link.sia_id: link for (user, _), link in world.state.links.items() if user == USER}
+    active = {link.sf_id: link for link in links.values() if link.state is LinkState.ACTIVE and link.sf_id}
+
+    # Every reminder task of the user in Salesforce has exactly one SIA task, and agrees with it.
+    for sf_id, record in records.items():
+        eligible = ineligibility(record, SF_USER) is None
+        link = active.get(sf_id)
+        task = sia.get(link.sia_id) if link else None
+        if not eligible:
+            if task is not None:
+                found.append(f"{sf_id}: not a reminder of the user, yet SIA task {task.id} shows it")
+            continue
+        if task is None:
+            found.append(f"{sf_id}: a reminder task in Salesforce with no SIA task")
+            continue
+        found += _disagreements(task, record, oracle, template)
+
+    # Every SIA task is local-only or linked to a live reminder record; local-only ones never reach SF.
+    linked_ids = {link.sia_id for link in active.values()}
+    for task_id in sia:
+        if task_id in oracle.local_only:
+            if task_id in links:
+                found.append(f"{task_id}: created before sync was on, yet linked")
+        elif task_id not in linked_ids or active_record(links[task_id].sf_id, records) is None:
+            found.append(f"{task_id}: SIA task without a live Salesforce task")
+
+    # No duplicates: one Salesforce record per pushed SIA task, one link per record.
+    external = Counter(
+        task.external_id for task in [*records.values(), *(t for t, _ in world.org.recycle_bin.values())]
+        if task.external_id
+    )
+    found += [f"{ext}: {count} Salesforce tasks for one SIA task" for ext, count in external.items() if count > 1]
+    found += [f"{ext}: created before sync was on, yet in Salesforce" for ext in external if ext in oracle.local_only]
+    by_sf = Counter(link.sf_id for link in links.values() if link.sf_id)
+    found += [f"{sf_id}: linked {count} times" for sf_id, count in by_sf.items() if count > 1]
+
+    # Deletes stay deleted, unless Salesforce undeleted the record afterwards.
+    for task_id, deleted_at in oracle.sia_deleted.items():
+        link = links.get(task_id)
+        sf_id = link.sf_id if link else None
+        if sf_id and oracle.sf_undeleted.get(sf_id, deleted_at) > deleted_at:
+            continue
+        if task_id in sia:
+            found.append(f"{task_id}: deleted in SIA, yet back")
+        # A record that left the user's reminders (reassigned) is someone else's to delete.
+        if sf_id and sf_id in records and ineligibility(records[sf_id], SF_USER) is None:
+            found.append(f"{task_id}: deleted in SIA, yet {sf_id} lives in Salesforce")
+
+    # No echo loops: the sync's own writes stay within a bound of what the users did.
+    sync_writes = world.org.writes_by_client + sum(1 for e in world.sia.events if e.origin is Origin.SYNC)
+    bound = WRITES_PER_USER_OP * oracle.user_ops + 2 * world.redeliveries + 10
+    if sync_writes > bound:
+        found.append(f"{sync_writes} sync writes for {oracle.user_ops} user actions: an echo loop?")
+    return found
+
+
+def active_record(sf_id: str | None, records: dict[str, SalesforceTask]) -> SalesforceTask | None:
+    return records.get(sf_id) if sf_id else None
+
+
+def _disagreements(task: ReminderTask, record: SalesforceTask, oracle: Oracle, template: str) -> list[str]:
+    found = []
+    for sf_field in (SalesforceField.STATUS, SalesforceField.PRIORITY, SalesforceField.ACTIVITY_DATE,
+                     SalesforceField.DESCRIPTION):
+        field = SIA_FIELD[sf_field]
+        value = record.value(sf_field)
+        in_sia = FIELD_MAP.to_sia(field, value or None if isinstance(value, str) else value)
+        if in_sia is not UNSYNCED and in_sia != getattr(task, field):
+            found.append(f"{task.id}/{record.id}: {field} is {getattr(task, field)!r} in SIA, {value!r} in SF")
+    expected_name = oracle.sia_names.get(task.id)
+    if expected_name is not None and task.name != expected_name:
+        found.append(f"{task.id}: name {task.name!r}, but the SIA user named it {expected_name!r}")
+    if expected_name is None and task.name not in {s.strip() for s in oracle.subjects.get(record.id, set())}:
+        found.append(f"{task.id}: name {task.name!r} is none of the Subjects {record.id} had")
+    if task.id in oracle.pushed and record.id not in oracle.subject_edited:
+        rendered = render_subject(template, task)
+        if record.subject != rendered:
+            found.append(f"{task.id}/{record.id}: Subject {record.subject!r}, rendered {rendered!r}")
+    return found
