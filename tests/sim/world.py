@@ -33,6 +33,10 @@ CLIENT_ID = "tasksync"
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
+class NeverQuiet(Exception):
+    """Deliveries kept making deliveries: a loop."""
+
+
 class Crash(Exception):
     """The function died here; its message goes back to the queue."""
 
@@ -163,7 +167,7 @@ class World:
         while self.queue:
             steps += 1
             if steps > 20_000:
-                raise RuntimeError("the queues never drained: a loop")
+                raise NeverQuiet("the queues never drained: " + " | ".join(self.trace[-3:]))
             if not self.deliver_due():
                 self.now = max(self.now, self.queue[0].due)
 

@@ -28,28 +28,42 @@ def decide_reminder_event(event: ReminderTaskEvent, link: SyncLink | None, ctx: 
             return Decision.skip(SkipReason.CREATED_BEFORE_SYNC)
         return _create(event, ctx)
     if link.state is not LinkState.ACTIVE:
-        return Decision.skip(SkipReason.DELETED)
+        if task.version <= link.sia_version or link.sf_id is None:
+            return Decision.skip(SkipReason.DELETED)
+        # The SIA task lived on past what its link knows: a restore or a rejoin whose link was not saved.
+        if event.kind is not ReminderEventKind.DELETED:
+            # Settle the Salesforce side first, then this event again.
+            return Decision.skip(SkipReason.NEEDS_RECORD)
+        if link.state is LinkState.LEFT:
+            return Decision.skip(SkipReason.NOT_ELIGIBLE, link.model_copy(update={"sia_version": task.version}))
+        # The rep deleted the restored task: that delete is the newest word, and an undelete that is
+        # still on its way must not bring the task back.
+        return _deleted(event, link)
     if event.kind is ReminderEventKind.DELETED:
         if task.version < link.sia_version:
             return Decision.skip(SkipReason.STALE)
-        deleted = link.model_copy(
-            update={
-                "state": LinkState.DELETED,
-                "deleted_by": Side.SIA,
-                "deleted_at": event.occurred_at,
-                "sia_version": task.version,
-            }
-        )
-        # A create that never answered has no id to delete: its late CDC event, or the reconciliation,
-        # finds the record and the deleted link deletes it then.
-        action = DeleteSalesforceTask(link.sf_id) if link.sf_id else None
-        return Decision(link=deleted, salesforce=action)
+        return _deleted(event, link)
     if task.version <= link.sia_version:
         if link.sf_id is None:
             # The create never answered (a time-out, a crash): send it again, with the agreed values.
             return settle(link, None, {}, link.salesforce, link.salesforce_seen_at, ctx)
         return Decision.skip(SkipReason.DUPLICATE if task.version == link.sia_version else SkipReason.STALE)
     return settle(link, task, {}, link.salesforce, link.salesforce_seen_at, ctx)
+
+
+def _deleted(event: ReminderTaskEvent, link: SyncLink) -> Decision:
+    deleted = link.model_copy(
+        update={
+            "state": LinkState.DELETED,
+            "deleted_by": Side.SIA,
+            "deleted_at": event.occurred_at,
+            "sia_version": event.task.version,
+        }
+    )
+    # A create that never answered has no id to delete: its late CDC event, or the reconciliation,
+    # finds the record and the deleted link deletes it then.
+    action = DeleteSalesforceTask(link.sf_id) if link.sf_id else None
+    return Decision(link=deleted, salesforce=action)
 
 
 def _create(event: ReminderTaskEvent, ctx: SyncContext) -> Decision:

@@ -12,9 +12,17 @@ from tasksync.domain.subject_template import render_subject
 from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.context import SyncContext
-from tasksync.engine.decisions import CreateReminder, Decision, DeleteReminder, DeleteSalesforceTask, SkipReason
+from tasksync.engine.decisions import (
+    CreateReminder,
+    Decision,
+    DeleteReminder,
+    DeleteSalesforceTask,
+    SkipReason,
+    UpdateSalesforceTask,
+)
 from tasksync.engine.merge import FieldChange
 from tasksync.engine.settle import settle
+from tasksync.ports.salesforce import TaskUpdate
 
 IMPORTED_ID_PREFIX = "sf-"
 
@@ -39,7 +47,7 @@ def decide_salesforce_change(
         # Our own create, found by its external id before its answer was saved.
         link = link.model_copy(update={"sf_id": change.sf_id})
     if link.state is LinkState.DELETED:
-        return _on_deleted(change, link, learnt_id, ctx)
+        return _on_deleted(change, link, reminder, learnt_id, ctx)
     if link.state is LinkState.LEFT:
         return _on_left(change, link, ctx)
     if change.change_type is ChangeType.DELETE:
@@ -60,8 +68,10 @@ def _unlinked(change: SalesforceChange, echo: bool, ctx: SyncContext) -> Decisio
     if echo or change.task.external_id:
         # Made by the sync for an SIA task: that task's link, not this event, decides about it.
         return Decision.skip(SkipReason.ECHO)
-    if not change.is_full_record:
-        # An eligible task the first sync did not import joins on its first change (SPEC 6).
+    if change.change_type is not ChangeType.RECORD:
+        # Read the record before importing it: the event may be older than a delete or a reassignment
+        # that was already seen (with no link, nothing remembers those). An eligible task the first sync
+        # did not import also joins this way, on its first change (SPEC 6).
         return Decision.skip(SkipReason.NEEDS_RECORD)
     if ineligibility(change.task, ctx.sf_user_id) is not None:
         return Decision.skip(SkipReason.NOT_ELIGIBLE)
@@ -82,8 +92,10 @@ def _unlinked(change: SalesforceChange, echo: bool, ctx: SyncContext) -> Decisio
     return Decision(link=link, reminder=CreateReminder(task_id, values))
 
 
-def _on_deleted(change: SalesforceChange, link: SyncLink, learnt_id: bool, ctx: SyncContext) -> Decision:
-    newer = link.deleted_at is None or change.commit_at > link.deleted_at
+def _on_deleted(
+    change: SalesforceChange, link: SyncLink, reminder: ReminderTask | None, learnt_id: bool, ctx: SyncContext
+) -> Decision:
+    newer = not _older(change, link) and (link.deleted_at is None or change.commit_at > link.deleted_at)
     undeleted = change.change_type is ChangeType.UNDELETE or (
         # A record Salesforce had deleted, read alive again, was undeleted (its event may have been missed).
         change.change_type is ChangeType.RECORD and link.deleted_by is Side.SALESFORCE
@@ -91,7 +103,12 @@ def _on_deleted(change: SalesforceChange, link: SyncLink, learnt_id: bool, ctx: 
     if undeleted and newer:
         return _bring_back(change, link, ctx)
     if change.change_type is ChangeType.DELETE:
-        return Decision.skip(SkipReason.DUPLICATE)
+        # Deleted again after an undelete that has not arrived yet: that undelete is now stale.
+        tombstone = _tombstone(link, Side.SALESFORCE, change.commit_at) if newer else None
+        if reminder is not None:
+            # The SIA copy came back (a restore whose link was not saved): the delete takes it again.
+            return Decision(link=tombstone or link, reminder=DeleteReminder(link.sia_id))
+        return Decision(link=tombstone, skipped=SkipReason.DUPLICATE)
     if link.deleted_by is Side.SALESFORCE and newer:
         # Changed after Salesforce deleted it: it was undeleted, and this event may be ahead of that one.
         return Decision.skip(SkipReason.NEEDS_RECORD)
@@ -102,10 +119,10 @@ def _on_deleted(change: SalesforceChange, link: SyncLink, learnt_id: bool, ctx: 
 
 
 def _on_left(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> Decision:
-    if change.change_type is ChangeType.DELETE:
-        return Decision(link=_tombstone(link, Side.SALESFORCE, change.commit_at), skipped=SkipReason.NOT_ELIGIBLE)
     if _older(change, link):
         return Decision.skip(SkipReason.STALE)
+    if change.change_type is ChangeType.DELETE:
+        return Decision(link=_tombstone(link, Side.SALESFORCE, change.commit_at), skipped=SkipReason.NOT_ELIGIBLE)
     if change.is_full_record:
         return _bring_back(change, link, ctx)
     if "OwnerId" in change.carried and same_salesforce_id(change.task.owner_id, ctx.sf_user_id):
@@ -117,7 +134,7 @@ def _on_delete(change: SalesforceChange, link: SyncLink, reminder: ReminderTask 
     if _older(change, link):
         # An undelete (or a change only an undelete allows) came after it.
         return Decision.skip(SkipReason.STALE)
-    tombstone = _tombstone(link, Side.SALESFORCE, change.commit_at)
+    tombstone = _tombstone(_remember(link, reminder), Side.SALESFORCE, change.commit_at)
     return Decision(link=tombstone, reminder=DeleteReminder(link.sia_id) if reminder else None)
 
 
@@ -129,8 +146,17 @@ def _leaves_reminders(change: SalesforceChange, ctx: SyncContext) -> bool:
 
 
 def _leave(change: SalesforceChange, link: SyncLink, reminder: ReminderTask | None) -> Decision:
-    left = link.model_copy(update={"state": LinkState.LEFT, "last_sf_commit": _newest(link, change)})
+    update = {"state": LinkState.LEFT, "last_sf_commit": _newest(link, change)}
+    left = _remember(link, reminder).model_copy(update=update)
     return Decision(link=left, reminder=DeleteReminder(link.sia_id) if reminder else None)
+
+
+def _remember(link: SyncLink, reminder: ReminderTask | None) -> SyncLink:
+    """Before the SIA copy goes, keep its values: an undelete or a rejoin brings back the task the rep
+    last saw, renamed as they renamed it, with Salesforce's synced values over it."""
+    if reminder is None:
+        return link
+    return link.model_copy(update={"agreed": reminder.values, "sia_version": max(link.sia_version, reminder.version)})
 
 
 def _bring_back(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> Decision:
@@ -143,21 +169,26 @@ def _bring_back(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> D
             skipped=SkipReason.NOT_ELIGIBLE,
         )
     values = _overlay(link.agreed, change.task, ctx.field_map)
+    rendered = render_subject(ctx.settings.subject_template, values)
+    # A rename the rep made before the task went away still reaches the Subject (SPEC section 3).
+    renamed = {SalesforceField.SUBJECT: rendered} if rendered != link.rendered_subject else {}
+    seen_at = dict.fromkeys(SalesforceField, change.commit_at) | dict.fromkeys(renamed, ctx.now)
     back = link.model_copy(
         update={
             "state": LinkState.ACTIVE,
             "agreed": values,
             "agreed_at": dict.fromkeys(TaskField, change.commit_at),
-            "rendered_subject": render_subject(ctx.settings.subject_template, values),
-            "salesforce": _held(change.task),
-            "salesforce_seen_at": dict.fromkeys(SalesforceField, change.commit_at),
+            "rendered_subject": rendered,
+            "salesforce": _held(change.task).with_values(renamed),
+            "salesforce_seen_at": seen_at,
             "last_sf_commit": _newest(link, change),
             "deleted_at": None,
             "deleted_by": None,
         }
     )
     version = link.sia_version + 1
-    return Decision(link=back, reminder=CreateReminder(link.sia_id, values, version=version))
+    rename = UpdateSalesforceTask(TaskUpdate(change.sf_id, renamed)) if renamed else None
+    return Decision(link=back, reminder=CreateReminder(link.sia_id, values, version=version), salesforce=rename)
 
 
 def _observe(
@@ -207,7 +238,10 @@ def _normalized(value: SfValue) -> SfValue:
 
 
 def _tombstone(link: SyncLink, by: Side, at: datetime) -> SyncLink:
-    return link.model_copy(update={"state": LinkState.DELETED, "deleted_by": by, "deleted_at": at})
+    """Deleted by ``by`` at ``at``; a Salesforce delete is a Salesforce change like any other."""
+    newest = max(link.last_sf_commit, at) if link.last_sf_commit and by is Side.SALESFORCE else link.last_sf_commit
+    update = {"state": LinkState.DELETED, "deleted_by": by, "deleted_at": at}
+    return link.model_copy(update={**update, "last_sf_commit": newest if by is Side.SIA else newest or at})
 
 
 def _older(change: SalesforceChange, link: SyncLink) -> bool:

@@ -84,8 +84,10 @@ def settle(
             **link_updates,
         }
     )
+    # A create saves its link before it is sent, even when nothing else changed (carry_out).
+    save = new_link != link or isinstance(salesforce_action, CreateSalesforceTask)
     return Decision(
-        link=new_link if new_link != link else None,
+        link=new_link if save else None,
         reminder=reminder_action,
         salesforce=salesforce_action,
         skipped=quiet if reminder_action is None and salesforce_action is None else None,

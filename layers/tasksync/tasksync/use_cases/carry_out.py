@@ -75,11 +75,11 @@ def _apply_reminder(action: ReminderAction, ctx: SyncContext, services: SyncServ
             try:
                 return store.create(user, task_id, values, Origin.SYNC, ctx.now, version=version).version
             except TaskAlreadyExists:
-                # A retry after a crash: the task is there, and the decision is read again.
-                existing = store.get(user, task_id)
-                if existing is None:
+                # A retry after a crash: the task is there. Its link records the version created then,
+                # so that the rep's edits since still count as changes to sync.
+                if store.get(user, task_id) is None:
                     raise TaskNotFound(task_id) from None
-                return existing.version
+                return version
         case UpdateReminder(task_id, changes, expected_version):
             return store.update(user, task_id, changes, Origin.SYNC, ctx.now, expected_version).version
         case DeleteReminder(task_id):

@@ -28,7 +28,7 @@ def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, se
         reminder = services.reminders.get(settings.user_id, link.sia_id) if link else None
         decision = decide_salesforce_change(change, link, reminder, ctx)
         if decision.skipped is SkipReason.NEEDS_RECORD:
-            change = _read_record(change.sf_id, settings, services)
+            change = read_record(change.sf_id, settings, services)
             continue
         try:
             carry_out(decision, ctx, services)
@@ -49,7 +49,7 @@ def _link_of(change: SalesforceChange, user_id: str, services: SyncServices) -> 
     return link
 
 
-def _read_record(sf_id: str, settings: SyncSettings, services: SyncServices) -> SalesforceChange:
+def read_record(sf_id: str, settings: SyncSettings, services: SyncServices) -> SalesforceChange:
     now = services.clock()
     record = services.salesforce(settings).get_task(sf_id)
     if record is None:

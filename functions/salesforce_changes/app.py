@@ -1,0 +1,13 @@
+"""Applies Salesforce Task changes from the FIFO queue (CDC webhook and Event Relay) to SIA.
+
+Not built yet: the handlers issue builds it. The module exists so that template.yaml validates and
+`sam build` packages a real handler entry point.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+
+def handler(event: dict[str, Any], context: Any) -> NoReturn:
+    raise NotImplementedError("salesforce_changes: built in the handlers issue")

@@ -1,0 +1,242 @@
+"""Posting an org's change events to a webhook: one CometD message per POST, signed, retried, with
+delivery faults on demand.
+
+This stands in for whatever relays CDC to the sync in production (a CometD or Pub/Sub client in front
+of the webhook), so its behaviour is the project's, not Salesforce's: header ``X-Tasksync-Signature``
+from ``tasksync.webhook_signature.sign`` (SPEC section 8), retries with exponential back-off on a
+non-2xx answer or a connection error (``max_attempts`` in all), then the event is recorded as failed and
+the next one goes. Deliveries of one org go out one at a time, in replay order, from one background
+thread.
+
+Delivery faults: ``drop`` (the next n events are never posted; they stay in the replay log),
+``duplicate`` (the next n are posted twice), ``reorder`` (the next n are held and posted in reverse
+order once n have gathered, or when ``release_held`` is called).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import requests
+
+from local.salesforce_org.cdc import ChangeEvent
+from tasksync.webhook_signature import HEADER, sign
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    url: str
+    secret: str
+    max_attempts: int = 5
+    base_delay: float = 0.05
+    """Seconds before the first retry; doubled for each further one, up to ``max_delay``."""
+    max_delay: float = 2.0
+    timeout: float = 5.0
+    sign_with_emulator_clock: bool = False
+    """Sign with the emulator clock's time instead of the machine's (when the receiver's clock is the
+    emulator's too)."""
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "maxAttempts": self.max_attempts,
+            "baseDelay": self.base_delay,
+            "maxDelay": self.max_delay,
+            "timeout": self.timeout,
+            "signWithEmulatorClock": self.sign_with_emulator_clock,
+        }
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    replay_id: int
+    attempts: int
+    status: int | None
+    """The last HTTP status, None after connection errors only."""
+    delivered: bool
+    error: str | None = None
+
+
+@dataclass
+class DeliveryFaults:
+    drop: int = 0
+    duplicate: int = 0
+    reorder: int = 0
+    held: list[ChangeEvent] = field(default_factory=list)
+
+
+class WebhookDelivery:
+    def __init__(self, org_id: str, now: Callable[[], datetime]) -> None:
+        self.org_id = org_id
+        self._now = now
+        self._config: WebhookConfig | None = None
+        self._queue: deque[ChangeEvent] = deque()
+        self._faults = DeliveryFaults()
+        self._records: list[DeliveryRecord] = []
+        self._busy = False
+        self._stopped = False
+        self._cond = threading.Condition()
+        self._session = requests.Session()
+        self._session.trust_env = False
+        self._thread = threading.Thread(target=self._run, name=f"webhook-{org_id}", daemon=True)
+        self._thread.start()
+
+    # -- configuration ---------------------------------------------------------------------------------
+
+    @property
+    def config(self) -> WebhookConfig | None:
+        return self._config
+
+    def configure(self, config: WebhookConfig | None) -> None:
+        with self._cond:
+            self._config = config
+            self._cond.notify_all()
+
+    def inject(self, *, drop: int = 0, duplicate: int = 0, reorder: int = 0) -> None:
+        with self._cond:
+            self._faults.drop += drop
+            self._faults.duplicate += duplicate
+            if reorder:
+                self._faults.reorder = reorder
+
+    def release_held(self) -> None:
+        """Post the events held for reordering now, in reverse order."""
+        with self._cond:
+            self._release_held()
+            self._cond.notify_all()
+
+    def clear_faults(self) -> None:
+        with self._cond:
+            self._faults.drop = self._faults.duplicate = self._faults.reorder = 0
+            self._release_held()
+            self._cond.notify_all()
+
+    # -- events ----------------------------------------------------------------------------------------
+
+    def submit(self, event: ChangeEvent) -> None:
+        """Queue ``event`` for posting; a no-op while no webhook is configured."""
+        with self._cond:
+            if self._config is None or self._stopped:
+                return
+            faults = self._faults
+            if faults.drop > 0:
+                faults.drop -= 1
+                self._records.append(DeliveryRecord(event.replay_id, 0, None, False, "dropped"))
+                return
+            copies = 1
+            if faults.duplicate > 0:
+                faults.duplicate -= 1
+                copies = 2
+            if faults.reorder > 0:
+                faults.held.extend([event] * copies)
+                if len({e.replay_id for e in faults.held}) >= faults.reorder:
+                    self._release_held()
+            else:
+                self._queue.extend([event] * copies)
+            self._cond.notify_all()
+
+    def _release_held(self) -> None:
+        held = self._faults.held
+        self._faults.held = []
+        self._faults.reorder = 0
+        self._queue.extend(reversed(held))
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """True once nothing is queued or being posted (held events do not count), False on time-out."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while self._queue or self._busy:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._cond.wait(remaining)
+            return True
+
+    def status(self) -> dict[str, Any]:
+        with self._cond:
+            return {
+                "config": self._config.describe() if self._config else None,
+                "queued": len(self._queue),
+                "held": [e.replay_id for e in self._faults.held],
+                "pendingFaults": {
+                    "drop": self._faults.drop,
+                    "duplicate": self._faults.duplicate,
+                    "reorder": self._faults.reorder,
+                },
+                "deliveries": [
+                    {
+                        "replayId": r.replay_id,
+                        "attempts": r.attempts,
+                        "status": r.status,
+                        "delivered": r.delivered,
+                        "error": r.error,
+                    }
+                    for r in self._records
+                ],
+            }
+
+    @property
+    def records(self) -> list[DeliveryRecord]:
+        with self._cond:
+            return list(self._records)
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._queue.clear()
+            self._cond.notify_all()
+        self._thread.join(timeout=5)
+        self._session.close()
+
+    # -- the delivery thread ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stopped and not (self._queue and self._config is not None):
+                    self._cond.wait()
+                if self._stopped:
+                    return
+                event = self._queue.popleft()
+                config = self._config
+                self._busy = True
+            assert config is not None
+            try:
+                record = self._post_with_retries(event, config)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+            with self._cond:
+                self._records.append(record)
+                self._cond.notify_all()
+
+    def _post_with_retries(self, event: ChangeEvent, config: WebhookConfig) -> DeliveryRecord:
+        body = event.body()
+        status: int | None = None
+        error: str | None = None
+        delay = config.base_delay
+        for attempt in range(1, config.max_attempts + 1):
+            if self._stopped:
+                return DeliveryRecord(event.replay_id, attempt - 1, status, False, "stopped")
+            stamp = self._now().timestamp() if config.sign_with_emulator_clock else time.time()
+            headers = {"Content-Type": "application/json", HEADER: sign(body, config.secret, int(stamp))}
+            try:
+                response = self._session.post(config.url, data=body, headers=headers, timeout=config.timeout)
+                status, error = response.status_code, None
+                response.close()
+                if 200 <= status < 300:
+                    return DeliveryRecord(event.replay_id, attempt, status, True)
+                error = f"HTTP {status}"
+            except requests.RequestException as exc:
+                status, error = None, type(exc).__name__
+            if attempt < config.max_attempts:
+                time.sleep(delay)
+                delay = min(delay * 2, config.max_delay)
+        return DeliveryRecord(event.replay_id, config.max_attempts, status, False, error)
