@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
-from tasksync.domain.reminder_task import TaskField
+from tasksync.domain.reminder_task import ReminderTask, TaskField
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.subject_template import render_subject
 from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink
@@ -20,15 +20,18 @@ def decide_reminder_event(event: ReminderTaskEvent, link: SyncLink | None, ctx: 
         return Decision.skip(SkipReason.ECHO)
     task = event.task
     if link is None:
-        if event.kind is ReminderEventKind.DELETED:
-            return Decision.skip(SkipReason.NOT_LINKED)
         enabled_at = ctx.settings.enabled_at
         if enabled_at is None or task.created_at < enabled_at:
             # Existing tasks stay local, even when edited later (SPEC 5.2).
             return Decision.skip(SkipReason.CREATED_BEFORE_SYNC)
+        if event.kind is ReminderEventKind.DELETED:
+            # Deleted before its create was delivered: a tombstone keeps that late create from pushing it.
+            return Decision(
+                link=_new_link(task, ctx).model_copy(update=_deleted_fields(event)), skipped=SkipReason.NOT_LINKED
+            )
         return _create(event, ctx)
     if link.state is not LinkState.ACTIVE:
-        if task.version <= link.sia_version or link.sf_id is None:
+        if task.version <= link.sia_version or link.sf_id is None or link.deleted_by is Side.SIA:
             return Decision.skip(SkipReason.DELETED)
         # The SIA task lived on past what its link knows: a restore or a rejoin whose link was not saved.
         if event.kind is not ReminderEventKind.DELETED:
@@ -51,15 +54,17 @@ def decide_reminder_event(event: ReminderTaskEvent, link: SyncLink | None, ctx: 
     return settle(link, task, {}, link.salesforce, link.salesforce_seen_at, ctx)
 
 
+def _deleted_fields(event: ReminderTaskEvent) -> dict[str, object]:
+    return {
+        "state": LinkState.DELETED,
+        "deleted_by": Side.SIA,
+        "deleted_at": event.occurred_at,
+        "sia_version": event.task.version,
+    }
+
+
 def _deleted(event: ReminderTaskEvent, link: SyncLink) -> Decision:
-    deleted = link.model_copy(
-        update={
-            "state": LinkState.DELETED,
-            "deleted_by": Side.SIA,
-            "deleted_at": event.occurred_at,
-            "sia_version": event.task.version,
-        }
-    )
+    deleted = link.model_copy(update=_deleted_fields(event))
     # A create that never answered has no id to delete: its late CDC event, or the reconciliation,
     # finds the record and the deleted link deletes it then.
     action = DeleteSalesforceTask(link.sf_id) if link.sf_id else None
@@ -68,16 +73,20 @@ def _deleted(event: ReminderTaskEvent, link: SyncLink) -> Decision:
 
 def _create(event: ReminderTaskEvent, ctx: SyncContext) -> Decision:
     """A new link, saved before the create is sent so that the create's CDC event finds it."""
-    task = event.task
-    action = create_salesforce_task(task.id, task.values, ctx)
-    link = SyncLink(
+    return Decision(
+        link=_new_link(event.task, ctx), salesforce=create_salesforce_task(event.task.id, event.task.values, ctx)
+    )
+
+
+def _new_link(task: ReminderTask, ctx: SyncContext) -> SyncLink:
+    sent = create_salesforce_task(task.id, task.values, ctx).create.values
+    return SyncLink(
         user_id=task.user_id,
         sia_id=task.id,
         agreed=task.values,
         agreed_at=dict.fromkeys(TaskField, task.updated_at),
         rendered_subject=render_subject(ctx.settings.subject_template, task.values),
-        salesforce=SalesforceValues().with_values(dict(action.create.values)),
+        salesforce=SalesforceValues().with_values(dict(sent)),
         salesforce_seen_at=dict.fromkeys(SalesforceField, ctx.now),
         sia_version=task.version,
     )
-    return Decision(link=link, salesforce=action)

@@ -103,8 +103,14 @@ def _on_deleted(
     if undeleted and newer:
         return _bring_back(change, link, ctx)
     if change.change_type is ChangeType.DELETE:
-        # Deleted again after an undelete that has not arrived yet: that undelete is now stale.
-        tombstone = _tombstone(link, Side.SALESFORCE, change.commit_at) if newer else None
+        # Deleted again after an undelete that has not arrived yet: that undelete is now stale. (The
+        # delete that confirms an SIA delete only moves the watermark.)
+        if not newer:
+            tombstone = None
+        elif link.deleted_by is Side.SIA:
+            tombstone = link.model_copy(update={"last_sf_commit": _newest(link, change)})
+        else:
+            tombstone = _tombstone(link, Side.SALESFORCE, change.commit_at)
         if reminder is not None:
             # The SIA copy came back (a restore whose link was not saved): the delete takes it again.
             return Decision(link=tombstone or link, reminder=DeleteReminder(link.sia_id))

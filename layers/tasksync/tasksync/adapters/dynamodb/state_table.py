@@ -19,7 +19,9 @@ prefix, so ids containing ``#`` cannot collide.
 
 from __future__ import annotations
 
-from tasksync.adapters.dynamodb.item_codec import Item
+from typing import Any
+
+from tasksync.adapters.dynamodb.item_codec import Item, to_item
 
 PK = "pk"
 SK = "sk"
@@ -50,8 +52,12 @@ def _key(pk: str, sk: str) -> Item:
     return {PK: {"S": pk}, SK: {"S": sk}}
 
 
+def user_pk(user_id: str) -> str:
+    return f"USER#{user_id}"
+
+
 def settings_key(user_id: str) -> Item:
-    return _key(f"USER#{user_id}", "SETTINGS")
+    return _key(user_pk(user_id), "SETTINGS")
 
 
 def org_pk(org_id: str) -> str:
@@ -67,7 +73,7 @@ def connected_orgs_sort_key(org_id: str, sf_user_id: str) -> str:
 
 
 def link_key(user_id: str, sia_id: str) -> Item:
-    return _key(f"USER#{user_id}", f"LINK#{sia_id}")
+    return _key(user_pk(user_id), f"LINK#{sia_id}")
 
 
 def sf_link_key(sf_id: str) -> Item:
@@ -78,9 +84,12 @@ def cursor_key(org_id: str, name: str) -> Item:
     return _key(org_pk(org_id), f"CURSOR#{name}")
 
 
-def user_pk(user_id: str) -> str:
-    return f"USER#{user_id}"
-
-
 def error_key(user_id: str, error_id: str) -> Item:
     return _key(user_pk(user_id), f"{ERROR_PREFIX}{error_id}")
+
+
+def revision_condition(read_revision: int) -> dict[str, Any]:
+    """The condition of an optimistic save: the item is still at the revision read (absent for 0)."""
+    if read_revision == 0:
+        return {"ConditionExpression": "attribute_not_exists(pk)"}
+    return {"ConditionExpression": "revision = :read", "ExpressionAttributeValues": to_item({":read": read_revision})}

@@ -1,0 +1,26 @@
+"""Per-org watermarks of the scheduled jobs in the state table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tasksync.adapters.dynamodb import state_table as keys
+from tasksync.adapters.dynamodb.item_codec import to_item
+from tasksync.adapters.dynamodb.table_adapter import TableAdapter
+
+
+class DynamoDBCursorRepository(TableAdapter):
+    """CursorRepository on the state table (``STATE_TABLE_NAME``)."""
+
+    def get_cursor(self, org_id: str, name: str) -> datetime | None:
+        stored = self.read(keys.cursor_key(org_id, name))
+        return None if stored is None else datetime.fromisoformat(str(stored["value"]))
+
+    def put_cursor(self, org_id: str, name: str, value: datetime) -> None:
+        if value.utcoffset() is None:
+            raise ValueError("a cursor must carry a time zone")
+        item = {
+            **keys.cursor_key(org_id, name),
+            **to_item({keys.KIND: "cursor", "org_id": org_id, "name": name, "value": value.isoformat()}),
+        }
+        self.client.put_item(TableName=self.table_name, Item=item)

@@ -1,0 +1,69 @@
+"""Sync links in the state table, findable by SIA id and by Salesforce id, saved in one transaction."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from tasksync.adapters.dynamodb import state_table as keys
+from tasksync.adapters.dynamodb.item_codec import dump_model, load_model, to_item
+from tasksync.adapters.dynamodb.table_adapter import TableAdapter, TransactionCancelled
+from tasksync.domain.sync_link import SyncLink
+from tasksync.ports.sync_state import ConcurrentUpdate
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+
+class DynamoDBLinkRepository(TableAdapter):
+    """LinkRepository on the state table (``STATE_TABLE_NAME``).
+
+    The link lives in its SIA-id item; the Salesforce-id item is a pointer to it. A pointer is never
+    rewritten to another link: when a second SIA task tries to link a Salesforce task that is linked
+    already (two imports racing), its save fails as a ConcurrentUpdate and the caller, reading again,
+    finds the existing link."""
+
+    def link_by_sia_id(self, user_id: str, sia_id: str) -> SyncLink | None:
+        stored = self.read(keys.link_key(user_id, sia_id))
+        return None if stored is None else load_model(SyncLink, stored["link"])
+
+    def link_by_sf_id(self, sf_id: str) -> SyncLink | None:
+        pointer = self.read(keys.sf_link_key(sf_id))
+        if pointer is None:
+            return None
+        link = self.link_by_sia_id(str(pointer["user_id"]), str(pointer["sia_id"]))
+        # A link that has moved on to another Salesforce record leaves its old pointer behind.
+        if link is None or link.sf_id is None or keys.salesforce_id(link.sf_id) != keys.salesforce_id(sf_id):
+            return None
+        return link
+
+    def save_link(self, link: SyncLink) -> SyncLink:
+        saved = link.model_copy(update={"revision": link.revision + 1})
+        item = {
+            **keys.link_key(link.user_id, link.sia_id),
+            **to_item({keys.KIND: "link", keys.REVISION: saved.revision, "link": dump_model(saved)}),
+        }
+        writes: list[TransactWriteItemTypeDef] = [
+            {"Put": {"TableName": self.table_name, "Item": item, **keys.revision_condition(link.revision)}}
+        ]
+        if saved.sf_id is not None:
+            writes.append(self._put_pointer(saved))
+        try:
+            self.transact(writes)
+        except TransactionCancelled as cancelled:
+            raise ConcurrentUpdate(f"link of {link.sia_id} ({cancelled})") from cancelled
+        return saved
+
+    def _put_pointer(self, link: SyncLink) -> TransactWriteItemTypeDef:
+        assert link.sf_id is not None
+        item = {
+            **keys.sf_link_key(link.sf_id),
+            **to_item({keys.KIND: "sf_link", "user_id": link.user_id, "sia_id": link.sia_id, "sf_id": link.sf_id}),
+        }
+        return {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(pk) OR (user_id = :user AND sia_id = :sia)",
+                "ExpressionAttributeValues": to_item({":user": link.user_id, ":sia": link.sia_id}),
+            }
+        }

@@ -1,0 +1,51 @@
+"""The sync errors a user sees, newest first, expiring after a retention period."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from itertools import islice
+from typing import TYPE_CHECKING
+
+from ulid import ULID
+
+from tasksync.adapters.dynamodb import state_table as keys
+from tasksync.adapters.dynamodb.item_codec import dump_model, load_model, to_item
+from tasksync.adapters.dynamodb.table_adapter import TableAdapter
+from tasksync.domain.sync_error import SyncError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+ERROR_RETENTION = timedelta(days=30)
+
+
+class DynamoDBSyncErrorRepository(TableAdapter):
+    """SyncErrorRepository on the state table (``STATE_TABLE_NAME``). Each error's sort key is a ULID of
+    its ``occurred_at``, so a descending query reads newest first; DynamoDB's TTL removes it after
+    ``retention`` (within a day or two of that: TTL is not exact)."""
+
+    def __init__(
+        self, table_name: str, client: DynamoDBClient | None = None, *, retention: timedelta = ERROR_RETENTION
+    ) -> None:
+        super().__init__(table_name, client)
+        self.retention = retention
+
+    def record_error(self, error: SyncError) -> None:
+        error_id = str(ULID.from_datetime(error.occurred_at))
+        expires_at = int((error.occurred_at + self.retention).timestamp())
+        item = {
+            **keys.error_key(error.user_id, error_id),
+            **to_item({keys.KIND: "error", "error": dump_model(error), keys.EXPIRES_AT: expires_at}),
+        }
+        self.client.put_item(TableName=self.table_name, Item=item)
+
+    def errors_of(self, user_id: str, limit: int = 100) -> list[SyncError]:
+        if limit <= 0:
+            return []
+        stored = self.query(
+            KeyConditionExpression="pk = :user AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_item({":user": keys.user_pk(user_id), ":prefix": keys.ERROR_PREFIX}),
+            ScanIndexForward=False,
+            PaginationConfig={"PageSize": min(limit, 1_000)},
+        )
+        return [load_model(SyncError, item["error"]) for item in islice(stored, limit)]
