@@ -51,7 +51,9 @@ class InMemoryOrg:
         sf_id = f"00T{next(self._ids):012d}AAA"
         at = self._commit_time()
         values = {"Id": sf_id, "OwnerId": self.user_id, "Status": "Not Started", "Priority": "Normal", **fields}
-        task = SalesforceTask.model_validate({**values, "CreatedDate": at, "LastModifiedDate": at, "SystemModstamp": at})
+        task = SalesforceTask.model_validate(
+            {**values, "CreatedDate": at, "LastModifiedDate": at, "SystemModstamp": at}
+        )
         self.records[sf_id] = task
         self._emit(ChangeType.CREATE, task, frozenset(values), at, client_id)
         return task
@@ -60,8 +62,9 @@ class InMemoryOrg:
         current = self._live(sf_id)
         changed = {name: value for name, value in fields.items() if _get(current, name) != value}
         at = self._commit_time()
-        task = current.model_copy(update={**{_ALIASES[n]: v for n, v in fields.items()}, "system_modstamp": at,
-                                          "last_modified_date": at})
+        task = current.model_copy(
+            update={**{_ALIASES[n]: v for n, v in fields.items()}, "system_modstamp": at, "last_modified_date": at}
+        )
         task = SalesforceTask.model_validate(task.model_dump(by_alias=True))
         self.records[sf_id] = task
         if changed:
@@ -140,6 +143,16 @@ class InMemoryGateway:
         self._call("get_task")
         return self.org.records.get(sf_id)
 
+    def find_by_external_id(self, external_id: str) -> SalesforceTask | None:
+        self._call("query_all")
+        live = [task for task in self.org.records.values() if task.external_id == external_id]
+        deleted = [
+            task.model_copy(update={"is_deleted": True})
+            for task, _ in self.org.recycle_bin.values()
+            if task.external_id == external_id
+        ]
+        return next(iter(live + deleted), None)
+
     def get_tasks(self, sf_ids: Sequence[str]) -> list[SalesforceTask]:
         self._call("get_tasks")
         return [self.org.records[sf_id] for sf_id in sf_ids if sf_id in self.org.records]
@@ -188,9 +201,7 @@ class InMemoryGateway:
         return ApiUsage(used=self.org.api_calls, limit=100_000)
 
     def _upsert(self, create: TaskCreate) -> WriteResult:
-        existing = next(
-            (task for task in self.org.records.values() if task.external_id == create.external_id), None
-        )
+        existing = next((task for task in self.org.records.values() if task.external_id == create.external_id), None)
         self.org.writes_by_client += 1
         if existing is not None:
             self.org.update(existing.id, _fields(create.values), self.client_id)

@@ -41,7 +41,9 @@ class InMemorySyncState:
 
     def users_of_org(self, org_id: str) -> list[str]:
         return sorted(
-            user for user, settings in self.settings.items() if settings.connection and settings.connection.org_id == org_id
+            user
+            for user, settings in self.settings.items()
+            if settings.connection and settings.connection.org_id == org_id
         )
 
     def link_by_sia_id(self, user_id: str, sia_id: str) -> SyncLink | None:

@@ -53,7 +53,8 @@ def violations(world: World, oracle: Oracle) -> list[str]:
 
     # No duplicates: one Salesforce record per pushed SIA task, one link per record.
     external = Counter(
-        task.external_id for task in [*records.values(), *(t for t, _ in world.org.recycle_bin.values())]
+        task.external_id
+        for task in [*records.values(), *(t for t, _ in world.org.recycle_bin.values())]
         if task.external_id
     )
     found += [f"{ext}: {count} Salesforce tasks for one SIA task" for ext, count in external.items() if count > 1]
@@ -87,8 +88,12 @@ def active_record(sf_id: str | None, records: dict[str, SalesforceTask]) -> Sale
 
 def _disagreements(task: ReminderTask, record: SalesforceTask, oracle: Oracle, template: str) -> list[str]:
     found = []
-    for sf_field in (SalesforceField.STATUS, SalesforceField.PRIORITY, SalesforceField.ACTIVITY_DATE,
-                     SalesforceField.DESCRIPTION):
+    for sf_field in (
+        SalesforceField.STATUS,
+        SalesforceField.PRIORITY,
+        SalesforceField.ACTIVITY_DATE,
+        SalesforceField.DESCRIPTION,
+    ):
         field = SIA_FIELD[sf_field]
         value = record.value(sf_field)
         in_sia = FIELD_MAP.to_sia(field, value or None if isinstance(value, str) else value)

@@ -42,15 +42,28 @@ class Users:
         saved = self.world.now
         self.world.now = START - timedelta(days=1)
         for _ in range(count):
-            task = self.world.sia.create(USER, f"old-{self.rng.randrange(10**9)}", self._values(), Origin.USER, self.world.now)
+            task = self.world.sia.create(
+                USER, f"old-{self.rng.randrange(10**9)}", self._values(), Origin.USER, self.world.now
+            )
             self.oracle.local_only.add(task.id)
         self.world.now = saved
 
     def act(self) -> None:
         self.oracle.user_ops += 1
-        action = self.rng.choice([self._sia_create, self._sia_edit, self._sia_edit, self._sia_delete,
-                                  self._sf_create, self._sf_edit, self._sf_edit, self._sf_delete, self._sf_undelete,
-                                  self._sf_reassign])
+        action = self.rng.choice(
+            [
+                self._sia_create,
+                self._sia_edit,
+                self._sia_edit,
+                self._sia_delete,
+                self._sf_create,
+                self._sf_edit,
+                self._sf_edit,
+                self._sf_delete,
+                self._sf_undelete,
+                self._sf_reassign,
+            ]
+        )
         action()
 
     # -- the SIA rep -------------------------------------------------------------------------------

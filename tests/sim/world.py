@@ -108,7 +108,9 @@ class World:
                 ever_enabled=True,
                 time_zone="Europe/Berlin",
                 connection=SalesforceConnection(
-                    org_id=ORG, sf_user_id=SF_USER, instance_url="https://example.my.salesforce.com",
+                    org_id=ORG,
+                    sf_user_id=SF_USER,
+                    instance_url="https://example.my.salesforce.com",
                     secret_name="tasksync/test/salesforce/user-1",
                 ),
             )
@@ -154,7 +156,7 @@ class World:
             else:
                 decision = apply_salesforce_change(message, settings, self.services)
         except (Crash, SalesforceError, StillConcurrent) as error:
-            self.trace.append(f"{self.now:%H:%M:%S.%f} {describe(message)} -> failed: {error!r}")
+            self.trace.append(f"{self.now:%H:%M:%S.%f} {describe(message)} -> failed: {error!r} ({error.__cause__!r})")
             self.redeliveries += 1
             self._enqueue(message, at_least_ms=1_000)
         else:
@@ -184,7 +186,11 @@ def describe(message: ReminderTaskEvent | SalesforceChange) -> str:
     if isinstance(message, ReminderTaskEvent):
         task = message.task
         return f"SIA {message.kind} {task.id} v{task.version} {message.origin} {task.values.model_dump()}"
-    fields = {name: getattr(message.task, name) for name in ("subject", "status", "priority", "activity_date",
-              "description", "owner_id", "external_id")}
-    return (f"SF {message.change_type} {message.sf_id} at {message.commit_at:%H:%M:%S.%f} client={message.client_id} "
-            f"carried={sorted(message.carried)} {fields}")
+    fields = {
+        name: getattr(message.task, name)
+        for name in ("subject", "status", "priority", "activity_date", "description", "owner_id", "external_id")
+    }
+    return (
+        f"SF {message.change_type} {message.sf_id} at {message.commit_at:%H:%M:%S.%f} client={message.client_id} "
+        f"carried={sorted(message.carried)} {fields}"
+    )

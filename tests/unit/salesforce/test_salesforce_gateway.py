@@ -481,3 +481,22 @@ def test_request_bodies_are_json(transport, gateway):
     call = transport.calls("PATCH", r"/Tasksync_Id__c$")[0]
     assert call.headers["Content-Type"] == "application/json"
     json.loads(call.body or b"")
+
+
+def test_connect_wires_session_tokens_and_usage(transport, secrets):
+    from tasksync.adapters.salesforce.auth import TokenCache
+    from tasksync.adapters.salesforce.gateway import connect
+    from tasksync.adapters.salesforce.settings import GatewaySettings
+    from tests.unit.salesforce.conftest import SECRET_NAME
+
+    transport.on("POST", TOKEN_PATH, token_answer("at-connect"))
+    transport.on("GET", r"/query/$", answer(200, query_page([]), limit_info="api-usage=5/100"))
+    gateway = connect(SECRET_NAME, GatewaySettings(client_id="from-connect"), secrets=secrets, token_cache=TokenCache())
+    assert transport.seen == []  # nothing happens before the first call
+
+    gateway.get_tasks([ID1])
+
+    call = transport.calls("GET", r"/query/$")[0]
+    assert call.headers["Sforce-Call-Options"] == "client=from-connect"
+    assert call.headers["Authorization"] == "Bearer at-connect"
+    assert gateway.api_usage() == ApiUsage(5, 100)

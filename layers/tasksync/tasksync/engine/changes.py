@@ -52,11 +52,12 @@ class SalesforceChange:
         )
 
     @classmethod
-    def deletion(cls, sf_id: str, deleted_at: datetime) -> SalesforceChange:
-        """A delete learnt from getDeleted or from a re-read that found the record gone."""
+    def deletion(cls, sf_id: str, deleted_at: datetime, external_id: str | None = None) -> SalesforceChange:
+        """A delete learnt from getDeleted, from a re-read that found the record gone, or from a
+        ``queryAll`` that found it in the recycle bin (which knows its external id)."""
         return cls(
             change_type=ChangeType.DELETE,
-            task=SalesforceTask(id=sf_id),
+            task=SalesforceTask(id=sf_id, external_id=external_id),
             carried=frozenset(),
             commit_at=deleted_at,
         )

@@ -115,6 +115,12 @@ class SalesforceGateway(Protocol):
         """The record, or None when it is deleted or does not exist."""
         ...
 
+    def find_by_external_id(self, external_id: str) -> SalesforceTask | None:
+        """The record created for SIA task ``external_id``, deleted ones included (``queryAll``): a
+        create retried after a lost answer first looks whether the first one landed, and whether
+        someone deleted it since."""
+        ...
+
     def get_tasks(self, sf_ids: Sequence[str]) -> list[SalesforceTask]:
         """The records that still exist among ``sf_ids``, in no particular order."""
         ...

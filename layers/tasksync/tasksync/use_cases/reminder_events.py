@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tasksync.domain.reminder_events import ReminderTaskEvent
+from tasksync.domain.salesforce_task import SalesforceTask
 from tasksync.domain.settings import SyncSettings
+from tasksync.domain.sync_link import LinkState
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
 from tasksync.engine.from_reminders import decide_reminder_event
@@ -15,10 +19,18 @@ from tasksync.use_cases.services import SyncServices
 
 
 def apply_reminder_event(event: ReminderTaskEvent, settings: SyncSettings, services: SyncServices) -> Decision:
-    record_settled = False
+    record_settled = pending_checked = False
     for _ in range(MAX_ATTEMPTS):
         ctx = services.context(settings)
         link = services.links.link_by_sia_id(event.task.user_id, event.task.id)
+        if link is not None and link.sf_id is None and link.state is LinkState.ACTIVE and not pending_checked:
+            # An earlier create may have landed and lost its answer, and been edited or deleted since:
+            # learn its fate before sending another (SPEC 7: no duplicate on a retried create).
+            pending_checked = True
+            landed = services.salesforce(settings).find_by_external_id(link.sia_id)
+            if landed is not None:
+                apply_salesforce_change(_as_change(landed, ctx.now), settings, services)
+                continue
         decision = decide_reminder_event(event, link, ctx)
         if decision.skipped is SkipReason.NEEDS_RECORD and link is not None and link.sf_id is not None:
             if record_settled:
@@ -36,3 +48,9 @@ def apply_reminder_event(event: ReminderTaskEvent, settings: SyncSettings, servi
             continue
         return decision
     raise StillConcurrent(f"SIA event {event.event_id} kept meeting concurrent updates")
+
+
+def _as_change(task: SalesforceTask, now: datetime) -> SalesforceChange:
+    if task.is_deleted:
+        return SalesforceChange.deletion(task.id, task.system_modstamp or now, external_id=task.external_id)
+    return SalesforceChange.of_record(task, now)

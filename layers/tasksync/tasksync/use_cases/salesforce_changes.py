@@ -7,7 +7,7 @@ from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
-from tasksync.engine.from_salesforce import decide_salesforce_change
+from tasksync.engine.from_salesforce import decide_salesforce_change, imported_task_id
 from tasksync.ports.reminder_tasks import TaskNotFound, VersionConflict
 from tasksync.ports.sync_state import ConcurrentUpdate
 from tasksync.use_cases.carry_out import SalesforceRecordDeleted, carry_out
@@ -35,18 +35,19 @@ def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, se
         except SalesforceRecordDeleted as gone:
             change = SalesforceChange.deletion(gone.sf_id, ctx.now)
             continue
-        except (ConcurrentUpdate, VersionConflict, TaskNotFound):
+        except (ConcurrentUpdate, VersionConflict, TaskNotFound) as error:
+            last_error: Exception = error
             continue
         return decision
-    raise StillConcurrent(f"Salesforce change of {change.sf_id} kept meeting concurrent updates")
+    raise StillConcurrent(f"Salesforce change of {change.sf_id} kept meeting concurrent updates") from last_error
 
 
 def _link_of(change: SalesforceChange, user_id: str, services: SyncServices) -> SyncLink | None:
+    """By the record's id; else by the SIA id it would have: the sync's own create whose answer was not
+    saved yet (its external id), or an import whose link was not saved before the rep deleted the task."""
     link = services.links.link_by_sf_id(change.sf_id)
-    if link is None and change.task.external_id:
-        # The sync's own create, whose answer (and so the id) is not saved yet.
-        link = services.links.link_by_sia_id(user_id, change.task.external_id)
-    return link
+    sia_id = change.task.external_id or imported_task_id(change.sf_id)
+    return link or services.links.link_by_sia_id(user_id, sia_id)
 
 
 def read_record(sf_id: str, settings: SyncSettings, services: SyncServices) -> SalesforceChange:

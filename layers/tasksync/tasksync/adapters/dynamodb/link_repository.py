@@ -42,9 +42,7 @@ class DynamoDBLinkRepository(TableAdapter):
             **keys.link_key(link.user_id, link.sia_id),
             **to_item({keys.KIND: "link", keys.REVISION: saved.revision, "link": dump_model(saved)}),
         }
-        writes: list[TransactWriteItemTypeDef] = [
-            {"Put": {"TableName": self.table_name, "Item": item, **keys.revision_condition(link.revision)}}
-        ]
+        writes = [keys.put_at_revision(self.table_name, item, link.revision)]
         if saved.sf_id is not None:
             writes.append(self._put_pointer(saved))
         try:

@@ -96,9 +96,7 @@ class DynamoDBReminderTaskStore(TableAdapter):
                 return gone
         raise VersionConflict(f"task {task_id} kept changing while it was deleted")
 
-    def _live(
-        self, user_id: str, task_id: str, expected_version: int | None
-    ) -> tuple[dict[str, Any], ReminderTask]:
+    def _live(self, user_id: str, task_id: str, expected_version: int | None) -> tuple[dict[str, Any], ReminderTask]:
         stored = self.read(items.task_key(user_id, task_id))
         if stored is None or items.is_tombstone(stored):
             raise TaskNotFound(task_id)

@@ -33,9 +33,7 @@ def task_key(user_id: str, task_id: str) -> Item:
     return {USER_ID: {"S": user_id}, TASK_ID: {"S": task_id}}
 
 
-def task_item(
-    task: ReminderTask, origin: Origin, kind: ReminderEventKind, deleted_at: datetime | None = None
-) -> Item:
+def task_item(task: ReminderTask, origin: Origin, kind: ReminderEventKind, deleted_at: datetime | None = None) -> Item:
     values: dict[str, Any] = {
         VERSION: task.version,
         TASK: dump_model(task),

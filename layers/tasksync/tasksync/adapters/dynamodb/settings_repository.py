@@ -86,7 +86,7 @@ class DynamoDBSettingsRepository(TableAdapter):
             **keys.settings_key(settings.user_id),
             **to_item({keys.KIND: "settings", keys.REVISION: settings.revision, "settings": dump_model(settings)}),
         }
-        return {"Put": {"TableName": self.table_name, "Item": item, **keys.revision_condition(read_revision)}}
+        return keys.put_at_revision(self.table_name, item, read_revision)
 
     def _put_lookup(self, user_id: str, connection: SalesforceConnection) -> TransactWriteItemTypeDef:
         item = {

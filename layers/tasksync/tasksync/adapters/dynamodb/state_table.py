@@ -19,9 +19,12 @@ prefix, so ids containing ``#`` cannot collide.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tasksync.adapters.dynamodb.item_codec import Item, to_item
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 PK = "pk"
 SK = "sk"
@@ -88,8 +91,16 @@ def error_key(user_id: str, error_id: str) -> Item:
     return _key(user_pk(user_id), f"{ERROR_PREFIX}{error_id}")
 
 
-def revision_condition(read_revision: int) -> dict[str, Any]:
-    """The condition of an optimistic save: the item is still at the revision read (absent for 0)."""
+def put_at_revision(table_name: str, item: Item, read_revision: int) -> TransactWriteItemTypeDef:
+    """A transaction's put of an optimistic save: the item must still be at the revision read (absent
+    for revision 0)."""
     if read_revision == 0:
-        return {"ConditionExpression": "attribute_not_exists(pk)"}
-    return {"ConditionExpression": "revision = :read", "ExpressionAttributeValues": to_item({":read": read_revision})}
+        return {"Put": {"TableName": table_name, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+    return {
+        "Put": {
+            "TableName": table_name,
+            "Item": item,
+            "ConditionExpression": f"{REVISION} = :read",
+            "ExpressionAttributeValues": to_item({":read": read_revision}),
+        }
+    }

@@ -24,7 +24,7 @@ from simple_salesforce.exceptions import (
     SalesforceOperationError,
 )
 
-from tasksync.adapters.salesforce.auth import AccessToken, TokenSource
+from tasksync.adapters.salesforce.auth import PROCESS_TOKENS, AccessToken, TokenCache, TokenSource
 from tasksync.adapters.salesforce.credentials import SecretStore
 from tasksync.adapters.salesforce.description_marker import split_marker, with_marker
 from tasksync.adapters.salesforce.errors import (
@@ -98,10 +98,13 @@ def connect(
     *,
     secrets: SecretStore | None = None,
     retry: RetryPolicy | None = None,
+    token_cache: TokenCache = PROCESS_TOKENS,
+    clock: Callable[[], datetime] = _utc_now,
 ) -> SimpleSalesforceGateway:
     """The gateway for the connection whose secret is ``secret_name`` (shape: ``credentials``).
 
-    No network call happens here: the first Salesforce call fetches the access token.
+    No network call happens here: the first Salesforce call fetches the access token. ``clock`` is what
+    the getUpdated/getDeleted windows are clamped against (the org's idea of now).
     """
     session = build_session(settings)
     usage = UsageRecorder()
@@ -111,8 +114,9 @@ def connect(
         secrets or SecretStore(max_age=settings.secret_max_age),
         session,
         timeout=settings.timeout,
+        cache=token_cache,
     )
-    return SimpleSalesforceGateway(tokens, session, settings, usage=usage, retry=retry)
+    return SimpleSalesforceGateway(tokens, session, settings, usage=usage, retry=retry, clock=clock)
 
 
 class SimpleSalesforceGateway:
