@@ -67,6 +67,9 @@ class SyncLink(DomainModel):
     salesforce_seen_at: dict[SalesforceField, AwareDatetime]
     sia_version: NonNegativeInt = Field(description="the last SIA task version applied")
     last_sf_commit: AwareDatetime | None = Field(default=None, description="latest Salesforce change applied")
+    owner_seen_at: AwareDatetime | None = Field(
+        default=None, description="commit time of the latest Salesforce change that showed the owner"
+    )
     deleted_at: AwareDatetime | None = None
     deleted_by: Side | None = None
     revision: NonNegativeInt = Field(default=0, description="optimistic lock: each save adds one")

@@ -9,6 +9,7 @@ from tasksync.domain.subject_template import render_subject
 from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink
 from tasksync.engine.context import SyncContext
 from tasksync.engine.decisions import Decision, DeleteSalesforceTask, SkipReason
+from tasksync.engine.from_salesforce import imported_from
 from tasksync.engine.settle import create_salesforce_task, settle
 
 
@@ -20,6 +21,9 @@ def decide_reminder_event(event: ReminderTaskEvent, link: SyncLink | None, ctx: 
         return Decision.skip(SkipReason.ECHO)
     task = event.task
     if link is None:
+        if imported_from(task.id):
+            # An import whose link was not saved: settle the Salesforce record first, never push a copy.
+            return Decision.skip(SkipReason.NEEDS_RECORD)
         enabled_at = ctx.settings.enabled_at
         if enabled_at is None or task.created_at < enabled_at:
             # Existing tasks stay local, even when edited later (SPEC 5.2).

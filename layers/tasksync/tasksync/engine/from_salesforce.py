@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tasksync.domain.eligibility import ineligibility, same_salesforce_id
+from tasksync.domain.eligibility import Ineligible, ineligibility, same_salesforce_id
 from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, FieldMap, SfValue
 from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_task import SalesforceField, SalesforceTask
@@ -29,7 +29,12 @@ IMPORTED_ID_PREFIX = "sf-"
 
 def imported_task_id(sf_id: str) -> str:
     """The SIA id of a task imported from Salesforce: derived, so that importing twice finds the same task."""
-    return IMPORTED_ID_PREFIX + sf_id[:15]
+    return IMPORTED_ID_PREFIX + sf_id
+
+
+def imported_from(task_id: str) -> str | None:
+    """The Salesforce id a task was imported from, if it was."""
+    return task_id.removeprefix(IMPORTED_ID_PREFIX) if task_id.startswith(IMPORTED_ID_PREFIX) else None
 
 
 def decide_salesforce_change(
@@ -52,14 +57,24 @@ def decide_salesforce_change(
         return _on_left(change, link, ctx)
     if change.change_type is ChangeType.DELETE:
         return _on_delete(change, link, reminder)
-    if _leaves_reminders(change, ctx) and not _older(change, link):
+    if _leaves_reminders(change, link, ctx):
         return _leave(change, link, reminder)
     if reminder is None:
         # The SIA task is gone and its delete event is still on its way: deletes win.
         return Decision(link=_tombstone(link, Side.SIA, ctx.now), salesforce=DeleteSalesforceTask(change.sf_id))
     held, seen_at, changes = _observe(change, link, echo, ctx.field_map)
     quiet = SkipReason.ECHO if echo else SkipReason.NO_CHANGE
-    return settle(link, reminder, changes, held, seen_at, ctx, quiet=quiet, last_sf_commit=_newest(link, change))
+    return settle(
+        link,
+        reminder,
+        changes,
+        held,
+        seen_at,
+        ctx,
+        quiet=quiet,
+        last_sf_commit=_newest(link, change),
+        owner_seen_at=change.commit_at if _shows_new_owner(change, link) else link.owner_seen_at,
+    )
 
 
 def _unlinked(change: SalesforceChange, echo: bool, ctx: SyncContext) -> Decision:
@@ -88,6 +103,7 @@ def _unlinked(change: SalesforceChange, echo: bool, ctx: SyncContext) -> Decisio
         salesforce_seen_at=dict.fromkeys(SalesforceField, change.commit_at),
         sia_version=1,
         last_sf_commit=change.commit_at,
+        owner_seen_at=change.commit_at,
     )
     return Decision(link=link, reminder=CreateReminder(task_id, values))
 
@@ -144,15 +160,22 @@ def _on_delete(change: SalesforceChange, link: SyncLink, reminder: ReminderTask 
     return Decision(link=tombstone, reminder=DeleteReminder(link.sia_id) if reminder else None)
 
 
-def _leaves_reminders(change: SalesforceChange, ctx: SyncContext) -> bool:
-    """Whether the change makes the task stop being one of the user's reminders (SPEC section 4)."""
+def _leaves_reminders(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> bool:
+    """Whether the change makes the task stop being one of the user's reminders (SPEC section 4). The
+    owner is judged by its own watermark: an owner change is news even when it arrives after a newer
+    change of another field."""
     if change.is_full_record:
-        return ineligibility(change.task, ctx.sf_user_id) is not None
-    return "OwnerId" in change.carried and not same_salesforce_id(change.task.owner_id, ctx.sf_user_id)
+        reason = ineligibility(change.task, ctx.sf_user_id)
+        return reason is not None and (reason is not Ineligible.OTHER_OWNER or _shows_new_owner(change, link))
+    return _shows_new_owner(change, link) and not same_salesforce_id(change.task.owner_id, ctx.sf_user_id)
+
+
+def _shows_new_owner(change: SalesforceChange, link: SyncLink) -> bool:
+    return "OwnerId" in change.carried and (link.owner_seen_at is None or change.commit_at > link.owner_seen_at)
 
 
 def _leave(change: SalesforceChange, link: SyncLink, reminder: ReminderTask | None) -> Decision:
-    update = {"state": LinkState.LEFT, "last_sf_commit": _newest(link, change)}
+    update = {"state": LinkState.LEFT, "last_sf_commit": _newest(link, change), "owner_seen_at": change.commit_at}
     left = _remember(link, reminder).model_copy(update=update)
     return Decision(link=left, reminder=DeleteReminder(link.sia_id) if reminder else None)
 
@@ -188,6 +211,7 @@ def _bring_back(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> D
             "salesforce": _held(change.task).with_values(renamed),
             "salesforce_seen_at": seen_at,
             "last_sf_commit": _newest(link, change),
+            "owner_seen_at": change.commit_at,
             "deleted_at": None,
             "deleted_by": None,
         }

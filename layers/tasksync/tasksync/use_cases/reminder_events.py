@@ -11,6 +11,7 @@ from tasksync.domain.sync_link import LinkState
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
 from tasksync.engine.from_reminders import decide_reminder_event
+from tasksync.engine.from_salesforce import imported_from
 from tasksync.ports.reminder_tasks import TaskNotFound, VersionConflict
 from tasksync.ports.sync_state import ConcurrentUpdate
 from tasksync.use_cases.carry_out import SalesforceRecordDeleted, carry_out
@@ -32,11 +33,12 @@ def apply_reminder_event(event: ReminderTaskEvent, settings: SyncSettings, servi
                 apply_salesforce_change(_as_change(landed, ctx.now), settings, services)
                 continue
         decision = decide_reminder_event(event, link, ctx)
-        if decision.skipped is SkipReason.NEEDS_RECORD and link is not None and link.sf_id is not None:
+        sf_id = (link.sf_id if link else None) or imported_from(event.task.id)
+        if decision.skipped is SkipReason.NEEDS_RECORD and sf_id is not None:
             if record_settled:
                 # The record is deleted or gone elsewhere, and so is what this event changed.
                 return Decision.skip(SkipReason.DELETED)
-            apply_salesforce_change(read_record(link.sf_id, settings, services), settings, services)
+            apply_salesforce_change(read_record(sf_id, settings, services), settings, services)
             record_settled = True
             continue
         try:
