@@ -10,6 +10,7 @@ from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLin
 from tasksync.engine.context import SyncContext
 from tasksync.engine.decisions import Decision, DeleteSalesforceTask, SkipReason
 from tasksync.engine.from_salesforce import imported_from
+from tasksync.engine.link_updates import remember
 from tasksync.engine.settle import create_salesforce_task, settle
 
 
@@ -35,8 +36,11 @@ def decide_reminder_event(event: ReminderTaskEvent, link: SyncLink | None, ctx: 
             )
         return _create(event, ctx)
     if link.state is not LinkState.ACTIVE:
-        if task.version <= link.sia_version or link.sf_id is None or link.deleted_by is Side.SIA:
+        if task.version <= link.sia_version:
             return Decision.skip(SkipReason.DELETED)
+        if link.sf_id is None or link.deleted_by is Side.SIA:
+            # Deleted here already; the task's last values still count if Salesforce undeletes it.
+            return Decision.skip(SkipReason.DELETED, remember(link, task))
         # The SIA task lived on past what its link knows: a restore or a rejoin whose link was not saved.
         if event.kind is not ReminderEventKind.DELETED:
             # Settle the Salesforce side first, then this event again.

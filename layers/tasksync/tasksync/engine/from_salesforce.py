@@ -20,6 +20,7 @@ from tasksync.engine.decisions import (
     SkipReason,
     UpdateSalesforceTask,
 )
+from tasksync.engine.link_updates import remember
 from tasksync.engine.merge import FieldChange
 from tasksync.engine.settle import settle
 from tasksync.ports.salesforce import TaskUpdate
@@ -156,7 +157,7 @@ def _on_delete(change: SalesforceChange, link: SyncLink, reminder: ReminderTask 
     if _older(change, link):
         # An undelete (or a change only an undelete allows) came after it.
         return Decision.skip(SkipReason.STALE)
-    tombstone = _tombstone(_remember(link, reminder), Side.SALESFORCE, change.commit_at)
+    tombstone = _tombstone(remember(link, reminder), Side.SALESFORCE, change.commit_at)
     return Decision(link=tombstone, reminder=DeleteReminder(link.sia_id) if reminder else None)
 
 
@@ -176,16 +177,8 @@ def _shows_new_owner(change: SalesforceChange, link: SyncLink) -> bool:
 
 def _leave(change: SalesforceChange, link: SyncLink, reminder: ReminderTask | None) -> Decision:
     update = {"state": LinkState.LEFT, "last_sf_commit": _newest(link, change), "owner_seen_at": change.commit_at}
-    left = _remember(link, reminder).model_copy(update=update)
+    left = remember(link, reminder).model_copy(update=update)
     return Decision(link=left, reminder=DeleteReminder(link.sia_id) if reminder else None)
-
-
-def _remember(link: SyncLink, reminder: ReminderTask | None) -> SyncLink:
-    """Before the SIA copy goes, keep its values: an undelete or a rejoin brings back the task the rep
-    last saw, renamed as they renamed it, with Salesforce's synced values over it."""
-    if reminder is None:
-        return link
-    return link.model_copy(update={"agreed": reminder.values, "sia_version": max(link.sia_version, reminder.version)})
 
 
 def _bring_back(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> Decision:
