@@ -28,7 +28,7 @@ class Oracle:
     subjects: dict[str, set[str]] = field(default_factory=dict)  # every Subject a record had
     subject_edited: set[str] = field(default_factory=set)  # records whose Subject a SF user edited
     sia_deleted: dict[str, datetime] = field(default_factory=dict)
-    sf_undeleted: dict[str, datetime] = field(default_factory=dict)
+    sf_undeleted: dict[str, datetime] = field(default_factory=dict)  # also: reassigned to the user again
 
 
 class Users:
@@ -157,3 +157,6 @@ class Users:
         if sf_id is not None:
             owner = self.world.org.records[sf_id].owner_id
             self.world.org.update(sf_id, {"OwnerId": OTHER_SF_USER if owner == SF_USER else SF_USER})
+            if owner != SF_USER:
+                # Reassigned to the user: it joins their reminders again, even if they had deleted it.
+                self.oracle.sf_undeleted[sf_id] = self.world.now
