@@ -70,6 +70,10 @@ class SyncLink(DomainModel):
     owner_seen_at: AwareDatetime | None = Field(
         default=None, description="commit time of the latest Salesforce change that showed the owner"
     )
+    copy_version: NonNegativeInt = Field(
+        default=0, description="the SIA version at which the sync last created the SIA copy (import, undelete, rejoin)"
+    )
+    copy_made_at: AwareDatetime | None = Field(default=None, description="the Salesforce change that made that copy")
     deleted_at: AwareDatetime | None = None
     deleted_by: Side | None = None
     revision: NonNegativeInt = Field(default=0, description="optimistic lock: each save adds one")

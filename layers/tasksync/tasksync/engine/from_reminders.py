@@ -8,7 +8,7 @@ from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.subject_template import render_subject
 from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink
 from tasksync.engine.context import SyncContext
-from tasksync.engine.decisions import Decision, DeleteSalesforceTask, SkipReason
+from tasksync.engine.decisions import Decision, DeleteReminder, DeleteSalesforceTask, SkipReason
 from tasksync.engine.from_salesforce import imported_from
 from tasksync.engine.link_updates import remember
 from tasksync.engine.settle import create_salesforce_task, settle
@@ -51,6 +51,11 @@ def decide_reminder_event(event: ReminderTaskEvent, link: SyncLink | None, ctx: 
         # still on its way must not bring the task back.
         return _deleted(event, link)
     if event.kind is ReminderEventKind.DELETED:
+        if task.version < link.copy_version and link.copy_made_at and event.occurred_at > link.copy_made_at:
+            # The rep deleted the task after Salesforce brought it back (undelete, reassignment), before
+            # the copy reached them: the later word is the delete, for the copy too.
+            deleted = _deleted(event, link)
+            return Decision(link=deleted.link, reminder=DeleteReminder(link.sia_id), salesforce=deleted.salesforce)
         if task.version < link.sia_version:
             return Decision.skip(SkipReason.STALE)
         return _deleted(event, link)

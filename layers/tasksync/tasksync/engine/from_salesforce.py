@@ -105,6 +105,7 @@ def _unlinked(change: SalesforceChange, echo: bool, ctx: SyncContext) -> Decisio
         sia_version=1,
         last_sf_commit=change.commit_at,
         owner_seen_at=change.commit_at,
+        copy_made_at=change.commit_at,
     )
     return Decision(link=link, reminder=CreateReminder(task_id, values))
 
@@ -205,6 +206,7 @@ def _bring_back(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> D
             "salesforce_seen_at": seen_at,
             "last_sf_commit": _newest(link, change),
             "owner_seen_at": change.commit_at,
+            "copy_made_at": change.commit_at,
             "deleted_at": None,
             "deleted_by": None,
         }

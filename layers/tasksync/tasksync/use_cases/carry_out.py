@@ -55,7 +55,8 @@ def carry_out(decision: Decision, ctx: SyncContext, services: SyncServices) -> R
     if decision.reminder is not None:
         version = _apply_reminder(decision.reminder, ctx, services)
         if link is not None:
-            link = link.model_copy(update={"sia_version": version})
+            made = {"copy_version": version} if isinstance(decision.reminder, CreateReminder) else {}
+            link = link.model_copy(update={"sia_version": version, **made})
     if decision.salesforce is not None:
         refused = _apply_salesforce(decision.salesforce, link, ctx, services)
         if refused is not None:

@@ -1,0 +1,418 @@
+"""Running SOQL against an org, and the REST Query / QueryAll / Query More resources.
+
+REST API Developer Guide, "Query" and "Query More Results": the answer is ``{"totalSize", "done",
+"nextRecordsUrl"?, "records": [{"attributes": {"type", "url"}, <fields>}]}``; when more rows remain,
+``done`` is false and ``nextRecordsUrl`` (``/services/data/vXX.X/query/01gRO0000016PIAYA2-500``: a
+locator and the position) fetches the next batch. "QueryAll": deleted records too. "Query Options
+Header": ``Sforce-Query-Options: batchSize=N``, 200 to 2,000, default 2,000 (values outside are
+clamped here; Salesforce may return fewer rows than asked anyway).
+
+SOQL semantics (SOQL and SOSL Reference): "Comparison Operators" (string comparisons are
+case-insensitive, except on case-sensitive unique fields; ``LIKE`` with ``%`` and ``_``, case-insensitive;
+``IN`` / ``NOT IN``); "ORDER BY" (ascending by default, nulls first by default, sorting is case
+insensitive, long text areas cannot be sorted); "OFFSET" (at most 2,000); "COUNT()" (the answer's
+``totalSize`` is the count and ``records`` is empty); "Date Formats and Date Literals in WHERE" (a date
+value filters date fields only, a dateTime value dateTime fields only).
+
+Errors: an unknown object is ``INVALID_TYPE`` ("sObject type 'X' is not supported..."); an unknown
+field ``INVALID_FIELD`` ("No such column 'X' on entity 'Task'..."); a value of the wrong type for a field
+``INVALID_FIELD`` ("value of filter criterion for field 'X' must be of type ..."); an id that is not
+one ``INVALID_QUERY_FILTER_OPERATOR`` ("invalid ID field: X"); an unknown or expired locator
+``INVALID_QUERY_LOCATOR``. Their messages follow what Salesforce answers (not on a doc page).
+
+Relationship paths (``Owner.Name``), aggregate functions other than ``COUNT()``, GROUP BY, semi-joins and
+``FIELDS()`` are not modelled: they answer INVALID_FIELD or MALFORMED_QUERY.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from local.salesforce_org import date_literals, formats, ids, soql
+from local.salesforce_org.errors import ApiError
+from local.salesforce_org.org import Org, User
+from local.salesforce_org.schema import TASK, TASK_PRIORITY, TASK_STATUS, USER, FieldDef, FieldType, ObjectDef, object_def
+from local.salesforce_org.soql import Compare, Condition, InList, Like, Literal, Not, Query, query_error
+
+DEFAULT_BATCH = 2000
+MIN_BATCH = 200
+MAX_OFFSET = 2000
+
+Row = Mapping[str, Any]
+Predicate = Callable[[Row], bool]
+
+
+@dataclass(frozen=True)
+class CompiledQuery:
+    query: Query
+    sobject: ObjectDef
+    fields: tuple[FieldDef, ...]
+    predicate: Predicate
+    include_deleted: bool
+
+    @property
+    def count(self) -> bool:
+        return self.query.count
+
+
+def compile_query(text: str, *, user: User, now: datetime, include_deleted: bool) -> CompiledQuery:
+    """Parse and check ``text`` for ``user``, or raise the ApiError Salesforce answers."""
+    query = soql.parse(text)
+    sobject = object_def(query.sobject.name)
+    if sobject is None:
+        raise query_error(
+            "INVALID_TYPE",
+            text,
+            query.sobject.at,
+            f"sObject type '{query.sobject.name}' is not supported. If you are attempting to use a custom "
+            "object, be sure to append the '__c' after the entity name. Please reference your WSDL or the "
+            "describe call for the appropriate names.",
+        )
+    fields: list[FieldDef] = []
+    for ref in query.fields:
+        definition = _field(sobject, ref, text)
+        if definition in fields:
+            raise query_error("MALFORMED_QUERY", text, ref.at, f"duplicate field selected: {definition.name}")
+        fields.append(definition)
+    for item in query.order_by:
+        definition = _field(sobject, item.field, text)
+        if not definition.sortable:
+            raise query_error(
+                "INVALID_FIELD", text, item.field.at, f"field '{definition.name}' can not be sorted in a query call"
+            )
+    if query.offset is not None and query.offset > MAX_OFFSET:
+        assert query.offset_at is not None
+        raise query_error(
+            "NUMBER_OUTSIDE_VALID_RANGE", text, query.offset_at, f"Maximum SOQL offset allowed is {MAX_OFFSET}"
+        )
+    compiler = _Compiler(sobject, text, now, user.time_zone)
+    predicate = compiler.condition(query.where) if query.where is not None else _always
+    return CompiledQuery(query, sobject, tuple(fields), predicate, include_deleted)
+
+
+def _always(row: Row) -> bool:
+    return True
+
+
+def _field(sobject: ObjectDef, ref: soql.FieldRef, text: str) -> FieldDef:
+    definition = sobject.field(ref.name)
+    if definition is None:
+        raise query_error(
+            "INVALID_FIELD",
+            text,
+            ref.at,
+            f"No such column '{ref.name}' on entity '{sobject.name}'. If you are attempting to use a custom "
+            "field, be sure to append the '__c' after the custom field name. Please reference your WSDL or "
+            "the describe call for the appropriate names.",
+        )
+    return definition
+
+
+# -- WHERE ------------------------------------------------------------------------------------------------
+
+
+def _sort_key(definition: FieldDef, value: Any) -> Any:
+    if isinstance(value, str) and not definition.type.is_id:
+        return value.casefold()
+    return value
+
+
+class _Compiler:
+    def __init__(self, sobject: ObjectDef, text: str, now: datetime, zone: str) -> None:
+        self.sobject = sobject
+        self.text = text
+        self.now = now
+        self.zone = zone
+
+    def condition(self, node: Condition) -> Predicate:
+        if isinstance(node, soql.And):
+            parts = [self.condition(n) for n in node.operands]
+            return lambda row: all(p(row) for p in parts)
+        if isinstance(node, soql.Or):
+            parts = [self.condition(n) for n in node.operands]
+            return lambda row: any(p(row) for p in parts)
+        if isinstance(node, Not):
+            inner = self.condition(node.operand)
+            return lambda row: not inner(row)
+        if isinstance(node, Compare):
+            return self.compare(node)
+        if isinstance(node, Like):
+            return self.like(node)
+        return self.in_list(node)
+
+    def filterable(self, ref: soql.FieldRef) -> FieldDef:
+        definition = _field(self.sobject, ref, self.text)
+        if not definition.filterable:
+            raise query_error(
+                "INVALID_FIELD", self.text, ref.at, f"field '{definition.name}' can not be filtered in a query call"
+            )
+        return definition
+
+    def value(self, definition: FieldDef, literal: Literal) -> Any:
+        """The literal as a value comparable with ``definition``'s stored values."""
+        if literal.kind == "null":
+            return None
+        kind = definition.type
+        if kind.is_id:
+            if literal.kind != "string":
+                raise self.type_error(definition, literal, "id", quoted=True)
+            normalized = ids.normalize(literal.value)
+            if normalized is None:
+                raise query_error(
+                    "INVALID_QUERY_FILTER_OPERATOR", self.text, literal.at, f"invalid ID field: {literal.value}"
+                )
+            return normalized
+        if kind.is_text:
+            if literal.kind != "string":
+                raise self.type_error(definition, literal, "string", quoted=True)
+            return literal.value
+        if kind is FieldType.BOOLEAN:
+            if literal.kind != "boolean":
+                raise self.type_error(definition, literal, "boolean", quoted=False)
+            return literal.value
+        if kind is FieldType.INT:
+            if literal.kind != "number":
+                raise self.type_error(definition, literal, "double", quoted=False)
+            return literal.value
+        wanted = "date" if kind is FieldType.DATE else "datetime"
+        if literal.kind not in (wanted, "date_literal"):
+            raise self.type_error(definition, literal, "date" if wanted == "date" else "dateTime", quoted=False)
+        return literal.value
+
+    def type_error(self, definition: FieldDef, literal: Literal, kind: str, *, quoted: bool) -> ApiError:
+        quoting = "should be enclosed in quotes" if quoted else "should not be enclosed in quotes"
+        return query_error(
+            "INVALID_FIELD",
+            self.text,
+            literal.at,
+            f"value of filter criterion for field '{definition.name}' must be of type {kind} and {quoting}",
+        )
+
+    def compare(self, node: Compare) -> Predicate:
+        definition = self.filterable(node.field)
+        target = self.value(definition, node.value)
+        name, op = definition.name, node.op
+        if isinstance(target, soql.DateLiteral):
+            return self.date_range(definition, target, op)
+        if op in ("=", "!="):
+            wanted = _sort_key(definition, target)
+            if op == "=":
+                return lambda row: _sort_key(definition, row.get(name)) == wanted
+            return lambda row: _sort_key(definition, row.get(name)) != wanted
+        if target is None:
+            return lambda row: False
+        key = _sort_key(definition, target)
+        test: Callable[[Any, Any], bool] = {
+            "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b,
+            ">": lambda a, b: a > b,
+            ">=": lambda a, b: a >= b,
+        }[op]
+
+        def ordered(row: Row) -> bool:
+            value = row.get(name)
+            return value is not None and test(_sort_key(definition, value), key)
+
+        return ordered
+
+    def date_range(self, definition: FieldDef, literal: soql.DateLiteral, op: str) -> Predicate:
+        start: date | datetime
+        end: date | datetime
+        if definition.type is FieldType.DATE:
+            start, end = date_literals.day_range(literal, date_literals.local_today(self.now, self.zone))
+        else:
+            start, end = date_literals.datetime_range(literal, self.now, self.zone)
+        name = definition.name
+
+        def inside(row: Row) -> bool:
+            value = row.get(name)
+            if value is None:
+                return op == "!="
+            return {
+                "=": start <= value < end,
+                "!=": not (start <= value < end),
+                "<": value < start,
+                "<=": value < end,
+                ">": value >= end,
+                ">=": value >= start,
+            }[op]
+
+        return inside
+
+    def like(self, node: Like) -> Predicate:
+        definition = self.filterable(node.field)
+        if not definition.type.is_text:
+            raise query_error(
+                "INVALID_FIELD", self.text, node.field.at, f"invalid operator on field '{definition.name}': LIKE"
+            )
+        pattern = re.compile(like_regex(node.pattern), re.IGNORECASE | re.DOTALL)
+        name = definition.name
+        return lambda row: isinstance(row.get(name), str) and pattern.fullmatch(row[name]) is not None
+
+    def in_list(self, node: InList) -> Predicate:
+        definition = self.filterable(node.field)
+        values = []
+        for literal in node.values:
+            value = self.value(definition, literal)
+            if isinstance(value, soql.DateLiteral):
+                raise query_error(
+                    "MALFORMED_QUERY", self.text, literal.at, "date literals are not allowed in an IN list here"
+                )
+            values.append(_sort_key(definition, value))
+        wanted = set(values)
+        name = definition.name
+        if node.negated:
+            return lambda row: _sort_key(definition, row.get(name)) not in wanted
+        return lambda row: _sort_key(definition, row.get(name)) in wanted
+
+
+def like_regex(pattern: str) -> str:
+    out = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern) and pattern[index + 1] in "%_":
+            out.append(re.escape(pattern[index + 1]))
+            index += 2
+            continue
+        out.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
+        index += 1
+    return "".join(out)
+
+
+# -- running ---------------------------------------------------------------------------------------------
+
+
+def source_rows(org: Org, sobject: ObjectDef, *, include_deleted: bool) -> list[Row]:
+    """The rows of ``sobject`` in the org (call with the org's lock held)."""
+    if sobject is TASK:
+        return [r for r in org.tasks.values() if include_deleted or not r["IsDeleted"]]
+    if sobject is TASK_STATUS:
+        return [s.status_row() for s in org.statuses]
+    if sobject is TASK_PRIORITY:
+        return [p.priority_row() for p in org.priorities]
+    if sobject is USER:
+        return [u.row() for u in org.users.values()]
+    return []
+
+
+def run(org: Org, compiled: CompiledQuery) -> list[Row]:
+    """The rows the query selects, ordered, offset and limited."""
+    with org.lock:
+        org.expire_recycle_bin()
+        rows = [r for r in source_rows(org, compiled.sobject, include_deleted=compiled.include_deleted) if compiled.predicate(r)]
+    for item in reversed(compiled.query.order_by):
+        definition = compiled.sobject.field(item.field.name)
+        assert definition is not None
+        rows = _sorted(rows, definition, descending=item.descending, nulls_last=bool(item.nulls_last))
+    offset = compiled.query.offset or 0
+    rows = rows[offset:]
+    if compiled.query.limit is not None:
+        rows = rows[: compiled.query.limit]
+    return rows
+
+
+def _sorted(rows: Sequence[Row], definition: FieldDef, *, descending: bool, nulls_last: bool) -> list[Row]:
+    name = definition.name
+    present = sorted(
+        (r for r in rows if r.get(name) is not None), key=lambda r: _sort_key(definition, r[name]), reverse=descending
+    )
+    missing = [r for r in rows if r.get(name) is None]
+    return present + missing if nulls_last else missing + present
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return formats.rest_datetime(value)
+    if isinstance(value, date):
+        return formats.rest_date(value)
+    return value
+
+
+def record_json(sobject: ObjectDef, fields: Iterable[FieldDef], row: Row, api_version: str) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "attributes": {"type": sobject.name, "url": f"/services/data/v{api_version}/sobjects/{sobject.name}/{row['Id']}"}
+    }
+    for definition in fields:
+        record[definition.name] = json_value(row.get(definition.name))
+    return record
+
+
+# -- the REST resources ------------------------------------------------------------------------------------
+
+
+@dataclass
+class QueryCursor:
+    locator: str
+    user_id: str
+    records: list[dict[str, Any]]
+    include_deleted: bool
+    last_used: datetime
+    batch_size: int = DEFAULT_BATCH
+    served: set[int] = field(default_factory=set)
+
+
+def batch_size(header: str | None) -> int | None:
+    """``batchSize`` from a ``Sforce-Query-Options`` header, clamped to 200..2,000."""
+    if not header:
+        return None
+    for part in header.split(","):
+        key, _, value = part.strip().partition("=")
+        if key.strip().lower() == "batchsize" and value.strip().isdigit():
+            return min(max(int(value.strip()), MIN_BATCH), DEFAULT_BATCH)
+    return None
+
+
+def query_resource(
+    org: Org, user: User, text: str, *, include_deleted: bool, api_version: str, batch: int | None
+) -> dict[str, Any]:
+    compiled = compile_query(text, user=user, now=org.clock.now(), include_deleted=include_deleted)
+    rows = run(org, compiled)
+    if compiled.count:
+        return {"totalSize": len(rows), "done": True, "records": []}
+    records = [record_json(compiled.sobject, compiled.fields, row, api_version) for row in rows]
+    size = batch or DEFAULT_BATCH
+    if len(records) <= size:
+        return {"totalSize": len(records), "done": True, "records": records}
+    cursor = QueryCursor(
+        locator=ids.new_id(ids.QUERY_LOCATOR),
+        user_id=user.id,
+        records=records,
+        include_deleted=include_deleted,
+        last_used=org.clock.now(),
+        batch_size=size,
+    )
+    with org.lock:
+        org.cursors[cursor.locator] = cursor
+    return _page(cursor, 0, size, api_version)
+
+
+def query_more_resource(org: Org, user: User, locator_path: str, *, api_version: str, batch: int | None) -> dict[str, Any]:
+    locator, _, position = locator_path.rpartition("-")
+    now = org.clock.now()
+    with org.lock:
+        for key, old in list(org.cursors.items()):
+            if now - old.last_used > org.settings.query_locator_idle:
+                del org.cursors[key]
+        cursor = org.cursors.get(locator)
+        if cursor is None or cursor.user_id != user.id or not position.isdigit():
+            raise ApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+        cursor.last_used = now
+    start = int(position)
+    if start >= len(cursor.records):
+        raise ApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+    return _page(cursor, start, batch or cursor.batch_size, api_version)
+
+
+def _page(cursor: QueryCursor, start: int, size: int, api_version: str) -> dict[str, Any]:
+    end = start + size
+    page: dict[str, Any] = {"totalSize": len(cursor.records), "done": end >= len(cursor.records)}
+    if not page["done"]:
+        resource = "queryAll" if cursor.include_deleted else "query"
+        page["nextRecordsUrl"] = f"/services/data/v{api_version}/{resource}/{cursor.locator}-{end}"
+    page["records"] = cursor.records[start:end]
+    return page
