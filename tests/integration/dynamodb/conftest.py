@@ -45,7 +45,9 @@ def dynamodb(aws: None) -> Any:
 @pytest.fixture
 def tables(dynamodb: Any) -> dict[str, str]:
     """Logical id -> table name of every table in template.yaml."""
-    return create_tables(dynamodb, names={"StateTable": "tasksync-test-state", "ReminderTaskTable": "tasksync-test-tasks"})
+    return create_tables(
+        dynamodb, names={"StateTable": "tasksync-test-state", "ReminderTaskTable": "tasksync-test-tasks"}
+    )
 
 
 @pytest.fixture

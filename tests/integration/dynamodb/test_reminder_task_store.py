@@ -69,7 +69,12 @@ def test_an_update_changes_the_named_fields_and_moves_the_version(task_store: Dy
     task_store.create("u1", "t1", VALUES, Origin.USER, NOW)
 
     updated = task_store.update(
-        "u1", "t1", {TaskField.DUE_DATE: date(2024, 6, 7), TaskField.DETAILS: ""}, Origin.SYNC, LATER, expected_version=1
+        "u1",
+        "t1",
+        {TaskField.DUE_DATE: date(2024, 6, 7), TaskField.DETAILS: ""},
+        Origin.SYNC,
+        LATER,
+        expected_version=1,
     )
 
     assert updated.version == 2

@@ -53,7 +53,7 @@ def decide_salesforce_change(
         # Our own create, found by its external id before its answer was saved.
         link = link.model_copy(update={"sf_id": change.sf_id})
     if link.state is LinkState.DELETED:
-        return _on_deleted(change, link, reminder, learnt_id, ctx)
+        return _on_deleted(change, link, reminder, learnt_id, echo, ctx)
     if link.state is LinkState.LEFT:
         return _on_left(change, link, ctx)
     if change.change_type is ChangeType.DELETE:
@@ -111,15 +111,16 @@ def _unlinked(change: SalesforceChange, echo: bool, ctx: SyncContext) -> Decisio
 
 
 def _on_deleted(
-    change: SalesforceChange, link: SyncLink, reminder: ReminderTask | None, learnt_id: bool, ctx: SyncContext
+    change: SalesforceChange,
+    link: SyncLink,
+    reminder: ReminderTask | None,
+    learnt_id: bool,
+    echo: bool,
+    ctx: SyncContext,
 ) -> Decision:
+    """A change of a record whose task is deleted. A change newer than the delete (and than every
+    Salesforce change applied) means the record lives again: Salesforce undeleted it."""
     newer = not _older(change, link) and (link.deleted_at is None or change.commit_at > link.deleted_at)
-    undeleted = change.change_type is ChangeType.UNDELETE or (
-        # A record Salesforce had deleted, read alive again, was undeleted (its event may have been missed).
-        change.change_type is ChangeType.RECORD and link.deleted_by is Side.SALESFORCE
-    )
-    if undeleted and newer:
-        return _bring_back(change, link, ctx)
     if change.change_type is ChangeType.DELETE:
         # Deleted again after an undelete that has not arrived yet: that undelete is now stale. (The
         # delete that confirms an SIA delete only moves the watermark.)
@@ -133,13 +134,15 @@ def _on_deleted(
             # The SIA copy came back (a restore whose link was not saved): the delete takes it again.
             return Decision(link=tombstone or link, reminder=DeleteReminder(link.sia_id))
         return Decision(link=tombstone, skipped=SkipReason.DUPLICATE)
-    if link.deleted_by is Side.SALESFORCE and newer:
-        # Changed after Salesforce deleted it: it was undeleted, and this event may be ahead of that one.
-        return Decision.skip(SkipReason.NEEDS_RECORD)
-    if link.deleted_by is Side.SIA and (learnt_id or change.change_type is ChangeType.RECORD):
-        # The record outlived its SIA delete (its create answered after the delete, or the delete failed).
+    if link.deleted_by is Side.SIA and (learnt_id or (change.change_type is ChangeType.RECORD and not newer)):
+        # The record outlived its SIA delete: the sync's create answered after it, or the delete failed.
         return Decision(link=link if learnt_id else None, salesforce=DeleteSalesforceTask(change.sf_id))
-    return Decision.skip(SkipReason.DELETED)
+    if echo or not newer:
+        return Decision.skip(SkipReason.DELETED)
+    if change.change_type in (ChangeType.UNDELETE, ChangeType.RECORD):
+        return _bring_back(change, link, ctx)
+    # Changed after its delete: it was undeleted, and this event is ahead of that one.
+    return Decision.skip(SkipReason.NEEDS_RECORD)
 
 
 def _on_left(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> Decision:
