@@ -36,5 +36,5 @@ def test_a_cursor_moves_and_cursors_are_apart_by_name_and_org(cursor_repository:
 
 def test_a_cursor_without_a_time_zone_is_refused(cursor_repository: DynamoDBCursorRepository) -> None:
     with pytest.raises(ValueError, match="time zone"):
-        cursor_repository.put_cursor(ORG, "deleted", datetime(2024, 6, 3, 9, 30))  # noqa: DTZ001
+        cursor_repository.put_cursor(ORG, "deleted", datetime(2024, 6, 3, 9, 30))
     assert cursor_repository.get_cursor(ORG, "deleted") is None

@@ -23,7 +23,7 @@ def link(sia_id: str = "t1", sf_id: str | None = None, user_id: str = "u1") -> S
         sia_id=sia_id,
         sf_id=sf_id,
         agreed=TaskValues(name="Call Ada", status=Status.OPEN, priority=Priority.HIGH, due_date=date(2024, 6, 4)),
-        agreed_at={field: NOW for field in TaskField},
+        agreed_at=dict.fromkeys(TaskField, NOW),
         rendered_subject="Call Ada",
         salesforce=SalesforceValues(
             subject="Call Ada", status="In Progress", priority="High", activity_date=date(2024, 6, 4)

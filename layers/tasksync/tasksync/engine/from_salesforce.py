@@ -146,13 +146,15 @@ def _on_deleted(
 
 
 def _on_left(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> Decision:
-    if _older(change, link):
-        return Decision.skip(SkipReason.STALE)
-    if change.change_type is ChangeType.DELETE:
-        return Decision(link=_tombstone(link, Side.SALESFORCE, change.commit_at), skipped=SkipReason.NOT_ELIGIBLE)
-    if change.is_full_record:
+    """A change of a record that left the user's reminders: only a new owner (the user again) brings it
+    back, judged by the owner's own watermark; the full record decides."""
+    if change.is_full_record or change.change_type is ChangeType.DELETE:
+        if _older(change, link):
+            return Decision.skip(SkipReason.STALE)
+        if change.change_type is ChangeType.DELETE:
+            return Decision(link=_tombstone(link, Side.SALESFORCE, change.commit_at), skipped=SkipReason.NOT_ELIGIBLE)
         return _bring_back(change, link, ctx)
-    if "OwnerId" in change.carried and same_salesforce_id(change.task.owner_id, ctx.sf_user_id):
+    if _shows_new_owner(change, link) and same_salesforce_id(change.task.owner_id, ctx.sf_user_id):
         return Decision.skip(SkipReason.NEEDS_RECORD)
     return Decision.skip(SkipReason.NOT_ELIGIBLE)
 
