@@ -74,6 +74,9 @@ class Decision:
     salesforce: SalesforceAction | None = None
     skipped: SkipReason | None = None
     conflicts: tuple[SyncError, ...] = ()
+    checkpoint: SyncLink | None = None
+    """With both an SIA and a Salesforce write: the link as the SIA write alone leaves it, saved between
+    the two, so that a Salesforce write that fails is decided again rather than taken as done."""
 
     @classmethod
     def skip(cls, reason: SkipReason, link: SyncLink | None = None) -> Decision:

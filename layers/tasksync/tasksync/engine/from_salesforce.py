@@ -217,8 +217,20 @@ def _bring_back(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> D
         }
     )
     version = link.sia_version + 1
-    rename = UpdateSalesforceTask(TaskUpdate(change.sf_id, renamed)) if renamed else None
-    return Decision(link=back, reminder=CreateReminder(link.sia_id, values, version=version), salesforce=rename)
+    create = CreateReminder(link.sia_id, values, version=version)
+    if not renamed:
+        return Decision(link=back, reminder=create)
+    unsent = {
+        "rendered_subject": link.rendered_subject,
+        "salesforce": _held(change.task),
+        "salesforce_seen_at": dict.fromkeys(SalesforceField, change.commit_at),
+    }
+    return Decision(
+        link=back,
+        reminder=create,
+        salesforce=UpdateSalesforceTask(TaskUpdate(change.sf_id, renamed)),
+        checkpoint=back.model_copy(update=unsent),
+    )
 
 
 def _observe(

@@ -61,6 +61,7 @@ def settle(
             reminder_action = UpdateReminder(reminder.id, changes, expected_version=reminder.version)
 
     salesforce_action: SalesforceAction | None = None
+    seen_before = seen_at
     seen_at = dict(seen_at)
     if link.sf_id is None:
         # The create has not answered yet (a crash, a time-out): send it again, with today's values.
@@ -86,10 +87,15 @@ def settle(
     )
     # A create saves its link before it is sent, even when nothing else changed (carry_out).
     save = new_link != link or isinstance(salesforce_action, CreateSalesforceTask)
+    checkpoint = None
+    if reminder_action is not None and salesforce_action is not None:
+        unsent = {"rendered_subject": link.rendered_subject, "salesforce": held, "salesforce_seen_at": seen_before}
+        checkpoint = new_link.model_copy(update=unsent)
     return Decision(
         link=new_link if save else None,
         reminder=reminder_action,
         salesforce=salesforce_action,
         skipped=quiet if reminder_action is None and salesforce_action is None else None,
         conflicts=merged.conflicts,
+        checkpoint=checkpoint,
     )

@@ -54,9 +54,13 @@ def carry_out(decision: Decision, ctx: SyncContext, services: SyncServices) -> R
     link = decision.link
     if decision.reminder is not None:
         version = _apply_reminder(decision.reminder, ctx, services)
+        made = {"copy_version": version} if isinstance(decision.reminder, CreateReminder) else {}
+        learnt = {"sia_version": version, **made}
         if link is not None:
-            made = {"copy_version": version} if isinstance(decision.reminder, CreateReminder) else {}
-            link = link.model_copy(update={"sia_version": version, **made})
+            link = link.model_copy(update=learnt)
+        if decision.checkpoint is not None and decision.salesforce is not None:
+            saved = services.links.save_link(decision.checkpoint.model_copy(update=learnt))
+            link = link.model_copy(update={"revision": saved.revision}) if link else None
     if decision.salesforce is not None:
         refused = _apply_salesforce(decision.salesforce, link, ctx, services)
         if refused is not None:
