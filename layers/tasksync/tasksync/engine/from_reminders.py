@@ -77,7 +77,7 @@ def _deleted_fields(event: ReminderTaskEvent) -> dict[str, object]:
 
 
 def _deleted(event: ReminderTaskEvent, link: SyncLink) -> Decision:
-    deleted = link.model_copy(update=_deleted_fields(event))
+    deleted = remember(link, event.task).model_copy(update=_deleted_fields(event))
     # A create that never answered has no id to delete: its late CDC event, or the reconciliation,
     # finds the record and the deleted link deletes it then.
     action = DeleteSalesforceTask(link.sf_id) if link.sf_id else None
