@@ -169,6 +169,8 @@ class Org:
         """Every Task by id, the recycle bin's too (``IsDeleted`` true)."""
         self.delete_log: dict[str, datetime] = {}
         """Deleted records (in the recycle bin) and when they were deleted: what getDeleted reports."""
+        self.purged_ids: set[str] = set()
+        """Records removed from the recycle bin for good: they answer ENTITY_IS_DELETED, not NOT_FOUND."""
         self.purged_until: datetime | None = None
         """Latest time records left the recycle bin for good (emptied or aged out)."""
         self.statuses: list[PicklistEntry] = []
@@ -297,6 +299,7 @@ class Org:
     def _purge(self, record_id: str, when: datetime) -> None:
         self.delete_log.pop(record_id, None)
         self.tasks.pop(record_id, None)
+        self.purged_ids.add(record_id)
         self.purged_until = max(self.purged_until, when) if self.purged_until else when
 
     def stop(self) -> None:

@@ -47,7 +47,7 @@ def decide_salesforce_change(
         return Decision.skip(SkipReason.SYNC_OFF)
     echo = change.client_id is not None and change.client_id == ctx.client_id
     if link is None:
-        return _unlinked(change, echo, ctx)
+        return _unlinked(change, echo, reminder, ctx)
     learnt_id = link.sf_id is None
     if learnt_id:
         # Our own create, found by its external id before its answer was saved.
@@ -78,9 +78,10 @@ def decide_salesforce_change(
     )
 
 
-def _unlinked(change: SalesforceChange, echo: bool, ctx: SyncContext) -> Decision:
+def _unlinked(change: SalesforceChange, echo: bool, orphan: ReminderTask | None, ctx: SyncContext) -> Decision:
+    """``orphan`` is an SIA copy under the record's import id whose link was never saved (a crash)."""
     if change.change_type is ChangeType.DELETE:
-        return Decision.skip(SkipReason.NOT_LINKED)
+        return Decision(reminder=DeleteReminder(orphan.id) if orphan else None, skipped=SkipReason.NOT_LINKED)
     if echo or change.task.external_id:
         # Made by the sync for an SIA task: that task's link, not this event, decides about it.
         return Decision.skip(SkipReason.ECHO)
@@ -90,7 +91,7 @@ def _unlinked(change: SalesforceChange, echo: bool, ctx: SyncContext) -> Decisio
         # did not import also joins this way, on its first change (SPEC 6).
         return Decision.skip(SkipReason.NEEDS_RECORD)
     if ineligibility(change.task, ctx.sf_user_id) is not None:
-        return Decision.skip(SkipReason.NOT_ELIGIBLE)
+        return Decision(reminder=DeleteReminder(orphan.id) if orphan else None, skipped=SkipReason.NOT_ELIGIBLE)
     values = ctx.field_map.imported_values(change.task)
     task_id = imported_task_id(change.sf_id)
     link = SyncLink(

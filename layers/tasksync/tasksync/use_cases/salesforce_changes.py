@@ -25,7 +25,7 @@ def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, se
     for _ in range(MAX_ATTEMPTS):
         ctx = services.context(settings)
         link = _link_of(change, settings.user_id, services)
-        reminder = services.reminders.get(settings.user_id, link.sia_id) if link else None
+        reminder = services.reminders.get(settings.user_id, link.sia_id if link else imported_task_id(change.sf_id))
         decision = decide_salesforce_change(change, link, reminder, ctx)
         if decision.skipped is SkipReason.NEEDS_RECORD:
             change = read_record(change.sf_id, settings, services)
