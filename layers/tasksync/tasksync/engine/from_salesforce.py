@@ -140,9 +140,10 @@ def _on_deleted(
         return Decision(link=link if learnt_id else None, salesforce=DeleteSalesforceTask(change.sf_id))
     if echo or not newer:
         return Decision.skip(SkipReason.DELETED)
-    if change.change_type in (ChangeType.UNDELETE, ChangeType.RECORD):
+    if change.change_type is ChangeType.RECORD:
         return _bring_back(change, link, ctx)
-    # Changed after its delete: it was undeleted, and this event is ahead of that one.
+    # Undeleted (this event may even be ahead of the undelete's): bring it back as it is now, not as an
+    # event says it was, since the sync may have written to it since.
     return Decision.skip(SkipReason.NEEDS_RECORD)
 
 
@@ -154,7 +155,9 @@ def _on_left(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> Deci
             return Decision.skip(SkipReason.STALE)
         if change.change_type is ChangeType.DELETE:
             return Decision(link=_tombstone(link, Side.SALESFORCE, change.commit_at), skipped=SkipReason.NOT_ELIGIBLE)
-        return _bring_back(change, link, ctx)
+        if change.change_type is ChangeType.RECORD:
+            return _bring_back(change, link, ctx)
+        return Decision.skip(SkipReason.NEEDS_RECORD)
     if _shows_new_owner(change, link) and same_salesforce_id(change.task.owner_id, ctx.sf_user_id):
         return Decision.skip(SkipReason.NEEDS_RECORD)
     return Decision.skip(SkipReason.NOT_ELIGIBLE)

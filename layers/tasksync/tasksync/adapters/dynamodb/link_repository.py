@@ -44,24 +44,23 @@ class DynamoDBLinkRepository(TableAdapter):
         }
         writes = [keys.put_at_revision(self.table_name, item, link.revision)]
         if saved.sf_id is not None:
-            writes.append(self._put_pointer(saved))
+            writes.append(self._put_pointer(saved, saved.sf_id))
         try:
             self.transact(writes)
         except TransactionCancelled as cancelled:
             raise ConcurrentUpdate(f"link of {link.sia_id} ({cancelled})") from cancelled
         return saved
 
-    def _put_pointer(self, link: SyncLink) -> TransactWriteItemTypeDef:
-        assert link.sf_id is not None
+    def _put_pointer(self, link: SyncLink, sf_id: str) -> TransactWriteItemTypeDef:
         item = {
-            **keys.sf_link_key(link.sf_id),
-            **to_item({keys.KIND: "sf_link", "user_id": link.user_id, "sia_id": link.sia_id, "sf_id": link.sf_id}),
+            **keys.sf_link_key(sf_id),
+            **to_item({keys.KIND: "sf_link", "user_id": link.user_id, "sia_id": link.sia_id, "sf_id": sf_id}),
         }
         return {
             "Put": {
                 "TableName": self.table_name,
                 "Item": item,
-                "ConditionExpression": "attribute_not_exists(pk) OR (user_id = :user AND sia_id = :sia)",
+                "ConditionExpression": f"attribute_not_exists({keys.PK}) OR (user_id = :user AND sia_id = :sia)",
                 "ExpressionAttributeValues": to_item({":user": link.user_id, ":sia": link.sia_id}),
             }
         }

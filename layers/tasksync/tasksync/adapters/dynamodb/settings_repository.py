@@ -46,8 +46,12 @@ class DynamoDBSettingsRepository(TableAdapter):
             self.transact(writes)
         except TransactionCancelled as cancelled:
             connection = saved.connection
-            lookup_refused = connection is not None and cancelled.condition_failed(len(writes) - 1)
-            if connection is not None and lookup_refused and not cancelled.condition_failed(0):
+            # Only the lookup's condition failed: the settings were current, the Salesforce user is not free.
+            if (
+                connection is not None
+                and cancelled.condition_failed(len(writes) - 1)
+                and not cancelled.condition_failed(0)
+            ):
                 raise SalesforceUserTaken(
                     f"Salesforce user {connection.sf_user_id} of org {connection.org_id} is connected to "
                     "another SIA user"
@@ -61,7 +65,7 @@ class DynamoDBSettingsRepository(TableAdapter):
 
     def users_of_org(self, org_id: str) -> list[str]:
         lookups = self.query(
-            KeyConditionExpression="pk = :org AND begins_with(sk, :prefix)",
+            KeyConditionExpression=f"{keys.PK} = :org AND begins_with({keys.SK}, :prefix)",
             ExpressionAttributeValues=to_item({":org": keys.org_pk(org_id), ":prefix": keys.SF_USER_PREFIX}),
             ConsistentRead=True,
         )
@@ -107,7 +111,7 @@ class DynamoDBSettingsRepository(TableAdapter):
                 "TableName": self.table_name,
                 "Item": item,
                 # The Salesforce user is free, or already this user's.
-                "ConditionExpression": "attribute_not_exists(pk) OR user_id = :user",
+                "ConditionExpression": f"attribute_not_exists({keys.PK}) OR user_id = :user",
                 "ExpressionAttributeValues": to_item({":user": user_id}),
             }
         }

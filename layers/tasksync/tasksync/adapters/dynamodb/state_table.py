@@ -95,7 +95,7 @@ def put_at_revision(table_name: str, item: Item, read_revision: int) -> Transact
     """A transaction's put of an optimistic save: the item must still be at the revision read (absent
     for revision 0)."""
     if read_revision == 0:
-        return {"Put": {"TableName": table_name, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}
+        return {"Put": {"TableName": table_name, "Item": item, "ConditionExpression": f"attribute_not_exists({PK})"}}
     return {
         "Put": {
             "TableName": table_name,

@@ -43,7 +43,7 @@ class DynamoDBSyncErrorRepository(TableAdapter):
         if limit <= 0:
             return []
         stored = self.query(
-            KeyConditionExpression="pk = :user AND begins_with(sk, :prefix)",
+            KeyConditionExpression=f"{keys.PK} = :user AND begins_with({keys.SK}, :prefix)",
             ExpressionAttributeValues=to_item({":user": keys.user_pk(user_id), ":prefix": keys.ERROR_PREFIX}),
             ScanIndexForward=False,
             PaginationConfig={"PageSize": min(limit, 1_000)},
