@@ -64,7 +64,12 @@ class SyncLink(DomainModel):
     agreed_at: dict[TaskField, AwareDatetime]
     rendered_subject: str = Field(description="the Subject last rendered from the SIA task")
     salesforce: SalesforceValues
-    salesforce_seen_at: dict[SalesforceField, AwareDatetime]
+    salesforce_seen_at: dict[SalesforceField, AwareDatetime] = Field(
+        description="per field, the commit time of the newest Salesforce change seen (echoes included)"
+    )
+    salesforce_written_at: dict[SalesforceField, AwareDatetime] = Field(
+        default_factory=dict, description="per field, when the sync last wrote it"
+    )
     sia_version: NonNegativeInt = Field(description="the last SIA task version applied")
     last_sf_commit: AwareDatetime | None = Field(default=None, description="latest Salesforce change applied")
     owner_seen_at: AwareDatetime | None = Field(

@@ -100,6 +100,7 @@ def _new_link(task: ReminderTask, ctx: SyncContext) -> SyncLink:
         agreed_at=dict.fromkeys(TaskField, task.updated_at),
         rendered_subject=render_subject(ctx.settings.subject_template, task.values),
         salesforce=SalesforceValues().with_values(dict(sent)),
-        salesforce_seen_at=dict.fromkeys(SalesforceField, ctx.now),
+        salesforce_seen_at={},
+        salesforce_written_at=dict.fromkeys(SalesforceField, ctx.now),
         sia_version=task.version,
     )

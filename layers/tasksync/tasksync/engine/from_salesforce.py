@@ -204,7 +204,8 @@ def _bring_back(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> D
     rendered = render_subject(ctx.settings.subject_template, values)
     # A rename the rep made before the task went away still reaches the Subject (SPEC section 3).
     renamed = {SalesforceField.SUBJECT: rendered} if rendered != link.rendered_subject else {}
-    seen_at = dict.fromkeys(SalesforceField, change.commit_at) | dict.fromkeys(renamed, ctx.now)
+    seen_at = dict.fromkeys(SalesforceField, change.commit_at)
+    written_at = link.salesforce_written_at | dict.fromkeys(renamed, ctx.now)
     back = link.model_copy(
         update={
             "state": LinkState.ACTIVE,
@@ -213,6 +214,7 @@ def _bring_back(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> D
             "rendered_subject": rendered,
             "salesforce": _held(change.task).with_values(renamed),
             "salesforce_seen_at": seen_at,
+            "salesforce_written_at": written_at,
             "last_sf_commit": _newest(link, change),
             "owner_seen_at": change.commit_at,
             "copy_made_at": change.commit_at,
@@ -227,7 +229,7 @@ def _bring_back(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> D
     unsent = {
         "rendered_subject": link.rendered_subject,
         "salesforce": _held(change.task),
-        "salesforce_seen_at": dict.fromkeys(SalesforceField, change.commit_at),
+        "salesforce_written_at": link.salesforce_written_at,
     }
     return Decision(
         link=back,
@@ -240,26 +242,31 @@ def _bring_back(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> D
 def _observe(
     change: SalesforceChange, link: SyncLink, echo: bool, fields: FieldMap
 ) -> tuple[SalesforceValues, dict[SalesforceField, datetime], dict[TaskField, FieldChange]]:
-    """What Salesforce holds after ``change`` (a field keeps its newer value when the change is older),
-    and the synced fields it changed since they were last agreed. An echo teaches the first, not the
-    second."""
+    """What Salesforce holds after ``change``, and the synced fields it changed.
+
+    A field takes the event's value only when the event is newer than both the newest Salesforce change
+    seen and the sync's own last write of it. The event changed a field when it is newer than every
+    Salesforce change seen of that field (an older one was superseded there) and than the agreed value
+    (which it would otherwise have lost to); an echo teaches what Salesforce holds, never a change."""
     updates: dict[SalesforceField, SfValue] = {}
     seen_at = dict(link.salesforce_seen_at)
     changes: dict[TaskField, FieldChange] = {}
+    at = change.commit_at
     for sf_field in SalesforceField:
         if sf_field.value not in change.carried:
             continue
         value = _normalized(change.task.value(sf_field))
-        last_seen = link.salesforce_seen_at.get(sf_field)
-        if last_seen is None or change.commit_at > last_seen:
+        seen, written = link.salesforce_seen_at.get(sf_field), link.salesforce_written_at.get(sf_field)
+        if all(known is None or at > known for known in (seen, written)):
             updates[sf_field] = value
-            seen_at[sf_field] = change.commit_at
+        if seen is None or at > seen:
+            seen_at[sf_field] = at
         field = SIA_FIELD[sf_field]
         in_sia = fields.to_sia(field, value)
-        if echo or field is TaskField.NAME or in_sia is UNSYNCED:
+        if echo or field is TaskField.NAME or in_sia is UNSYNCED or (seen is not None and at <= seen):
             continue
-        if change.commit_at > link.agreed_at[field] and in_sia != getattr(link.agreed, field):
-            changes[field] = FieldChange(in_sia, change.commit_at)
+        if at > link.agreed_at[field] and in_sia != getattr(link.agreed, field):
+            changes[field] = FieldChange(in_sia, at)
     return link.salesforce.with_values(updates), seen_at, changes
 
 

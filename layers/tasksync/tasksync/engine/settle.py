@@ -61,8 +61,6 @@ def settle(
             reminder_action = UpdateReminder(reminder.id, changes, expected_version=reminder.version)
 
     salesforce_action: SalesforceAction | None = None
-    seen_before = seen_at
-    seen_at = dict(seen_at)
     if link.sf_id is None:
         # The create has not answered yet (a crash, a time-out): send it again, with today's values.
         salesforce_action = create_salesforce_task(link.sia_id, merged.agreed, ctx)
@@ -72,7 +70,7 @@ def settle(
         if written:
             salesforce_action = UpdateSalesforceTask(TaskUpdate(sf_id=link.sf_id, values=written))
     # What we write is what Salesforce holds from now on, until a newer Salesforce change says otherwise.
-    seen_at.update(dict.fromkeys(written, ctx.now))
+    written_at = link.salesforce_written_at | dict.fromkeys(written, ctx.now)
 
     new_link = link.model_copy(
         update={
@@ -81,6 +79,7 @@ def settle(
             "rendered_subject": render_subject(ctx.settings.subject_template, merged.agreed),
             "salesforce": held.with_values(written),
             "salesforce_seen_at": seen_at,
+            "salesforce_written_at": written_at,
             "sia_version": sia_version,
             **link_updates,
         }
@@ -89,7 +88,11 @@ def settle(
     save = new_link != link or isinstance(salesforce_action, CreateSalesforceTask)
     checkpoint = None
     if reminder_action is not None and salesforce_action is not None:
-        unsent = {"rendered_subject": link.rendered_subject, "salesforce": held, "salesforce_seen_at": seen_before}
+        unsent = {
+            "rendered_subject": link.rendered_subject,
+            "salesforce": held,
+            "salesforce_written_at": link.salesforce_written_at,
+        }
         checkpoint = new_link.model_copy(update=unsent)
     return Decision(
         link=new_link if save else None,
