@@ -8,6 +8,7 @@ in Salesforce, and the engine must neither copy nor overwrite those.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 
@@ -42,7 +43,7 @@ class SalesforceValues(DomainModel):
         value: str | date | None = getattr(self, _ATTRIBUTE[field])
         return value
 
-    def with_values(self, values: dict[SalesforceField, str | date | None]) -> SalesforceValues:
+    def with_values(self, values: Mapping[SalesforceField, str | date | None]) -> SalesforceValues:
         return self.model_copy(update={_ATTRIBUTE[field]: value for field, value in values.items()})
 
 

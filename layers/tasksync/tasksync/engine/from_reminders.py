@@ -18,9 +18,13 @@ def decide_reminder_event(event: ReminderTaskEvent, link: SyncLink | None, ctx: 
     """``link`` is the task's link, if it has one."""
     if not ctx.settings.syncing:
         return Decision.skip(SkipReason.SYNC_OFF)
-    if event.origin is Origin.SYNC:
-        return Decision.skip(SkipReason.ECHO)
     task = event.task
+    if event.origin is Origin.SYNC:
+        if event.kind is ReminderEventKind.DELETED and link is not None and link.state is not LinkState.ACTIVE:
+            # The sync's own delete of the SIA copy still tells its last values, should the record come back
+            # (the link the delete was decided with may not have been saved).
+            return Decision.skip(SkipReason.ECHO, remember(link, task) if task.version > link.sia_version else None)
+        return Decision.skip(SkipReason.ECHO)
     if link is None:
         if imported_from(task.id):
             # An import whose link was not saved: settle the Salesforce record first, never push a copy.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from tasksync.domain.eligibility import Ineligible, ineligibility, same_salesforce_id
 from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, FieldMap, SfValue
@@ -248,7 +248,7 @@ def _observe(
     seen and the sync's own last write of it. The event changed a field when it is newer than every
     Salesforce change seen of that field (an older one was superseded there) and than the agreed value
     (which it would otherwise have lost to); an echo teaches what Salesforce holds, never a change."""
-    updates: dict[SalesforceField, SfValue] = {}
+    updates: dict[SalesforceField, str | date | None] = {}
     seen_at = dict(link.salesforce_seen_at)
     changes: dict[TaskField, FieldChange] = {}
     at = change.commit_at
