@@ -200,6 +200,17 @@ class TaskWrites:
         after["SystemModstamp"] = self.now
         self._stage(RecordChange(ChangeType.UNDELETE, record_id, before, after))
 
+    def stage_system_change(self, record_id: str, after: Mapping[str, Any]) -> None:
+        """A change the platform makes (a renamed picklist value rewriting records): no validation; a
+        record in the recycle bin changes silently."""
+        before = self.current(record_id)
+        if before is None:
+            raise not_found()
+        if before["IsDeleted"]:
+            self.org.tasks[record_id] = dict(after)
+            return
+        self._stage(RecordChange(ChangeType.UPDATE, record_id, before, dict(after)))
+
     def _stage(self, change: RecordChange) -> None:
         earlier = self._staged.get(change.record_id)
         if earlier is not None:

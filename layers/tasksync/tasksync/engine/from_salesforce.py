@@ -55,7 +55,7 @@ def decide_salesforce_change(
     if link.state is LinkState.DELETED:
         return _on_deleted(change, link, reminder, learnt_id, echo, ctx)
     if link.state is LinkState.LEFT:
-        return _on_left(change, link, ctx)
+        return _on_left(change, link, reminder, ctx)
     if change.change_type is ChangeType.DELETE:
         return _on_delete(change, link, reminder)
     if _leaves_reminders(change, link, ctx):
@@ -141,13 +141,13 @@ def _on_deleted(
     if echo or not newer:
         return Decision.skip(SkipReason.DELETED)
     if change.change_type is ChangeType.RECORD:
-        return _bring_back(change, link, ctx)
+        return _bring_back(change, link, reminder, ctx)
     # Undeleted (this event may even be ahead of the undelete's): bring it back as it is now, not as an
     # event says it was, since the sync may have written to it since.
     return Decision.skip(SkipReason.NEEDS_RECORD)
 
 
-def _on_left(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> Decision:
+def _on_left(change: SalesforceChange, link: SyncLink, reminder: ReminderTask | None, ctx: SyncContext) -> Decision:
     """A change of a record that left the user's reminders: only a new owner (the user again) brings it
     back, judged by the owner's own watermark; the full record decides."""
     if change.is_full_record or change.change_type is ChangeType.DELETE:
@@ -156,7 +156,7 @@ def _on_left(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> Deci
         if change.change_type is ChangeType.DELETE:
             return Decision(link=_tombstone(link, Side.SALESFORCE, change.commit_at), skipped=SkipReason.NOT_ELIGIBLE)
         if change.change_type is ChangeType.RECORD:
-            return _bring_back(change, link, ctx)
+            return _bring_back(change, link, reminder, ctx)
         return Decision.skip(SkipReason.NEEDS_RECORD)
     if _shows_new_owner(change, link) and same_salesforce_id(change.task.owner_id, ctx.sf_user_id):
         return Decision.skip(SkipReason.NEEDS_RECORD)
@@ -191,14 +191,16 @@ def _leave(change: SalesforceChange, link: SyncLink, reminder: ReminderTask | No
     return Decision(link=left, reminder=DeleteReminder(link.sia_id) if reminder else None)
 
 
-def _bring_back(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> Decision:
+def _bring_back(change: SalesforceChange, link: SyncLink, reminder: ReminderTask | None, ctx: SyncContext) -> Decision:
     """Undelete or rejoin: the SIA task comes back under its old id and name, with Salesforce's values,
     at a version above every event of its earlier life; unless the record is no longer the user's."""
     if ineligibility(change.task, ctx.sf_user_id) is not None:
         left = {"state": LinkState.LEFT, "deleted_at": None, "deleted_by": None}
+        # A copy a crashed restore left behind goes too.
         return Decision(
             link=link.model_copy(update={**left, "last_sf_commit": _newest(link, change)}),
-            skipped=SkipReason.NOT_ELIGIBLE,
+            reminder=DeleteReminder(link.sia_id) if reminder else None,
+            skipped=None if reminder else SkipReason.NOT_ELIGIBLE,
         )
     values = _overlay(link.agreed, change.task, ctx.field_map)
     rendered = render_subject(ctx.settings.subject_template, values)
