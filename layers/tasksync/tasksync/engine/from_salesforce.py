@@ -133,7 +133,7 @@ def _on_deleted(
             tombstone = _tombstone(link, Side.SALESFORCE, change.commit_at)
         if reminder is not None:
             # The SIA copy came back (a restore whose link was not saved): the delete takes it again.
-            return Decision(link=tombstone or link, reminder=DeleteReminder(link.sia_id))
+            return Decision(link=remember(tombstone or link, reminder), reminder=DeleteReminder(link.sia_id))
         return Decision(link=tombstone, skipped=SkipReason.DUPLICATE)
     if link.deleted_by is Side.SIA and (learnt_id or (change.change_type is ChangeType.RECORD and not newer)):
         # The record outlived its SIA delete: the sync's create answered after it, or the delete failed.
