@@ -193,9 +193,7 @@ def transaction_payloads(
         groups.append((kind, [change.record_id], fields, changed, nulled))
     payloads = []
     for sequence, (kind, record_ids, fields, changed, nulled) in enumerate(groups, start=1):
-        payloads.append(
-            {"ChangeEventHeader": header(kind, record_ids, commit, sequence, changed, nulled), **fields}
-        )
+        payloads.append({"ChangeEventHeader": header(kind, record_ids, commit, sequence, changed, nulled), **fields})
     return payloads
 
 

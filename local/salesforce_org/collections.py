@@ -77,7 +77,9 @@ def _type_error(record: dict[str, Any]) -> ApiError | None:
     if obj is None:
         return ApiError(400, "INVALID_TYPE", f"sObject type '{name}' is not supported.", [])
     if obj is not TASK:
-        return ApiError(400, "INVALID_TYPE_FOR_OPERATION", f"entity type {obj.name} does not support this operation", [])
+        return ApiError(
+            400, "INVALID_TYPE_FOR_OPERATION", f"entity type {obj.name} does not support this operation", []
+        )
     return None
 
 
@@ -207,10 +209,15 @@ def upsert(ctx: ApiContext, name: str, field_name: str) -> Response:
         value = value_of(record)
         if not isinstance(value, str) or not value:
             raise ApiError(
-                400, "INVALID_FIELD", f"External ID field {EXTERNAL_ID_FIELD} is missing from the record", [EXTERNAL_ID_FIELD]
+                400,
+                "INVALID_FIELD",
+                f"External ID field {EXTERNAL_ID_FIELD} is missing from the record",
+                [EXTERNAL_ID_FIELD],
             )
         if counts[value.casefold()] > 1:
-            raise ApiError(400, "DUPLICATE_EXTERNAL_ID", f"Duplicate external id specified: {value}", [EXTERNAL_ID_FIELD])
+            raise ApiError(
+                400, "DUPLICATE_EXTERNAL_ID", f"Duplicate external id specified: {value}", [EXTERNAL_ID_FIELD]
+            )
         record_id, created = writes.upsert(value, _fields(record))
         return {"id": record_id, "success": True, "errors": [], "created": created}
 

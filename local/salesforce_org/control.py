@@ -266,7 +266,9 @@ class ControlApi:
 
     def _user(self, request: Request, org: str, user: str) -> Response:
         body = _body(request)
-        updated = self._org_handle(org).update_user(user, is_active=body.get("isActive"), time_zone=body.get("timeZone"))
+        updated = self._org_handle(org).update_user(
+            user, is_active=body.get("isActive"), time_zone=body.get("timeZone")
+        )
         return json_response(updated.describe())
 
     def _access_token(self, request: Request, org: str, user: str) -> Response:
@@ -358,7 +360,9 @@ class ControlApi:
         else:
             body = _body(request)
             handle.webhook_faults(
-                drop=int(body.get("drop", 0)), duplicate=int(body.get("duplicate", 0)), reorder=int(body.get("reorder", 0))
+                drop=int(body.get("drop", 0)),
+                duplicate=int(body.get("duplicate", 0)),
+                reorder=int(body.get("reorder", 0)),
             )
         return json_response(handle.webhook_status())
 

@@ -198,9 +198,7 @@ class Grant:
     refresh_token_flow: bool = True
 
 
-def check_refresh_grant(
-    registry: TokenRegistry, form: dict[str, str], users: dict[str, User], now: datetime
-) -> Grant:
+def check_refresh_grant(registry: TokenRegistry, form: dict[str, str], users: dict[str, User], now: datetime) -> Grant:
     app = registry.apps.get(form.get("client_id", ""))
     if app is None:
         raise OAuthError("invalid_client_id", "client identifier invalid")

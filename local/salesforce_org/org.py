@@ -201,14 +201,22 @@ class Org:
             start=1,
         ):
             self.statuses.append(
-                PicklistEntry(ids.new_id(ids.TASK_STATUS), name, name, order, default, is_closed=closed, created=self.created)
+                PicklistEntry(
+                    ids.new_id(ids.TASK_STATUS), name, name, order, default, is_closed=closed, created=self.created
+                )
             )
         for order, (name, high, default) in enumerate(
             [("High", True, False), ("Normal", False, True), ("Low", False, False)], start=1
         ):
             self.priorities.append(
                 PicklistEntry(
-                    ids.new_id(ids.TASK_PRIORITY), name, name, order, default, is_high_priority=high, created=self.created
+                    ids.new_id(ids.TASK_PRIORITY),
+                    name,
+                    name,
+                    order,
+                    default,
+                    is_high_priority=high,
+                    created=self.created,
                 )
             )
 
@@ -258,10 +266,14 @@ class Org:
         )
         return self._publish_payloads(payloads, now)
 
-    def publish_gap(self, change_type: ChangeType, record_ids: Sequence[str], user_id: str | None = None) -> ChangeEvent:
+    def publish_gap(
+        self, change_type: ChangeType, record_ids: Sequence[str], user_id: str | None = None
+    ) -> ChangeEvent:
         """A header-only gap event; GAP_OVERFLOW carries no record ids."""
         now = self.clock.now()
-        commit = Commit("", user_id or self.admin_user_id(), now, next(self._commit_numbers), Commit.new_transaction_key())
+        commit = Commit(
+            "", user_id or self.admin_user_id(), now, next(self._commit_numbers), Commit.new_transaction_key()
+        )
         ids_ = [] if change_type is ChangeType.GAP_OVERFLOW else list(record_ids)
         payload = {"ChangeEventHeader": header(change_type, ids_, commit, 1)}
         return self._publish_payloads([payload], now)[0]

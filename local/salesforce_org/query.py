@@ -35,7 +35,16 @@ from typing import Any
 from local.salesforce_org import date_literals, formats, ids, soql
 from local.salesforce_org.errors import ApiError
 from local.salesforce_org.org import Org, User
-from local.salesforce_org.schema import TASK, TASK_PRIORITY, TASK_STATUS, USER, FieldDef, FieldType, ObjectDef, object_def
+from local.salesforce_org.schema import (
+    TASK,
+    TASK_PRIORITY,
+    TASK_STATUS,
+    USER,
+    FieldDef,
+    FieldType,
+    ObjectDef,
+    object_def,
+)
 from local.salesforce_org.soql import Compare, Condition, InList, Like, Literal, Not, Query, query_error
 
 DEFAULT_BATCH = 2000
@@ -232,14 +241,16 @@ class _Compiler:
             value = row.get(name)
             if value is None:
                 return op == "!="
-            return {
-                "=": start <= value < end,
-                "!=": not (start <= value < end),
-                "<": value < start,
-                "<=": value < end,
-                ">": value >= end,
-                ">=": value >= start,
-            }[op]
+            return bool(
+                {
+                    "=": start <= value < end,
+                    "!=": not (start <= value < end),
+                    "<": value < start,
+                    "<=": value < end,
+                    ">": value >= end,
+                    ">=": value >= start,
+                }[op]
+            )
 
         return inside
 
@@ -304,7 +315,11 @@ def run(org: Org, compiled: CompiledQuery) -> list[Row]:
     """The rows the query selects, ordered, offset and limited."""
     with org.lock:
         org.expire_recycle_bin()
-        rows = [r for r in source_rows(org, compiled.sobject, include_deleted=compiled.include_deleted) if compiled.predicate(r)]
+        rows = [
+            r
+            for r in source_rows(org, compiled.sobject, include_deleted=compiled.include_deleted)
+            if compiled.predicate(r)
+        ]
     for item in reversed(compiled.query.order_by):
         definition = compiled.sobject.field(item.field.name)
         assert definition is not None
@@ -335,7 +350,10 @@ def json_value(value: Any) -> Any:
 
 def record_json(sobject: ObjectDef, fields: Iterable[FieldDef], row: Row, api_version: str) -> dict[str, Any]:
     record: dict[str, Any] = {
-        "attributes": {"type": sobject.name, "url": f"/services/data/v{api_version}/sobjects/{sobject.name}/{row['Id']}"}
+        "attributes": {
+            "type": sobject.name,
+            "url": f"/services/data/v{api_version}/sobjects/{sobject.name}/{row['Id']}",
+        }
     }
     for definition in fields:
         record[definition.name] = json_value(row.get(definition.name))
@@ -391,7 +409,9 @@ def query_resource(
     return _page(cursor, 0, size, api_version)
 
 
-def query_more_resource(org: Org, user: User, locator_path: str, *, api_version: str, batch: int | None) -> dict[str, Any]:
+def query_more_resource(
+    org: Org, user: User, locator_path: str, *, api_version: str, batch: int | None
+) -> dict[str, Any]:
     locator, _, position = locator_path.rpartition("-")
     now = org.clock.now()
     with org.lock:

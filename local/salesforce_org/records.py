@@ -49,6 +49,19 @@ from local.salesforce_org.org import Org
 from local.salesforce_org.schema import EXTERNAL_ID_FIELD, TASK, TASK_SUBTYPES, FieldDef, FieldType
 
 
+def _definition(name: str) -> FieldDef:
+    definition = TASK.field(name)
+    assert definition is not None
+    return definition
+
+
+def _label(name: str) -> str:
+    return _definition(name).label
+
+
+_EXTERNAL = _definition(EXTERNAL_ID_FIELD)
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who makes a change, and the ``changeOrigin`` its events carry ("" for changes made in the UI)."""
@@ -160,8 +173,8 @@ class TaskWrites:
     def upsert(self, external_value: str, values: Mapping[str, Any]) -> tuple[str, bool]:
         """Update the live record whose Tasksync_Id__c is ``external_value``, or create one with it;
         returns (id, created)."""
-        if len(external_value) > TASK.field(EXTERNAL_ID_FIELD).length:  # type: ignore[union-attr]
-            raise _too_long(TASK.field(EXTERNAL_ID_FIELD), external_value)  # type: ignore[arg-type]
+        if len(external_value) > _EXTERNAL.length:
+            raise _too_long(_EXTERNAL, external_value)
         body = {k: v for k, v in values.items() if k.lower() != EXTERNAL_ID_FIELD.lower()}
         in_body = [v for k, v in values.items() if k.lower() == EXTERNAL_ID_FIELD.lower()]
         if in_body and (not isinstance(in_body[0], str) or in_body[0].casefold() != external_value.casefold()):
@@ -271,7 +284,9 @@ class TaskWrites:
     def _check_record(self, record: Mapping[str, Any], record_id: str | None) -> None:
         missing = [name for name in ("Status", "Priority", "OwnerId") if record.get(name) is None]
         if missing:
-            raise ApiError(400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing)
+            raise ApiError(
+                400, "REQUIRED_FIELD_MISSING", f"Required fields are missing: [{', '.join(missing)}]", missing
+            )
         if self.org.status(record["Status"]) is None:
             raise _bad_picklist("Status", record["Status"])
         if self.org.priority(record["Priority"]) is None:
@@ -380,7 +395,7 @@ def _bad_picklist(name: str, value: Any) -> ApiError:
     return ApiError(
         400,
         "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
-        f"{TASK.field(name).label}: bad value for restricted picklist field: {value}",  # type: ignore[union-attr]
+        f"{_label(name)}: bad value for restricted picklist field: {value}",
         [name],
     )
 

@@ -93,7 +93,9 @@ def deleted(org: Org, start_text: str | None, end_text: str | None) -> dict[str,
             if start <= when < covered and when >= now - RECYCLE_BIN_DAYS
         )
     return {
-        "deletedRecords": [{"id": record_id, "deletedDate": formats.rest_datetime(when)} for when, record_id in entries],
+        "deletedRecords": [
+            {"id": record_id, "deletedDate": formats.rest_datetime(when)} for when, record_id in entries
+        ],
         "earliestDateAvailable": formats.rest_datetime(earliest),
         "latestDateCovered": formats.rest_datetime(covered),
     }

@@ -91,7 +91,7 @@ class RestApi:
             "collections_upsert": collections.upsert,
             "bulk_jobs": self._bulk_jobs,
             "bulk_job": self._bulk_job,
-            "bulk_results": bulk.results,
+            "bulk_results": lambda ctx, job: bulk.results(ctx, job),
         }
 
     # -- dispatch --------------------------------------------------------------------------------------
@@ -104,7 +104,9 @@ class RestApi:
         except MethodNotAllowed as error:
             allowed = ",".join(m for m in (error.valid_methods or []) if m not in ("HEAD", "OPTIONS"))
             return error_response(
-                ApiError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{request.method}' not allowed. Allowed are {allowed}")
+                ApiError(
+                    405, "METHOD_NOT_ALLOWED", f"HTTP Method '{request.method}' not allowed. Allowed are {allowed}"
+                )
             )
         except NotFound:
             return error_response(not_found())
@@ -112,6 +114,7 @@ class RestApi:
             return self._token(request)
         if endpoint == "versions":
             return json_response(_versions())
+        values = dict(values)
         version = str(values.pop("version"))
         if not _VERSION.match(version):
             return error_response(not_found())
@@ -159,7 +162,7 @@ class RestApi:
 
     def _token(self, request: Request) -> Response:
         state = self.state
-        form = {k: v for k, v in request.form.items()}
+        form = dict(request.form.items())
         grant_type = form.get("grant_type")
         now = state.now()
         try:
@@ -288,5 +291,11 @@ def _with_headers(response: Response, headers: dict[str, str]) -> Response:
 
 
 def _versions() -> list[dict[str, str]]:
-    releases = {"58.0": "Summer '23", "59.0": "Winter '24", "60.0": "Spring '24", "61.0": "Summer '24", "62.0": "Winter '25"}
+    releases = {
+        "58.0": "Summer '23",
+        "59.0": "Winter '24",
+        "60.0": "Spring '24",
+        "61.0": "Summer '24",
+        "62.0": "Winter '25",
+    }
     return [{"label": label, "url": f"/services/data/v{v}", "version": v} for v, label in releases.items()]

@@ -106,7 +106,9 @@ def _audit_fields() -> tuple[FieldDef, ...]:
             reference_to=("User",),
             relationship_name="CreatedBy",
         ),
-        FieldDef("LastModifiedDate", FieldType.DATETIME, "Last Modified Date", nillable=False, defaulted_on_create=True),
+        FieldDef(
+            "LastModifiedDate", FieldType.DATETIME, "Last Modified Date", nillable=False, defaulted_on_create=True
+        ),
         FieldDef(
             "LastModifiedById",
             FieldType.REFERENCE,

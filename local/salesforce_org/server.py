@@ -50,7 +50,9 @@ def wsgi_app(dispatch: Dispatch) -> Callable[[dict[str, Any], Callable[..., Any]
 
 
 class TlsServer:
-    def __init__(self, dispatch: Dispatch, *, host: str = "127.0.0.1", port: int = 0, ca_file: Path | None = None) -> None:
+    def __init__(
+        self, dispatch: Dispatch, *, host: str = "127.0.0.1", port: int = 0, ca_file: Path | None = None
+    ) -> None:
         self._workdir = Path(tempfile.mkdtemp(prefix="salesforce-org-"))
         self._ca = trustme.CA(organization_name="Salesforce org emulator")
         self.ca_path = ca_file or self._workdir / "ca.pem"

@@ -83,7 +83,9 @@ def create(ctx: ApiContext, name: str) -> Response:
 
 
 def record_body(obj: ObjectDef, row: dict[str, Any], api_version: str, fields: list[str] | None) -> dict[str, Any]:
-    out: dict[str, Any] = {"attributes": {"type": obj.name, "url": f"/services/data/v{api_version}/sobjects/{obj.name}/{row['Id']}"}}
+    out: dict[str, Any] = {
+        "attributes": {"type": obj.name, "url": f"/services/data/v{api_version}/sobjects/{obj.name}/{row['Id']}"}
+    }
     names = fields if fields is not None else list(obj.field_names)
     for name in names:
         out[name] = json_value(row.get(name))
@@ -218,4 +220,3 @@ def external_delete(ctx: ApiContext, name: str, field_name: str, value: str) -> 
         writes.delete(record["Id"])
         writes.commit()
     return no_content()
-

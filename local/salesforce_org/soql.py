@@ -136,7 +136,9 @@ def query_error(code: str, query: str, at: Position, message: str) -> ApiError:
 
 @cache
 def _parser() -> Lark:
-    return Lark(GRAMMAR.read_text(), parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=False)
+    return Lark(
+        GRAMMAR.read_text(), parser="lalr", lexer="contextual", propagate_positions=True, maybe_placeholders=False
+    )
 
 
 def parse(text: str) -> Query:
@@ -165,7 +167,8 @@ def _syntax_error(text: str, error: UnexpectedInput) -> ApiError:
             "MALFORMED_QUERY", text, Position(token.line or 1, token.column or 1), f"unexpected token: {token.value}"
         )
     if isinstance(error, UnexpectedCharacters):
-        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else "<EOF>"
+        position = error.pos_in_stream
+        char = text[position] if position is not None and position < len(text) else "<EOF>"
         return query_error(
             "MALFORMED_QUERY", text, Position(error.line, error.column), f"no viable alternative at character '{char}'"
         )
@@ -299,14 +302,18 @@ class _ToQuery(Transformer[Token, Any]):
         token = items[0]
         parsed: datetime | None = formats.parse_iso_datetime(token.value)
         if parsed is None:
-            raise SoqlError(f"line {token.line}:{token.column} no viable alternative at character '{token.value}'", _at(token))
+            raise SoqlError(
+                f"line {token.line}:{token.column} no viable alternative at character '{token.value}'", _at(token)
+            )
         return Literal("datetime", parsed, token.value, _at(token))
 
     def date(self, items: list[Token]) -> Literal:
         token = items[0]
         parsed: date | None = formats.parse_date(token.value)
         if parsed is None:
-            raise SoqlError(f"line {token.line}:{token.column} no viable alternative at character '{token.value}'", _at(token))
+            raise SoqlError(
+                f"line {token.line}:{token.column} no viable alternative at character '{token.value}'", _at(token)
+            )
         return Literal("date", parsed, token.value, _at(token))
 
     def date_literal(self, items: list[Token]) -> Literal:

@@ -1,0 +1,51 @@
+"""A Salesforce org emulator for tests and the local stack (never deployed).
+
+It speaks, over real HTTPS, the parts of Salesforce the sync uses: the OAuth token endpoint (refresh
+token and JWT bearer grants), the REST API for Task (sObject rows, upsert by ``Tasksync_Id__c``,
+describe, sObject Collections, SOQL query/queryAll/queryMore with a real grammar, getUpdated /
+getDeleted, limits), Bulk API 2.0 query jobs, and Change Data Capture events for Task, posted to a
+webhook. Each behaviour cites the documentation page it follows; docs/decisions/0003 lists what is
+modelled, what is left out and what had to be chosen where the docs are silent.
+
+Start one, make an org, a user and a connected app::
+
+    from local.salesforce_org import OrgEmulator
+
+    with OrgEmulator.start() as emu:                   # https://127.0.0.1:<free port>
+        org = emu.create_org("Acme")
+        rep = org.create_user("rep@acme.test", last_name="Rep", time_zone="Europe/Paris")
+        app = emu.create_connected_app("tasksync", rotate_refresh_tokens=True, jwt_public_key=pem)
+        token = org.access_token(rep)                  # a session id, valid the org's session timeout
+        refresh = org.refresh_token(rep, app)          # for POST {emu.token_url} grant_type=refresh_token
+
+        session = emu.http_session()                   # verify=emu.ca_path, trust_env=False
+        sf = Salesforce(instance_url=emu.instance_url, session_id=token, session=session)
+
+Drive it:
+
+- time: ``emu.clock.set(datetime)``, ``emu.clock.advance(timedelta(days=16))``, ``emu.clock.resume()``
+  (the emulator's "now" for token expiry, windows, date literals, retention);
+- webhook: ``org.set_webhook(url, secret)``, ``org.wait_for_webhook()``, ``org.webhook_status()``,
+  delivery faults ``org.webhook_faults(drop=1, duplicate=1, reorder=3)``, ``org.replay_to_webhook(id)``;
+- events: ``org.events(after=replay_id)``, ``org.emit_gap("GAP_UPDATE", [task_id])``,
+  ``org.emit_gap("GAP_OVERFLOW")``, ``org.gap_next(2)``;
+- faults: ``org.inject_fault("UNABLE_TO_LOCK_ROW", 2)``, ``"REQUEST_LIMIT_EXCEEDED"``,
+  ``"SERVER_UNAVAILABLE"``, ``"SLOW_RESPONSE"`` (``seconds=``), ``org.set_latency(0.2)``,
+  ``org.set_daily_api_limit(100)``, ``org.revoke_tokens(rep)``, ``org.deactivate_user(rep)``,
+  ``org.expire_access_tokens()``;
+- the org: ``org.ui_create_task({...})`` / ``ui_update_task`` / ``ui_delete_task`` /
+  ``ui_undelete_task`` (as a user in the UI: free, empty ``changeOrigin``), ``org.empty_recycle_bin()``,
+  ``org.add_status(...)``, ``org.rename_status(old, new)``, ``org.configure(merge_identical_changes=True)``.
+
+The same controls exist over HTTP under ``/__emulator`` (see ``control``). ``python -m
+local.salesforce_org`` (``make org``) starts one with a ready org and prints what a client needs.
+"""
+
+from local.salesforce_org.cdc import ChangeType
+from local.salesforce_org.clock import Clock
+from local.salesforce_org.emulator import OrgEmulator, OrgHandle
+from local.salesforce_org.faults import FaultKind
+from local.salesforce_org.oauth import ConnectedApp
+from local.salesforce_org.org import User
+
+__all__ = ["ChangeType", "Clock", "ConnectedApp", "FaultKind", "OrgEmulator", "OrgHandle", "User"]
