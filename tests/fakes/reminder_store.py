@@ -7,7 +7,13 @@ from datetime import datetime
 
 from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
 from tasksync.domain.reminder_task import ReminderTask, Status, TaskField, TaskValues
-from tasksync.ports.reminder_tasks import FieldChanges, TaskAlreadyExists, TaskNotFound, VersionConflict
+from tasksync.ports.reminder_tasks import (
+    FieldChanges,
+    TaskAlreadyExists,
+    TaskDeletedSince,
+    TaskNotFound,
+    VersionConflict,
+)
 
 
 class InMemoryReminderStore:
@@ -29,8 +35,9 @@ class InMemoryReminderStore:
         key = (user_id, task_id)
         if key in self.tasks:
             raise TaskAlreadyExists(task_id)
-        # A task created again under an old id continues its numbering: old events stay stale.
-        version = max(version, self._versions.get(key, 0) + 1)
+        deleted_version = self._versions.get(key, 0)
+        if deleted_version >= version:
+            raise TaskDeletedSince(task_id, deleted_version)
         task = ReminderTask(
             id=task_id, user_id=user_id, created_at=now, updated_at=now, version=version, **values.model_dump()
         )

@@ -78,6 +78,17 @@ def decide_salesforce_change(
     )
 
 
+def copy_deleted_since(decided: Decision, sf_id: str, deleted_version: int, ctx: SyncContext) -> Decision:
+    """``decided`` brought the SIA copy back (import, undelete, rejoin), but the store says that copy was
+    made by an attempt whose answer was lost, and the rep deleted it since: their delete is the newer
+    word, so the record goes too."""
+    if decided.link is None:
+        raise ValueError("only a decision that makes an SIA copy has a copy to lose")
+    update = {"sia_version": deleted_version, "copy_version": deleted_version}
+    tombstone = _tombstone(decided.link.model_copy(update=update), Side.SIA, ctx.now)
+    return Decision(link=tombstone, salesforce=DeleteSalesforceTask(sf_id))
+
+
 def _unlinked(change: SalesforceChange, echo: bool, orphan: ReminderTask | None, ctx: SyncContext) -> Decision:
     """``orphan`` is an SIA copy under the record's import id whose link was never saved (a crash)."""
     if change.change_type is ChangeType.DELETE:

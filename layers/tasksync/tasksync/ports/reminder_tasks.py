@@ -21,6 +21,15 @@ class TaskAlreadyExists(Exception):
     pass
 
 
+class TaskDeletedSince(Exception):
+    """A create at version N found the id deleted at version N or later: the copy it was to make was made
+    (by an attempt whose answer was lost) and deleted since."""
+
+    def __init__(self, task_id: str, deleted_version: int) -> None:
+        super().__init__(f"{task_id} was deleted at version {deleted_version}")
+        self.deleted_version = deleted_version
+
+
 class VersionConflict(Exception):
     """The task changed since the caller read it: read it again and decide again."""
 
@@ -33,9 +42,9 @@ class ReminderTaskStore(Protocol):
     def create(
         self, user_id: str, task_id: str, values: TaskValues, origin: Origin, now: datetime, version: int = 1
     ) -> ReminderTask:
-        """Raises TaskAlreadyExists when a live task has ``task_id``: creates are idempotent by id.
-        A restored task starts at a ``version`` above its deleted self's, so that late events of the
-        old one stay stale."""
+        """Raises TaskAlreadyExists when a live task has ``task_id``: creates are idempotent by id; and
+        TaskDeletedSince when the id was deleted at ``version`` or later. A restored task starts at a
+        ``version`` above its deleted self's, so that late events of the old one stay stale."""
         ...
 
     def update(

@@ -7,8 +7,8 @@ from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
-from tasksync.engine.from_salesforce import decide_salesforce_change, imported_task_id
-from tasksync.ports.reminder_tasks import TaskNotFound, VersionConflict
+from tasksync.engine.from_salesforce import copy_deleted_since, decide_salesforce_change, imported_task_id
+from tasksync.ports.reminder_tasks import TaskDeletedSince, TaskNotFound, VersionConflict
 from tasksync.ports.sync_state import ConcurrentUpdate
 from tasksync.use_cases.carry_out import SalesforceRecordDeleted, carry_out
 from tasksync.use_cases.services import SyncServices
@@ -31,7 +31,10 @@ def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, se
             change = read_record(change.sf_id, settings, services)
             continue
         try:
-            carry_out(decision, ctx, services)
+            try:
+                carry_out(decision, ctx, services)
+            except TaskDeletedSince as lost:
+                carry_out(copy_deleted_since(decision, change.sf_id, lost.deleted_version, ctx), ctx, services)
         except SalesforceRecordDeleted as gone:
             change = SalesforceChange.deletion(gone.sf_id, ctx.now)
             continue

@@ -13,7 +13,13 @@ from tasksync.adapters.dynamodb.item_codec import to_item
 from tasksync.adapters.dynamodb.table_adapter import TableAdapter, condition_failed
 from tasksync.domain.reminder_events import Origin, ReminderEventKind
 from tasksync.domain.reminder_task import ReminderTask, Status, TaskField, TaskValues
-from tasksync.ports.reminder_tasks import FieldChanges, TaskAlreadyExists, TaskNotFound, VersionConflict
+from tasksync.ports.reminder_tasks import (
+    FieldChanges,
+    TaskAlreadyExists,
+    TaskDeletedSince,
+    TaskNotFound,
+    VersionConflict,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -56,10 +62,12 @@ class DynamoDBReminderTaskStore(TableAdapter):
             stored = self.read(items.task_key(user_id, task_id))
             if stored is not None and not items.is_tombstone(stored):
                 raise TaskAlreadyExists(task_id)
-            # Over a tombstone the numbering continues, so late events of the deleted task stay stale.
-            start = version if stored is None else max(version, int(stored[items.VERSION]) + 1)
+            # Over a tombstone the numbering continues, so late events of the deleted task stay stale; a
+            # tombstone at or past the asked version is a copy made and deleted since.
+            if stored is not None and int(stored[items.VERSION]) >= version:
+                raise TaskDeletedSince(task_id, int(stored[items.VERSION]))
             task = ReminderTask(
-                id=task_id, user_id=user_id, created_at=now, updated_at=now, version=start, **values.model_dump()
+                id=task_id, user_id=user_id, created_at=now, updated_at=now, version=version, **values.model_dump()
             )
             if self._put(task, origin, ReminderEventKind.CREATED, read=stored):
                 return task
