@@ -151,7 +151,7 @@ class RestApi:
             lock_fault=fault is not None and fault.kind is FaultKind.UNABLE_TO_LOCK_ROW,
         )
         try:
-            response = self._handlers[endpoint](ctx, **values)
+            response = self._handlers[endpoint](ctx, *values.values())
         except ApiError as error:
             response = error_response(error)
         if fault is not None and fault.kind is FaultKind.SLOW_RESPONSE:

@@ -82,10 +82,11 @@ def copy_deleted_since(decided: Decision, sf_id: str, deleted_version: int, ctx:
     """``decided`` brought the SIA copy back (import, undelete, rejoin), but the store says that copy was
     made by an attempt whose answer was lost, and the rep deleted it since: their delete is the newer
     word, so the record goes too."""
-    if decided.link is None:
+    made = decided.checkpoint or decided.link  # the link without the Salesforce write it never sent
+    if made is None:
         raise ValueError("only a decision that makes an SIA copy has a copy to lose")
     update = {"sia_version": deleted_version, "copy_version": deleted_version}
-    tombstone = _tombstone(decided.link.model_copy(update=update), Side.SIA, ctx.now)
+    tombstone = _tombstone(made.model_copy(update=update), Side.SIA, ctx.now)
     return Decision(link=tombstone, salesforce=DeleteSalesforceTask(sf_id))
 
 
