@@ -42,18 +42,14 @@ def decide_reminder_event(event: ReminderTaskEvent, link: SyncLink | None, ctx: 
     if link.state is not LinkState.ACTIVE:
         if task.version <= link.sia_version:
             return Decision.skip(SkipReason.DELETED)
-        if link.sf_id is None or link.deleted_by is Side.SIA:
-            # Deleted here already; the task's last values still count if Salesforce undeletes it.
-            return Decision.skip(SkipReason.DELETED, remember(link, task))
-        # The SIA task lived on past what its link knows: a restore or a rejoin whose link was not saved.
-        if event.kind is not ReminderEventKind.DELETED:
+        # The SIA task lived on past what its link knows: a restore or a rejoin whose link was not saved
+        # (its retry is on the way), or a delete the link could not place.
+        if event.kind is not ReminderEventKind.DELETED and link.sf_id is not None:
             # Settle the Salesforce side first, then this event again.
             return Decision.skip(SkipReason.NEEDS_RECORD)
-        if link.state is LinkState.LEFT:
-            return Decision.skip(SkipReason.NOT_ELIGIBLE, link.model_copy(update={"sia_version": task.version}))
-        # The rep deleted the restored task: that delete is the newest word, and an undelete that is
-        # still on its way must not bring the task back.
-        return _deleted(event, link)
+        # Keep the values, not the version: a copy being brought back must still find, by its version,
+        # that the rep deleted it, and delete the record too (TaskDeletedSince).
+        return Decision.skip(SkipReason.DELETED, remember(link, task, version=False))
     if event.kind is ReminderEventKind.DELETED:
         if task.version < link.copy_version and link.copy_made_at and event.occurred_at > link.copy_made_at:
             # The rep deleted the task after Salesforce brought it back (undelete, reassignment), before

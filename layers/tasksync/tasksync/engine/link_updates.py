@@ -6,9 +6,15 @@ from tasksync.domain.reminder_task import ReminderTask
 from tasksync.domain.sync_link import SyncLink
 
 
-def remember(link: SyncLink, reminder: ReminderTask | None) -> SyncLink:
+def remember(link: SyncLink, reminder: ReminderTask | None, *, version: bool = True) -> SyncLink:
     """Keep the SIA task's last values when its copy goes: an undelete or a rejoin brings back the task
-    the rep last saw, renamed as they renamed it, with Salesforce's synced values over it."""
+    the rep last saw, renamed as they renamed it, with Salesforce's synced values over it.
+
+    ``version=False`` keeps the values but not the version, for a delete the link cannot place: a copy
+    being brought back (whose save was lost) must still find, by its version, that the rep deleted it."""
     if reminder is None or reminder.version < link.sia_version:
         return link
-    return link.model_copy(update={"agreed": reminder.values, "sia_version": reminder.version})
+    update: dict[str, object] = {"agreed": reminder.values}
+    if version:
+        update["sia_version"] = reminder.version
+    return link.model_copy(update=update)
