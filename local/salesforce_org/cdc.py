@@ -138,10 +138,9 @@ def payload_of(change: RecordChange) -> tuple[dict[str, Any], list[str], list[st
         changed = [
             name
             for name in TASK.field_names
-            if name not in CDC_EXCLUDED_FIELDS and change.before.get(name) != change.after.get(name)
+            if name not in CDC_EXCLUDED_FIELDS
+            and (name == "LastModifiedDate" or change.before.get(name) != change.after.get(name))
         ]
-        if "LastModifiedDate" not in changed:
-            changed.append("LastModifiedDate")
         fields = {name: cdc_value(change.after.get(name)) for name in changed}
         nulled = [name for name in changed if change.after.get(name) is None]
         return fields, changed, nulled

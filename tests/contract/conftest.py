@@ -141,7 +141,7 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
-            status = receiver.record(body, {k: v for k, v in self.headers.items()})
+            status = receiver.record(body, dict(self.headers.items()))
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -150,8 +150,9 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
     receiver = WebhookReceiver(url=f"http://127.0.0.1:{server.server_port}/v1/webhooks/salesforce/cdc")
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield receiver
     server.shutdown()

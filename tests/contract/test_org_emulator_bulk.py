@@ -28,7 +28,11 @@ DOCUMENTED_JOB = {
 def seed(sf, count):
     for start in range(0, count, 200):
         records = [
-            {"attributes": {"type": "Task"}, "Subject": f"task {i:04d}", **({"ActivityDate": "2024-05-07"} if i % 2 else {})}
+            {
+                "attributes": {"type": "Task"},
+                "Subject": f"task {i:04d}",
+                **({"ActivityDate": "2024-05-07"} if i % 2 else {}),
+            }
             for i in range(start, min(start + 200, count))
         ]
         sf.restful("composite/sobjects", method="POST", json={"records": records})
@@ -139,7 +143,12 @@ def test_other_delimiters_and_line_endings(raw, salesforce):
     job = raw(
         "POST",
         "jobs/query",
-        json={"operation": "query", "query": "SELECT Subject FROM Task", "columnDelimiter": "SEMICOLON", "lineEnding": "CRLF"},
+        json={
+            "operation": "query",
+            "query": "SELECT Subject FROM Task",
+            "columnDelimiter": "SEMICOLON",
+            "lineEnding": "CRLF",
+        },
     ).json()
     raw("GET", f"jobs/query/{job['id']}")
     text = raw("GET", f"jobs/query/{job['id']}/results").text

@@ -52,7 +52,9 @@ def test_create_answers_per_record_results_in_request_order(org, salesforce):
 def test_all_or_none_rolls_everything_back(org, salesforce):
     sf = salesforce()
     results = collections(
-        sf, "POST", {"allOrNone": True, "records": [task(Subject="one"), task(Subject="s" * 256), task(Subject="three")]}
+        sf,
+        "POST",
+        {"allOrNone": True, "records": [task(Subject="one"), task(Subject="s" * 256), task(Subject="three")]},
     )
     assert results[0] == {"success": False, "errors": [DOCUMENTED_ROLLED_BACK]}
     assert results[1]["errors"][0]["statusCode"] == "STRING_TOO_LONG"
@@ -71,11 +73,20 @@ def test_update_and_delete(salesforce):
         "PATCH",
         {
             "allOrNone": False,
-            "records": [task(id=first, Status="Completed"), task(Subject="no id"), task(id="bad", Subject="x"), task(id=second, Priority="High")],
+            "records": [
+                task(id=first, Status="Completed"),
+                task(Subject="no id"),
+                task(id="bad", Subject="x"),
+                task(id=second, Priority="High"),
+            ],
         },
     )
     assert results[0] == {"id": first, "success": True, "errors": []}
-    assert results[1]["errors"][0] == {"statusCode": "MISSING_ARGUMENT", "message": "Id not specified in an update call", "fields": []}
+    assert results[1]["errors"][0] == {
+        "statusCode": "MISSING_ARGUMENT",
+        "message": "Id not specified in an update call",
+        "fields": [],
+    }
     assert results[2]["errors"][0]["statusCode"] == "MALFORMED_ID"
     assert results[3] == {"id": second, "success": True, "errors": []}
     assert sf.Task.get(first)["IsClosed"] is True
@@ -101,7 +112,12 @@ def test_upsert_by_external_id(salesforce):
     sf = salesforce()
     path = "composite/sobjects/Task/Tasksync_Id__c"
     first = sf.restful(
-        path, method="PATCH", json={"allOrNone": False, "records": [task(Tasksync_Id__c="a", Subject="A"), task(Tasksync_Id__c="b", Subject="B")]}
+        path,
+        method="PATCH",
+        json={
+            "allOrNone": False,
+            "records": [task(Tasksync_Id__c="a", Subject="A"), task(Tasksync_Id__c="b", Subject="B")],
+        },
     )
     assert [(r["success"], r["created"]) for r in first] == [(True, True), (True, True)]
     second = sf.restful(
@@ -157,8 +173,18 @@ def test_create_refuses_an_id_and_other_types(salesforce):
     results = collections(
         sf,
         "POST",
-        {"records": [task(Id=ids.new_id(ids.TASK), Subject="x"), {"attributes": {"type": "Account"}, "Name": "n"}, {"attributes": {"type": "User"}}]},
+        {
+            "records": [
+                task(Id=ids.new_id(ids.TASK), Subject="x"),
+                {"attributes": {"type": "Account"}, "Name": "n"},
+                {"attributes": {"type": "User"}},
+            ]
+        },
     )
-    assert results[0]["errors"][0] == {"statusCode": "INVALID_FIELD", "message": "cannot specify Id in an insert call", "fields": ["Id"]}
+    assert results[0]["errors"][0] == {
+        "statusCode": "INVALID_FIELD",
+        "message": "cannot specify Id in an insert call",
+        "fields": ["Id"],
+    }
     assert results[1]["errors"][0]["statusCode"] == "INVALID_TYPE"
     assert results[2]["errors"][0]["statusCode"] == "INVALID_TYPE_FOR_OPERATION"

@@ -18,7 +18,7 @@ from tasksync.adapters.salesforce.auth import JWT_BEARER_GRANT
 # Salesforce Help, "OAuth 2.0 Refresh Token Flow for Renewed Sessions": the keys of the example response
 # (the values here are illustrative, not copied).
 DOCUMENTED_REFRESH_ANSWER = {
-    "access_token": "00DB0000000TfcR!AQQAQFhoK8vTMg_rKA.esrJ2bCs.OOIjJgl.9Cx6O7KqjZmHMLOyVb.U61BU9tm4xRusf7d3fD1P9oefzqS6i9sJMPWj48IK",
+    "access_token": "00DB0000000TfcR!AQQAQFhoK8vTMg_rKA.esrJ2bCs.OOIjJgl.9Cx6O7KqjZmHMLOyVb.U61BU9tm4xRusf7d3fD1P",
     "signature": "d/SxeYBxH0GSVko0HMgcUxuZy0PA2cDDz1u7g7JtDHw=",
     "scope": "web openid",
     "instance_url": "https://yourInstance.salesforce.com",
@@ -137,7 +137,9 @@ def test_jwt_bearer_grant(emulator, org, rep, https, rsa_key_pair, clock, salesf
     assert body["id"].endswith(f"/{org.id}/{rep.id}")
     assert salesforce(token=body["access_token"]).query("SELECT COUNT() FROM Task")["done"] is True
     # login.salesforce.com is an accepted audience too.
-    login = _assertion(private, iss=app.client_id, sub=rep.username, aud="https://login.salesforce.com", exp=int(now) + 60)
+    login = _assertion(
+        private, iss=app.client_id, sub=rep.username, aud="https://login.salesforce.com", exp=int(now) + 60
+    )
     assert _post_token(https, emulator, grant_type=JWT_BEARER_GRANT, assertion=login).ok
 
 
@@ -154,7 +156,10 @@ def test_jwt_bearer_errors(emulator, org, rep, https, rsa_key_pair, clock):
 
     stranger, _ = _other_key()
     assert grant(_assertion(stranger, **good)) == {"error": "invalid_grant", "error_description": "invalid assertion"}
-    assert grant(_assertion(private, **{**good, "aud": "https://evil.example"}))["error_description"] == "audience is invalid"
+    assert (
+        grant(_assertion(private, **{**good, "aud": "https://evil.example"}))["error_description"]
+        == "audience is invalid"
+    )
     assert grant(_assertion(private, **{**good, "exp": now - 1}))["error_description"] == "expired authorization code"
     assert grant(_assertion(private, **{**good, "sub": "nobody@x.test"}))["error_description"] == (
         "user hasn't approved this consumer"

@@ -59,7 +59,7 @@ def test_where_operators(sf):
     make(sf, Subject=None, Description="no subject")
 
     def q(where):
-        return sorted(str(s) for s in subjects(sf.query(f"SELECT Subject FROM Task WHERE {where}")))
+        return sorted(str(s) for s in subjects(sf.query(f"SELECT Subject FROM Task WHERE {where}")))  # noqa: S608 - SOQL from test data
 
     assert q("Subject = 'alpha CALL'") == ["Alpha call"]  # string comparisons ignore case
     assert q("Subject != 'Alpha call'") == ["Gamma 100%", "None", "beta_meeting"]  # != keeps nulls
@@ -98,7 +98,7 @@ def test_date_literals_follow_the_emulator_clock_and_user_time_zone(org, rep, sf
         make(sf, Subject=day, ActivityDate=day)
 
     def q(literal, op="="):
-        return sorted(subjects(sf.query(f"SELECT Subject FROM Task WHERE ActivityDate {op} {literal}")))
+        return sorted(subjects(sf.query(f"SELECT Subject FROM Task WHERE ActivityDate {op} {literal}")))  # noqa: S608 - SOQL from test data
 
     assert q("TODAY") == ["2024-05-07"]
     assert q("YESTERDAY") == ["2024-05-06"]
@@ -127,11 +127,20 @@ def test_order_by_limit_and_offset(sf):
     assert subjects(sf.query("SELECT Subject FROM Task ORDER BY Subject")) == ["A", "b", "c", "d"]
     assert subjects(sf.query("SELECT Subject FROM Task ORDER BY Subject DESC")) == ["d", "c", "b", "A"]
     assert subjects(sf.query("SELECT Subject FROM Task ORDER BY ActivityDate, Subject")) == ["A", "d", "c", "b"]
-    assert subjects(sf.query("SELECT Subject FROM Task ORDER BY ActivityDate NULLS LAST, Subject")) == ["c", "b", "A", "d"]
+    assert subjects(sf.query("SELECT Subject FROM Task ORDER BY ActivityDate NULLS LAST, Subject")) == [
+        "c",
+        "b",
+        "A",
+        "d",
+    ]
     assert subjects(sf.query("SELECT Subject FROM Task ORDER BY ActivityDate DESC NULLS LAST")) == ["b", "c", "A", "d"]
     assert subjects(sf.query("SELECT Subject FROM Task ORDER BY Subject LIMIT 2")) == ["A", "b"]
     assert subjects(sf.query("SELECT Subject FROM Task ORDER BY Subject LIMIT 2 OFFSET 1")) == ["b", "c"]
-    assert sf.query("SELECT COUNT() FROM Task WHERE ActivityDate != null") == {"totalSize": 2, "done": True, "records": []}
+    assert sf.query("SELECT COUNT() FROM Task WHERE ActivityDate != null") == {
+        "totalSize": 2,
+        "done": True,
+        "records": [],
+    }
 
 
 def test_query_more_pages_through_next_records_url(org, sf):
@@ -178,8 +187,8 @@ def test_query_all_includes_the_recycle_bin(sf):
 
 def test_ids_in_filters(sf):
     task_id = make(sf, Subject="x")
-    assert sf.query(f"SELECT Id FROM Task WHERE Id = '{task_id[:15]}'")["totalSize"] == 1
-    assert sf.query(f"SELECT Id FROM Task WHERE Id IN ('{task_id}')")["totalSize"] == 1
+    assert sf.query(f"SELECT Id FROM Task WHERE Id = '{task_id[:15]}'")["totalSize"] == 1  # noqa: S608 - SOQL from test data
+    assert sf.query(f"SELECT Id FROM Task WHERE Id IN ('{task_id}')")["totalSize"] == 1  # noqa: S608 - SOQL from test data
     with pytest.raises(SalesforceMalformedRequest) as raised:
         sf.query("SELECT Id FROM Task WHERE Id = 'nope'")
     assert raised.value.content[0]["errorCode"] == "INVALID_QUERY_FILTER_OPERATOR"
@@ -189,7 +198,9 @@ def test_ids_in_filters(sf):
 def test_picklist_and_user_objects(org, rep, sf):
     org.add_status("Blocked", label="Blocked by someone")
     org.rename_priority("Low", "Someday")
-    statuses = sf.query("SELECT ApiName, MasterLabel, IsClosed, IsDefault, SortOrder FROM TaskStatus ORDER BY SortOrder")
+    statuses = sf.query(
+        "SELECT ApiName, MasterLabel, IsClosed, IsDefault, SortOrder FROM TaskStatus ORDER BY SortOrder"
+    )
     assert [(r["ApiName"], r["IsClosed"], r["IsDefault"]) for r in statuses["records"]] == [
         ("Not Started", False, True),
         ("In Progress", False, False),
@@ -208,7 +219,7 @@ def test_picklist_and_user_objects(org, rep, sf):
     ]
     closed = sf.query("SELECT ApiName FROM TaskStatus WHERE IsClosed = true")["records"]
     assert [r["ApiName"] for r in closed] == ["Completed"]
-    [me] = sf.query(f"SELECT Id, Username, IsActive FROM User WHERE Id = '{rep.id}'")["records"]
+    [me] = sf.query(f"SELECT Id, Username, IsActive FROM User WHERE Id = '{rep.id}'")["records"]  # noqa: S608 - SOQL from test data
     assert (me["Username"], me["IsActive"]) == (rep.username, True)
 
 
@@ -232,16 +243,18 @@ def test_renaming_a_value_rewrites_the_records(org, sf):
         (
             "SELECT Foo FROM Task",
             "INVALID_FIELD",
-            "\nSELECT Foo FROM Task\n       ^\nERROR at Row:1:Column:8\nNo such column 'Foo' on entity 'Task'. If you are "
-            "attempting to use a custom field, be sure to append the '__c' after the custom field name. Please "
-            "reference your WSDL or the describe call for the appropriate names.",
+            "\nSELECT Foo FROM Task\n       ^\nERROR at Row:1:Column:8\n"
+            "No such column 'Foo' on entity 'Task'. If you are attempting to use a custom field, be sure to "
+            "append the '__c' after the custom field name. Please reference your WSDL or the describe call for "
+            "the appropriate names.",
         ),
         (
             "SELECT Id FROM Tasks",
             "INVALID_TYPE",
-            "\nSELECT Id FROM Tasks\n               ^\nERROR at Row:1:Column:16\nsObject type 'Tasks' is not supported. If "
-            "you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please "
-            "reference your WSDL or the describe call for the appropriate names.",
+            "\nSELECT Id FROM Tasks\n               ^\nERROR at Row:1:Column:16\n"
+            "sObject type 'Tasks' is not supported. If you are attempting to use a custom object, be sure to "
+            "append the '__c' after the entity name. Please reference your WSDL or the describe call for the "
+            "appropriate names.",
         ),
     ],
 )

@@ -16,7 +16,11 @@ SF_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$")
 DOCUMENTED_CREATE = {"id": "001D000000IqhSLIAZ", "errors": [], "success": True}
 # REST API Developer Guide, "Status Codes and Error Responses", incorrect ID example.
 DOCUMENTED_MALFORMED_ID = [
-    {"fields": ["Id"], "message": "Account ID: id value of incorrect type: 001900K0001pPuOAAU", "errorCode": "MALFORMED_ID"}
+    {
+        "fields": ["Id"],
+        "message": "Account ID: id value of incorrect type: 001900K0001pPuOAAU",
+        "errorCode": "MALFORMED_ID",
+    }
 ]
 DOCUMENTED_NOT_FOUND = [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
 
@@ -177,7 +181,11 @@ A_TASK_ID = ids.new_id(ids.TASK)
         ({"CreatedDate": "2024-01-01T00:00:00.000+0000"}, "INVALID_FIELD_FOR_INSERT_UPDATE", ["CreatedDate"]),
         ({"LastModifiedDate": "2024-01-01T00:00:00.000+0000"}, "INVALID_FIELD_FOR_INSERT_UPDATE", ["LastModifiedDate"]),
         ({"SystemModstamp": "2024-01-01T00:00:00.000+0000"}, "INVALID_FIELD_FOR_INSERT_UPDATE", ["SystemModstamp"]),
-        ({"CompletedDateTime": "2024-01-01T00:00:00.000+0000"}, "INVALID_FIELD_FOR_INSERT_UPDATE", ["CompletedDateTime"]),
+        (
+            {"CompletedDateTime": "2024-01-01T00:00:00.000+0000"},
+            "INVALID_FIELD_FOR_INSERT_UPDATE",
+            ["CompletedDateTime"],
+        ),
         ({"OwnerId": "not-an-id"}, "MALFORMED_ID", ["OwnerId"]),
         ({"OwnerId": OTHER_USER}, "FIELD_INTEGRITY_EXCEPTION", ["OwnerId"]),
         ({"WhoId": A_TASK_ID}, "FIELD_INTEGRITY_EXCEPTION", ["WhoId"]),
@@ -198,7 +206,9 @@ def test_create_validation_answers_salesforce_errors(salesforce, body, code, fie
 def test_unknown_field_message(salesforce):
     with pytest.raises(SalesforceMalformedRequest) as raised:
         salesforce().Task.create({"Foo": 1})
-    assert raised.value.content == [{"message": "No such column 'Foo' on sobject of type Task", "errorCode": "INVALID_FIELD"}]
+    assert raised.value.content == [
+        {"message": "No such column 'Foo' on sobject of type Task", "errorCode": "INVALID_FIELD"}
+    ]
 
 
 def test_inactive_owner_is_refused(org, salesforce):
@@ -228,7 +238,11 @@ def test_ids_malformed_unknown_and_fifteen_characters(salesforce, raw):
         assert answer.status_code == 400, bad
         [error] = answer.json()
         assert set(error) == set(DOCUMENTED_MALFORMED_ID[0])
-        assert error == {"fields": ["Id"], "message": f"Task ID: id value of incorrect type: {bad}", "errorCode": "MALFORMED_ID"}
+        assert error == {
+            "fields": ["Id"],
+            "message": f"Task ID: id value of incorrect type: {bad}",
+            "errorCode": "MALFORMED_ID",
+        }
     unknown = ids.new_id(ids.TASK)
     for method in ("GET", "PATCH", "DELETE"):
         answer = raw(method, f"sobjects/Task/{unknown}", json={"Subject": "y"} if method == "PATCH" else None)
@@ -245,8 +259,8 @@ def test_delete_moves_the_record_to_the_recycle_bin(org, salesforce, raw):
         answer = raw(method, f"sobjects/Task/{task_id}", json={"Subject": "y"} if method == "PATCH" else None)
         assert answer.status_code == 404
         assert answer.json() == [{"message": "entity is deleted", "errorCode": "ENTITY_IS_DELETED", "fields": []}]
-    assert sf.query(f"SELECT Id FROM Task WHERE Id = '{task_id}'")["totalSize"] == 0
-    [row] = sf.query_all(f"SELECT Id, IsDeleted FROM Task WHERE Id = '{task_id}'", include_deleted=True)["records"]
+    assert sf.query(f"SELECT Id FROM Task WHERE Id = '{task_id}'")["totalSize"] == 0  # noqa: S608 - SOQL from test data
+    [row] = sf.query_all(f"SELECT Id, IsDeleted FROM Task WHERE Id = '{task_id}'", include_deleted=True)["records"]  # noqa: S608 - SOQL from test data
     assert row["IsDeleted"] is True
     org.ui_undelete_task(task_id)
     assert sf.Task.get(task_id)["IsDeleted"] is False
@@ -258,7 +272,7 @@ def test_a_purged_record_answers_entity_is_deleted(org, salesforce, raw):
     sf.Task.delete(task_id)
     assert org.empty_recycle_bin() == [task_id]
     assert raw("GET", f"sobjects/Task/{task_id}").json()[0]["errorCode"] == "ENTITY_IS_DELETED"
-    assert sf.query_all(f"SELECT Id FROM Task WHERE Id = '{task_id}'", include_deleted=True)["totalSize"] == 0
+    assert sf.query_all(f"SELECT Id FROM Task WHERE Id = '{task_id}'", include_deleted=True)["totalSize"] == 0  # noqa: S608 - SOQL from test data
 
 
 def test_upsert_by_external_id_creates_then_updates(raw, salesforce):

@@ -71,7 +71,7 @@ def test_get_deleted_shape_and_window(timeline, clock):
 
 
 def test_emptying_the_recycle_bin_moves_earliest_date_available(org, timeline, clock):
-    sf, t1, t2 = timeline
+    sf, t1, _ = timeline
     sf.Task.delete(t1)
     clock.advance(timedelta(seconds=20))  # 10:02:50
     org.empty_recycle_bin()
@@ -94,7 +94,7 @@ def test_deleted_records_age_out_after_fifteen_days(timeline, clock, salesforce)
     assert answer["deletedRecords"] == []
     # 15 days before now (2024-05-23T10:02:30): later than the deletion, so the caller sees the loss.
     assert answer["earliestDateAvailable"] == "2024-05-08T10:02:30.000+0000"
-    assert sf.query_all(f"SELECT Id FROM Task WHERE Id = '{t1}'", include_deleted=True)["totalSize"] == 0
+    assert sf.query_all(f"SELECT Id FROM Task WHERE Id = '{t1}'", include_deleted=True)["totalSize"] == 0  # noqa: S608 - SOQL from test data
 
 
 def test_undelete_leaves_get_deleted_and_joins_get_updated(org, timeline, clock):

@@ -42,6 +42,10 @@ def violations(world: World, oracle: Oracle) -> list[str]:
             if task is not None:
                 found.append(f"{sf_id}: not a reminder of the user, yet SIA task {task.id} shows it")
             continue
+        if sf_id in oracle.untouched:
+            if task is not None:
+                found.append(f"{sf_id}: untouched for over 24 hours before sync, yet imported")
+            continue
         if task is None:
             found.append(f"{sf_id}: a reminder task in Salesforce with no SIA task")
             continue

@@ -27,7 +27,10 @@ def run_seed(seed: int, steps: int = 120) -> SimResult:
     template = world.rng.choice(TEMPLATES)
     world.state.save_settings(settings.model_copy(update={"subject_template": template}))
     users = Users(world)
+    users.history(world.rng.randint(0, 6))
     users.before_sync(world.rng.randint(0, 3))
+    world.drain()
+    world.turn_sync_on()
     for _ in range(steps):
         world.tick()
         if world.rng.random() < 0.5:
@@ -35,6 +38,8 @@ def run_seed(seed: int, steps: int = 120) -> SimResult:
         while world.rng.random() < 0.7 and world.deliver_due():
             pass
     try:
+        world.drain()
+        world.run_safety_nets()
         world.drain()
         found = violations(world, users.oracle)
         found += _replay_changes_nothing(world)

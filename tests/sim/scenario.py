@@ -29,6 +29,7 @@ class Oracle:
     subject_edited: set[str] = field(default_factory=set)  # records whose Subject a SF user edited
     sia_deleted: dict[str, datetime] = field(default_factory=dict)
     sf_undeleted: dict[str, datetime] = field(default_factory=dict)  # also: reassigned to the user again
+    untouched: set[str] = field(default_factory=set)  # SF reminders last changed over 24 h before sync was on
 
 
 class Users:
@@ -36,6 +37,18 @@ class Users:
         self.world = world
         self.rng = world.rng
         self.oracle = Oracle()
+
+    def history(self, count: int) -> None:
+        """Salesforce tasks from before sync was on: those of the last 24 hours are imported by the first
+        sync, older ones only once they change (SPEC 5.1 and 6)."""
+        saved = self.world.now
+        # Old ones first: the org's commit clock never goes back.
+        for old in sorted((self.rng.random() < 0.5 for _ in range(count)), reverse=True):
+            self.world.now = START - (timedelta(days=3) if old else timedelta(hours=2))
+            self._sf_create()
+            if old:
+                self.oracle.untouched.add(self.world.org.feed[-1].sf_id)
+        self.world.now = saved
 
     def before_sync(self, count: int) -> None:
         """Tasks the rep had before turning sync on: they stay local (SPEC 5.2)."""
@@ -132,6 +145,7 @@ class Users:
 
     def _sf_edit(self) -> None:
         sf_id = self._sf_record()
+        self.oracle.untouched.discard(sf_id or "")
         if sf_id is None:
             return
         name, value = self.rng.choice(list(self._sf_fields().items()))
@@ -142,6 +156,7 @@ class Users:
 
     def _sf_delete(self) -> None:
         sf_id = self._sf_record()
+        self.oracle.untouched.discard(sf_id or "")
         if sf_id is not None:
             self.world.org.delete(sf_id)
 
@@ -149,11 +164,13 @@ class Users:
         ids = sorted(self.world.org.recycle_bin)
         if ids:
             sf_id = self.rng.choice(ids)
+            self.oracle.untouched.discard(sf_id)
             self.world.org.undelete(sf_id)
             self.oracle.sf_undeleted[sf_id] = self.world.now
 
     def _sf_reassign(self) -> None:
         sf_id = self._sf_record()
+        self.oracle.untouched.discard(sf_id or "")
         if sf_id is not None:
             owner = self.world.org.records[sf_id].owner_id
             self.world.org.update(sf_id, {"OwnerId": OTHER_SF_USER if owner == SF_USER else SF_USER})

@@ -18,7 +18,9 @@ from tasksync.domain.salesforce_task import Picklists
 from tasksync.domain.settings import SalesforceConnection, SyncSettings
 from tasksync.engine.changes import SalesforceChange
 from tasksync.ports.salesforce import ErrorKind, SalesforceError
+from tasksync.use_cases.first_sync import run_first_sync
 from tasksync.use_cases.reminder_events import apply_reminder_event
+from tasksync.use_cases.safety_nets import reconcile_updates, sweep_deletions
 from tasksync.use_cases.salesforce_changes import StillConcurrent, apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 from tests.fakes.reminder_store import InMemoryReminderStore
@@ -103,9 +105,7 @@ class World:
         self.state.save_settings(
             SyncSettings(
                 user_id=USER,
-                enabled=True,
-                enabled_at=START,
-                ever_enabled=True,
+                enabled=False,
                 time_zone="Europe/Berlin",
                 connection=SalesforceConnection(
                     org_id=ORG,
@@ -127,6 +127,31 @@ class World:
             client_id=CLIENT_ID,
             clock=lambda: self.now,
         )
+
+    # -- the scheduled and on-demand jobs, retried as their invokers retry them ---------------------
+    def turn_sync_on(self) -> None:
+        """The rep ticks the checkbox: sync is on from now, and the first sync runs."""
+        settings = self.state.get_settings(USER)
+        assert settings is not None
+        self.state.save_settings(settings.model_copy(update={"enabled": True, "enabled_at": self.now}))
+        self._until_done(lambda: run_first_sync(USER, self.services, self.state))
+
+    def run_safety_nets(self) -> None:
+        settings = self.state.get_settings(USER)
+        assert settings is not None
+        self._until_done(lambda: sweep_deletions(settings, self.services, self.state))
+        self._until_done(lambda: reconcile_updates(settings, self.services, self.state))
+
+    def _until_done(self, job: Callable[[], object]) -> None:
+        for _ in range(50):
+            try:
+                job()
+            except (Crash, SalesforceError, StillConcurrent) as error:
+                self.trace.append(f"{self.now:%H:%M:%S.%f} job failed: {error!r}")
+                self.tick()
+                continue
+            return
+        raise NeverQuiet("a scheduled job kept failing")
 
     # -- time and delivery ------------------------------------------------------------------------
     def tick(self, max_ms: int = 1_500) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -9,6 +10,10 @@ from pydantic import Field, NonNegativeInt, field_validator
 
 from tasksync.domain.base import AwareDatetime, DomainModel
 from tasksync.domain.subject_template import DEFAULT_TEMPLATE, validate_template
+
+FIRST_SYNC_WINDOW = timedelta(hours=24)
+"""Turning sync on imports the Salesforce tasks changed in this window before it (SPEC 5.1); older ones
+join on their first change after."""
 
 
 class ConnectionStatus(StrEnum):

@@ -19,6 +19,7 @@ class SkipReason(StrEnum):
     NO_CHANGE = "leaves the synced values as they are"
     NOT_ELIGIBLE = "not one of the user's reminder tasks"
     CREATED_BEFORE_SYNC = "created before sync was turned on"
+    BEFORE_SYNC_WINDOW = "unchanged since before the first sync's 24-hour window"
     NOT_LINKED = "no synced task to apply it to"
     DELETED = "the task is deleted"
     NEEDS_RECORD = "the change does not carry the whole record: read it and decide again"

@@ -8,6 +8,7 @@ from tasksync.domain.eligibility import Ineligible, ineligibility, same_salesfor
 from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, FieldMap, SfValue
 from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_task import SalesforceField, SalesforceTask
+from tasksync.domain.settings import FIRST_SYNC_WINDOW
 from tasksync.domain.subject_template import render_subject
 from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink
 from tasksync.engine.changes import ChangeType, SalesforceChange
@@ -104,6 +105,10 @@ def _unlinked(change: SalesforceChange, echo: bool, orphan: ReminderTask | None,
         return Decision.skip(SkipReason.NEEDS_RECORD)
     if ineligibility(change.task, ctx.sf_user_id) is not None:
         return Decision(reminder=DeleteReminder(orphan.id) if orphan else None, skipped=SkipReason.NOT_ELIGIBLE)
+    enabled_at = ctx.settings.enabled_at
+    if enabled_at is not None and change.commit_at < enabled_at - FIRST_SYNC_WINDOW:
+        # Last changed before the first sync's window: it joins on its first change while sync is on.
+        return Decision.skip(SkipReason.BEFORE_SYNC_WINDOW)
     values = ctx.field_map.imported_values(change.task)
     task_id = imported_task_id(change.sf_id)
     link = SyncLink(
