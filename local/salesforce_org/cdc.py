@@ -10,7 +10,8 @@ Shapes (Change Data Capture Developer Guide):
   UNDELETE, GAP_CREATE, GAP_UPDATE, GAP_DELETE, GAP_UNDELETE, GAP_OVERFLOW), ``changeOrigin``
   (``com/salesforce/api/<api>/<version>;client=<id>``, the ``;client=`` part only when the call set
   ``Sforce-Call-Options: client=...``; empty for changes not made through an API), ``transactionKey``,
-  ``sequenceNumber`` (order within the transaction), ``commitTimestamp`` (epoch milliseconds),
+  ``sequenceNumber`` (order within the transaction), ``commitTimestamp`` (epoch milliseconds; the
+  emulator keeps it strictly increasing per org, even under a frozen clock),
   ``commitNumber``, ``commitUser``, ``changedFields``, ``nulledFields``, ``diffFields``. Apex
   ``EventBus.ChangeEventHeader``: ``changedFields`` lists the fields changed by an update, including
   LastModifiedDate, and is empty for other operations.

@@ -84,7 +84,3 @@ def unable_to_lock_row(record_id: str | None = None) -> ApiError:
 
 def json_parser_error(message: str) -> ApiError:
     return ApiError(400, "JSON_PARSER_ERROR", message)
-
-
-def method_not_allowed(method: str) -> ApiError:
-    return ApiError(405, "METHOD_NOT_ALLOWED", f"HTTP Method '{method}' not allowed. Allowed are GET,PATCH,DELETE")

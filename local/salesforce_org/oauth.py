@@ -17,6 +17,7 @@ identifier invalid"), ``invalid_client`` ("invalid client credentials"), ``unsup
 The descriptions are those Salesforce is seen to answer; "inactive user" and "expired authorization
 code" (a JWT past its ``exp``) are not on a doc page.
 
+A JWT's ``exp`` is checked against the emulator clock (a test that moves it must sign with it too).
 Access tokens live ``session_timeout`` (the org's, or the app's when set) on the emulator clock; an
 expired, revoked or unknown one gets 401 ``INVALID_SESSION_ID`` from the REST API. The emulator accepts
 JWT audiences ``https://login.salesforce.com``, ``https://test.salesforce.com`` and its own base URL.

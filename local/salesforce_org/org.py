@@ -185,6 +185,7 @@ class Org:
         self.cursors: dict[str, QueryCursor] = {}
         self.bulk_jobs: dict[str, BulkQueryJob] = {}
         self._commit_numbers = itertools.count(10_000_000_000 + secrets.randbelow(10**12))
+        self._last_commit: datetime | None = None
         self._stock_picklists()
 
     # -- picklists -------------------------------------------------------------------------------------
@@ -248,7 +249,7 @@ class Org:
         """Publish the change events of one committed transaction (call with the org's lock held)."""
         if not changes:
             return []
-        now = self.clock.now()
+        now = self._commit_time()
         commit = Commit(
             origin=origin,
             user_id=user_id,
@@ -270,13 +271,23 @@ class Org:
         self, change_type: ChangeType, record_ids: Sequence[str], user_id: str | None = None
     ) -> ChangeEvent:
         """A header-only gap event; GAP_OVERFLOW carries no record ids."""
-        now = self.clock.now()
+        now = self._commit_time()
         commit = Commit(
             "", user_id or self.admin_user_id(), now, next(self._commit_numbers), Commit.new_transaction_key()
         )
         ids_ = [] if change_type is ChangeType.GAP_OVERFLOW else list(record_ids)
         payload = {"ChangeEventHeader": header(change_type, ids_, commit, 1)}
         return self._publish_payloads([payload], now)[0]
+
+    def _commit_time(self) -> datetime:
+        """The clock's time, but always a millisecond after the previous commit of the org: time moves
+        between two commits even when a test froze the clock, so commitTimestamp orders changes."""
+        with self.lock:
+            now = self.clock.now()
+            if self._last_commit is not None and now <= self._last_commit:
+                now = self._last_commit + timedelta(milliseconds=1)
+            self._last_commit = now
+            return now
 
     def _publish_payloads(self, payloads: list[dict[str, Any]], now: datetime) -> list[ChangeEvent]:
         events = []

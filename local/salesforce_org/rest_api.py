@@ -151,6 +151,7 @@ class RestApi:
             lock_fault=fault is not None and fault.kind is FaultKind.UNABLE_TO_LOCK_ROW,
         )
         try:
+            # Path values go positionally, in the order they appear in the rule.
             response = self._handlers[endpoint](ctx, *values.values())
         except ApiError as error:
             response = error_response(error)

@@ -26,7 +26,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from simple_salesforce import Salesforce
+from simple_salesforce.api import Salesforce
 
 from local.salesforce_org import OrgEmulator, OrgHandle, User
 from local.salesforce_org.clock import Clock

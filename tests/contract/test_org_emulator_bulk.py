@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
+from typing import Any
 
 import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest, SalesforceOperationError
@@ -25,7 +27,7 @@ DOCUMENTED_JOB = {
 }
 
 
-def seed(sf, count):
+def seed(sf: Any, count: int) -> None:
     for start in range(0, count, 200):
         records = [
             {
@@ -38,8 +40,8 @@ def seed(sf, count):
         sf.restful("composite/sobjects", method="POST", json={"records": records})
 
 
-def rows(pages):
-    out = []
+def rows(pages: Iterable[Any]) -> list[dict[str, str]]:
+    out: list[dict[str, str]] = []
     for page in pages:
         out.extend(csv.DictReader(io.StringIO(page)))
     return out

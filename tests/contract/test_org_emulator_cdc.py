@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from tasksync.webhook_signature import HEADER, verify
 
 # Object Reference, "StandardObjectNameChangeEvent", "Event Message Example" (a new Account), wrapped in
 # the CometD envelope of the CDC Developer Guide's "Change Event Message Structure".
-DOCUMENTED_CREATE = {
+DOCUMENTED_CREATE: dict[str, Any] = {
     "data": {
         "schema": "IeRuaY6cbI_HsV8Rv1Mc5g",
         "payload": {
@@ -42,7 +43,7 @@ DOCUMENTED_CREATE = {
 }
 # CDC Developer Guide, "Example: Delivered Enriched Event Messages": an UPDATE lists changedFields,
 # LastModifiedDate among them, and the body carries those fields.
-DOCUMENTED_UPDATE_HEADER = {
+DOCUMENTED_UPDATE_HEADER: dict[str, Any] = {
     "commitNumber": 166350908085,
     "commitUser": "005RM0000026DG5YAM",
     "sequenceNumber": 1,
@@ -57,15 +58,17 @@ DOCUMENTED_UPDATE_HEADER = {
 CDC_DATETIME = "%Y-%m-%dT%H:%M:%S.000Z"
 
 
-def payload(message):
-    return message["data"]["payload"]
+def payload(message: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = message["data"]["payload"]
+    return result
 
 
-def header(message):
-    return payload(message)["ChangeEventHeader"]
+def header(message: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = payload(message)["ChangeEventHeader"]
+    return result
 
 
-def fields(message):
+def fields(message: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in payload(message).items() if k != "ChangeEventHeader"}
 
 
@@ -354,3 +357,15 @@ def test_ui_changes_are_free_and_have_no_origin(org, rep):
     assert [header(m)["changeOrigin"] for m in org.events()] == ["", "", ""]
     assert [header(m)["changeType"] for m in org.events()] == ["CREATE", "UPDATE", "DELETE"]
     assert org.api_usage()[0] == 0
+
+
+def test_commit_timestamps_grow_even_under_a_frozen_clock(org, salesforce, clock):
+    clock.freeze()
+    sf = salesforce()
+    task_id = sf.Task.create({"Subject": "a"})["id"]
+    for subject in ("b", "c", "d"):
+        sf.Task.update(task_id, {"Subject": subject})
+    stamps = [header(m)["commitTimestamp"] for m in org.events()]
+    assert stamps == sorted(set(stamps)) and len(stamps) == 4
+    numbers = [header(m)["commitNumber"] for m in org.events()]
+    assert numbers == sorted(set(numbers))

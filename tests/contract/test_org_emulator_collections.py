@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
@@ -23,11 +25,11 @@ DOCUMENTED_ROLLED_BACK = {
 }
 
 
-def task(**fields):
+def task(**fields: Any) -> dict[str, Any]:
     return {"attributes": {"type": "Task"}, **fields}
 
 
-def collections(sf, method, body=None, params=None):
+def collections(sf: Any, method: str, body: Any = None, params: Any = None) -> Any:
     return sf.restful("composite/sobjects", method=method, json=body, params=params)
 
 

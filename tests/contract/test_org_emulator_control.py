@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from simple_salesforce import Salesforce
+from simple_salesforce.api import Salesforce
 
 
 def test_set_up_an_org_user_app_and_tokens(emulator, control, https):

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 from datetime import timedelta
+from typing import Any
 
 import jwt
 import pytest
@@ -28,7 +29,7 @@ DOCUMENTED_REFRESH_ANSWER = {
 }
 
 
-def _post_token(https, emulator, **form):
+def _post_token(https: Any, emulator: Any, **form: str) -> Any:
     return https.post(emulator.token_url, data=form, timeout=5)
 
 
@@ -120,7 +121,7 @@ def test_unsupported_grant_type(emulator, https):
     assert answer.json()["error"] == "unsupported_grant_type"
 
 
-def _assertion(private_pem, **claims):
+def _assertion(private_pem: str, **claims: Any) -> str:
     return jwt.encode(claims, private_pem, algorithm="RS256")
 
 
@@ -170,7 +171,7 @@ def test_jwt_bearer_errors(emulator, org, rep, https, rsa_key_pair, clock):
     assert grant(_assertion(private, **good)) == {"error": "invalid_grant", "error_description": "inactive user"}
 
 
-def _other_key():
+def _other_key() -> tuple[str, None]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

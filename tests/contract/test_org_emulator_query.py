@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from simple_salesforce.exceptions import SalesforceMalformedRequest
@@ -26,18 +28,19 @@ def sf(salesforce):
     return salesforce()
 
 
-def make(sf, **fields):
-    return sf.Task.create(fields)["id"]
+def make(sf: Any, **fields: Any) -> str:
+    record_id: str = sf.Task.create(fields)["id"]
+    return record_id
 
 
-def make_many(sf, names):
+def make_many(sf: Any, names: Iterable[str]) -> None:
     names = list(names)
     for start in range(0, len(names), 200):
         records = [{"attributes": {"type": "Task"}, "Subject": n} for n in names[start : start + 200]]
         sf.restful("composite/sobjects", method="POST", json={"records": records})
 
 
-def subjects(answer):
+def subjects(answer: Any) -> list[Any]:
     return [r["Subject"] for r in answer["records"]]
 
 

@@ -355,3 +355,11 @@ def test_describe_lists_the_modelled_fields(org, salesforce):
     assert fields["TaskSubtype"]["createable"] is True and fields["TaskSubtype"]["updateable"] is False
     assert fields["IsClosed"]["createable"] is False and fields["IsClosed"]["updateable"] is False
     assert fields["Description"]["filterable"] is False
+
+
+def test_describe_global_and_basic_information(salesforce):
+    sf = salesforce()
+    names = {s["name"] for s in sf.describe()["sobjects"]}
+    assert {"Task", "TaskStatus", "TaskPriority", "User"} <= names
+    info = sf.Task.metadata()
+    assert info["objectDescribe"]["keyPrefix"] == "00T" and info["recentItems"] == []

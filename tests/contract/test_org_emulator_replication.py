@@ -22,7 +22,7 @@ DOCUMENTED_DELETED = {
 T0 = datetime(2024, 5, 7, 10, 0, 30, tzinfo=UTC)
 
 
-def at(hour, minute, second=0):
+def at(hour: int, minute: int, second: int = 0) -> datetime:
     return datetime(2024, 5, 7, hour, minute, second, tzinfo=UTC)
 
 

@@ -74,14 +74,14 @@ def violations(world: World, oracle: Oracle) -> list[str]:
     # Deletes stay deleted, unless Salesforce undeleted the record afterwards.
     for task_id, deleted_at in oracle.sia_deleted.items():
         link = links.get(task_id)
-        sf_id = link.sf_id if link else None
-        if sf_id and oracle.sf_undeleted.get(sf_id, deleted_at) > deleted_at:
+        linked = link.sf_id if link else None
+        if linked and oracle.sf_undeleted.get(linked, deleted_at) > deleted_at:
             continue
         if task_id in sia:
             found.append(f"{task_id}: deleted in SIA, yet back")
         # A record that left the user's reminders (reassigned) is someone else's to delete.
-        if sf_id and sf_id in records and ineligibility(records[sf_id], SF_USER) is None:
-            found.append(f"{task_id}: deleted in SIA, yet {sf_id} lives in Salesforce")
+        if linked and linked in records and ineligibility(records[linked], SF_USER) is None:
+            found.append(f"{task_id}: deleted in SIA, yet {linked} lives in Salesforce")
 
     # No echo loops: the sync's own writes stay within a bound of what the users did.
     sync_writes = world.org.writes_by_client + sum(1 for e in world.sia.events if e.origin is Origin.SYNC)

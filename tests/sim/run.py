@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tasksync.domain.reminder_events import Origin
+from tasksync.domain.reminder_events import Origin, ReminderTaskEvent
+from tasksync.engine.changes import SalesforceChange
 from tests.sim.invariants import violations
 from tests.sim.scenario import TEMPLATES, Users
 from tests.sim.world import USER, Faults, NeverQuiet, World
@@ -53,7 +54,8 @@ def _replay_changes_nothing(world: World) -> list[str]:
     world.faults = Faults.none()
     writes_before = world.org.writes_by_client
     sync_events_before = sum(1 for event in world.sia.events if event.origin is Origin.SYNC)
-    for message in [*world.sia.events, *world.org.feed]:
+    sent: list[ReminderTaskEvent | SalesforceChange] = [*world.sia.events, *world.org.feed]
+    for message in sent:
         world._enqueue(message)
     world.sia.on_event = world.org.on_change = None
     world.drain()

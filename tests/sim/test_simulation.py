@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 
 import tasksync.engine.from_salesforce as from_salesforce
-import tasksync.engine.settle as settle
+import tasksync.engine.merge as merge_module
 from tasksync.domain.reminder_task import TaskField
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
@@ -34,15 +34,15 @@ def test_a_seed_reproduces_itself() -> None:
 
 def _subject_renames_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
     """Broken subject rule: a Salesforce Subject edit renames the SIA task."""
-    observe, merge = from_salesforce._observe, settle.merge
+    observe, merge = from_salesforce._observe, merge_module.merge
 
-    def observe_subject(change, link, echo, fields):  # type: ignore[no-untyped-def]
+    def observe_subject(change, link, echo, fields):
         held, seen_at, changes = observe(change, link, echo, fields)
         if "Subject" in change.carried and not echo and change.task.subject:
             changes[TaskField.NAME] = FieldChange(change.task.subject.strip(), change.commit_at)
         return held, seen_at, changes
 
-    def merge_subject(link, from_sia, from_salesforce, ctx):  # type: ignore[no-untyped-def]
+    def merge_subject(link, from_sia, from_salesforce, ctx):
         merged = merge(link, from_sia, from_salesforce, ctx)
         renamed = from_salesforce.get(TaskField.NAME)
         if renamed is None:
@@ -50,14 +50,14 @@ def _subject_renames_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
         return dataclasses.replace(merged, agreed=merged.agreed.model_copy(update={"name": renamed.value}))
 
     monkeypatch.setattr(from_salesforce, "_observe", observe_subject)
-    monkeypatch.setattr(settle, "merge", merge_subject)
+    monkeypatch.setattr("tasksync.engine.settle.merge", merge_subject)
 
 
 def _deletes_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     """Broken delete rule: a Salesforce DELETE is dropped."""
     original: Callable[..., Decision] = from_salesforce.decide_salesforce_change
 
-    def decide(change: SalesforceChange, link, reminder, ctx):  # type: ignore[no-untyped-def]
+    def decide(change: SalesforceChange, link, reminder, ctx):
         if change.change_type is ChangeType.DELETE:
             return Decision.skip(SkipReason.NOT_LINKED)
         return original(change, link, reminder, ctx)

@@ -1,0 +1,135 @@
+"""SPEC section 7: when both sides changed a task since the last sync, each field takes the side that
+changed it; the same field changed on both sides goes to the later change and is recorded for the user."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tasksync.domain.reminder_task import Priority, Status, TaskField
+from tasksync.domain.sync_error import SyncErrorKind
+from tasksync.domain.sync_link import Side
+from tasksync.engine.decisions import UpdateReminder
+from tasksync.engine.from_salesforce import decide_salesforce_change
+from tests.unit.builders import (
+    USER,
+    SyncWorld,
+    at,
+    context,
+    edited,
+    pushed,
+    reminder,
+    sent_fields,
+    sf_updated,
+)
+
+SAME_FIELD = [
+    # field, SIA value and how Salesforce spells it, Salesforce field and value and how SIA spells it
+    (TaskField.DETAILS, "Bring the NDA", "Bring the NDA", "Description", "Bring the MSA", "Bring the MSA"),
+    (TaskField.DUE_DATE, date(2026, 3, 28), date(2026, 3, 28), "ActivityDate", "2026-03-30", date(2026, 3, 30)),
+]
+# Status and priority have two synced values each: both sides can only change them to the same one.
+COLUMNS = ("field", "sia_value", "sia_in_sf", "sf_field", "sf_value", "sf_in_sia")
+
+
+def linked(**values):
+    task = reminder(priority=Priority.NORMAL, due_date=date(2026, 3, 27), **values)
+    return task, pushed(task, context(now=at(minutes=2)))
+
+
+def both_changed(sia_minutes, sf_minutes, sia_changes, sf_fields):
+    """The rep changed the task in SIA and in Salesforce before either change was synced; the Salesforce
+    change is decided first, against the SIA task as it is now."""
+    task, link = linked()
+    in_sia = edited(task, at(minutes=sia_minutes), **sia_changes)
+    change = sf_updated(at(minutes=sf_minutes), **sf_fields)
+    return in_sia, decide_salesforce_change(change, link, in_sia, context(now=at(minutes=40)))
+
+
+def test_changes_of_different_fields_on_both_sides_are_both_kept():
+    # SIA moved the due date, Salesforce completed the task
+    in_sia, decision = both_changed(20, 25, {"due_date": date(2026, 3, 29)}, {"Status": "Completed"})
+
+    assert decision.reminder == UpdateReminder(in_sia.id, {TaskField.STATUS: Status.COMPLETE}, expected_version=2)
+    assert sent_fields(decision) == {"ActivityDate": date(2026, 3, 29)}
+    assert decision.conflicts == ()
+
+
+@pytest.mark.parametrize(COLUMNS, SAME_FIELD)
+def test_the_same_field_changed_on_both_sides_goes_to_the_later_salesforce_change(
+    field, sia_value, sia_in_sf, sf_field, sf_value, sf_in_sia
+):
+    # Given SIA changed the field at :20 and Salesforce at :25
+    in_sia, decision = both_changed(20, 25, {field.value: sia_value}, {sf_field: sf_value})
+
+    # Then SIA takes Salesforce's value, and Salesforce is not written
+    assert isinstance(decision.reminder, UpdateReminder)
+    assert decision.reminder.changes == {field: sf_in_sia}
+    assert decision.salesforce is None
+    # And the user can see the conflict and who won
+    (conflict,) = decision.conflicts
+    assert (conflict.kind, conflict.field, conflict.winner) == (SyncErrorKind.CONFLICT, field.value, Side.SALESFORCE)
+    assert (conflict.user_id, conflict.sia_id) == (USER, in_sia.id)
+
+
+@pytest.mark.parametrize(COLUMNS, SAME_FIELD)
+def test_the_same_field_changed_on_both_sides_goes_to_the_later_sia_change(
+    field, sia_value, sia_in_sf, sf_field, sf_value, sf_in_sia
+):
+    # Given Salesforce changed the field at :20 and SIA at :25
+    in_sia, decision = both_changed(25, 20, {field.value: sia_value}, {sf_field: sf_value})
+
+    # Then Salesforce takes SIA's value, and the SIA task keeps it
+    assert decision.reminder is None
+    assert sent_fields(decision) == {sf_field: sia_in_sf}
+    (conflict,) = decision.conflicts
+    assert (conflict.kind, conflict.field, conflict.winner) == (SyncErrorKind.CONFLICT, field.value, Side.SIA)
+
+
+def test_a_conflict_tells_the_user_both_values():
+    _, decision = both_changed(20, 25, {"details": "Bring the NDA"}, {"Description": "Bring the MSA"})
+
+    (conflict,) = decision.conflicts
+    assert "Bring the NDA" in conflict.message
+    assert "Bring the MSA" in conflict.message
+
+
+def test_the_same_value_set_on_both_sides_is_no_conflict():
+    _, decision = both_changed(20, 25, {"status": Status.COMPLETE}, {"Status": "Completed"})
+
+    assert decision.conflicts == ()
+    assert decision.reminder is None
+    assert decision.salesforce is None
+
+
+def test_the_name_follows_the_subject_rule_when_both_sides_rename():
+    # SIA renamed at :20, Salesforce edited the Subject later, at :25
+    _, decision = both_changed(20, 25, {"name": "Call Alice (SIA)"}, {"Subject": "Call Alice (Salesforce)"})
+
+    assert decision.reminder is None or TaskField.NAME not in decision.reminder.changes  # type: ignore[union-attr]
+    assert decision.link is not None
+    assert decision.link.agreed.name == "Call Alice (SIA)"
+
+
+def test_a_conflict_is_recorded_where_the_user_sees_it():
+    # Given the rep added details in SIA and, before that was synced, other comments in Salesforce
+    world = SyncWorld()
+    world.rep_creates("Call Alice back")
+    world.sync()
+    world.rep_updates(details="Bring the NDA")
+    sia_event = world.pending()[0]
+    world.mark_delivered()
+    world.tick(60)
+    world.org.update(world.record_of().id, {"Description": "Bring the MSA"})
+
+    # When both are delivered, the Salesforce change first
+    world.sync()
+    world.deliver(sia_event)
+    world.sync()
+
+    # Then both sides hold the later change and the user has a conflict to read
+    assert world.task().details == "Bring the MSA"  # type: ignore[union-attr]
+    assert world.record_of().description == "Bring the MSA"
+    (conflict,) = world.state.errors_of(USER)
+    assert (conflict.kind, conflict.field, conflict.winner) == (SyncErrorKind.CONFLICT, "details", Side.SALESFORCE)
