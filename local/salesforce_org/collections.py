@@ -23,6 +23,10 @@ one upsert request naming the same external id twice fails those records with
 ``DUPLICATE_EXTERNAL_ID``; deleting an id that never existed fails with
 ``INVALID_CROSS_REFERENCE_KEY``, one purged from the recycle bin with ``ENTITY_IS_DELETED``. All the
 records of one call commit as one transaction: their change events share a ``transactionKey``.
+
+Also not documented: whether ``Sforce-Call-Options: client=<id>`` reaches ``changeOrigin`` for changes
+made through sObject Collections (the CDC Developer Guide speaks of API calls in general). The emulator
+passes the client id on, as for single-record calls; the sync must not rely on it alone.
 """
 
 from __future__ import annotations

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from simple_salesforce.api import Salesforce
-from simple_salesforce.api import DEFAULT_API_VERSION
+from simple_salesforce.api import DEFAULT_API_VERSION, Salesforce
 
 REPO = Path(__file__).resolve().parents[2]
 

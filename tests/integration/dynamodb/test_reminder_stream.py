@@ -85,7 +85,7 @@ def test_a_restore_over_a_tombstone_is_a_created_event(
 ) -> None:
     task_store.create("u1", "t1", TaskValues(name="Call Ada"), Origin.USER, NOW)
     task_store.delete("u1", "t1", Origin.SYNC, NOW)
-    restored = task_store.create("u1", "t1", TaskValues(name="Call Ada"), Origin.SYNC, NOW)
+    restored = task_store.create("u1", "t1", TaskValues(name="Call Ada"), Origin.SYNC, NOW, version=3)
 
     last = events_of(stream_records(dynamodb, tables["ReminderTaskTable"]))[-1]
 

@@ -12,7 +12,7 @@ from tasksync.adapters.dynamodb.item_codec import from_item
 from tasksync.adapters.dynamodb.reminder_task_store import DynamoDBReminderTaskStore
 from tasksync.domain.reminder_events import Origin
 from tasksync.domain.reminder_task import Priority, ReminderTask, Status, TaskField, TaskValues
-from tasksync.ports.reminder_tasks import TaskAlreadyExists, TaskNotFound, VersionConflict
+from tasksync.ports.reminder_tasks import TaskAlreadyExists, TaskDeletedSince, TaskNotFound, VersionConflict
 from tests.integration.dynamodb.conftest import NOW
 
 LATER = NOW + timedelta(minutes=10)
@@ -152,12 +152,28 @@ def test_a_task_restored_under_its_old_id_continues_its_numbering(task_store: Dy
     task_store.update("u1", "t1", {TaskField.NAME: "Renamed"}, Origin.USER, NOW)
     task_store.delete("u1", "t1", Origin.SYNC, LATER)
 
-    # When it is created again (Salesforce UNDELETE) without naming a version
-    restored = task_store.create("u1", "t1", VALUES, Origin.SYNC, LATER)
+    # When it is created again (Salesforce UNDELETE) above the deleted task's versions
+    restored = task_store.create("u1", "t1", VALUES, Origin.SYNC, LATER, version=4)
 
-    # Then it starts above the deleted task's versions, and is live again
+    # Then it is live again, and the old task's events stay stale
     assert restored.version == 4
     assert task_store.get("u1", "t1") == restored
+
+
+def test_a_create_at_or_below_a_tombstone_says_the_copy_was_deleted_since(
+    task_store: DynamoDBReminderTaskStore,
+) -> None:
+    # Given a copy the sync made at version 1 (its answer lost) that the rep deleted (version 2)
+    task_store.create("u1", "t1", VALUES, Origin.SYNC, NOW)
+    task_store.delete("u1", "t1", Origin.USER, LATER)
+
+    # When the sync's retry creates it again at version 1
+    with pytest.raises(TaskDeletedSince) as deleted:
+        task_store.create("u1", "t1", VALUES, Origin.SYNC, LATER)
+
+    # Then the store says so, and brings nothing back
+    assert deleted.value.deleted_version == 2
+    assert task_store.get("u1", "t1") is None
 
 
 def test_a_restore_may_name_a_higher_version(task_store: DynamoDBReminderTaskStore) -> None:

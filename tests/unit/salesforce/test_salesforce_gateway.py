@@ -128,7 +128,7 @@ def test_permanent_failures_are_not_retried(transport, gateway, sleeps):
 # -- reads ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", ["NOT_FOUND", "ENTITY_IS_DELETED"])
+@pytest.mark.parametrize("code", ["NOT_FOUND", "ENTITY_IS_DELETED", "MALFORMED_ID"])
 def test_get_task_of_a_missing_or_deleted_record_is_none(transport, gateway, code):
     transport.on("GET", r"/sobjects/Task/", answer(404, [{"message": "gone", "errorCode": code}]))
 

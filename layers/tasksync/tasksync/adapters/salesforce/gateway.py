@@ -216,7 +216,9 @@ class SimpleSalesforceGateway:
         try:
             record = self._call(Operation.READ, lambda sf: _tasks(sf).get(sf_id, params=params))
         except SalesforceError as error:
-            if error.kind is ErrorKind.ALREADY_DELETED:  # NOT_FOUND, or ENTITY_IS_DELETED (recycle bin)
+            # NOT_FOUND, ENTITY_IS_DELETED (recycle bin), or MALFORMED_ID (an 18-character id whose
+            # checksum suffix is wrong): in each case no such record exists.
+            if error.kind is ErrorKind.ALREADY_DELETED or error.code == "MALFORMED_ID":
                 return None
             raise
         return self._task(record)
