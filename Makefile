@@ -10,7 +10,7 @@ export PYTHONPATH := layers/tasksync:.
 
 # The whole suite: lint, types, template checks, then every test (the simulation runs SEEDS seeds).
 test: lint typecheck template
-	$(BIN)/pytest tests
+	$(BIN)/pytest -q tests
 	$(MAKE) --no-print-directory sim SEEDS=$(SEEDS)
 
 $(BIN)/.installed: requirements/dev.lock

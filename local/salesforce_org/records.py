@@ -38,7 +38,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -419,7 +418,3 @@ def task_id(value: str) -> str:
     if normalized is None or not ids.has_prefix(normalized, ids.TASK):
         raise malformed_id("Task", value)
     return normalized
-
-
-def now_of(org: Org) -> datetime:
-    return formats.to_second(org.clock.now())

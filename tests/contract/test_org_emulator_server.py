@@ -4,10 +4,12 @@ error shapes for unknown routes, and ``python -m local.salesforce_org``."""
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -79,15 +81,23 @@ def test_one_server_hosts_many_orgs_chosen_by_the_token(emulator, salesforce):
 
 
 def _read_lines(process: subprocess.Popen[str], count: int, timeout: float = 20.0) -> list[str]:
-    lines: list[str] = []
+    """The first ``count`` lines the process prints, or fewer if it has printed no more by ``timeout``."""
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.put(line.rstrip("\n"))
+
+    threading.Thread(target=pump, daemon=True).start()
+    out: list[str] = []
     deadline = time.monotonic() + timeout
-    assert process.stdout is not None
-    while len(lines) < count and time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
+    while len(out) < count:
+        try:
+            out.append(lines.get(timeout=max(deadline - time.monotonic(), 0.01)))
+        except queue.Empty:
             break
-        lines.append(line.rstrip("\n"))
-    return lines
+    return out
 
 
 def test_python_dash_m_starts_a_ready_org_and_serves_until_sigterm():
@@ -158,3 +168,19 @@ def test_python_dash_m_starts_a_ready_org_and_serves_until_sigterm():
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_concurrent_clients_are_served_consistently(org, salesforce):
+    from concurrent.futures import ThreadPoolExecutor
+
+    def worker(n: int) -> list[str]:
+        sf = salesforce()
+        return [sf.Task.create({"Subject": f"{n}-{i}", "Tasksync_Id__c": f"c-{n}-{i}"})["id"] for i in range(10)]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        made = [task_id for batch in pool.map(worker, range(8)) for task_id in batch]
+    assert len(set(made)) == 80
+    assert len(org.tasks()) == 80
+    replay_ids = [m["data"]["event"]["replayId"] for m in org.events()]
+    assert replay_ids == sorted(replay_ids) and len(set(replay_ids)) == 80
+    assert org.api_usage()[0] == 80

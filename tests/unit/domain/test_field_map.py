@@ -218,6 +218,39 @@ def test_an_org_with_renamed_priorities_uses_its_default_and_its_high_priority_v
     assert fields.to_sia(TaskField.PRIORITY, "Someday") is UNSYNCED
 
 
+def test_an_org_whose_default_status_is_in_progress_still_opens_tasks_as_not_started():
+    fields = FieldMap.from_picklists(
+        picklists(
+            statuses=[
+                StatusValue(api_name="Not Started"),
+                StatusValue(api_name="In Progress", is_default=True),
+                StatusValue(api_name="Completed", is_closed=True),
+            ]
+        )
+    )
+
+    assert to_salesforce(TaskField.STATUS, fields=fields, status=Status.OPEN) == "Not Started"
+    assert fields.to_sia(TaskField.STATUS, "In Progress") is UNSYNCED
+
+
+def test_an_org_whose_default_priority_is_low_still_maps_normal_to_normal():
+    # Given an org whose admin made Low the default priority, keeping High, Normal and Low
+    fields = FieldMap.from_picklists(
+        picklists(
+            priorities=[
+                PriorityValue(api_name="High", is_high_priority=True),
+                PriorityValue(api_name="Normal"),
+                PriorityValue(api_name="Low", is_default=True),
+            ]
+        )
+    )
+
+    # Then normal is still Normal both ways, and Low is still not synced (SPEC section 2)
+    assert to_salesforce(TaskField.PRIORITY, fields=fields, priority=Priority.NORMAL) == "Normal"
+    assert fields.to_sia(TaskField.PRIORITY, "Normal") is Priority.NORMAL
+    assert fields.to_sia(TaskField.PRIORITY, "Low") is UNSYNCED
+
+
 @pytest.mark.parametrize(
     ("org", "missing"),
     [

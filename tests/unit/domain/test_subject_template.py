@@ -85,6 +85,13 @@ def test_saving_settings_with_an_unknown_placeholder_is_refused_with_a_clear_mes
         settings(subject_template="{{activity_subject}} {{opportunity_stage}}")
 
 
+@pytest.mark.parametrize("placeholder", ["{{account.name}}", "{{activity subject}}", "{{activity-subject}}"])
+def test_saving_settings_with_a_placeholder_that_names_no_field_is_refused(placeholder):
+    # Such a placeholder would otherwise reach Salesforce as literal braces in every Subject
+    with pytest.raises(ValidationError, match="unknown"):
+        settings(subject_template=f"{placeholder} - {{{{activity_subject}}}}")
+
+
 def test_saving_settings_with_a_template_of_known_fields_keeps_it():
     assert settings(subject_template="SIA - {{activity_subject}}").subject_template == "SIA - {{activity_subject}}"
 

@@ -78,13 +78,32 @@ def test_the_same_field_changed_on_both_sides_goes_to_the_later_sia_change(
     field, sia_value, sia_in_sf, sf_field, sf_value, sf_in_sia
 ):
     # Given Salesforce changed the field at :20 and SIA at :25
-    in_sia, decision = both_changed(25, 20, {field.value: sia_value}, {sf_field: sf_value})
+    _, decision = both_changed(25, 20, {field.value: sia_value}, {sf_field: sf_value})
 
     # Then Salesforce takes SIA's value, and the SIA task keeps it
     assert decision.reminder is None
     assert sent_fields(decision) == {sf_field: sia_in_sf}
     (conflict,) = decision.conflicts
     assert (conflict.kind, conflict.field, conflict.winner) == (SyncErrorKind.CONFLICT, field.value, Side.SIA)
+
+
+def test_the_later_change_wins_even_when_sia_edited_another_field_since():
+    # Given the rep changed the details in SIA at :20, other comments in Salesforce at :25, and the
+    # priority in SIA at :30, and none of it was synced yet
+    task, link = linked()
+    detailed = edited(task, at(minutes=20), details="Bring the NDA")
+    raised = edited(detailed, at(minutes=30), priority=Priority.HIGH)
+
+    # When the Salesforce change is decided against the SIA task as it is now
+    change = sf_updated(at(minutes=25), Description="Bring the MSA")
+    decision = decide_salesforce_change(change, link, raised, context(now=at(minutes=31)))
+
+    # Then the details take Salesforce's later comments, and the priority still goes to Salesforce
+    assert isinstance(decision.reminder, UpdateReminder)
+    assert decision.reminder.changes == {TaskField.DETAILS: "Bring the MSA"}
+    assert sent_fields(decision) == {"Priority": "High"}
+    (conflict,) = decision.conflicts
+    assert conflict.winner is Side.SALESFORCE
 
 
 def test_a_conflict_tells_the_user_both_values():

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tasksync.domain.reminder_task import Priority, Status
 from tasksync.domain.sync_link import LinkState, Side
 from tasksync.engine.decisions import (
@@ -15,6 +17,7 @@ from tasksync.engine.decisions import (
 )
 from tasksync.engine.from_reminders import decide_reminder_event
 from tasksync.engine.from_salesforce import decide_salesforce_change
+from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tests.unit.builders import (
     SF_ID,
     USER,
@@ -224,4 +227,49 @@ def test_deleting_in_sia_deletes_the_record_end_to_end_and_a_late_edit_changes_n
     world.sync()
 
     assert record.id not in world.org.records
+    assert world.tasks() == []
+
+
+def test_a_task_deleted_in_sia_comes_back_when_the_record_is_undeleted_in_salesforce():
+    # Given the rep renamed a synced task, then deleted it in SIA, and the sync deleted the record
+    world = SyncWorld()
+    world.rep_creates("Call Alice back", due_date=date(2026, 3, 29))
+    world.sync()
+    record = world.record_of()
+    world.rep_updates(name="Call Alice about the renewal")
+    world.rep_deletes()
+    world.sync()
+    assert record.id in world.org.recycle_bin
+
+    # When the rep restores the record from the Salesforce recycle bin
+    world.tick()
+    world.org.undelete(record.id)
+    world.sync()
+
+    # Then the task is back in SIA under its old id and name, and the record keeps that name
+    (back,) = world.tasks()
+    assert (back.id, back.name, back.due_date) == ("task-1", "Call Alice about the renewal", date(2026, 3, 29))
+    assert world.org.records[record.id].subject == "Call Alice about the renewal"
+
+
+def test_a_task_deleted_in_sia_while_its_create_had_no_answer_is_deleted_in_salesforce():
+    # Given the create landed in Salesforce but its answer was lost
+    world = SyncWorld()
+    world.rep_creates("Call Alice back")
+    created = world.pending()[0]
+    world.mark_delivered()
+    lost = iter([SalesforceError(ErrorKind.TRANSIENT, "TIMEOUT", "read timed out")])
+    world.fault = lambda moment: next(lost, None) if moment == "after create_tasks" else None
+    with pytest.raises(SalesforceError):
+        world.deliver(created)
+    (record,) = world.records_for("task-1")
+
+    # When the rep deletes the task in SIA before the create is retried, and everything is delivered
+    world.rep_deletes()
+    world.deliver(created)
+    world.sync()
+
+    # Then the record is deleted too, and nothing comes back
+    assert world.records_for("task-1") == []
+    assert record.id in world.org.recycle_bin
     assert world.tasks() == []

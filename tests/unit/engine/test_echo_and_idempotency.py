@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tasksync.domain.reminder_events import Origin
 from tasksync.domain.reminder_task import Priority, Status
 from tasksync.domain.salesforce_task import EXTERNAL_ID_FIELD
@@ -113,6 +115,16 @@ def test_a_read_record_equal_to_the_last_synced_values_is_a_no_op():
 
     assert decision.reminder is None
     assert decision.salesforce is None
+
+
+def test_an_sia_save_that_changes_no_synced_value_writes_nothing_to_salesforce():
+    task, link = linked(due_date=date(2026, 3, 29))
+    saved_again = edited(task, at(minutes=10))
+
+    decision = decide_reminder_event(event(saved_again), link, context(now=at(minutes=10)))
+
+    assert decision.salesforce is None
+    assert decision.skipped is SkipReason.NO_CHANGE
 
 
 def test_an_sia_event_the_sync_made_is_not_sent_to_salesforce():
@@ -234,12 +246,9 @@ def test_a_create_retried_after_its_answer_was_lost_makes_one_salesforce_task():
     world.mark_delivered()
     lost = iter([SalesforceError(ErrorKind.TRANSIENT, "TIMEOUT", "read timed out")])
     world.fault = lambda moment: next(lost, None) if moment == "after create_tasks" else None
-    try:
+    with pytest.raises(SalesforceError) as lost_answer:
         world.deliver(created)
-    except SalesforceError as error:
-        assert error.kind is ErrorKind.TRANSIENT
-    else:
-        raise AssertionError("a lost answer must be raised for the queue to retry")
+    assert lost_answer.value.kind is ErrorKind.TRANSIENT  # back to the queue, to be retried
     assert len(world.records_for("task-1")) == 1
 
     # When the queue delivers the event again, and then the create's own CDC event
@@ -259,10 +268,8 @@ def test_a_create_retried_after_a_lost_answer_still_sends_an_edit_made_meanwhile
     world.mark_delivered()
     lost = iter([SalesforceError(ErrorKind.TRANSIENT, "TIMEOUT", "read timed out")])
     world.fault = lambda moment: next(lost, None) if moment == "after create_tasks" else None
-    try:
+    with pytest.raises(SalesforceError):
         world.deliver(created)
-    except SalesforceError:
-        pass
     world.org.feed.clear()  # the create's CDC event is late
 
     world.rep_updates(priority=Priority.HIGH)

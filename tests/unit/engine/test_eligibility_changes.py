@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from tasksync.domain.reminder_task import Status
+from tasksync.domain.reminder_task import Priority, Status
 from tasksync.domain.sync_link import LinkState
 from tasksync.engine.decisions import CreateReminder, DeleteReminder, SkipReason
 from tasksync.engine.from_salesforce import decide_salesforce_change, imported_task_id
+from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tests.unit.builders import (
     OTHER_SF_USER,
     SF_ID,
     SF_USER_15,
+    USER,
     SyncWorld,
     at,
+    connection,
     context,
     pushed,
     reminder,
+    settings,
     sf_created,
     sf_record,
     sf_updated,
@@ -79,6 +85,40 @@ def test_a_recurring_series_master_is_not_imported():
 
     assert decision.reminder is None
     assert decision.skipped is SkipReason.NOT_ELIGIBLE
+
+
+def test_an_eligible_task_the_first_sync_did_not_import_joins_on_its_first_change():
+    # Given a task of the user that was untouched when sync was turned on (never imported)
+    world = SyncWorld()
+    record = world.org.create({"Subject": "Renew Acme contract", "ActivityDate": date(2026, 3, 29)})
+    world.mark_delivered()
+    assert world.tasks() == []
+
+    # When it changes in Salesforce
+    world.tick()
+    world.org.update(record.id, {"Priority": "High"})
+    world.sync()
+
+    # Then it joins the user's SIA list as it is now
+    (task,) = world.tasks()
+    assert (task.name, task.priority, task.due_date) == ("Renew Acme contract", Priority.HIGH, date(2026, 3, 29))
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"TaskSubtype": "Email"}, {"TaskSubtype": "Call"}, {"OwnerId": OTHER_SF_USER}, {"IsRecurrence": True}],
+    ids=["logged email", "logged call", "someone else's", "series master"],
+)
+def test_a_task_that_is_not_a_reminder_never_appears_in_sia_end_to_end(fields):
+    world = SyncWorld()
+    record = world.org.create({"Subject": "Email: Re: pricing", **fields})
+    world.tick()
+    world.org.update(record.id, {"Description": "edited"})
+
+    world.sync()
+
+    assert world.tasks() == []
+    assert record.id in world.org.records
 
 
 # -- leaving and joining again --------------------------------------------------------------------------
@@ -174,3 +214,32 @@ def test_a_rep_sees_a_task_leave_and_come_back_when_it_is_reassigned_away_and_ba
     world.org.update(record.id, {"OwnerId": record.owner_id})
     world.sync()
     assert [(task.id, task.name) for task in world.tasks()] == [("task-1", "Call Alice back")]
+
+
+@pytest.mark.parametrize("first", ["old owner first", "new owner first"])
+def test_a_task_reassigned_to_another_connected_user_moves_from_one_sia_list_to_the_other(first):
+    # Given two reps of one org with sync on, and a task the first one created in SIA
+    world = SyncWorld()
+    colleague = world.state.save_settings(
+        settings(user_id="user-2", connection=connection(sf_user_id=OTHER_SF_USER, secret_name="tasksync/user-2"))
+    )
+    world.rep_creates("Call Alice back")
+    world.sync()
+    record = world.record_of()
+
+    # When the first rep reassigns it to the second in Salesforce, and the change reaches both of them
+    world.tick()
+    world.org.update(record.id, {"OwnerId": OTHER_SF_USER})
+    (reassigned,) = world.pending()
+    world.mark_delivered()
+    users = [world.settings, colleague]
+    for user_settings in users if first == "old owner first" else reversed(users):
+        world.tick()
+        apply_salesforce_change(reassigned, user_settings, world.services)
+    world.sync()
+
+    # Then it leaves the first rep's list, joins the second's, and the record stays in Salesforce
+    assert record.id in world.org.records, "the reassigned record was deleted in Salesforce"
+    assert world.org.records[record.id].owner_id == OTHER_SF_USER
+    assert world.sia.list(USER) == []
+    assert [task.name for task in world.sia.list("user-2")] == ["Call Alice back"]

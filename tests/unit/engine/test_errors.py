@@ -113,11 +113,15 @@ def test_a_permanent_error_on_a_create_is_recorded_for_the_task():
     assert (error.kind, error.code, error.sia_id) == (SyncErrorKind.PERMANENT, "REQUIRED_FIELD_MISSING", "task-1")
 
 
-def test_an_update_of_a_record_deleted_in_salesforce_deletes_the_sia_task():
-    # Given the rep deleted the record in Salesforce and its CDC event has not arrived
+@pytest.mark.parametrize("how", ["in the recycle bin", "purged"])
+def test_an_update_of_a_record_deleted_in_salesforce_deletes_the_sia_task(how):
+    # Given the rep deleted the record in Salesforce (ENTITY_IS_DELETED, or NOT_FOUND once the recycle
+    # bin is emptied) and its CDC event has not arrived
     world = synced_world()
     record = world.record_of()
     world.org.delete(record.id)
+    if how == "purged":
+        del world.org.recycle_bin[record.id]
     world.mark_delivered()
 
     # When the rep edits the task in SIA and the sync updates the record

@@ -41,7 +41,9 @@ def synced_task(**values):
 
 def sf_edit(task, link, minutes=10, **fields):
     """The rep edits the record in Salesforce ``minutes`` after sync was turned on."""
-    return decide_salesforce_change(sf_updated(at(minutes=minutes), **fields), link, task, context(now=at(minutes=minutes)))
+    return decide_salesforce_change(
+        sf_updated(at(minutes=minutes), **fields), link, task, context(now=at(minutes=minutes))
+    )
 
 
 def sia_edit(task, link, minutes=20, **changes):

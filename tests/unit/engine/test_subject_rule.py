@@ -32,7 +32,9 @@ def synced(template="{{activity_subject}}", **values):
 
 def rename(task, link, name, template="{{activity_subject}}", minutes=20):
     renamed = edited(task, at(minutes=minutes), name=name)
-    return renamed, decide_reminder_event(event(renamed), link, context(now=at(minutes=minutes), subject_template=template))
+    return renamed, decide_reminder_event(
+        event(renamed), link, context(now=at(minutes=minutes), subject_template=template)
+    )
 
 
 def test_a_pushed_task_gets_its_subject_from_the_template():
