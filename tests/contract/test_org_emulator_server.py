@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -171,8 +172,6 @@ def test_python_dash_m_starts_a_ready_org_and_serves_until_sigterm():
 
 
 def test_concurrent_clients_are_served_consistently(org, salesforce):
-    from concurrent.futures import ThreadPoolExecutor
-
     def worker(n: int) -> list[str]:
         sf = salesforce()
         return [sf.Task.create({"Subject": f"{n}-{i}", "Tasksync_Id__c": f"c-{n}-{i}"})["id"] for i in range(10)]

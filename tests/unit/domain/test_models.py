@@ -175,6 +175,15 @@ def test_a_salesforce_task_parses_salesforce_datetimes_and_dates():
     assert task.system_modstamp == datetime(2024, 5, 7, 22, 7, 19, tzinfo=UTC)
 
 
+def test_a_salesforce_task_refuses_a_time_without_time_zone():
+    # The engine compares Salesforce commit times with SIA times: a naive one must be refused here, with
+    # a clear error, not fail later inside a decision.
+    with pytest.raises(ValidationError) as refused:
+        SalesforceTask.model_validate({"Id": "00T000000000001AAA", "SystemModstamp": "2024-05-07T22:07:19"})
+
+    assert error_of(refused)[0] == "SystemModstamp"
+
+
 def test_a_salesforce_task_accepts_15_and_18_character_ids_and_refuses_others():
     assert SalesforceTask(Id="00T000000000001").id == "00T000000000001"
     assert SalesforceTask(Id="00T000000000001AAA").id == "00T000000000001AAA"

@@ -223,6 +223,19 @@ class SimpleSalesforceGateway:
             raise
         return self._task(record)
 
+    def find_by_external_id(self, external_id: str) -> SalesforceTask | None:
+        """``queryAll`` (REST API Developer Guide, "Execute a SOQL Query that Includes Deleted Items"),
+        so that a record in the recycle bin is found too; a live one first."""
+        if self._marker_mode:
+            # Description (a long text area) cannot be filtered in SOQL: scan the recent creates.
+            since = soql_datetime(self._clock() - self._settings.marker_lookback)
+            soql = f"SELECT {self._fields} FROM Task WHERE CreatedDate >= {since} ORDER BY IsDeleted"  # noqa: S608
+            matches = (self._task(r) for r in self._query_records(soql, include_deleted=True))
+            return next((task for task in matches if task.external_id == external_id), None)
+        where = f"{EXTERNAL_ID_FIELD} = {quote(external_id)}"
+        soql = f"SELECT {self._fields} FROM Task WHERE {where} ORDER BY IsDeleted LIMIT 1"  # noqa: S608 - quoted
+        return next((self._task(r) for r in self._query_records(soql, include_deleted=True)), None)
+
     def get_tasks(self, sf_ids: Sequence[str]) -> list[SalesforceTask]:
         ids = list(dict.fromkeys(i for i in sf_ids if is_record_id(i)))
         before, after = f"SELECT {self._fields} FROM Task WHERE Id IN ", ""  # noqa: S608 - ids are quoted
