@@ -301,7 +301,7 @@ class SyncWorld:
 
     def sync(self) -> list[Decision]:
         """Deliver every pending SIA event and Salesforce change, in order, until none is left."""
-        decisions = []
+        decisions: list[Decision] = []
         for _ in range(50):
             if self._sia_seen < len(self.sia.events):
                 message: ReminderTaskEvent | SalesforceChange = self.sia.events[self._sia_seen]

@@ -84,7 +84,7 @@ def test_a_reminder_task_cannot_be_changed_in_place():
     task = reminder()
 
     with pytest.raises(ValidationError, match="frozen"):
-        task.name = "Renamed"  # type: ignore[misc]
+        task.name = "Renamed"
 
 
 def test_a_new_task_is_open_normal_without_due_date_or_details():

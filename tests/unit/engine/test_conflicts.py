@@ -126,7 +126,7 @@ def test_the_name_follows_the_subject_rule_when_both_sides_rename():
     # SIA renamed at :20, Salesforce edited the Subject later, at :25
     _, decision = both_changed(20, 25, {"name": "Call Alice (SIA)"}, {"Subject": "Call Alice (Salesforce)"})
 
-    assert decision.reminder is None or TaskField.NAME not in decision.reminder.changes  # type: ignore[union-attr]
+    assert decision.reminder is None or TaskField.NAME not in decision.reminder.changes
     assert decision.link is not None
     assert decision.link.agreed.name == "Call Alice (SIA)"
 
@@ -148,7 +148,7 @@ def test_a_conflict_is_recorded_where_the_user_sees_it():
     world.sync()
 
     # Then both sides hold the later change and the user has a conflict to read
-    assert world.task().details == "Bring the MSA"  # type: ignore[union-attr]
+    assert world.task().details == "Bring the MSA"
     assert world.record_of().description == "Bring the MSA"
     (conflict,) = world.state.errors_of(USER)
     assert (conflict.kind, conflict.field, conflict.winner) == (SyncErrorKind.CONFLICT, "details", Side.SALESFORCE)

@@ -209,7 +209,7 @@ def test_deleted_undeleted_and_edited_in_salesforce_end_to_end():
         Status.COMPLETE,
     )
     assert back.version > 2
-    assert world.state.link_by_sia_id(USER, "task-1").state is LinkState.ACTIVE  # type: ignore[union-attr]
+    assert world.state.link_by_sia_id(USER, "task-1").state is LinkState.ACTIVE
 
 
 def test_deleting_in_sia_deletes_the_record_end_to_end_and_a_late_edit_changes_nothing():

@@ -156,13 +156,13 @@ def test_an_edit_on_either_side_makes_one_write_on_the_other_and_no_loop():
     world.rep_updates(priority=Priority.HIGH)
     world.sync()
     assert world.org.writes_by_client == 2
-    assert world.task().version == 2  # type: ignore[union-attr]
+    assert world.task().version == 2
 
     # A Salesforce edit: one SIA update, and its event writes nothing to Salesforce
     world.org.update(world.record_of().id, {"Status": "Completed"})
     world.sync()
-    assert world.task().status is Status.COMPLETE  # type: ignore[union-attr]
-    assert world.task().version == 3  # type: ignore[union-attr]
+    assert world.task().status is Status.COMPLETE
+    assert world.task().version == 3
     assert world.org.writes_by_client == 2
     assert world.pending() == []
 
@@ -204,13 +204,13 @@ def test_the_same_salesforce_change_twice_writes_sia_once():
     world.org.update(world.record_of().id, {"Status": "Completed"})
     completed = world.pending()[0]
     world.sync()
-    version = world.task().version  # type: ignore[union-attr]
+    version = world.task().version
 
     again = world.deliver(completed)
 
     assert again.reminder is None
-    assert world.task().version == version  # type: ignore[union-attr]
-    assert world.task().status is Status.COMPLETE  # type: ignore[union-attr]
+    assert world.task().version == version
+    assert world.task().status is Status.COMPLETE
 
 
 def test_the_same_salesforce_change_twice_through_the_engine_is_no_second_write():
@@ -258,7 +258,7 @@ def test_a_create_retried_after_its_answer_was_lost_makes_one_salesforce_task():
     # Then there is still one record for the task, and the link knows it
     (record,) = world.records_for("task-1")
     assert world.record_of().id == record.id
-    assert world.state.link_by_sia_id(USER, "task-1").sf_id == record.id  # type: ignore[union-attr]
+    assert world.state.link_by_sia_id(USER, "task-1").sf_id == record.id
 
 
 def test_a_create_retried_after_a_lost_answer_still_sends_an_edit_made_meanwhile():

@@ -130,7 +130,7 @@ def test_an_update_of_a_record_deleted_in_salesforce_deletes_the_sia_task(how):
 
     # Then ENTITY_IS_DELETED means deleted: the SIA task goes, and nothing is recorded as an error
     assert world.tasks() == []
-    assert world.state.link_by_sia_id(USER, "task-1").state is LinkState.DELETED  # type: ignore[union-attr]
+    assert world.state.link_by_sia_id(USER, "task-1").state is LinkState.DELETED
     assert world.state.errors_of(USER) == []
 
 
@@ -142,7 +142,7 @@ def test_a_delete_of_a_record_already_deleted_in_salesforce_is_done():
     world.rep_deletes()
     world.sync()
 
-    assert world.state.link_by_sia_id(USER, "task-1").state is LinkState.DELETED  # type: ignore[union-attr]
+    assert world.state.link_by_sia_id(USER, "task-1").state is LinkState.DELETED
     assert world.state.errors_of(USER) == []
 
 

@@ -186,7 +186,7 @@ def test_a_new_sia_task_is_created_in_salesforce_with_every_mapped_field(zone):
         "ActivityDate": date(2026, 3, 29),
         "Description": "Legal",
     }
-    create = decision.salesforce.create  # type: ignore[union-attr]
+    create = decision.salesforce.create
     assert (create.external_id, create.owner_id) == (task.id, SF_USER)
 
 

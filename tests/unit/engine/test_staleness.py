@@ -97,7 +97,7 @@ def test_a_salesforce_update_older_than_an_sia_change_of_the_field_does_not_undo
     decision = decide_sf(sf_updated(at(minutes=15), Priority="Normal"), link, raised, 22)
 
     # Then the task stays high
-    assert decision.reminder is None or TaskField.PRIORITY not in decision.reminder.changes  # type: ignore[union-attr]
+    assert decision.reminder is None or TaskField.PRIORITY not in decision.reminder.changes
 
 
 def test_out_of_order_salesforce_changes_of_different_fields_both_land():
@@ -143,7 +143,7 @@ def test_a_redelivered_delete_after_the_undelete_brought_the_task_back_is_stale(
     assert gone.reminder == DeleteReminder(task.id)
     back = decide_sf(sf_record(at(minutes=20), Subject=task.name), gone.link, None, 21)
     assert back.link is not None and back.reminder is not None
-    restored = reminder(task.name, version=back.reminder.version, created_at=at(minutes=21))  # type: ignore[union-attr]
+    restored = reminder(task.name, version=back.reminder.version, created_at=at(minutes=21))
 
     decision = decide_sf(sf_deleted(at(minutes=10)), back.link, restored, 22)
 

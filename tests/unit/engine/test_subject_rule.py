@@ -157,7 +157,7 @@ def test_a_rename_in_both_systems_keeps_the_sia_name_even_when_the_subject_edit_
     )
 
     # Then the SIA name stays what the rep typed in SIA
-    assert decision.reminder is None or TaskField.NAME not in decision.reminder.changes  # type: ignore[union-attr]
+    assert decision.reminder is None or TaskField.NAME not in decision.reminder.changes
     assert decision.link is not None
     assert decision.link.agreed.name == "Call Alice (SIA)"
 
@@ -170,5 +170,5 @@ def test_a_rep_renaming_in_salesforce_sees_the_sia_name_unchanged_end_to_end():
     world.org.update(world.record_of().id, {"Subject": "Alice - call back re pricing"})
     world.sync()
 
-    assert world.task().name == "Call Alice back"  # type: ignore[union-attr]
+    assert world.task().name == "Call Alice back"
     assert world.record_of().subject == "Alice - call back re pricing"

@@ -132,7 +132,7 @@ def test_turning_sync_off_stops_both_directions_end_to_end():
 
     # Then neither side hears of the other's edit
     assert world.record_of().priority == "Normal"
-    assert world.task().status is Status.OPEN  # type: ignore[union-attr]
+    assert world.task().status is Status.OPEN
 
 
 def test_an_existing_sia_task_never_reaches_salesforce_end_to_end():
