@@ -55,10 +55,7 @@ class InMemoryReminderStore:
         expected_version: int | None = None,
     ) -> ReminderTask:
         current = self._current(user_id, task_id, expected_version)
-        values = {TaskField(field).value: value for field, value in changes.items()}
-        task = ReminderTask.model_validate(
-            {**current.model_dump(), **values, "updated_at": now, "version": current.version + 1}
-        )
+        task = current.with_changes({TaskField(field): value for field, value in changes.items()}, now)
         self._store(task)
         completed = current.status is Status.OPEN and task.status is Status.COMPLETE
         self._publish(ReminderEventKind.COMPLETED if completed else ReminderEventKind.UPDATED, task, origin, now)

@@ -16,7 +16,7 @@ class InMemorySyncState:
     def __init__(self) -> None:
         self.settings: dict[str, SyncSettings] = {}
         self.links: dict[tuple[str, str], SyncLink] = {}
-        self.sf_index: dict[str, tuple[str, str]] = {}
+        self.sf_index: dict[tuple[str, str], tuple[str, str]] = {}
         self.cursors: dict[tuple[str, str], datetime] = {}
         self.errors: list[SyncError] = []
         self.link_saves = 0
@@ -49,23 +49,23 @@ class InMemorySyncState:
     def link_by_sia_id(self, user_id: str, sia_id: str) -> SyncLink | None:
         return self.links.get((user_id, sia_id))
 
-    def link_by_sf_id(self, sf_id: str) -> SyncLink | None:
-        key = self.sf_index.get(sf_id[:15])
+    def link_by_sf_id(self, user_id: str, sf_id: str) -> SyncLink | None:
+        key = self.sf_index.get((user_id, sf_id[:15]))
         return self.links.get(key) if key else None
 
     def save_link(self, link: SyncLink) -> SyncLink:
         """As the DynamoDB adapter: conditional on the revision, and a Salesforce id links one task only
-        (15- and 18-character forms are one id)."""
+        (15- and 18-character forms are one id), per user."""
         key = (link.user_id, link.sia_id)
         stored = self.links.get(key)
         if (stored.revision if stored else 0) != link.revision:
             raise ConcurrentUpdate(f"link of {link.sia_id}")
-        if link.sf_id and self.sf_index.get(link.sf_id[:15], key) != key:
+        if link.sf_id and self.sf_index.get((link.user_id, link.sf_id[:15]), key) != key:
             raise ConcurrentUpdate(f"{link.sf_id} is linked to another task")
         saved = link.model_copy(update={"revision": link.revision + 1})
         self.links[key] = saved
         if saved.sf_id:
-            self.sf_index[saved.sf_id[:15]] = key
+            self.sf_index[(saved.user_id, saved.sf_id[:15])] = key
         self.link_saves += 1
         return saved
 

@@ -118,10 +118,8 @@ def reminder(
 
 
 def edited(task: ReminderTask, when: datetime, **changes: Any) -> ReminderTask:
-    """``task`` after the rep changed it at ``when``: one version more."""
-    return ReminderTask.model_validate(
-        {**task.model_dump(), **changes, "updated_at": when, "version": task.version + 1}
-    )
+    """``task`` after the rep changed it at ``when``: one version more, as the store records it."""
+    return task.with_changes({TaskField(name): value for name, value in changes.items()}, when)
 
 
 def event(

@@ -36,7 +36,7 @@ def link(sia_id: str = "t1", sf_id: str | None = None, user_id: str = "u1") -> S
 
 def test_an_unknown_link_is_none(link_repository: DynamoDBLinkRepository) -> None:
     assert link_repository.link_by_sia_id("u1", "t1") is None
-    assert link_repository.link_by_sf_id(SF_TASK) is None
+    assert link_repository.link_by_sf_id("u1", SF_TASK) is None
 
 
 def test_a_saved_link_reads_back_whole_by_both_ids(link_repository: DynamoDBLinkRepository) -> None:
@@ -44,9 +44,9 @@ def test_a_saved_link_reads_back_whole_by_both_ids(link_repository: DynamoDBLink
 
     assert saved == link(sf_id=SF_TASK).model_copy(update={"revision": 1})
     assert link_repository.link_by_sia_id("u1", "t1") == saved
-    assert link_repository.link_by_sf_id(SF_TASK) == saved
+    assert link_repository.link_by_sf_id("u1", SF_TASK) == saved
     # CDC events carry 18-character ids, other APIs may give 15.
-    assert link_repository.link_by_sf_id(SF_TASK[:15]) == saved
+    assert link_repository.link_by_sf_id("u1", SF_TASK[:15]) == saved
 
 
 def test_a_pending_link_is_found_by_sia_id_only_until_salesforce_answers(
@@ -61,7 +61,7 @@ def test_a_pending_link_is_found_by_sia_id_only_until_salesforce_answers(
 
     # Then the link is found by that id too
     assert answered.revision == 2
-    assert link_repository.link_by_sf_id(SF_TASK) == answered
+    assert link_repository.link_by_sf_id("u1", SF_TASK) == answered
 
 
 def test_a_save_from_a_stale_read_is_a_concurrent_update(link_repository: DynamoDBLinkRepository) -> None:
@@ -74,7 +74,7 @@ def test_a_save_from_a_stale_read_is_a_concurrent_update(link_repository: Dynamo
         link_repository.save_link(read.model_copy(update={"state": LinkState.DELETED, "deleted_by": Side.SIA}))
 
     # Then the faster one's save stands, under both ids
-    stored = link_repository.link_by_sf_id(SF_TASK)
+    stored = link_repository.link_by_sf_id("u1", SF_TASK)
     assert stored is not None and stored.sia_version == 3 and stored.state is LinkState.ACTIVE
 
 
@@ -83,7 +83,7 @@ def test_creating_a_link_twice_is_a_concurrent_update(link_repository: DynamoDBL
     with pytest.raises(ConcurrentUpdate):
         link_repository.save_link(link(sf_id=SF_TASK))
     # Neither half of the failed transaction was written.
-    assert link_repository.link_by_sf_id(SF_TASK) is None
+    assert link_repository.link_by_sf_id("u1", SF_TASK) is None
 
 
 def test_a_salesforce_task_links_to_one_sia_task_only(link_repository: DynamoDBLinkRepository) -> None:
@@ -95,7 +95,7 @@ def test_a_salesforce_task_links_to_one_sia_task_only(link_repository: DynamoDBL
         link_repository.save_link(link("t2", SF_TASK))
 
     # Then the Salesforce task still leads to t1, and t2 has no link
-    assert link_repository.link_by_sf_id(SF_TASK) == first
+    assert link_repository.link_by_sf_id("u1", SF_TASK) == first
     assert link_repository.link_by_sia_id("u1", "t2") is None
 
 
@@ -105,8 +105,20 @@ def test_a_link_moved_to_another_salesforce_task_is_not_found_by_the_old_id(
     saved = link_repository.save_link(link(sf_id=SF_TASK))
     moved = link_repository.save_link(saved.model_copy(update={"sf_id": OTHER_SF_TASK}))
 
-    assert link_repository.link_by_sf_id(OTHER_SF_TASK) == moved
-    assert link_repository.link_by_sf_id(SF_TASK) is None
+    assert link_repository.link_by_sf_id("u1", OTHER_SF_TASK) == moved
+    assert link_repository.link_by_sf_id("u1", SF_TASK) is None
+
+
+def test_two_users_may_link_one_salesforce_task(link_repository: DynamoDBLinkRepository) -> None:
+    # Given the record was rep u1's, and was reassigned to rep u2, who is connected too
+    left = link_repository.save_link(link("t1", SF_TASK, user_id="u1").model_copy(update={"state": LinkState.LEFT}))
+
+    # When u2 imports it
+    joined = link_repository.save_link(link("sf-t", SF_TASK, user_id="u2"))
+
+    # Then each user finds their own link by the record's id
+    assert link_repository.link_by_sf_id("u1", SF_TASK) == left
+    assert link_repository.link_by_sf_id("u2", SF_TASK) == joined
 
 
 def test_links_of_users_are_apart(link_repository: DynamoDBLinkRepository) -> None:

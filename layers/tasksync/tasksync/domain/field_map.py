@@ -42,11 +42,10 @@ class PicklistError(ValueError):
     """The org's picklists lack a value the field map needs."""
 
 
-def _pick(preferred: str, candidates: list[str], what: str) -> str:
-    """``preferred`` when the org has it, else the first candidate."""
-    if preferred in candidates:
+def _pick(preferred: str, allowed: list[str], fallback: list[str], what: str) -> str:
+    """``preferred`` when the org has it among the ``allowed`` values, else the first ``fallback``."""
+    if preferred in allowed:
         return preferred
-    fallback = [name for name in candidates if name]
     if not fallback:
         raise PicklistError(f"the org has no {what} value")
     return fallback[0]
@@ -61,14 +60,23 @@ class FieldMap:
 
     @classmethod
     def from_picklists(cls, picklists: Picklists) -> FieldMap:
-        # Candidates in order of preference: a default before the others.
+        # Stock names first; else the org's default of that kind (a default before the others).
         statuses = sorted(picklists.statuses, key=lambda value: not value.is_default)
         priorities = sorted(picklists.priorities, key=lambda value: not value.is_default)
+        open_values = [v.api_name for v in statuses if not v.is_closed]
+        closed_values = [v.api_name for v in statuses if v.is_closed]
+        plain = [v.api_name for v in priorities if not v.is_high_priority]
+        high = [v.api_name for v in priorities if v.is_high_priority]
         return cls(
-            open_status=_pick("Not Started", [v.api_name for v in statuses if not v.is_closed], "open Status"),
-            complete_status=_pick("Completed", [v.api_name for v in statuses if v.is_closed], "closed Status"),
-            normal_priority=_pick("Normal", [v.api_name for v in priorities if v.is_default], "default Priority"),
-            high_priority=_pick("High", [v.api_name for v in priorities if v.is_high_priority], "high Priority"),
+            open_status=_pick("Not Started", open_values, open_values, "open Status"),
+            complete_status=_pick("Completed", closed_values, closed_values, "closed Status"),
+            normal_priority=_pick(
+                "Normal",
+                plain,
+                [v.api_name for v in priorities if v.is_default and not v.is_high_priority],
+                "default Priority",
+            ),
+            high_priority=_pick("High", high, high, "high Priority"),
         )
 
     def to_salesforce(self, field: TaskField, values: TaskValues, subject_template: str) -> SfValue:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import Field, NonNegativeInt
@@ -51,6 +52,25 @@ class ReminderTask(TaskValues):
     created_at: AwareDatetime
     updated_at: AwareDatetime
     version: NonNegativeInt = 1
+    changed_at: dict[TaskField, AwareDatetime] = Field(
+        default_factory=dict, description="when each field last changed (absent: at creation); conflicts need it"
+    )
+
+    def changed(self, field: TaskField) -> AwareDatetime:
+        return self.changed_at.get(field, self.created_at)
+
+    def with_changes(self, changes: Mapping[TaskField, object], now: datetime) -> ReminderTask:
+        """The task after ``changes`` made at ``now``: one version more, each changed field stamped."""
+        changed = {field for field, value in changes.items() if getattr(self, field) != value}
+        return ReminderTask.model_validate(
+            {
+                **self.model_dump(),
+                **{field.value: value for field, value in changes.items()},
+                "updated_at": now,
+                "version": self.version + 1,
+                "changed_at": {**self.changed_at, **dict.fromkeys(changed, now)},
+            }
+        )
 
     @property
     def values(self) -> TaskValues:

@@ -6,12 +6,12 @@ ActivityDate a date, TaskSubtype settable on create only, IsRecurrence marks a s
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from tasksync.domain.base import DomainModel
+from tasksync.domain.base import AwareDatetime, DomainModel
 
 EXTERNAL_ID_FIELD = "Tasksync_Id__c"
 """Custom External ID (unique) field that carries the SIA task id, shipped under salesforce/: an upsert
@@ -64,9 +64,15 @@ class SalesforceTask(BaseModel):
     is_recurrence: bool = Field(default=False, alias="IsRecurrence")
     external_id: str | None = Field(default=None, alias=EXTERNAL_ID_FIELD)
     is_deleted: bool = Field(default=False, alias="IsDeleted")
-    created_date: datetime | None = Field(default=None, alias="CreatedDate")
-    last_modified_date: datetime | None = Field(default=None, alias="LastModifiedDate")
-    system_modstamp: datetime | None = Field(default=None, alias="SystemModstamp")
+    created_date: AwareDatetime | None = Field(default=None, alias="CreatedDate")
+    last_modified_date: AwareDatetime | None = Field(default=None, alias="LastModifiedDate")
+    system_modstamp: AwareDatetime | None = Field(default=None, alias="SystemModstamp")
+
+    @field_validator("is_recurrence", "is_deleted", mode="before")
+    @classmethod
+    def _null_is_false(cls, value: object) -> object:
+        # Change events through the Pub/Sub API (and so Event Relay) carry unchanged fields as null.
+        return False if value is None else value
 
     def value(self, field: SalesforceField) -> str | date | None:
         return {

@@ -17,6 +17,7 @@ SUBJECT_MAX = 255
 TEMPLATE_MAX = 1_000
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]*)\s*\}\}")
+_ANY_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
 
 
@@ -38,11 +39,11 @@ def validate_template(template: str) -> str:
     """The template itself, or ValueError naming what is wrong with it."""
     if len(template) > TEMPLATE_MAX:
         raise ValueError(f"subject template is longer than {TEMPLATE_MAX} characters")
-    unknown = sorted({name for name in _PLACEHOLDER.findall(template) if name not in FIELDS})
+    # Every {{...}} must name a field: a malformed one would otherwise reach every Subject as written.
+    unknown = sorted({name.strip() for name in _ANY_PLACEHOLDER.findall(template) if name.strip() not in FIELDS})
     if unknown:
-        raise ValueError(
-            f"subject template has unknown fields {', '.join(unknown)}; known: {', '.join(sorted(FIELDS))}"
-        )
+        named = ", ".join(name or "{{}} (an empty placeholder)" for name in unknown)
+        raise ValueError(f"subject template has unknown fields {named}; known: {', '.join(sorted(FIELDS))}")
     return template
 
 

@@ -97,7 +97,7 @@ def _new_link(task: ReminderTask, ctx: SyncContext) -> SyncLink:
         user_id=task.user_id,
         sia_id=task.id,
         agreed=task.values,
-        agreed_at=dict.fromkeys(TaskField, task.updated_at),
+        agreed_at={field: task.changed(field) for field in TaskField},
         rendered_subject=render_subject(ctx.settings.subject_template, task.values),
         salesforce=SalesforceValues().with_values(dict(sent)),
         salesforce_seen_at={},

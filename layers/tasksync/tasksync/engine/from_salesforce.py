@@ -95,8 +95,9 @@ def _unlinked(change: SalesforceChange, echo: bool, orphan: ReminderTask | None,
     """``orphan`` is an SIA copy under the record's import id whose link was never saved (a crash)."""
     if change.change_type is ChangeType.DELETE:
         return Decision(reminder=DeleteReminder(orphan.id) if orphan else None, skipped=SkipReason.NOT_LINKED)
-    if echo or change.task.external_id:
-        # Made by the sync for an SIA task: that task's link, not this event, decides about it.
+    if echo:
+        # Made by the sync for an SIA task: that task's link, not this event, decides about it. (A record
+        # the sync made for another rep and that was reassigned to this one has no link here: it joins.)
         return Decision.skip(SkipReason.ECHO)
     if change.change_type is not ChangeType.RECORD:
         # Read the record before importing it: the event may be older than a delete or a reassignment

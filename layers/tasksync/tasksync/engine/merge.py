@@ -36,11 +36,11 @@ class Merged:
 
 
 def reminder_changes(link: SyncLink, reminder: ReminderTask | None) -> dict[TaskField, FieldChange]:
-    """The fields the SIA task changed since the last agreement, as of its last update."""
+    """The fields the SIA task changed since the last agreement, each as of its own last change."""
     if reminder is None:
         return {}
     return {
-        field: FieldChange(getattr(reminder, field), reminder.updated_at)
+        field: FieldChange(getattr(reminder, field), reminder.changed(field))
         for field in TaskField
         if getattr(reminder, field) != getattr(link.agreed, field)
     }

@@ -36,7 +36,10 @@ class SettingsRepository(Protocol):
 class LinkRepository(Protocol):
     def link_by_sia_id(self, user_id: str, sia_id: str) -> SyncLink | None: ...
 
-    def link_by_sf_id(self, sf_id: str) -> SyncLink | None: ...
+    def link_by_sf_id(self, user_id: str, sf_id: str) -> SyncLink | None:
+        """The user's link to that Salesforce record (a record reassigned between two connected reps has a
+        link for each; 15- and 18-character ids are one id)."""
+        ...
 
     def save_link(self, link: SyncLink) -> SyncLink:
         """Saves both lookups in one transaction when the stored revision is ``link.revision``;

@@ -48,9 +48,10 @@ def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, se
 def _link_of(change: SalesforceChange, user_id: str, services: SyncServices) -> SyncLink | None:
     """By the record's id; else by the SIA id it would have: the sync's own create whose answer was not
     saved yet (its external id), or an import whose link was not saved before the rep deleted the task."""
-    link = services.links.link_by_sf_id(change.sf_id)
-    sia_id = change.task.external_id or imported_task_id(change.sf_id)
-    return link or services.links.link_by_sia_id(user_id, sia_id)
+    link = services.links.link_by_sf_id(user_id, change.sf_id)
+    if link is None and change.task.external_id:
+        link = services.links.link_by_sia_id(user_id, change.task.external_id)
+    return link or services.links.link_by_sia_id(user_id, imported_task_id(change.sf_id))
 
 
 def read_record(sf_id: str, settings: SyncSettings, services: SyncServices) -> SalesforceChange:

@@ -17,17 +17,18 @@ if TYPE_CHECKING:
 class DynamoDBLinkRepository(TableAdapter):
     """LinkRepository on the state table (``STATE_TABLE_NAME``).
 
-    The link lives in its SIA-id item; the Salesforce-id item is a pointer to it. A pointer is never
-    rewritten to another link: when a second SIA task tries to link a Salesforce task that is linked
-    already (two imports racing), its save fails as a ConcurrentUpdate and the caller, reading again,
-    finds the existing link."""
+    The link lives in its SIA-id item; the user's Salesforce-id item is a pointer to it. A pointer is
+    never rewritten to another link: when a second SIA task of the user tries to link a Salesforce task
+    that is linked already (two imports racing), its save fails as a ConcurrentUpdate and the caller,
+    reading again, finds the existing link. Another user's link to the same record (it was reassigned
+    between two connected reps) is apart."""
 
     def link_by_sia_id(self, user_id: str, sia_id: str) -> SyncLink | None:
         stored = self.read(keys.link_key(user_id, sia_id))
         return None if stored is None else load_model(SyncLink, stored["link"])
 
-    def link_by_sf_id(self, sf_id: str) -> SyncLink | None:
-        pointer = self.read(keys.sf_link_key(sf_id))
+    def link_by_sf_id(self, user_id: str, sf_id: str) -> SyncLink | None:
+        pointer = self.read(keys.sf_link_key(user_id, sf_id))
         if pointer is None:
             return None
         link = self.link_by_sia_id(str(pointer["user_id"]), str(pointer["sia_id"]))
@@ -53,7 +54,7 @@ class DynamoDBLinkRepository(TableAdapter):
 
     def _put_pointer(self, link: SyncLink, sf_id: str) -> TransactWriteItemTypeDef:
         item = {
-            **keys.sf_link_key(sf_id),
+            **keys.sf_link_key(link.user_id, sf_id),
             **to_item({keys.KIND: "sf_link", "user_id": link.user_id, "sia_id": link.sia_id, "sf_id": sf_id}),
         }
         return {

@@ -82,12 +82,10 @@ class DynamoDBReminderTaskStore(TableAdapter):
         now: datetime,
         expected_version: int | None = None,
     ) -> ReminderTask:
-        named = {TaskField(field).value: value for field, value in changes.items()}
+        named = {TaskField(field): value for field, value in changes.items()}
         for _ in range(self.max_attempts):
             stored, current = self._live(user_id, task_id, expected_version)
-            task = ReminderTask.model_validate(
-                {**current.model_dump(), **named, "updated_at": now, "version": current.version + 1}
-            )
+            task = current.with_changes(named, now)
             completed = current.status is Status.OPEN and task.status is Status.COMPLETE
             kind = ReminderEventKind.COMPLETED if completed else ReminderEventKind.UPDATED
             if self._put(task, origin, kind, read=stored):

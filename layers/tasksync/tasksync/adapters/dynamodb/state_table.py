@@ -7,7 +7,7 @@ a user's sync settings        ``USER#<user>``          ``SETTINGS``            r
 (org, SF user) -> user        ``ORG#<org15>``          ``SFUSER#<sfuser15>``   user_id, org_id, sf_user_id
                                                                                + ConnectedOrgs index keys
 a sync link, by SIA id        ``USER#<user>``          ``LINK#<sia id>``       revision, link
-a sync link, by SF id         ``SFTASK#<sf id15>``     ``LINK``                user_id, sia_id (a pointer)
+a sync link, by SF id         ``USER#<user>``          ``SFTASK#<sf id15>``    user_id, sia_id (a pointer)
 a scheduled job's cursor      ``ORG#<org15>``          ``CURSOR#<name>``       value (ISO timestamp)
 a sync error                  ``USER#<user>``          ``ERROR#<ULID>``        error, expires_at (TTL)
 ============================  =======================  ======================  ==========================
@@ -79,8 +79,8 @@ def link_key(user_id: str, sia_id: str) -> Item:
     return _key(user_pk(user_id), f"LINK#{sia_id}")
 
 
-def sf_link_key(sf_id: str) -> Item:
-    return _key(f"SFTASK#{salesforce_id(sf_id)}", "LINK")
+def sf_link_key(user_id: str, sf_id: str) -> Item:
+    return _key(user_pk(user_id), f"SFTASK#{salesforce_id(sf_id)}")
 
 
 def cursor_key(org_id: str, name: str) -> Item:
