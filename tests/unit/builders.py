@@ -331,3 +331,14 @@ class SyncWorld:
 
     def tasks(self) -> list[ReminderTask]:
         return self.sia.list(USER)
+
+
+def linked(name: str = "Call Alice back", **values: Any) -> tuple[ReminderTask, SyncLink]:
+    """A task the rep created after sync was on, pushed to Salesforce at minute 2."""
+    task = reminder(name, **values)
+    return task, pushed(task, context(now=at(minutes=2)))
+
+
+def decide_sf(change: SalesforceChange, link: SyncLink | None, task: ReminderTask | None, minutes: float) -> Decision:
+    """The engine's decision on ``change`` at ``minutes`` after sync was turned on."""
+    return decide_salesforce_change(change, link, task, context(now=at(minutes=minutes)))

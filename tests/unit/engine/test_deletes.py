@@ -16,7 +16,6 @@ from tasksync.engine.decisions import (
     SkipReason,
 )
 from tasksync.engine.from_reminders import decide_reminder_event
-from tasksync.engine.from_salesforce import decide_salesforce_change
 from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tests.unit.builders import (
     SF_ID,
@@ -24,26 +23,17 @@ from tests.unit.builders import (
     SyncWorld,
     at,
     context,
+    decide_sf,
     deleted,
     edited,
     event,
-    pushed,
+    linked,
     reminder,
     sf_deleted,
     sf_record,
     sf_undeleted,
     sf_updated,
 )
-
-
-def linked(**values):
-    task = reminder(**values)
-    return task, pushed(task, context(now=at(minutes=2)))
-
-
-def decide_sf(change, link, task, minutes):
-    return decide_salesforce_change(change, link, task, context(now=at(minutes=minutes)))
-
 
 # -- SIA delete -> Salesforce delete --------------------------------------------------------------------
 

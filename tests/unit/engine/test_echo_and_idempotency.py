@@ -22,17 +22,11 @@ from tests.unit.builders import (
     context,
     edited,
     event,
-    pushed,
+    linked,
     reminder,
     sf_record,
     sf_updated,
 )
-
-
-def linked(**values):
-    task = reminder(**values)
-    return task, pushed(task, context(now=at(minutes=2)))
-
 
 # -- echo -----------------------------------------------------------------------------------------------
 

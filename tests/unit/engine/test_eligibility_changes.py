@@ -20,8 +20,7 @@ from tests.unit.builders import (
     at,
     connection,
     context,
-    pushed,
-    reminder,
+    linked,
     settings,
     sf_created,
     sf_record,
@@ -122,11 +121,6 @@ def test_a_task_that_is_not_a_reminder_never_appears_in_sia_end_to_end(fields):
 
 
 # -- leaving and joining again --------------------------------------------------------------------------
-
-
-def linked():
-    task = reminder("Call Alice back")
-    return task, pushed(task, context(now=at(minutes=2)))
 
 
 def test_a_task_reassigned_to_another_user_leaves_the_sia_list():

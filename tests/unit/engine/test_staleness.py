@@ -9,15 +9,15 @@ from tasksync.domain.reminder_task import Priority, Status, TaskField
 from tasksync.domain.sync_link import LinkState
 from tasksync.engine.decisions import DeleteReminder, SkipReason, UpdateReminder
 from tasksync.engine.from_reminders import decide_reminder_event
-from tasksync.engine.from_salesforce import decide_salesforce_change
 from tests.unit.builders import (
     SyncWorld,
     applied,
     at,
     context,
+    decide_sf,
     edited,
     event,
-    pushed,
+    linked,
     reminder,
     sent_fields,
     sf_deleted,
@@ -25,16 +25,6 @@ from tests.unit.builders import (
     sf_undeleted,
     sf_updated,
 )
-
-
-def linked(**values):
-    task = reminder(**values)
-    return task, pushed(task, context(now=at(minutes=2)))
-
-
-def decide_sf(change, link, task, minutes):
-    return decide_salesforce_change(change, link, task, context(now=at(minutes=minutes)))
-
 
 # -- SIA versions ---------------------------------------------------------------------------------------
 
