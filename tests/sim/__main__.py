@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             for violation in result.violations[:20]:
                 print(f"  - {violation}")
     elapsed = time.perf_counter() - started
-    print(f"sim: {len(seeds)} seeds in {elapsed:.1f}s, {failing} failing seeds, {len(seeds)} seeds, {total} violations")
+    print(f"sim: {failing} failing seeds, {elapsed:.1f}s; {len(seeds)} seeds, {total} violations")
     return 1 if total else 0
 
 
