@@ -12,9 +12,11 @@ again and decide again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable
+from typing import TypeVar
 
-from tasksync.domain.reminder_events import Origin
+from tasksync.domain.reminder_events import Origin, ReminderTaskEvent
 from tasksync.domain.settings import ConnectionStatus, SyncSettings
 from tasksync.domain.sync_error import SyncError, SyncErrorKind
 from tasksync.domain.sync_link import SyncLink
@@ -27,12 +29,15 @@ from tasksync.engine.decisions import (
     DeleteSalesforceTask,
     ReminderAction,
     SalesforceAction,
+    SkipReason,
     UpdateReminder,
     UpdateSalesforceTask,
 )
 from tasksync.ports.reminder_tasks import TaskAlreadyExists, TaskNotFound
-from tasksync.ports.salesforce import AuthRevoked, ErrorKind, SalesforceError, WriteResult
+from tasksync.ports.salesforce import ErrorKind, SalesforceError, WriteResult
 from tasksync.use_cases.services import SyncServices
+
+Change = TypeVar("Change")
 
 
 class SalesforceRecordDeleted(Exception):
@@ -43,14 +48,7 @@ class SalesforceRecordDeleted(Exception):
         self.sf_id = sf_id
 
 
-@dataclass(frozen=True)
-class Refused:
-    """Salesforce refused the write for good (validation, access, revoked grant): recorded for the user."""
-
-    error: SyncError
-
-
-def carry_out(decision: Decision, ctx: SyncContext, services: SyncServices) -> Refused | None:
+def carry_out(decision: Decision, ctx: SyncContext, services: SyncServices) -> None:
     link = decision.link
     if decision.reminder is not None:
         version = _apply_reminder(decision.reminder, ctx, services)
@@ -62,14 +60,12 @@ def carry_out(decision: Decision, ctx: SyncContext, services: SyncServices) -> R
             saved = services.links.save_link(decision.checkpoint.model_copy(update=learnt))
             link = link.model_copy(update={"revision": saved.revision}) if link else None
     if decision.salesforce is not None:
-        refused = _apply_salesforce(decision.salesforce, link, ctx, services)
-        if refused is not None:
-            return refused
+        if not _apply_salesforce(decision.salesforce, link, ctx, services):
+            return
     elif link is not None:
         services.links.save_link(link)
     for conflict in decision.conflicts:
         services.errors.record_error(conflict)
-    return None
 
 
 def _apply_reminder(action: ReminderAction, ctx: SyncContext, services: SyncServices) -> int:
@@ -97,7 +93,9 @@ def _apply_reminder(action: ReminderAction, ctx: SyncContext, services: SyncServ
 
 def _apply_salesforce(
     action: SalesforceAction, link: SyncLink | None, ctx: SyncContext, services: SyncServices
-) -> Refused | None:
+) -> bool:
+    """Whether Salesforce took the write; a refusal is recorded for the user and the link left as it was,
+    so that the change is tried again with the next one."""
     gateway = services.salesforce(ctx.settings)
     try:
         match action:
@@ -116,14 +114,18 @@ def _apply_salesforce(
                     if error.kind is not ErrorKind.ALREADY_DELETED:
                         raise
     except SalesforceError as error:
-        if error.kind is ErrorKind.TRANSIENT:
+        if error.kind in (ErrorKind.TRANSIENT, ErrorKind.AUTH):
             raise
         if error.kind is ErrorKind.ALREADY_DELETED and isinstance(action, UpdateSalesforceTask):
             raise SalesforceRecordDeleted(action.update.sf_id) from error
-        return _refuse(error, action, link, ctx, services)
+        sf_id = _sf_id_of(action) or (link.sf_id if link else None)
+        _record(
+            error, SyncErrorKind.PERMANENT, ctx.settings, services, sia_id=link.sia_id if link else None, sf_id=sf_id
+        )
+        return False
     if link is not None:
         services.links.save_link(link)
-    return None
+    return True
 
 
 def _one(results: list[WriteResult]) -> WriteResult:
@@ -133,24 +135,58 @@ def _one(results: list[WriteResult]) -> WriteResult:
     return result
 
 
-def _refuse(
-    error: SalesforceError, action: SalesforceAction, link: SyncLink | None, ctx: SyncContext, services: SyncServices
-) -> Refused:
-    auth = isinstance(error, AuthRevoked) or error.kind is ErrorKind.AUTH
-    if auth:
-        pause_sync(ctx.settings, error.message, services)
-    record = SyncError(
-        user_id=ctx.user_id,
-        kind=SyncErrorKind.AUTH if auth else SyncErrorKind.PERMANENT,
-        occurred_at=ctx.now,
-        message=error.message[:4_000],
-        code=error.code,
-        sia_id=link.sia_id if link else None,
-        sf_id=_sf_id_of(action) or (link.sf_id if link else None),
-        field=",".join(error.fields) or None,
+def _record(
+    error: SalesforceError,
+    kind: SyncErrorKind,
+    settings: SyncSettings,
+    services: SyncServices,
+    *,
+    sia_id: str | None,
+    sf_id: str | None,
+    message: str | None = None,
+) -> None:
+    services.errors.record_error(
+        SyncError(
+            user_id=settings.user_id,
+            kind=kind,
+            occurred_at=services.clock(),
+            message=(message or error.message)[:4_000],
+            code=error.code,
+            sia_id=sia_id,
+            sf_id=sf_id,
+            field=",".join(error.fields) or None,
+        )
     )
-    services.errors.record_error(record)
-    return Refused(record)
+
+
+def paused_on_revoked_grant(
+    apply: Callable[[Change, SyncSettings, SyncServices], Decision],
+) -> Callable[[Change, SyncSettings, SyncServices], Decision]:
+    """A revoked or expired grant (``invalid_grant``), met by any Salesforce call of ``apply``: the user's
+    sync stops in both directions until they reconnect, and they are told why (SPEC 7)."""
+
+    @functools.wraps(apply)
+    def applying(change: Change, settings: SyncSettings, services: SyncServices) -> Decision:
+        try:
+            return apply(change, settings, services)
+        except SalesforceError as error:
+            if error.kind is not ErrorKind.AUTH:
+                raise
+            pause_sync(settings, error.message, services)
+            reminder = change.task.id if isinstance(change, ReminderTaskEvent) else None
+            message = f"Salesforce refused the connection; sync is paused until you reconnect ({error})"
+            _record(
+                error,
+                SyncErrorKind.AUTH,
+                settings,
+                services,
+                sia_id=reminder,
+                sf_id=getattr(change, "sf_id", None),
+                message=message,
+            )
+            return Decision.skip(SkipReason.SYNC_OFF)
+
+    return applying
 
 
 def pause_sync(settings: SyncSettings, reason: str, services: SyncServices) -> None:

@@ -14,11 +14,12 @@ from tasksync.engine.from_reminders import decide_reminder_event
 from tasksync.engine.from_salesforce import imported_from
 from tasksync.ports.reminder_tasks import TaskNotFound, VersionConflict
 from tasksync.ports.sync_state import ConcurrentUpdate
-from tasksync.use_cases.carry_out import SalesforceRecordDeleted, carry_out
+from tasksync.use_cases.carry_out import SalesforceRecordDeleted, carry_out, paused_on_revoked_grant
 from tasksync.use_cases.salesforce_changes import MAX_ATTEMPTS, StillConcurrent, apply_salesforce_change, read_record
 from tasksync.use_cases.services import SyncServices
 
 
+@paused_on_revoked_grant
 def apply_reminder_event(event: ReminderTaskEvent, settings: SyncSettings, services: SyncServices) -> Decision:
     record_settled = pending_checked = False
     for _ in range(MAX_ATTEMPTS):

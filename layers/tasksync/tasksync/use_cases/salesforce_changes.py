@@ -10,7 +10,7 @@ from tasksync.engine.decisions import Decision, SkipReason
 from tasksync.engine.from_salesforce import copy_deleted_since, decide_salesforce_change, imported_task_id
 from tasksync.ports.reminder_tasks import TaskDeletedSince, TaskNotFound, VersionConflict
 from tasksync.ports.sync_state import ConcurrentUpdate
-from tasksync.use_cases.carry_out import SalesforceRecordDeleted, carry_out
+from tasksync.use_cases.carry_out import SalesforceRecordDeleted, carry_out, paused_on_revoked_grant
 from tasksync.use_cases.services import SyncServices
 
 MAX_ATTEMPTS = 6
@@ -21,6 +21,7 @@ class StillConcurrent(Exception):
     """The task kept changing under the sync: the event is retried later by its queue."""
 
 
+@paused_on_revoked_grant
 def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, services: SyncServices) -> Decision:
     for _ in range(MAX_ATTEMPTS):
         ctx = services.context(settings)
