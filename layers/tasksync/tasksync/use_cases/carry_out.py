@@ -118,10 +118,9 @@ def _apply_salesforce(
             raise
         if error.kind is ErrorKind.ALREADY_DELETED and isinstance(action, UpdateSalesforceTask):
             raise SalesforceRecordDeleted(action.update.sf_id) from error
-        sf_id = _sf_id_of(action) or (link.sf_id if link else None)
-        _record(
-            error, SyncErrorKind.PERMANENT, ctx.settings, services, sia_id=link.sia_id if link else None, sf_id=sf_id
-        )
+        sia_id, linked_id = (link.sia_id, link.sf_id) if link else (None, None)
+        record_id = _sf_id_of(action) or linked_id
+        _record(error, SyncErrorKind.PERMANENT, ctx.settings, services, sia_id=sia_id, sf_id=record_id)
         return False
     if link is not None:
         services.links.save_link(link)
