@@ -9,7 +9,7 @@ from tasksync.domain.reminder_events import Origin, ReminderTaskEvent
 from tasksync.engine.changes import SalesforceChange
 from tests.sim.invariants import violations
 from tests.sim.scenario import TEMPLATES, Users
-from tests.sim.world import USER, Faults, NeverQuiet, World
+from tests.sim.world import REPS, Faults, NeverQuiet, World
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,9 @@ class SimResult:
 
 def run_seed(seed: int, steps: int = 120) -> SimResult:
     world = World(seed)
-    settings = world.state.get_settings(USER)
-    assert settings is not None
-    template = world.rng.choice(TEMPLATES)
-    world.state.save_settings(settings.model_copy(update={"subject_template": template}))
+    for user in REPS:
+        template = world.rng.choice(TEMPLATES)
+        world.state.save_settings(world.settings(user).model_copy(update={"subject_template": template}))
     users = Users(world)
     users.history(world.rng.randint(0, 6))
     users.before_sync(world.rng.randint(0, 3))

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from tasksync.domain.reminder_events import Origin
 from tasksync.domain.reminder_task import Priority, Status, TaskField, TaskValues
-from tests.sim.world import OTHER_SF_USER, SF_USER, START, USER, World
+from tests.sim.world import OTHER_SF_USER, REPS, START, World
 
 NAMES = ["Call Ana", "Send deck", "Follow up\nwith Bo", "Renewal", "Call Ana ", "Demo prep"]
 DETAILS = ["", "bring pricing", "see notes", "x" * 40]
@@ -24,11 +24,12 @@ class Oracle:
     user_ops: int = 0
     local_only: set[str] = field(default_factory=set)  # SIA tasks created before sync was on
     pushed: set[str] = field(default_factory=set)  # SIA tasks created while sync was on
-    sia_names: dict[str, str] = field(default_factory=dict)  # the name the SIA user last gave
-    subjects: dict[str, set[str]] = field(default_factory=dict)  # every Subject a record had
+    sia_names: dict[tuple[str, str], str] = field(default_factory=dict)  # the name the SIA user last gave
     subject_edited: set[str] = field(default_factory=set)  # records whose Subject a SF user edited
-    sia_deleted: dict[str, datetime] = field(default_factory=dict)
+    sia_deleted: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (user, task id)
     sf_undeleted: dict[str, datetime] = field(default_factory=dict)  # also: reassigned to the user again
+    reassigned: set[str] = field(default_factory=set)  # records that changed hands: another rep's sync may
+    # have renamed them, which for this rep is a Subject edit made in Salesforce
     untouched: set[str] = field(default_factory=set)  # SF reminders last changed over 24 h before sync was on
 
 
@@ -55,8 +56,9 @@ class Users:
         saved = self.world.now
         self.world.now = START - timedelta(days=1)
         for _ in range(count):
+            user = self.rng.choice(list(REPS))
             task = self.world.sia.create(
-                USER, f"old-{self.rng.randrange(10**9)}", self._values(), Origin.USER, self.world.now
+                user, f"old-{self.rng.randrange(10**9)}", self._values(), Origin.USER, self.world.now
             )
             self.oracle.local_only.add(task.id)
         self.world.now = saved
@@ -91,30 +93,34 @@ class Users:
 
     def _sia_create(self) -> None:
         values = self._values()
-        task = self.world.sia.create(USER, f"t-{self.rng.randrange(10**9)}", values, Origin.USER, self.world.now)
+        user = self.rng.choice(list(REPS))
+        task = self.world.sia.create(user, f"t-{self.rng.randrange(10**9)}", values, Origin.USER, self.world.now)
         self.oracle.pushed.add(task.id)
-        self.oracle.sia_names[task.id] = task.name
+        self.oracle.sia_names[(user, task.id)] = task.name
 
-    def _sia_task(self) -> str | None:
-        tasks = self.world.sia.list(USER)
-        return self.rng.choice(tasks).id if tasks else None
+    def _sia_task(self) -> tuple[str, str] | None:
+        """(user, task id) of a task some rep has."""
+        tasks = sorted(self.world.sia.tasks)
+        return self.rng.choice(tasks) if tasks else None
 
     def _sia_edit(self) -> None:
-        task_id = self._sia_task()
-        if task_id is None:
+        chosen = self._sia_task()
+        if chosen is None:
             return
+        user, task_id = chosen
         field = self.rng.choice(list(TaskField))
         value = getattr(self._values(), field)
-        self.world.sia.update(USER, task_id, {field: value}, Origin.USER, self.world.now)
+        self.world.sia.update(user, task_id, {field: value}, Origin.USER, self.world.now)
         if field is TaskField.NAME:
-            self.oracle.sia_names[task_id] = str(value)
+            self.oracle.sia_names[(user, task_id)] = str(value)
 
     def _sia_delete(self) -> None:
-        task_id = self._sia_task()
-        if task_id is None:
+        chosen = self._sia_task()
+        if chosen is None:
             return
-        self.world.sia.delete(USER, task_id, Origin.USER, self.world.now)
-        self.oracle.sia_deleted[task_id] = self.world.now
+        user, task_id = chosen
+        self.world.sia.delete(user, task_id, Origin.USER, self.world.now)
+        self.oracle.sia_deleted[(user, task_id)] = self.world.now
 
     # -- the Salesforce user, in the Salesforce UI -------------------------------------------------
     def _sf_fields(self) -> dict[str, object]:
@@ -130,14 +136,9 @@ class Users:
     def _sf_create(self) -> None:
         fields = self._sf_fields()
         roll = self.rng.random()
-        if roll < 0.1:
-            fields["TaskSubtype"] = "Email"
-        elif roll < 0.2:
-            fields["OwnerId"] = OTHER_SF_USER
-        else:
-            fields["TaskSubtype"] = "Task"
-        task = self.world.org.create(fields)
-        self.oracle.subjects[task.id] = {str(fields["Subject"])}
+        fields["OwnerId"] = self.rng.choice([*REPS.values(), OTHER_SF_USER] if roll > 0.1 else list(REPS.values()))
+        fields["TaskSubtype"] = "Email" if roll < 0.1 else "Task"
+        self.world.org.create(fields)
 
     def _sf_record(self) -> str | None:
         ids = sorted(self.world.org.records)
@@ -152,7 +153,6 @@ class Users:
         self.world.org.update(sf_id, {name: value})
         if name == "Subject":
             self.oracle.subject_edited.add(sf_id)
-            self.oracle.subjects.setdefault(sf_id, set()).add(str(value))
 
     def _sf_delete(self) -> None:
         sf_id = self._sf_record()
@@ -173,7 +173,9 @@ class Users:
         self.oracle.untouched.discard(sf_id or "")
         if sf_id is not None:
             owner = self.world.org.records[sf_id].owner_id
-            self.world.org.update(sf_id, {"OwnerId": OTHER_SF_USER if owner == SF_USER else SF_USER})
-            if owner != SF_USER:
-                # Reassigned to the user: it joins their reminders again, even if they had deleted it.
+            new_owner = self.rng.choice([o for o in [*REPS.values(), OTHER_SF_USER] if o != owner])
+            self.oracle.reassigned.add(sf_id)
+            self.world.org.update(sf_id, {"OwnerId": new_owner})
+            if new_owner in REPS.values():
+                # Reassigned to a rep: it joins their reminders, even if they had deleted it.
                 self.oracle.sf_undeleted[sf_id] = self.world.now

@@ -12,9 +12,11 @@ import pytest
 import tasksync.engine.from_salesforce as from_salesforce
 import tasksync.engine.merge as merge_module
 from tasksync.domain.reminder_task import TaskField
+from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
 from tasksync.engine.merge import FieldChange
+from tests.fakes.sync_state import InMemorySyncState
 from tests.sim.run import run_seed
 
 pytestmark = pytest.mark.sim
@@ -70,7 +72,19 @@ def _staleness_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(from_salesforce, "_older", lambda change, link: False)
 
 
-@pytest.mark.parametrize("break_rule", [_subject_renames_the_task, _deletes_ignored, _staleness_ignored])
+def _links_shared_between_reps(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Broken link scope: a rep's change is decided with whichever rep's link the record has."""
+
+    def any_reps_link(state: InMemorySyncState, user_id: str, sf_id: str) -> SyncLink | None:
+        keys = [key for (_, linked), key in state.sf_index.items() if linked == sf_id[:15]]
+        return state.links.get(keys[0]) if keys else None
+
+    monkeypatch.setattr(InMemorySyncState, "link_by_sf_id", any_reps_link)
+
+
+@pytest.mark.parametrize(
+    "break_rule", [_subject_renames_the_task, _deletes_ignored, _staleness_ignored, _links_shared_between_reps]
+)
 def test_a_broken_rule_is_caught(monkeypatch: pytest.MonkeyPatch, break_rule: Callable[..., None]) -> None:
     break_rule(monkeypatch)
     assert any(run_seed(seed).violations for seed in range(60))

@@ -10,6 +10,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from tasksync.domain.field_map import FieldMap
@@ -27,9 +28,10 @@ from tests.fakes.reminder_store import InMemoryReminderStore
 from tests.fakes.salesforce import InMemoryOrg
 from tests.fakes.sync_state import InMemorySyncState
 
-USER = "user-1"
-SF_USER = "005000000000001AAA"
+REPS = {"user-1": "005000000000001AAA", "user-2": "005000000000003AAA"}
+"""Two connected reps of one org (SIA user -> Salesforce user), so tasks move between synced lists."""
 OTHER_SF_USER = "005000000000002AAA"
+"""A Salesforce user with no sync."""
 ORG = "00D000000000001AAA"
 CLIENT_ID = "tasksync"
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -93,7 +95,7 @@ class World:
         self.faults = faults or Faults()
         self.now = START
         self.sia = InMemoryReminderStore()
-        self.org = InMemoryOrg(lambda: self.now, user_id=SF_USER)
+        self.org = InMemoryOrg(lambda: self.now, user_id=REPS["user-1"])
         self.state = InMemorySyncState()
         self.queue: list[Delivery] = []
         self._seq = itertools.count()
@@ -102,19 +104,20 @@ class World:
         self.trace: list[str] = []
         self.sia.on_event = self._publish
         self.org.on_change = self._publish
-        self.state.save_settings(
-            SyncSettings(
-                user_id=USER,
-                enabled=False,
-                time_zone="Europe/Berlin",
-                connection=SalesforceConnection(
-                    org_id=ORG,
-                    sf_user_id=SF_USER,
-                    instance_url="https://example.my.salesforce.com",
-                    secret_name="tasksync/test/salesforce/user-1",
-                ),
+        for user, sf_user in REPS.items():
+            self.state.save_settings(
+                SyncSettings(
+                    user_id=user,
+                    enabled=False,
+                    time_zone="Europe/Berlin",
+                    connection=SalesforceConnection(
+                        org_id=ORG,
+                        sf_user_id=sf_user,
+                        instance_url="https://example.my.salesforce.com",
+                        secret_name=f"tasksync/test/salesforce/{user}",
+                    ),
+                )
             )
-        )
         flaky: Callable[[Any], Any] = lambda inner: Flaky(inner, self.rng, self)  # noqa: E731
         field_map = FieldMap.from_picklists(Picklists.stock())
         self.services = SyncServices(
@@ -129,18 +132,24 @@ class World:
         )
 
     # -- the scheduled and on-demand jobs, retried as their invokers retry them ---------------------
-    def turn_sync_on(self) -> None:
-        """The rep ticks the checkbox: sync is on from now, and the first sync runs."""
-        settings = self.state.get_settings(USER)
+    def settings(self, user: str) -> SyncSettings:
+        settings = self.state.get_settings(user)
         assert settings is not None
-        self.state.save_settings(settings.model_copy(update={"enabled": True, "enabled_at": self.now}))
-        self._until_done(lambda: run_first_sync(USER, self.services, self.state))
+        return settings
+
+    def turn_sync_on(self) -> None:
+        """Each rep ticks the checkbox: sync is on from now, and their first sync runs."""
+        for user in REPS:
+            self.state.save_settings(self.settings(user).model_copy(update={"enabled": True, "enabled_at": self.now}))
+            self._until_done(partial(run_first_sync, user, self.services, self.state))
 
     def run_safety_nets(self) -> None:
-        settings = self.state.get_settings(USER)
-        assert settings is not None
-        self._until_done(lambda: sweep_deletions(settings, self.services, self.state))
-        self._until_done(lambda: reconcile_updates(settings, self.services, self.state))
+        # Each connected rep's view of the org (the cursors are per org, so each rep's run sees it all anew).
+        for user in REPS:
+            settings = self.settings(user)
+            self.state.cursors.clear()
+            self._until_done(partial(sweep_deletions, settings, self.services, self.state))
+            self._until_done(partial(reconcile_updates, settings, self.services, self.state))
 
     def _until_done(self, job: Callable[[], object]) -> None:
         for _ in range(50):
@@ -172,14 +181,14 @@ class World:
             return False
         delivery = heapq.heappop(self.queue)
         self.deliveries += 1
-        settings = self.state.get_settings(USER)
-        assert settings is not None
         message = delivery.message
+        decision: object
         try:
             if isinstance(message, ReminderTaskEvent):
-                decision = apply_reminder_event(message, settings, self.services)
+                decision = apply_reminder_event(message, self.settings(message.task.user_id), self.services)
             else:
-                decision = apply_salesforce_change(message, settings, self.services)
+                # A change of the org concerns every connected rep of it: each decides with their own links.
+                decision = [apply_salesforce_change(message, self.settings(user), self.services) for user in REPS]
         except (Crash, SalesforceError, StillConcurrent) as error:
             self.trace.append(f"{self.now:%H:%M:%S.%f} {describe(message)} -> failed: {error!r} ({error.__cause__!r})")
             self.redeliveries += 1
