@@ -39,10 +39,10 @@ def _subject_renames_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
     observe, merge = from_salesforce._observe, merge_module.merge
 
     def observe_subject(change, link, echo, fields):
-        held, seen_at, changes = observe(change, link, echo, fields)
+        held, seen_at, changes, taken = observe(change, link, echo, fields)
         if "Subject" in change.carried and not echo and change.task.subject:
             changes[TaskField.NAME] = FieldChange(change.task.subject.strip(), change.commit_at)
-        return held, seen_at, changes
+        return held, seen_at, changes, taken
 
     def merge_subject(link, from_sia, from_salesforce, ctx):
         merged = merge(link, from_sia, from_salesforce, ctx)

@@ -64,7 +64,10 @@ def decide_salesforce_change(
     if reminder is None:
         # The SIA task is gone and its delete event is still on its way: deletes win.
         return Decision(link=_tombstone(link, Side.SIA, ctx.now), salesforce=DeleteSalesforceTask(change.sf_id))
-    held, seen_at, changes = _observe(change, link, echo, ctx.field_map)
+    held, seen_at, changes, taken = _observe(change, link, echo, ctx.field_map)
+    if echo and SalesforceField.SUBJECT in taken:
+        # The Subject the sync itself wrote last (its answer may have been lost): render against that.
+        link = link.model_copy(update={"rendered_subject": held.subject or ""})
     quiet = SkipReason.ECHO if echo else SkipReason.NO_CHANGE
     return settle(
         link,
@@ -261,8 +264,9 @@ def _bring_back(change: SalesforceChange, link: SyncLink, reminder: ReminderTask
 
 def _observe(
     change: SalesforceChange, link: SyncLink, echo: bool, fields: FieldMap
-) -> tuple[SalesforceValues, dict[SalesforceField, datetime], dict[TaskField, FieldChange]]:
-    """What Salesforce holds after ``change``, and the synced fields it changed.
+) -> tuple[SalesforceValues, dict[SalesforceField, datetime], dict[TaskField, FieldChange], set[SalesforceField]]:
+    """What Salesforce holds after ``change`` (and which fields took the event's value), and the synced
+    fields it changed.
 
     A field takes the event's value only when the event is newer than both the newest Salesforce change
     seen and the sync's own last write of it. The event changed a field when it is newer than every
@@ -287,7 +291,7 @@ def _observe(
             continue
         if at > link.agreed_at[field] and in_sia != getattr(link.agreed, field):
             changes[field] = FieldChange(in_sia, at)
-    return link.salesforce.with_values(updates), seen_at, changes
+    return link.salesforce.with_values(updates), seen_at, changes, set(updates)
 
 
 def _overlay(values: TaskValues, task: SalesforceTask, fields: FieldMap) -> TaskValues:
