@@ -10,6 +10,7 @@ from tasksync.engine.decisions import CreateReminder, SkipReason, UpdateReminder
 from tasksync.engine.from_reminders import decide_reminder_event
 from tasksync.engine.from_salesforce import decide_salesforce_change
 from tests.unit.builders import (
+    CLIENT_ID,
     SyncWorld,
     at,
     context,
@@ -172,3 +173,16 @@ def test_a_rep_renaming_in_salesforce_sees_the_sia_name_unchanged_end_to_end():
 
     assert world.task().name == "Call Alice back"
     assert world.record_of().subject == "Alice - call back re pricing"
+
+
+def test_a_subject_the_sync_wrote_but_no_longer_renders_is_written_again():
+    # Given the sync wrote a rename to Salesforce whose answer was lost, and the rep renamed the task back
+    task, link = synced()
+
+    # When that write's own change event shows the Subject it left behind
+    echo = sf_updated(at(minutes=15), client_id=CLIENT_ID, Subject="Call Bob")
+    decision = decide_salesforce_change(echo, link, task, context(now=at(minutes=16)))
+
+    # Then the Subject is written again from the task's name, and SIA is left alone
+    assert decision.reminder is None
+    assert sent_fields(decision) == {"Subject": "Call Alice back"}
