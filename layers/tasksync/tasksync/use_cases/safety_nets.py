@@ -4,14 +4,16 @@ reconciliation over getUpdated, each from its own per-org cursor, catch what the
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tasksync.domain.settings import SyncSettings
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import DeleteReminder
+from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tasksync.ports.sync_state import CursorRepository
-from tasksync.use_cases.salesforce_changes import apply_salesforce_change
+from tasksync.use_cases.salesforce_changes import StillConcurrent, apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 
 DELETED_WINDOW = timedelta(days=15)
@@ -34,6 +36,28 @@ class SweepResult:
     complete: bool
     """False when Salesforce no longer had every delete since the cursor (its recycle bin was emptied, or
     the sweep was off too long): a full reconciliation is due."""
+    failed: tuple[str, ...] = ()
+    """Records whose change could not be applied this time (a transient error): the cursor stays, so the
+    next run takes them again (the others are then no-ops)."""
+
+
+def _apply_each(
+    changes: Iterable[SalesforceChange], settings: SyncSettings, services: SyncServices
+) -> tuple[int, int, tuple[str, ...]]:
+    """Apply each change on its own: one record's transient failure does not stop the others."""
+    applied = removed = 0
+    failed: list[str] = []
+    for change in changes:
+        try:
+            decision = apply_salesforce_change(change, settings, services)
+        except (SalesforceError, StillConcurrent) as error:
+            if isinstance(error, SalesforceError) and error.kind is not ErrorKind.TRANSIENT:
+                raise
+            failed.append(change.sf_id)
+            continue
+        applied += 1
+        removed += isinstance(decision.reminder, DeleteReminder)
+    return applied, removed, tuple(failed)
 
 
 def sweep_deletions(
@@ -47,14 +71,11 @@ def sweep_deletions(
     if now - start < MINIMUM_SPAN:
         return SweepResult(applied=0, removed=0, complete=True)
     window = services.salesforce(settings).deleted_records(start, now)
-    removed = 0
-    for record in window.records:
-        decision = apply_salesforce_change(
-            SalesforceChange.deletion(record.sf_id, record.deleted_at), settings, services
-        )
-        removed += isinstance(decision.reminder, DeleteReminder)
-    cursors.put_cursor(org, DELETED_CURSOR, window.latest_date_covered)
-    return SweepResult(len(window.records), removed, complete=window.earliest_date_available <= start)
+    deletions = (SalesforceChange.deletion(record.sf_id, record.deleted_at) for record in window.records)
+    applied, removed, failed = _apply_each(deletions, settings, services)
+    if not failed:
+        cursors.put_cursor(org, DELETED_CURSOR, window.latest_date_covered)
+    return SweepResult(applied, removed, complete=window.earliest_date_available <= start, failed=failed)
 
 
 def reconcile_updates(settings: SyncSettings, services: SyncServices, cursors: CursorRepository) -> SweepResult:
@@ -68,15 +89,16 @@ def reconcile_updates(settings: SyncSettings, services: SyncServices, cursors: C
         return SweepResult(applied=0, removed=0, complete=True)
     gateway = services.salesforce(settings)
     window = gateway.updated_ids(start, now)
-    applied = removed = 0
     ids = list(window.ids)
-    for offset in range(0, len(ids), READ_BATCH):
-        for task in gateway.get_tasks(ids[offset : offset + READ_BATCH]):
-            decision = apply_salesforce_change(SalesforceChange.of_record(task, now), settings, services)
-            applied += 1
-            removed += isinstance(decision.reminder, DeleteReminder)
-    cursors.put_cursor(org, UPDATED_CURSOR, window.latest_date_covered)
-    return SweepResult(applied, removed, complete=True)
+    records = (
+        SalesforceChange.of_record(task, now)
+        for offset in range(0, len(ids), READ_BATCH)
+        for task in gateway.get_tasks(ids[offset : offset + READ_BATCH])
+    )
+    applied, removed, failed = _apply_each(records, settings, services)
+    if not failed:
+        cursors.put_cursor(org, UPDATED_CURSOR, window.latest_date_covered)
+    return SweepResult(applied, removed, complete=True, failed=failed)
 
 
 def _org(settings: SyncSettings) -> str:
