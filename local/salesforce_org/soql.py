@@ -299,22 +299,10 @@ class _ToQuery(Transformer[Token, Any]):
         return Literal("number", value, token.value, _at(token))
 
     def datetime(self, items: list[Token]) -> Literal:
-        token = items[0]
-        parsed: datetime | None = formats.parse_iso_datetime(token.value)
-        if parsed is None:
-            raise SoqlError(
-                f"line {token.line}:{token.column} no viable alternative at character '{token.value}'", _at(token)
-            )
-        return Literal("datetime", parsed, token.value, _at(token))
+        return _temporal("datetime", items[0], formats.parse_iso_datetime(items[0].value))
 
     def date(self, items: list[Token]) -> Literal:
-        token = items[0]
-        parsed: date | None = formats.parse_date(token.value)
-        if parsed is None:
-            raise SoqlError(
-                f"line {token.line}:{token.column} no viable alternative at character '{token.value}'", _at(token)
-            )
-        return Literal("date", parsed, token.value, _at(token))
+        return _temporal("date", items[0], formats.parse_date(items[0].value))
 
     def date_literal(self, items: list[Token]) -> Literal:
         token = items[0]
@@ -364,3 +352,12 @@ class _ToQuery(Transformer[Token, Any]):
 
     def offset_clause(self, items: list[Token]) -> tuple[str, int, Position]:
         return ("offset", int(items[1].value), _at(items[1]))
+
+
+def _temporal(kind: str, token: Token, parsed: date | datetime | None) -> Literal:
+    """A date or datetime literal, or the error Salesforce gives for one that does not parse."""
+    if parsed is None:
+        raise SoqlError(
+            f"line {token.line}:{token.column} no viable alternative at character '{token.value}'", _at(token)
+        )
+    return Literal(kind, parsed, token.value, _at(token))
