@@ -19,7 +19,7 @@ from tasksync.engine.context import SyncContext
 from tasksync.engine.decisions import CreateReminder, Decision, UpdateReminder
 from tasksync.engine.from_reminders import decide_reminder_event
 from tasksync.engine.from_salesforce import decide_salesforce_change
-from tasksync.ports.salesforce import SalesforceError
+from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tasksync.use_cases.reminder_events import apply_reminder_event
 from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
@@ -287,6 +287,23 @@ class SyncWorld:
     def rep_deletes(self, task_id: str = "task-1") -> ReminderTask:
         self.tick()
         return self.sia.delete(USER, task_id, Origin.USER, self.now)
+
+    def rep_creates_and_the_answer_is_lost(self, name: str = "Call Alice back") -> ReminderTaskEvent:
+        """The rep creates a task; the sync's create lands in Salesforce but its answer times out, so the
+        event goes back to its queue. Returns that event, for the test to deliver again."""
+        self.rep_creates(name)
+        (created,) = self.pending()
+        self.mark_delivered()
+        assert isinstance(created, ReminderTaskEvent)
+        lost = iter([SalesforceError(ErrorKind.TRANSIENT, "TIMEOUT", "read timed out")])
+        self.fault = lambda moment: next(lost, None) if moment == "after create_tasks" else None
+        try:
+            self.deliver(created)
+        except SalesforceError as error:
+            assert error.kind is ErrorKind.TRANSIENT  # back to the queue, to be retried
+        else:
+            raise AssertionError("the create's answer was not lost")
+        return created
 
     # -- delivery
     def deliver(self, message: ReminderTaskEvent | SalesforceChange) -> Decision:

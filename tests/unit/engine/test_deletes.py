@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 from tasksync.domain.reminder_task import Priority, Status
 from tasksync.domain.sync_link import LinkState, Side
 from tasksync.engine.decisions import (
@@ -16,7 +14,6 @@ from tasksync.engine.decisions import (
     SkipReason,
 )
 from tasksync.engine.from_reminders import decide_reminder_event
-from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tests.unit.builders import (
     SF_ID,
     USER,
@@ -245,13 +242,7 @@ def test_a_task_deleted_in_sia_comes_back_when_the_record_is_undeleted_in_salesf
 def test_a_task_deleted_in_sia_while_its_create_had_no_answer_is_deleted_in_salesforce():
     # Given the create landed in Salesforce but its answer was lost
     world = SyncWorld()
-    world.rep_creates("Call Alice back")
-    created = world.pending()[0]
-    world.mark_delivered()
-    lost = iter([SalesforceError(ErrorKind.TRANSIENT, "TIMEOUT", "read timed out")])
-    world.fault = lambda moment: next(lost, None) if moment == "after create_tasks" else None
-    with pytest.raises(SalesforceError):
-        world.deliver(created)
+    created = world.rep_creates_and_the_answer_is_lost()
     (record,) = world.records_for("task-1")
 
     # When the rep deletes the task in SIA before the create is retried, and everything is delivered

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
-
 from tasksync.domain.reminder_events import Origin
 from tasksync.domain.reminder_task import Priority, Status
 from tasksync.domain.salesforce_task import EXTERNAL_ID_FIELD
 from tasksync.engine.decisions import SkipReason
 from tasksync.engine.from_reminders import decide_reminder_event
 from tasksync.engine.from_salesforce import decide_salesforce_change
-from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tests.unit.builders import (
     CLIENT_ID,
     OTHER_CLIENT_ID,
@@ -235,14 +232,7 @@ def test_a_salesforce_task_import_delivered_twice_makes_one_sia_task():
 def test_a_create_retried_after_its_answer_was_lost_makes_one_salesforce_task():
     # Given the first create lands in Salesforce but its answer is lost (a time-out)
     world = SyncWorld()
-    world.rep_creates("Call Alice back")
-    created = world.pending()[0]
-    world.mark_delivered()
-    lost = iter([SalesforceError(ErrorKind.TRANSIENT, "TIMEOUT", "read timed out")])
-    world.fault = lambda moment: next(lost, None) if moment == "after create_tasks" else None
-    with pytest.raises(SalesforceError) as lost_answer:
-        world.deliver(created)
-    assert lost_answer.value.kind is ErrorKind.TRANSIENT  # back to the queue, to be retried
+    created = world.rep_creates_and_the_answer_is_lost()
     assert len(world.records_for("task-1")) == 1
 
     # When the queue delivers the event again, and then the create's own CDC event
@@ -257,13 +247,7 @@ def test_a_create_retried_after_its_answer_was_lost_makes_one_salesforce_task():
 
 def test_a_create_retried_after_a_lost_answer_still_sends_an_edit_made_meanwhile():
     world = SyncWorld()
-    world.rep_creates("Call Alice back")
-    created = world.pending()[0]
-    world.mark_delivered()
-    lost = iter([SalesforceError(ErrorKind.TRANSIENT, "TIMEOUT", "read timed out")])
-    world.fault = lambda moment: next(lost, None) if moment == "after create_tasks" else None
-    with pytest.raises(SalesforceError):
-        world.deliver(created)
+    created = world.rep_creates_and_the_answer_is_lost()
     world.org.feed.clear()  # the create's CDC event is late
 
     world.rep_updates(priority=Priority.HIGH)
