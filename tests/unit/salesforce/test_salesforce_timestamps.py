@@ -6,13 +6,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from tasksync.adapters.salesforce.timestamps import (
-    DELETED_RETENTION,
-    UPDATED_RETENTION,
-    clamp_window,
-    parse_sf_datetime,
-    soql_datetime,
-)
+from tasksync.adapters.salesforce.timestamps import clamp_window, parse_sf_datetime, soql_datetime
+from tasksync.ports.salesforce import DELETED_RETENTION, UPDATED_RETENTION
 
 NOW = datetime(2024, 6, 1, 12, 0, 30, 123456, tzinfo=UTC)
 

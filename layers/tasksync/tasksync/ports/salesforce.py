@@ -8,11 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
 from tasksync.domain.salesforce_task import Picklists, SalesforceField, SalesforceTask
+
+UPDATED_RETENTION = timedelta(days=30)
+"""getUpdated answers for the last 30 days (REST API Developer Guide, "sObject Get Updated")."""
+DELETED_RETENTION = timedelta(days=15)
+"""getDeleted keeps 15 days of deletes (REST API Developer Guide, "sObject Get Deleted")."""
+MIN_WINDOW = timedelta(minutes=1)
+"""Both answer INVALID_REPLICATION_DATE unless the start is at least a minute before the end."""
 
 FieldValues = Mapping[SalesforceField, str | date | None]
 """Task fields to write; None clears a field."""

@@ -6,9 +6,9 @@ from __future__ import annotations
 from tasksync.domain.settings import FIRST_SYNC_WINDOW, FirstSyncProgress, FirstSyncState, SyncSettings
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import CreateReminder
-from tasksync.ports.salesforce import SalesforceError
+from tasksync.ports.salesforce import DELETED_RETENTION, SalesforceError
 from tasksync.ports.sync_state import ConcurrentUpdate, CursorRepository
-from tasksync.use_cases.safety_nets import DELETED_CURSOR, DELETED_WINDOW, UPDATED_CURSOR, sweep_deletions
+from tasksync.use_cases.safety_nets import DELETED_CURSOR, UPDATED_CURSOR, sweep_deletions
 from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 
@@ -28,7 +28,7 @@ def run_first_sync(user_id: str, services: SyncServices, cursors: CursorReposito
             decision = apply_salesforce_change(SalesforceChange.of_record(task, started), settings, services)
             imported += isinstance(decision.reminder, CreateReminder)
         if settings.ever_enabled:
-            deleted = sweep_deletions(settings, services, cursors, since=started - DELETED_WINDOW).removed
+            deleted = sweep_deletions(settings, services, cursors, since=started - DELETED_RETENTION).removed
         else:
             cursors.put_cursor(connection.org_id, DELETED_CURSOR, started)
         cursors.put_cursor(connection.org_id, UPDATED_CURSOR, started)

@@ -6,22 +6,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from tasksync.domain.settings import SyncSettings
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import DeleteReminder
-from tasksync.ports.salesforce import ErrorKind, SalesforceError
+from tasksync.ports.salesforce import (
+    DELETED_RETENTION,
+    MIN_WINDOW,
+    UPDATED_RETENTION,
+    ErrorKind,
+    SalesforceError,
+)
 from tasksync.ports.sync_state import CursorRepository
 from tasksync.use_cases.salesforce_changes import StillConcurrent, apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 
-DELETED_WINDOW = timedelta(days=15)
-"""getDeleted keeps 15 days of deletes (REST API Developer Guide, "Get Deleted Records")."""
-UPDATED_WINDOW = timedelta(days=30)
-"""getUpdated answers for the last 30 days (REST API Developer Guide, "Get Updated Records")."""
-MINIMUM_SPAN = timedelta(minutes=1)
-"""Both answer INVALID_REPLICATION_DATE unless the start is at least a minute before the end."""
 READ_BATCH = 200
 
 DELETED_CURSOR = "deleted"
@@ -67,8 +67,8 @@ def sweep_deletions(
     ``latestDateCovered``. ``since`` overrides the cursor (the first sync's 15-day window)."""
     org = _org(settings)
     now = services.clock()
-    start = max(since or cursors.get_cursor(org, DELETED_CURSOR) or now - DELETED_WINDOW, now - DELETED_WINDOW)
-    if now - start < MINIMUM_SPAN:
+    start = max(since or cursors.get_cursor(org, DELETED_CURSOR) or now - DELETED_RETENTION, now - DELETED_RETENTION)
+    if now - start < MIN_WINDOW:
         return SweepResult(applied=0, removed=0, complete=True)
     window = services.salesforce(settings).deleted_records(start, now)
     deletions = (SalesforceChange.deletion(record.sf_id, record.deleted_at) for record in window.records)
@@ -83,9 +83,9 @@ def reconcile_updates(settings: SyncSettings, services: SyncServices, cursors: C
     what the event path already applied and changes nothing for it."""
     org = _org(settings)
     now = services.clock()
-    floor = now - UPDATED_WINDOW
+    floor = now - UPDATED_RETENTION
     start = max(cursors.get_cursor(org, UPDATED_CURSOR) or settings.enabled_at or floor, floor)
-    if now - start < MINIMUM_SPAN:
+    if now - start < MIN_WINDOW:
         return SweepResult(applied=0, removed=0, complete=True)
     gateway = services.salesforce(settings)
     window = gateway.updated_ids(start, now)

@@ -46,8 +46,6 @@ from tasksync.adapters.salesforce.retry import RetryPolicy
 from tasksync.adapters.salesforce.settings import ExternalIdMode, GatewaySettings
 from tasksync.adapters.salesforce.soql import chunk_for_url, in_list, is_record_id, quote
 from tasksync.adapters.salesforce.timestamps import (
-    DELETED_RETENTION,
-    UPDATED_RETENTION,
     clamp_window,
     parse_sf_datetime,
     require_aware,
@@ -62,6 +60,8 @@ from tasksync.domain.salesforce_task import (
     StatusValue,
 )
 from tasksync.ports.salesforce import (
+    DELETED_RETENTION,
+    UPDATED_RETENTION,
     ApiUsage,
     DeletedRecord,
     DeletedWindow,

@@ -13,9 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-UPDATED_RETENTION = timedelta(days=30)
-DELETED_RETENTION = timedelta(days=15)
-MIN_WINDOW = timedelta(minutes=1)
+from tasksync.ports.salesforce import MIN_WINDOW
+
 # Keep clear of the retention edge: a start that is exactly 30 days old when computed may be older
 # than that when Salesforce checks it.
 RETENTION_MARGIN = timedelta(minutes=5)
