@@ -43,7 +43,10 @@ class SalesforceChange:
 
     @classmethod
     def of_record(cls, task: SalesforceTask, read_at: datetime) -> SalesforceChange:
-        """A record read from Salesforce, as a change made at its ``SystemModstamp``."""
+        """A record read from Salesforce, as a change made at its ``SystemModstamp``; one read from the
+        recycle bin (``queryAll``) is its deletion."""
+        if task.is_deleted:
+            return cls.deletion(task.id, task.system_modstamp or read_at, external_id=task.external_id)
         return cls(
             change_type=ChangeType.RECORD,
             task=task,

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from tasksync.domain.reminder_events import ReminderTaskEvent
-from tasksync.domain.salesforce_task import SalesforceTask
 from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_link import LinkState
 from tasksync.engine.changes import SalesforceChange
@@ -31,7 +28,7 @@ def apply_reminder_event(event: ReminderTaskEvent, settings: SyncSettings, servi
             pending_checked = True
             landed = services.salesforce(settings).find_by_external_id(link.sia_id)
             if landed is not None:
-                apply_salesforce_change(_as_change(landed, ctx.now), settings, services)
+                apply_salesforce_change(SalesforceChange.of_record(landed, ctx.now), settings, services)
                 continue
         decision = decide_reminder_event(event, link, ctx)
         sf_id = (link.sf_id if link else None) or imported_from(event.task.id)
@@ -51,9 +48,3 @@ def apply_reminder_event(event: ReminderTaskEvent, settings: SyncSettings, servi
             continue
         return decision
     raise StillConcurrent(f"SIA event {event.event_id} kept meeting concurrent updates")
-
-
-def _as_change(task: SalesforceTask, now: datetime) -> SalesforceChange:
-    if task.is_deleted:
-        return SalesforceChange.deletion(task.id, task.system_modstamp or now, external_id=task.external_id)
-    return SalesforceChange.of_record(task, now)
