@@ -16,6 +16,7 @@ class ChangeType(StrEnum):
     DELETE = "DELETE"
     UNDELETE = "UNDELETE"
     RECORD = "RECORD"  # a record read from Salesforce: a gap re-read, the import, a reconciliation
+    GAP = "GAP"  # a gap event (GAP_CREATE, GAP_UPDATE, ...): only the header came, so read the record
 
 
 FULL_RECORD_TYPES = frozenset({ChangeType.CREATE, ChangeType.UNDELETE, ChangeType.RECORD})
@@ -25,13 +26,21 @@ FULL_RECORD_TYPES = frozenset({ChangeType.CREATE, ChangeType.UNDELETE, ChangeTyp
 class SalesforceChange:
     """``task`` holds the values; only the fields named in ``carried`` are meaningful (an UPDATE carries
     the changed and nulled fields alone). ``client_id`` is the ``client=`` of the change's
-    ``changeOrigin``: the id of the API client that made it, when it said one."""
+    ``changeOrigin``: the id of the API client that made it, when it said one.
+
+    ``commit_at`` orders the changes of a record (Salesforce's clock, whole seconds: two changes may
+    share it); ``modified_at`` is when a user last modified the record (``LastModifiedDate``, else
+    ``CreatedDate``), which the first sync's 24-hour rule reads, since Salesforce moves
+    ``SystemModstamp`` without a user edit. ``event_key`` names the change event it came from
+    (``transactionKey``/``sequenceNumber``), so that a redelivered event is known before anything is read."""
 
     change_type: ChangeType
     task: SalesforceTask
     carried: frozenset[str]
     commit_at: datetime
     client_id: str | None = None
+    event_key: str | None = None
+    modified_at: datetime | None = None
 
     @property
     def sf_id(self) -> str:
