@@ -7,7 +7,8 @@ Change Data Capture Developer Guide, "ChangeEventHeader Fields":
 - ``recordIds``: usually one id; one event for several records when a transaction made the same change
   to them within a second ("Merged Change Events"). The wildcard ``00T*`` stands for every record of
   the object after a custom field type conversion that lost data ("Conversions That Generate a Change
-  Event"). ``GAP_OVERFLOW`` (a transaction of more than 100,000 changes) has none.
+  Event"). ``GAP_OVERFLOW``, sent for an entity's changes beyond a transaction's first 100,000, has
+  none ("Overflow Events").
 - ``changeOrigin``: ``com/salesforce/api/<api>/<version>;client=<Client_ID>``, the ``client=`` part only
   when the caller set ``Sforce-Call-Options: client=...`` (REST API Developer Guide, "Call Options
   Header", which separates options with ``;``), e.g. ``com/salesforce/api/soap/51.0;client=SfdcInternalAPI/``
