@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
 from tasksync.domain.settings import SyncSettings
@@ -69,13 +70,22 @@ class InMemorySyncState:
         self.link_saves += 1
         return saved
 
-    def get_cursor(self, org_id: str, name: str) -> datetime | None:
-        return self.cursors.get((org_id, name))
+    def links_of(self, user_id: str) -> Iterator[SyncLink]:
+        return iter([link for (user, _), link in sorted(self.links.items()) if user == user_id])
 
-    def put_cursor(self, org_id: str, name: str, value: datetime) -> None:
-        self.cursors[(org_id, name)] = value
+    def users_linked_to(self, sf_id: str) -> list[str]:
+        return sorted({user for (user, sf15) in self.sf_index if sf15 == sf_id[:15]})
+
+    def get_cursor(self, user_id: str, name: str) -> datetime | None:
+        return self.cursors.get((user_id, name))
+
+    def put_cursor(self, user_id: str, name: str, value: datetime) -> None:
+        self.cursors[(user_id, name)] = value
 
     def record_error(self, error: SyncError) -> None:
+        """As the DynamoDB adapter: an error recorded again under its key replaces the first record."""
+        if error.key:
+            self.errors = [e for e in self.errors if (e.user_id, e.key) != (error.user_id, error.key)]
         self.errors.append(error)
 
     def errors_of(self, user_id: str, limit: int = 100) -> list[SyncError]:

@@ -192,7 +192,7 @@ def pushed(task: ReminderTask, ctx: SyncContext, sf_id: str = SF_ID) -> SyncLink
     the create's own CDC event (an echo) came back one second after the create."""
     created = decide_reminder_event(event(task), None, ctx)
     assert created.link is not None
-    link = created.link.model_copy(update={"sf_id": sf_id})
+    link = created.link.updated(sf_id=sf_id)
     assert created.salesforce is not None
     sent = {field.value: value for field, value in created.salesforce.create.values.items()}  # type: ignore[union-attr]
     echo = sf_created(ctx.now + timedelta(seconds=1), sf_id, client_id=CLIENT_ID, Tasksync_Id__c=task.id, **sent)
@@ -215,6 +215,12 @@ def imported(change: SalesforceChange, ctx: SyncContext) -> tuple[ReminderTask, 
         **create.values.model_dump(),
     )
     return task, decision.link.model_copy(update={"copy_version": create.version})
+
+
+def stored(link: SyncLink | None, when: datetime) -> SyncLink:
+    """``link`` as the sync saved it at ``when``: a record read later is the truth about it."""
+    assert link is not None
+    return link.updated(saved_at=when)
 
 
 def applied(task: ReminderTask, decision: Decision, when: datetime) -> ReminderTask:
@@ -264,8 +270,11 @@ class SyncWorld:
 
     @property
     def settings(self) -> SyncSettings:
-        current = self.state.get_settings(USER)
-        assert current is not None
+        return self.settings_of(USER)
+
+    def settings_of(self, user: str) -> SyncSettings:
+        current = self.state.get_settings(user)
+        assert current is not None, f"{user} has no settings"
         return current
 
     def tick(self, seconds: float = 1) -> datetime:
@@ -276,17 +285,19 @@ class SyncWorld:
         return self.fault(moment) if self.fault else None
 
     # -- the rep, in SIA
-    def rep_creates(self, name: str = "Call Alice back", task_id: str = "task-1", **values: Any) -> ReminderTask:
+    def rep_creates(
+        self, name: str = "Call Alice back", task_id: str = "task-1", *, user: str = USER, **values: Any
+    ) -> ReminderTask:
         self.tick()
-        return self.sia.create(USER, task_id, TaskValues(name=name, **values), Origin.USER, self.now)
+        return self.sia.create(user, task_id, TaskValues(name=name, **values), Origin.USER, self.now)
 
-    def rep_updates(self, task_id: str = "task-1", **changes: Any) -> ReminderTask:
+    def rep_updates(self, task_id: str = "task-1", *, user: str = USER, **changes: Any) -> ReminderTask:
         self.tick()
-        return self.sia.update(USER, task_id, {TaskField(k): v for k, v in changes.items()}, Origin.USER, self.now)
+        return self.sia.update(user, task_id, {TaskField(k): v for k, v in changes.items()}, Origin.USER, self.now)
 
-    def rep_deletes(self, task_id: str = "task-1") -> ReminderTask:
+    def rep_deletes(self, task_id: str = "task-1", *, user: str = USER) -> ReminderTask:
         self.tick()
-        return self.sia.delete(USER, task_id, Origin.USER, self.now)
+        return self.sia.delete(user, task_id, Origin.USER, self.now)
 
     def rep_creates_and_the_answer_is_lost(self, name: str = "Call Alice back") -> ReminderTaskEvent:
         """The rep creates a task; the sync's create lands in Salesforce but its answer times out, so the
@@ -307,9 +318,15 @@ class SyncWorld:
 
     # -- delivery
     def deliver(self, message: ReminderTaskEvent | SalesforceChange) -> Decision:
+        """An SIA event to its rep; a Salesforce change to the user (``deliver_to_org`` routes it)."""
         if isinstance(message, ReminderTaskEvent):
-            return apply_reminder_event(message, self.settings, self.services)
+            return apply_reminder_event(message, self.settings_of(message.task.user_id), self.services)
         return apply_salesforce_change(message, self.settings, self.services)
+
+    def link_of(self, sia_id: str = "task-1", user: str = USER) -> SyncLink:
+        link = self.state.link_by_sia_id(user, sia_id)
+        assert link is not None, f"{sia_id} of {user} has no link"
+        return link
 
     def pending(self) -> list[ReminderTaskEvent | SalesforceChange]:
         return [*self.sia.events[self._sia_seen :], *self.org.feed[self._sf_seen :]]
@@ -335,9 +352,9 @@ class SyncWorld:
         self._sia_seen, self._sf_seen = len(self.sia.events), len(self.org.feed)
 
     # -- what the user sees
-    def record_of(self, sia_id: str = "task-1") -> SalesforceTask:
-        link = self.state.link_by_sia_id(USER, sia_id)
-        assert link is not None and link.sf_id is not None, f"{sia_id} has no Salesforce record"
+    def record_of(self, sia_id: str = "task-1", user: str = USER) -> SalesforceTask:
+        link = self.link_of(sia_id, user)
+        assert link.sf_id is not None, f"{sia_id} has no Salesforce record"
         return self.org.records[link.sf_id]
 
     def records_for(self, sia_id: str) -> list[SalesforceTask]:

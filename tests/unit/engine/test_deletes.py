@@ -30,6 +30,7 @@ from tests.unit.builders import (
     sf_record,
     sf_undeleted,
     sf_updated,
+    stored,
 )
 
 # -- SIA delete -> Salesforce delete --------------------------------------------------------------------
@@ -140,7 +141,7 @@ def test_an_undelete_makes_the_engine_read_the_record_then_restores_the_task_und
     gone = decide_sf(sf_deleted(at(minutes=10)), link, renamed, 10)
     assert gone.link is not None
     # (the sync's SIA delete made version 3, and the link learnt it)
-    tombstone = gone.link.model_copy(update={"sia_version": renamed.version + 1})
+    tombstone = stored(gone.link.updated(sia_version=renamed.version + 1), at(minutes=10))
 
     # When the record is undeleted, the engine first asks for the record
     asked = decide_sf(sf_undeleted(at(minutes=20), Subject="Call Alice about the renewal"), tombstone, None, 20)
@@ -162,7 +163,7 @@ def test_an_undelete_after_an_sia_delete_brings_the_task_back():
     task, link = linked(due_date=date(2026, 3, 29))
     gone = decide_reminder_event(deleted(task, at(minutes=10)), link, context(now=at(minutes=10)))
     confirmed = decide_sf(sf_deleted(at(minutes=10, seconds=1), client_id="tasksync"), gone.link, None, 11)
-    link = confirmed.link or gone.link
+    link = stored(confirmed.link or gone.link, at(minutes=11))
 
     decision = decide_sf(sf_record(at(minutes=30), Subject=task.name, ActivityDate="2026-03-29"), link, None, 31)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from tasksync.domain.reminder_events import Origin
-from tasksync.domain.reminder_task import Priority, Status
+from tasksync.domain.reminder_task import Priority, Status, TaskField
 from tasksync.domain.salesforce_task import EXTERNAL_ID_FIELD
-from tasksync.engine.decisions import SkipReason
+from tasksync.engine.decisions import SkipReason, UpdateReminder
 from tasksync.engine.from_reminders import decide_reminder_event
 from tasksync.engine.from_salesforce import decide_salesforce_change
 from tests.unit.builders import (
@@ -65,13 +65,16 @@ def test_a_late_echo_of_an_earlier_sync_write_does_not_undo_a_later_one():
     assert decision.salesforce is None
 
 
-def test_an_echo_is_not_applied_to_sia_even_when_its_values_differ():
+def test_a_value_in_the_syncs_own_transaction_that_it_did_not_write_is_salesforces_and_reaches_sia():
+    # A Flow set the priority in the same transaction as the sync's write: the event carries the sync's
+    # client id, but the value is Salesforce's (docs/decisions/0006-two-clocks.md)
     task, link = linked()
     echo = sf_updated(at(minutes=10), client_id=CLIENT_ID, Priority="High")
 
     decision = decide_salesforce_change(echo, link, task, context(now=at(minutes=10)))
 
-    assert decision.reminder is None
+    assert decision.reminder == UpdateReminder(task.id, {TaskField.PRIORITY: Priority.HIGH}, expected_version=1)
+    assert decision.salesforce is None
 
 
 def test_a_salesforce_change_made_by_another_integration_is_applied():

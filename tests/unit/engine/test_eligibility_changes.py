@@ -25,6 +25,7 @@ from tests.unit.builders import (
     sf_created,
     sf_record,
     sf_updated,
+    stored,
 )
 
 
@@ -166,8 +167,7 @@ def test_edits_to_a_task_that_left_do_not_bring_it_back():
 def test_a_task_reassigned_back_to_the_user_asks_for_the_record_then_joins_again():
     # Given a task that left the user's list when it was reassigned
     task, link = linked()
-    left = decide(sf_updated(at(minutes=10), OwnerId=OTHER_SF_USER), link, task).link
-    assert left is not None
+    left = stored(decide(sf_updated(at(minutes=10), OwnerId=OTHER_SF_USER), link, task).link, at(minutes=10))
 
     # When it is reassigned back, the engine first asks for the whole record
     back = decide(sf_updated(at(minutes=20), OwnerId=SF_USER_15), left, None)

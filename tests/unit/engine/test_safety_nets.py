@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from tasksync.ports.reminder_tasks import VersionConflict
 from tasksync.use_cases.safety_nets import DELETED_CURSOR, UPDATED_CURSOR, reconcile_updates, sweep_deletions
-from tests.unit.builders import SyncWorld
+from tests.unit.builders import USER, SyncWorld
 
 
 def two_pushed_tasks_whose_changes_were_missed() -> SyncWorld:
@@ -32,7 +32,7 @@ def test_the_sweep_deletes_what_salesforce_deleted_while_its_events_were_lost():
     # Then both SIA tasks are gone, and the cursor moved on
     assert (result.removed, result.failed) == (2, ())
     assert world.task("task-1") is None and world.task("task-2") is None
-    assert world.state.get_cursor("00D000000000001AAA", DELETED_CURSOR) is not None
+    assert world.state.get_cursor(USER, DELETED_CURSOR) is not None
 
 
 def test_one_records_transient_failure_does_not_stop_the_others_and_keeps_the_cursor():
@@ -52,11 +52,11 @@ def test_one_records_transient_failure_does_not_stop_the_others_and_keeps_the_cu
 
     world.sia.update = contended_once
     before = world.now - timedelta(minutes=10)
-    world.state.put_cursor("00D000000000001AAA", UPDATED_CURSOR, before)
+    world.state.put_cursor(USER, UPDATED_CURSOR, before)
 
     # When the reconciliation runs and one record's read fails once
     first = reconcile_updates(world.settings, world.services, world.state)
-    cursor_after_first = world.state.get_cursor("00D000000000001AAA", UPDATED_CURSOR)
+    cursor_after_first = world.state.get_cursor(USER, UPDATED_CURSOR)
     busy[0] = False
     second = reconcile_updates(world.settings, world.services, world.state)
 
@@ -64,4 +64,4 @@ def test_one_records_transient_failure_does_not_stop_the_others_and_keeps_the_cu
     assert (first.applied, first.failed, cursor_after_first) == (1, (world.record_of("task-1").id,), before)
     assert [world.task(task_id).priority.value for task_id in ("task-1", "task-2")] == ["high", "high"]
     assert not second.failed
-    assert world.state.get_cursor("00D000000000001AAA", UPDATED_CURSOR) > before
+    assert world.state.get_cursor(USER, UPDATED_CURSOR) > before

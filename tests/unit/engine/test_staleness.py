@@ -24,6 +24,7 @@ from tests.unit.builders import (
     sf_record,
     sf_undeleted,
     sf_updated,
+    stored,
 )
 
 # -- SIA versions ---------------------------------------------------------------------------------------
@@ -131,7 +132,7 @@ def test_a_redelivered_delete_after_the_undelete_brought_the_task_back_is_stale(
     task, link = linked()
     gone = decide_sf(sf_deleted(at(minutes=10)), link, task, 11)
     assert gone.reminder == DeleteReminder(task.id)
-    back = decide_sf(sf_record(at(minutes=20), Subject=task.name), gone.link, None, 21)
+    back = decide_sf(sf_record(at(minutes=20), Subject=task.name), stored(gone.link, at(minutes=11)), None, 21)
     assert back.link is not None and back.reminder is not None
     restored = reminder(task.name, version=back.reminder.version, created_at=at(minutes=21))
 

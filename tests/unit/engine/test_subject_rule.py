@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from tasksync.domain.reminder_task import Status, TaskField
 from tasksync.engine.decisions import CreateReminder, SkipReason, UpdateReminder
 from tasksync.engine.from_reminders import decide_reminder_event
 from tasksync.engine.from_salesforce import decide_salesforce_change
+from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tests.unit.builders import (
-    CLIENT_ID,
     SyncWorld,
     at,
     context,
@@ -175,14 +177,25 @@ def test_a_rep_renaming_in_salesforce_sees_the_sia_name_unchanged_end_to_end():
     assert world.record_of().subject == "Alice - call back re pricing"
 
 
-def test_a_subject_the_sync_wrote_but_no_longer_renders_is_written_again():
-    # Given the sync wrote a rename to Salesforce whose answer was lost, and the rep renamed the task back
-    task, link = synced()
+def test_a_rename_whose_answer_was_lost_and_that_the_rep_took_back_still_leaves_the_subject_right():
+    # Given the sync wrote a rename to Salesforce and its answer was lost (the event goes back to its queue)
+    world = SyncWorld()
+    world.rep_creates("Call Alice back")
+    world.sync()
+    world.rep_updates(name="Call Bob")
+    (rename,) = world.pending()
+    world.mark_delivered()
+    lost = iter([SalesforceError(ErrorKind.TRANSIENT, "TIMEOUT", "read timed out")])
+    world.fault = lambda moment: next(lost, None) if moment == "after update_tasks" else None
+    with pytest.raises(SalesforceError):
+        world.deliver(rename)
 
-    # When that write's own change event shows the Subject it left behind
-    echo = sf_updated(at(minutes=15), client_id=CLIENT_ID, Subject="Call Bob")
-    decision = decide_salesforce_change(echo, link, task, context(now=at(minutes=16)))
+    # When the rep renames the task back before the retry, and everything is delivered (the retry last)
+    world.rep_updates(name="Call Alice back")
+    world.sync()
+    world.deliver(rename)
+    world.sync()
 
-    # Then the Subject is written again from the task's name, and SIA is left alone
-    assert decision.reminder is None
-    assert sent_fields(decision) == {"Subject": "Call Alice back"}
+    # Then the Subject is the rep's last name for the task, and SIA kept it
+    assert world.record_of().subject == "Call Alice back"
+    assert world.task().name == "Call Alice back"

@@ -27,3 +27,8 @@ class SyncError(DomainModel):
     sf_id: str | None = None
     field: str | None = None
     winner: Side | None = None
+    key: str = Field(
+        default="",
+        max_length=512,
+        description="what makes two records of this error one: a retried decision records it again under the same key",
+    )

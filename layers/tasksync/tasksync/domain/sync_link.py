@@ -1,15 +1,18 @@
 """The sync link: one reminder task paired with one Salesforce Task, and what was last agreed.
 
 The link is the base of the three-way merge. For each synced field it keeps the agreed value (in SIA's
-terms) and when that value was made, and separately what Salesforce is known to hold and since when:
-Salesforce may hold a value the field map does not sync (``In Progress``, ``Low``), or a Subject edited
-in Salesforce, and the engine must neither copy nor overwrite those.
+terms) and how far SIA's changes of it were taken in (SIA's clock), and separately what Salesforce is
+known to hold and as of which Salesforce change (Salesforce's clock): Salesforce may hold a value the
+field map does not sync (``In Progress``, ``Low``), or a Subject edited in Salesforce, and the engine must
+neither copy nor overwrite those. The sync's own writes are remembered per field until a Salesforce
+observation confirms them, so that its echo, with or without a client id, is never taken for a change
+(docs/decisions/0006-two-clocks.md).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import Field, NonNegativeInt
@@ -56,30 +59,129 @@ _ATTRIBUTE = {
 }
 
 
+SF_JSON = str | None
+"""A Salesforce field value as its JSON spells it: dates as ``YYYY-MM-DD``, an empty field as None."""
+
+
+def as_sf_json(value: str | date | None) -> SF_JSON:
+    if isinstance(value, date):
+        return value.isoformat()
+    return value or None
+
+
+class SalesforceWrite(DomainModel):
+    """One value the sync wrote to one Salesforce field."""
+
+    field: SalesforceField
+    value: SF_JSON
+    base: AwareDatetime | None = Field(
+        description="the newest Salesforce change of the field that the sync knew of when it wrote (Salesforce's clock)"
+    )
+    shown_at: AwareDatetime | None = Field(
+        default=None, description="the Salesforce change that showed this write landed (Salesforce's clock)"
+    )
+
+
+WRITES_KEPT = 2
+"""Writes remembered per field: an echo of the one before the last is still known for the sync's own."""
+APPLIED_EVENTS_KEPT = 8
+"""Change events remembered per link, so that a redelivery is known before anything is read."""
+
+
 class SyncLink(DomainModel):
     user_id: str
     sia_id: str
     sf_id: str | None = Field(default=None, description="None until the Salesforce create has answered")
     state: LinkState = LinkState.ACTIVE
     agreed: TaskValues
-    agreed_at: dict[TaskField, AwareDatetime]
-    rendered_subject: str = Field(description="the Subject last rendered from the SIA task")
-    salesforce: SalesforceValues
-    salesforce_seen_at: dict[SalesforceField, AwareDatetime] = Field(
-        description="per field, the commit time of the newest Salesforce change seen (echoes included)"
+    agreed_at: dict[TaskField, AwareDatetime] = Field(
+        description="SIA's clock: per field, the SIA task's change time that the agreement took in; a later one is news"
     )
-    salesforce_written_at: dict[SalesforceField, AwareDatetime] = Field(
-        default_factory=dict, description="per field, when the sync last wrote it"
+    rendered_subject: str = Field(description="the Subject the sync last rendered for Salesforce")
+    salesforce: SalesforceValues = Field(description="what Salesforce holds, as far as the sync knows")
+    salesforce_seen_at: dict[SalesforceField, AwareDatetime] = Field(
+        description="Salesforce's clock: per field, the time of the newest Salesforce change seen (echoes included)"
+    )
+    writes: tuple[SalesforceWrite, ...] = Field(
+        default=(), description=f"the sync's last writes, at most {WRITES_KEPT} a field, oldest first"
+    )
+    unsent: tuple[SalesforceField, ...] = Field(
+        default=(),
+        description="fields of a write on its way to Salesforce (saved before it is sent): a decision that finds "
+        "them sends them again",
     )
     sia_version: NonNegativeInt = Field(description="the last SIA task version applied")
     last_sf_commit: AwareDatetime | None = Field(default=None, description="latest Salesforce change applied")
     owner_seen_at: AwareDatetime | None = Field(
-        default=None, description="commit time of the latest Salesforce change that showed the owner"
+        default=None, description="Salesforce's clock: the latest change that showed the owner"
     )
     copy_version: NonNegativeInt = Field(
         default=0, description="the SIA version at which the sync last created the SIA copy (import, undelete, rejoin)"
     )
-    copy_made_at: AwareDatetime | None = Field(default=None, description="the Salesforce change that made that copy")
-    deleted_at: AwareDatetime | None = None
+    copy_made_at: AwareDatetime | None = Field(default=None, description="AWS's clock: when the sync made that copy")
+    deleted_at: AwareDatetime | None = Field(
+        default=None, description="AWS's clock: when the sync made or learnt the delete"
+    )
+    sf_deleted_at: AwareDatetime | None = Field(
+        default=None, description="Salesforce's clock: when Salesforce deleted the record, when it said so"
+    )
     deleted_by: Side | None = None
+    saved_at: AwareDatetime | None = Field(
+        default=None,
+        description="AWS's clock: when the link was last saved, after the Salesforce write it records; a record "
+        "read later shows that write",
+    )
+    applied_events: tuple[str, ...] = Field(
+        default=(), description=f"the keys of the last {APPLIED_EVENTS_KEPT} change events applied"
+    )
     revision: NonNegativeInt = Field(default=0, description="optimistic lock: each save adds one")
+
+    def updated(self, **changes: object) -> SyncLink:
+        """A copy with ``changes``; a name that is no field of the link is refused (``model_copy`` would keep
+        it silently)."""
+        unknown = set(changes) - set(SyncLink.model_fields)
+        if unknown:
+            raise TypeError(f"SyncLink has no field {', '.join(sorted(unknown))}")
+        return self.model_copy(update=changes)
+
+    def written_values(self, field: SalesforceField) -> list[SF_JSON]:
+        return [write.value for write in self.writes if write.field is field]
+
+    def last_write(self, field: SalesforceField) -> SalesforceWrite | None:
+        return next((write for write in reversed(self.writes) if write.field is field), None)
+
+    def unconfirmed(self, field: SalesforceField) -> bool:
+        """Whether the sync's last write of ``field`` is still to be shown by a Salesforce observation."""
+        last = self.last_write(field)
+        return last is not None and last.shown_at is None
+
+    def with_shown(self, shown: Mapping[SalesforceField, datetime]) -> SyncLink:
+        """The link once Salesforce observations at ``shown`` showed the last write of those fields."""
+        if not shown:
+            return self
+        latest = {field: self.last_write(field) for field in shown}
+        writes = tuple(
+            write.model_copy(update={"shown_at": shown[write.field]}) if latest.get(write.field) is write else write
+            for write in self.writes
+        )
+        return self.updated(writes=writes)
+
+    def with_writes(
+        self, values: Mapping[SalesforceField, str | date | None], base: Mapping[SalesforceField, datetime]
+    ) -> SyncLink:
+        """The link after the sync wrote ``values``: each one remembered, and unconfirmed until shown."""
+        if not values:
+            return self
+        kept: list[SalesforceWrite] = []
+        new = [SalesforceWrite(field=f, value=as_sf_json(v), base=base.get(f)) for f, v in values.items()]
+        for write in (*self.writes, *new):
+            kept.append(write)
+            same = [w for w in kept if w.field is write.field]
+            if len(same) > WRITES_KEPT:
+                kept.remove(same[0])
+        return self.updated(writes=tuple(kept), salesforce=self.salesforce.with_values(values))
+
+    def with_applied_event(self, key: str | None) -> SyncLink:
+        if key is None or key in self.applied_events:
+            return self
+        return self.updated(applied_events=(*self.applied_events, key)[-APPLIED_EVENTS_KEPT:])

@@ -32,7 +32,13 @@ class SalesforceChange:
     share it); ``modified_at`` is when a user last modified the record (``LastModifiedDate``, else
     ``CreatedDate``), which the first sync's 24-hour rule reads, since Salesforce moves
     ``SystemModstamp`` without a user edit. ``event_key`` names the change event it came from
-    (``transactionKey``/``sequenceNumber``), so that a redelivered event is known before anything is read."""
+    (``transactionKey``/``sequenceNumber``), so that a redelivered event is known before anything is read.
+
+    ``read_at`` (AWS's clock) is when a record was read: a record read after its link was last saved shows
+    every write that link records, and so settles what an event could not. ``inferred`` marks a delete the
+    sync inferred from a read that found nothing or an ``ENTITY_IS_DELETED`` answer: its ``commit_at`` is
+    AWS's time of that read, not a Salesforce time. ``prompted_by`` is the event that made the sync read
+    the record."""
 
     change_type: ChangeType
     task: SalesforceTask
@@ -41,6 +47,9 @@ class SalesforceChange:
     client_id: str | None = None
     event_key: str | None = None
     modified_at: datetime | None = None
+    read_at: datetime | None = None
+    inferred: bool = False
+    prompted_by: SalesforceChange | None = None
 
     @property
     def sf_id(self) -> str:
@@ -51,25 +60,45 @@ class SalesforceChange:
         return self.change_type in FULL_RECORD_TYPES
 
     @classmethod
-    def of_record(cls, task: SalesforceTask, read_at: datetime) -> SalesforceChange:
-        """A record read from Salesforce, as a change made at its ``SystemModstamp``; one read from the
-        recycle bin (``queryAll``) is its deletion."""
+    def of_record(
+        cls, task: SalesforceTask, read_at: datetime, prompted_by: SalesforceChange | None = None
+    ) -> SalesforceChange:
+        """A record read from Salesforce at ``read_at``, as a change made at its ``SystemModstamp``; one read
+        from the recycle bin (``queryAll``) is its deletion."""
         if task.is_deleted:
-            return cls.deletion(task.id, task.system_modstamp or read_at, external_id=task.external_id)
+            if task.system_modstamp is None:
+                return cls.inferred_deletion(task.id, read_at, external_id=task.external_id)
+            deletion = cls.deletion(task.id, task.system_modstamp, external_id=task.external_id)
+            return cls(**{**deletion.__dict__, "read_at": read_at})
         return cls(
             change_type=ChangeType.RECORD,
             task=task,
             carried=frozenset(QUERY_FIELDS),
             commit_at=task.system_modstamp or task.last_modified_date or read_at,
+            modified_at=task.last_modified_date or task.created_date,
+            read_at=read_at,
+            prompted_by=prompted_by,
         )
 
     @classmethod
     def deletion(cls, sf_id: str, deleted_at: datetime, external_id: str | None = None) -> SalesforceChange:
-        """A delete learnt from getDeleted, from a re-read that found the record gone, or from a
-        ``queryAll`` that found it in the recycle bin (which knows its external id)."""
+        """A delete Salesforce dated (getDeleted's ``deletedDate``, the recycle bin's ``SystemModstamp``)."""
         return cls(
             change_type=ChangeType.DELETE,
             task=SalesforceTask(id=sf_id, external_id=external_id),
             carried=frozenset(),
             commit_at=deleted_at,
+        )
+
+    @classmethod
+    def inferred_deletion(cls, sf_id: str, read_at: datetime, external_id: str | None = None) -> SalesforceChange:
+        """The record is gone at ``read_at`` (a read found nothing, a write met ``ENTITY_IS_DELETED``), since
+        when Salesforce did not say."""
+        return cls(
+            change_type=ChangeType.DELETE,
+            task=SalesforceTask(id=sf_id, external_id=external_id),
+            carried=frozenset(),
+            commit_at=read_at,
+            read_at=read_at,
+            inferred=True,
         )

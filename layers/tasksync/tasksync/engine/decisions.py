@@ -75,9 +75,9 @@ class Decision:
     salesforce: SalesforceAction | None = None
     skipped: SkipReason | None = None
     conflicts: tuple[SyncError, ...] = ()
-    checkpoint: SyncLink | None = None
-    """With both an SIA and a Salesforce write: the link as the SIA write alone leaves it, saved between
-    the two, so that a Salesforce write that fails is decided again rather than taken as done."""
+    if_refused: SyncLink | None = None
+    """With a Salesforce update: the link to save instead when Salesforce refuses it for good (a
+    validation rule), which keeps what was learnt and leaves out the write."""
 
     @classmethod
     def skip(cls, reason: SkipReason, link: SyncLink | None = None) -> Decision:

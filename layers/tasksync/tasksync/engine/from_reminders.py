@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
 from tasksync.domain.reminder_task import ReminderTask, TaskField
-from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.subject_template import render_subject
 from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink
 from tasksync.engine.context import SyncContext
 from tasksync.engine.decisions import Decision, DeleteReminder, DeleteSalesforceTask, SkipReason
 from tasksync.engine.from_salesforce import imported_from
 from tasksync.engine.link_updates import remember
-from tasksync.engine.settle import create_salesforce_task, settle
+from tasksync.engine.settle import create_salesforce_task, nothing_observed, settle
 
 
 def decide_reminder_event(event: ReminderTaskEvent, link: SyncLink | None, ctx: SyncContext) -> Decision:
@@ -35,9 +34,7 @@ def decide_reminder_event(event: ReminderTaskEvent, link: SyncLink | None, ctx: 
             return Decision.skip(SkipReason.CREATED_BEFORE_SYNC)
         if event.kind is ReminderEventKind.DELETED:
             # Deleted before its create was delivered: a tombstone keeps that late create from pushing it.
-            return Decision(
-                link=_new_link(task, ctx).model_copy(update=_deleted_fields(event)), skipped=SkipReason.NOT_LINKED
-            )
+            return Decision(link=_deleted_link(_new_link(task, ctx), event), skipped=SkipReason.NOT_LINKED)
         return _create(event, ctx)
     if link.state is not LinkState.ACTIVE:
         if task.version <= link.sia_version:
@@ -52,6 +49,7 @@ def decide_reminder_event(event: ReminderTaskEvent, link: SyncLink | None, ctx: 
         return Decision.skip(SkipReason.DELETED, remember(link, task, version=False))
     if event.kind is ReminderEventKind.DELETED:
         if task.version < link.copy_version and link.copy_made_at and event.occurred_at > link.copy_made_at:
+            # (Both times are AWS's: when the rep deleted, and when the sync made the copy.)
             # The rep deleted the task after Salesforce brought it back (undelete, reassignment), before
             # the copy reached them: the later word is the delete, for the copy too.
             deleted = _deleted(event, link)
@@ -60,24 +58,25 @@ def decide_reminder_event(event: ReminderTaskEvent, link: SyncLink | None, ctx: 
             return Decision.skip(SkipReason.STALE)
         return _deleted(event, link)
     if task.version <= link.sia_version:
-        if link.sf_id is None:
-            # The create never answered (a time-out, a crash): send it again, with the agreed values.
-            return settle(link, None, {}, link.salesforce, link.salesforce_seen_at, ctx)
+        if link.sf_id is None or link.unsent:
+            # The create, or an update, never answered (a time-out, a crash): send it again.
+            return settle(link, None, nothing_observed(link), ctx)
         return Decision.skip(SkipReason.DUPLICATE if task.version == link.sia_version else SkipReason.STALE)
-    return settle(link, task, {}, link.salesforce, link.salesforce_seen_at, ctx)
+    return settle(link, task, nothing_observed(link), ctx)
 
 
-def _deleted_fields(event: ReminderTaskEvent) -> dict[str, object]:
-    return {
-        "state": LinkState.DELETED,
-        "deleted_by": Side.SIA,
-        "deleted_at": event.occurred_at,
-        "sia_version": event.task.version,
-    }
+def _deleted_link(link: SyncLink, event: ReminderTaskEvent) -> SyncLink:
+    return link.updated(
+        state=LinkState.DELETED,
+        deleted_by=Side.SIA,
+        deleted_at=event.occurred_at,
+        sia_version=event.task.version,
+        unsent=(),
+    )
 
 
 def _deleted(event: ReminderTaskEvent, link: SyncLink) -> Decision:
-    deleted = remember(link, event.task).model_copy(update=_deleted_fields(event))
+    deleted = _deleted_link(remember(link, event.task), event)
     # A create that never answered has no id to delete: its late CDC event, or the reconciliation,
     # finds the record and the deleted link deletes it then.
     action = DeleteSalesforceTask(link.sf_id) if link.sf_id else None
@@ -92,6 +91,7 @@ def _create(event: ReminderTaskEvent, ctx: SyncContext) -> Decision:
 
 
 def _new_link(task: ReminderTask, ctx: SyncContext) -> SyncLink:
+    """The pending link of a create: every field written, none shown yet; ``sf_id`` comes with the answer."""
     sent = create_salesforce_task(task.id, task.values, ctx).create.values
     return SyncLink(
         user_id=task.user_id,
@@ -99,8 +99,7 @@ def _new_link(task: ReminderTask, ctx: SyncContext) -> SyncLink:
         agreed=task.values,
         agreed_at={field: task.changed(field) for field in TaskField},
         rendered_subject=render_subject(ctx.settings.subject_template, task.values),
-        salesforce=SalesforceValues().with_values(dict(sent)),
+        salesforce=SalesforceValues(),
         salesforce_seen_at={},
-        salesforce_written_at=dict.fromkeys(SalesforceField, ctx.now),
         sia_version=task.version,
-    )
+    ).with_writes(sent, base={})

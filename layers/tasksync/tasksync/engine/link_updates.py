@@ -14,7 +14,6 @@ def remember(link: SyncLink, reminder: ReminderTask | None, *, version: bool = T
     being brought back (whose save was lost) must still find, by its version, that the rep deleted it."""
     if reminder is None or reminder.version < link.sia_version:
         return link
-    update: dict[str, object] = {"agreed": reminder.values}
     if version:
-        update["sia_version"] = reminder.version
-    return link.model_copy(update=update)
+        return link.updated(agreed=reminder.values, sia_version=reminder.version)
+    return link.updated(agreed=reminder.values)

@@ -1,10 +1,13 @@
 """The per-field three-way merge against the last agreed values, and the writes it takes to make both
 sides hold the result.
 
-For each field: a side *changed* it when its value differs from the agreed one (Salesforce only with a
-synced value and a change newer than the agreed value). One side changed: it wins. Both changed to
-different values: the later change wins and the conflict is recorded; a tie goes to SIA, where the user
-works. Salesforce never wins the name: Subject edits stay in Salesforce (SPEC section 3).
+For each field: SIA *changed* it when the task's change time of it is later than the agreement took in
+(SIA's clock: changing a field and changing it back is a change, made when it was changed back);
+Salesforce changed it when a Salesforce change newer than every one seen holds another synced value
+(``observe``). One side changed: it wins. Both changed to different values: the later change wins and
+the conflict is recorded; a tie goes to SIA, where the user works. Only here are the two clocks
+compared, so within their margin either side may win, and both sides then agree. Salesforce never wins
+the name: Subject edits stay in Salesforce (SPEC section 3).
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ def reminder_changes(link: SyncLink, reminder: ReminderTask | None) -> dict[Task
     return {
         field: FieldChange(getattr(reminder, field), reminder.changed(field))
         for field in TaskField
-        if getattr(reminder, field) != getattr(link.agreed, field)
+        if reminder.changed(field) > link.agreed_at[field] or getattr(reminder, field) != getattr(link.agreed, field)
     }
 
 
@@ -52,6 +55,8 @@ def merge(
     from_salesforce: dict[TaskField, FieldChange],
     ctx: SyncContext,
 ) -> Merged:
+    """``agreed_at`` stays on SIA's clock: a field SIA won is taken in as of its change; one Salesforce won
+    as of now, when the sync writes it to SIA."""
     values: dict[str, object] = {}
     agreed_at = dict(link.agreed_at)
     winners: dict[TaskField, Side] = {}
@@ -62,7 +67,7 @@ def merge(
             salesforce = None
         if sia and salesforce and sia.value != salesforce.value:
             winner = Side.SALESFORCE if salesforce.at > sia.at else Side.SIA
-            conflicts.append(_conflict(link, field, winner, sia, salesforce, ctx))
+            conflicts.append(conflict(link, field, winner, sia, salesforce))
         elif sia:
             winner = Side.SIA
         elif salesforce:
@@ -73,7 +78,7 @@ def merge(
         assert change is not None
         winners[field] = winner
         values[field] = change.value
-        agreed_at[field] = change.at
+        agreed_at[field] = sia.at if winner is Side.SIA and sia else max(ctx.now, agreed_at[field])
     agreed = link.agreed.model_copy(update=values)
     return Merged(agreed=agreed, agreed_at=agreed_at, winners=winners, conflicts=tuple(conflicts))
 
@@ -83,13 +88,13 @@ def salesforce_writes(
 ) -> dict[SalesforceField, SfValue]:
     """The Salesforce fields to write: those SIA won, and those Salesforce holds a different synced value
     for. A field SIA did not change is never written over an unsynced value (an ``In Progress`` task
-    stays ``In Progress`` when SIA moves its due date). The Subject is written when the rendered
-    subject changes."""
+    stays ``In Progress`` when SIA moves its due date). The Subject is written only when SIA's changes
+    alter the rendered Subject (a due date Salesforce moved does not rewrite it, SPEC section 3)."""
     fields = ctx.field_map
     writes: dict[SalesforceField, SfValue] = {}
-    rendered = render_subject(ctx.settings.subject_template, merged.agreed)
-    if rendered != link.rendered_subject:
-        writes[SalesforceField.SUBJECT] = rendered
+    subject = sia_rendered_subject(link, merged, ctx)
+    if subject is not None and subject != held.subject:
+        writes[SalesforceField.SUBJECT] = subject
     for field in (TaskField.STATUS, TaskField.PRIORITY, TaskField.DUE_DATE, TaskField.DETAILS):
         sf_field = SF_FIELD[field]
         wanted = fields.to_salesforce(field, merged.agreed, ctx.settings.subject_template)
@@ -103,6 +108,20 @@ def salesforce_writes(
     return writes
 
 
+def sia_rendered_subject(link: SyncLink, merged: Merged, ctx: SyncContext) -> str | None:
+    """The Subject to write when SIA's changes alter the rendered Subject, else None."""
+    template = ctx.settings.subject_template
+    won_by_sia = {
+        field.value: getattr(merged.agreed, field) for field, side in merged.winners.items() if side is Side.SIA
+    }
+    if not won_by_sia:
+        return None
+    before = render_subject(template, link.agreed)
+    if render_subject(template, link.agreed.model_copy(update=won_by_sia)) == before:
+        return None
+    return render_subject(template, merged.agreed)
+
+
 def reminder_writes(merged: Merged, reminder: ReminderTask) -> dict[TaskField, object]:
     return {
         field: getattr(merged.agreed, field)
@@ -111,15 +130,15 @@ def reminder_writes(merged: Merged, reminder: ReminderTask) -> dict[TaskField, o
     }
 
 
-def _conflict(
-    link: SyncLink, field: TaskField, winner: Side, sia: FieldChange, salesforce: FieldChange, ctx: SyncContext
-) -> SyncError:
+def conflict(link: SyncLink, field: TaskField, winner: Side, sia: FieldChange, salesforce: FieldChange) -> SyncError:
+    """The record the rep sees. It is dated and keyed by the two changes, not by when the sync decided,
+    so that a decision made again (a retry) records it once."""
     won, lost = (sia, salesforce) if winner is Side.SIA else (salesforce, sia)
     loser = Side.SALESFORCE if winner is Side.SIA else Side.SIA
     return SyncError(
         user_id=link.user_id,
         kind=SyncErrorKind.CONFLICT,
-        occurred_at=ctx.now,
+        occurred_at=max(sia.at, salesforce.at),
         message=(
             f"{field.value} was changed in both SIA and Salesforce; the later change "
             f"({winner.value}: {won.value!s}) replaced the {loser.value} change ({lost.value!s})"
@@ -128,4 +147,5 @@ def _conflict(
         sf_id=link.sf_id,
         field=field.value,
         winner=winner,
+        key=f"conflict/{link.sia_id}/{field.value}/{sia.at.isoformat()}/{salesforce.at.isoformat()}",
     )

@@ -3,13 +3,11 @@ Both directions end here, so an SF change and an SIA event that say the same thi
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from tasksync.domain.field_map import SF_FIELD, SfValue
 from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.subject_template import render_subject
-from tasksync.domain.sync_link import SalesforceValues, SyncLink
+from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.context import SyncContext
 from tasksync.engine.decisions import (
     CreateSalesforceTask,
@@ -20,7 +18,8 @@ from tasksync.engine.decisions import (
     UpdateReminder,
     UpdateSalesforceTask,
 )
-from tasksync.engine.merge import FieldChange, merge, reminder_changes, reminder_writes, salesforce_writes
+from tasksync.engine.merge import conflict, merge, reminder_changes, reminder_writes, salesforce_writes
+from tasksync.engine.observe import Observation
 from tasksync.ports.salesforce import TaskCreate, TaskUpdate
 
 
@@ -36,21 +35,24 @@ def create_salesforce_task(sia_id: str, values: TaskValues, ctx: SyncContext) ->
     return CreateSalesforceTask(TaskCreate(external_id=sia_id, owner_id=ctx.sf_user_id, values=fields))
 
 
+def nothing_observed(link: SyncLink) -> Observation:
+    """No Salesforce news: what an SIA event is decided with."""
+    return Observation(
+        held=link.salesforce, seen_at=link.salesforce_seen_at, changes={}, shown={}, overridden=(), ambiguous=False
+    )
+
+
 def settle(
     link: SyncLink,
     reminder: ReminderTask | None,
-    from_salesforce: dict[TaskField, FieldChange],
-    held: SalesforceValues,
-    seen_at: dict[SalesforceField, datetime],
+    observed: Observation,
     ctx: SyncContext,
     *,
     quiet: SkipReason = SkipReason.NO_CHANGE,
-    **link_updates: object,
 ) -> Decision:
-    """Merge ``reminder`` (the SIA task now) and ``from_salesforce`` (Salesforce's changes) into ``link``,
-    whose Salesforce side is now ``held`` as of ``seen_at``. ``quiet`` says why when neither side has to
-    change; ``link_updates`` are further link fields the caller learnt."""
-    merged = merge(link, reminder_changes(link, reminder), from_salesforce, ctx)
+    """Merge ``reminder`` (the SIA task now) and what Salesforce was ``observed`` to change into ``link``.
+    ``quiet`` says why when neither side has to change."""
+    merged = merge(link, reminder_changes(link, reminder), observed.changes, ctx)
 
     reminder_action: ReminderAction | None = None
     sia_version = link.sia_version
@@ -60,45 +62,43 @@ def settle(
         if changes:
             reminder_action = UpdateReminder(reminder.id, changes, expected_version=reminder.version)
 
+    learnt = link.updated(
+        agreed=merged.agreed,
+        agreed_at=merged.agreed_at,
+        salesforce=observed.held,
+        salesforce_seen_at=observed.seen_at,
+        sia_version=sia_version,
+        unsent=(),
+    ).with_shown(observed.shown)
+    # A write whose answer never came (a time-out, a crash) goes again with this decision's.
+    resend = {field: observed.held.get(field) for field in link.unsent if field not in observed.shown}
+
     salesforce_action: SalesforceAction | None = None
     if link.sf_id is None:
         # The create has not answered yet (a crash, a time-out): send it again, with today's values.
-        salesforce_action = create_salesforce_task(link.sia_id, merged.agreed, ctx)
-        written = dict(salesforce_action.create.values)
+        create = create_salesforce_task(link.sia_id, merged.agreed, ctx)
+        salesforce_action = create
+        written = dict(create.create.values)
+        new_link = learnt.updated(rendered_subject=render_subject(ctx.settings.subject_template, merged.agreed))
     else:
-        written = salesforce_writes(link, merged, held, ctx)
-        if written:
-            salesforce_action = UpdateSalesforceTask(TaskUpdate(sf_id=link.sf_id, values=written))
-    # What we write is what Salesforce holds from now on, until a newer Salesforce change says otherwise.
-    written_at = link.salesforce_written_at | dict.fromkeys(written, ctx.now)
+        written = salesforce_writes(link, merged, observed.held, ctx)
+        subject = written.get(SalesforceField.SUBJECT)
+        new_link = learnt.updated(rendered_subject=subject) if isinstance(subject, str) else learnt
+        if resend or written:
+            salesforce_action = UpdateSalesforceTask(TaskUpdate(sf_id=link.sf_id, values=resend | written))
+    new_link = new_link.with_writes(written, base=observed.seen_at)
 
-    new_link = link.model_copy(
-        update={
-            "agreed": merged.agreed,
-            "agreed_at": merged.agreed_at,
-            "rendered_subject": render_subject(ctx.settings.subject_template, merged.agreed),
-            "salesforce": held.with_values(written),
-            "salesforce_seen_at": seen_at,
-            "salesforce_written_at": written_at,
-            "sia_version": sia_version,
-            **link_updates,
-        }
+    conflicts = merged.conflicts + tuple(
+        conflict(link, o.field, o.winner, o.sia, o.salesforce) for o in observed.overridden
     )
     # A create saves its link before it is sent, even when nothing else changed (carry_out).
     save = new_link != link or isinstance(salesforce_action, CreateSalesforceTask)
-    checkpoint = None
-    if reminder_action is not None and salesforce_action is not None:
-        unsent = {
-            "rendered_subject": link.rendered_subject,
-            "salesforce": held,
-            "salesforce_written_at": link.salesforce_written_at,
-        }
-        checkpoint = new_link.model_copy(update=unsent)
+    refused = learnt if isinstance(salesforce_action, UpdateSalesforceTask) else None
     return Decision(
         link=new_link if save else None,
         reminder=reminder_action,
         salesforce=salesforce_action,
         skipped=quiet if reminder_action is None and salesforce_action is None else None,
-        conflicts=merged.conflicts,
-        checkpoint=checkpoint,
+        conflicts=conflicts,
+        if_refused=refused,
     )

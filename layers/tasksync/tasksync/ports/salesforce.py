@@ -94,7 +94,8 @@ class DeletedRecord:
 @dataclass(frozen=True)
 class DeletedWindow:
     """``getDeleted``: when ``earliest_date_available`` is after the asked start, deletes were lost
-    to the caller and it must reconcile fully."""
+    to the caller (the recycle bin was emptied, or the start lies too far back: Salesforce's
+    ``INVALID_REPLICATION_DATE``) and it must audit its links."""
 
     records: tuple[DeletedRecord, ...]
     earliest_date_available: datetime
@@ -128,8 +129,9 @@ class SalesforceGateway(Protocol):
         someone deleted it since."""
         ...
 
-    def get_tasks(self, sf_ids: Sequence[str]) -> list[SalesforceTask]:
-        """The records that still exist among ``sf_ids``, in no particular order."""
+    def get_tasks(self, sf_ids: Sequence[str], *, include_deleted: bool = False) -> list[SalesforceTask]:
+        """The records that still exist among ``sf_ids``, in no particular order; with ``include_deleted``
+        (``queryAll``) those in the recycle bin too, with ``is_deleted`` set. A purged one is absent."""
         ...
 
     def owned_tasks_modified_since(self, owner_id: str, since: datetime) -> Iterator[SalesforceTask]:

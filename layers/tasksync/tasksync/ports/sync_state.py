@@ -6,6 +6,7 @@ on one task never overwrite each other: the loser gets ConcurrentUpdate, reads a
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
@@ -46,13 +47,23 @@ class LinkRepository(Protocol):
         returns the link with the next revision."""
         ...
 
+    def links_of(self, user_id: str) -> Iterator[SyncLink]:
+        """Every link of the user, read page by page (re-enabling reads each one back, SPEC 5.5)."""
+        ...
+
+    def users_linked_to(self, sf_id: str) -> list[str]:
+        """The users holding a link to that Salesforce record, in one lookup: an org's change is routed
+        to them (and to the record's owner) rather than to every connected rep."""
+        ...
+
 
 class CursorRepository(Protocol):
-    """Per-org watermarks of the scheduled jobs (getUpdated / getDeleted starts)."""
+    """Per-rep watermarks of the scheduled jobs (getUpdated / getDeleted starts): each rep's safety nets
+    run with the rep's own grant, which sees what that rep sees, so each keeps its own cursor."""
 
-    def get_cursor(self, org_id: str, name: str) -> datetime | None: ...
+    def get_cursor(self, user_id: str, name: str) -> datetime | None: ...
 
-    def put_cursor(self, org_id: str, name: str, value: datetime) -> None: ...
+    def put_cursor(self, user_id: str, name: str, value: datetime) -> None: ...
 
 
 class SyncErrorRepository(Protocol):

@@ -1,9 +1,13 @@
 """Carry out an engine decision, in an order that a crash at any step leaves safe to retry:
 
+- conflicts are recorded first, under keys of their own, so that none is lost and none doubled;
 - the SIA task is written first, conditional on the version the decision read;
 - a Salesforce create saves its (pending) link first, so that the create's own CDC event finds it by
   the external id, and upserts on that id, so that a retry finds the record it made;
-- a Salesforce update or delete is sent before the link is saved: a retry after a crash sends it again
+- a Salesforce update saves its link first with the written fields marked unsent, sends, then clears
+  the mark: a retry after a lost answer or a crash sends them again, and a decision made meanwhile
+  (the rep renaming the task back, say) knows what Salesforce may hold;
+- a Salesforce delete is sent before its tombstone is saved: a retry after a crash sends it again
   (harmless), where the other order would skip it as already applied.
 
 A concurrent change (VersionConflict, ConcurrentUpdate, TaskNotFound) is raised for the use case to read
@@ -49,23 +53,25 @@ class SalesforceRecordDeleted(Exception):
 
 
 def carry_out(decision: Decision, ctx: SyncContext, services: SyncServices) -> None:
-    link = decision.link
+    # Conflicts first, keyed by the changes that met: a crash before the link is saved decides again and
+    # records them again under the same key, where recording them last could lose them.
+    for conflict in decision.conflicts:
+        services.errors.record_error(conflict)
+    link, refused = decision.link, decision.if_refused
     if decision.reminder is not None:
         version = _apply_reminder(decision.reminder, ctx, services)
         made = {"copy_version": version} if isinstance(decision.reminder, CreateReminder) else {}
-        learnt = {"sia_version": version, **made}
-        if link is not None:
-            link = link.model_copy(update=learnt)
-        if decision.checkpoint is not None and decision.salesforce is not None:
-            saved = services.links.save_link(decision.checkpoint.model_copy(update=learnt))
-            link = link.model_copy(update={"revision": saved.revision}) if link else None
+        link = link.updated(sia_version=version, **made) if link else None
+        refused = refused.updated(sia_version=version, **made) if refused else None
     if decision.salesforce is not None:
-        if not _apply_salesforce(decision.salesforce, link, ctx, services):
-            return
+        _apply_salesforce(decision.salesforce, link, refused, ctx, services)
     elif link is not None:
-        services.links.save_link(link)
-    for conflict in decision.conflicts:
-        services.errors.record_error(conflict)
+        _save(link, services)
+
+
+def _save(link: SyncLink, services: SyncServices) -> SyncLink:
+    """Stamped with the time of the save, which comes after the Salesforce write the link records."""
+    return services.links.save_link(link.updated(saved_at=services.clock()))
 
 
 def _apply_reminder(action: ReminderAction, ctx: SyncContext, services: SyncServices) -> int:
@@ -92,27 +98,36 @@ def _apply_reminder(action: ReminderAction, ctx: SyncContext, services: SyncServ
 
 
 def _apply_salesforce(
-    action: SalesforceAction, link: SyncLink | None, ctx: SyncContext, services: SyncServices
-) -> bool:
-    """Whether Salesforce took the write; a refusal is recorded for the user and the link left as it was,
-    so that the change is tried again with the next one."""
+    action: SalesforceAction, link: SyncLink | None, refused: SyncLink | None, ctx: SyncContext, services: SyncServices
+) -> None:
+    """A refusal is recorded for the user; an update's link is then saved without the write (``refused``),
+    so that a later change of the field tries it again."""
     gateway = services.salesforce(ctx.settings)
+    saved: SyncLink | None = None
     try:
         match action:
             case CreateSalesforceTask(create):
                 if link is None:
                     raise ValueError("a Salesforce create needs the link it creates the record for")
-                link = services.links.save_link(link)
+                saved = _save(link, services)
                 result = _one(gateway.create_tasks([create]))
-                link = link.model_copy(update={"sf_id": result.sf_id})
+                _save(saved.updated(sf_id=result.sf_id), services)
             case UpdateSalesforceTask(update):
+                # The link goes first, its writes unsent: a retry after a lost answer or a crash sends them
+                # again, and every decision meanwhile knows what Salesforce may hold.
+                if link is not None:
+                    saved = _save(link.updated(unsent=tuple(update.values)), services)
                 _one(gateway.update_tasks([update]))
+                if saved is not None and link is not None:
+                    _save(link.updated(revision=saved.revision), services)
             case DeleteSalesforceTask(sf_id):
                 try:
                     _one(gateway.delete_tasks([sf_id]))
                 except SalesforceError as error:
                     if error.kind is not ErrorKind.ALREADY_DELETED:
                         raise
+                if link is not None:
+                    _save(link, services)
     except SalesforceError as error:
         if error.kind in (ErrorKind.TRANSIENT, ErrorKind.AUTH):
             raise
@@ -121,10 +136,8 @@ def _apply_salesforce(
         sia_id, linked_id = (link.sia_id, link.sf_id) if link else (None, None)
         record_id = _sf_id_of(action) or linked_id
         _record(error, SyncErrorKind.PERMANENT, ctx.settings, services, sia_id=sia_id, sf_id=record_id)
-        return False
-    if link is not None:
-        services.links.save_link(link)
-    return True
+        if saved is not None and refused is not None:
+            _save(refused.updated(revision=saved.revision), services)
 
 
 def _one(results: list[WriteResult]) -> WriteResult:

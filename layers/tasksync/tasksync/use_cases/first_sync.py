@@ -1,15 +1,17 @@
-"""Turning sync on (SPEC section 5): import the Salesforce tasks of the last 24 hours, apply the deletes
-of the last 15 days when sync had been on before, and report progress on the settings."""
+"""Turning sync on (SPEC section 5): import the Salesforce tasks of the 24 hours before sync was turned
+on; when sync had been on before, apply the deletes of the last 15 days and read every linked record
+back so that both sides agree again (SPEC 5.5); report progress on the settings."""
 
 from __future__ import annotations
 
+from tasksync.domain.clocks import CLOCK_MARGIN
 from tasksync.domain.settings import FIRST_SYNC_WINDOW, FirstSyncProgress, FirstSyncState, SyncSettings
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import CreateReminder
 from tasksync.ports.salesforce import DELETED_RETENTION, SalesforceError
 from tasksync.ports.sync_state import ConcurrentUpdate, CursorRepository
-from tasksync.use_cases.safety_nets import DELETED_CURSOR, UPDATED_CURSOR, sweep_deletions
-from tasksync.use_cases.salesforce_changes import apply_salesforce_change
+from tasksync.use_cases.safety_nets import DELETED_CURSOR, UPDATED_CURSOR, read_back_links, sweep_deletions
+from tasksync.use_cases.salesforce_changes import StillConcurrent, apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 
 
@@ -22,17 +24,24 @@ def run_first_sync(user_id: str, services: SyncServices, cursors: CursorReposito
     started = services.clock()
     settings = _progress(settings, FirstSyncProgress(state=FirstSyncState.RUNNING, started_at=started), services)
     imported = deleted = 0
+    # The window is the 24 hours before sync was turned on (not before this run, which may start late),
+    # on Salesforce's clock: widened by the clocks' margin.
+    since = (settings.enabled_at or started) - FIRST_SYNC_WINDOW - CLOCK_MARGIN
     try:
         gateway = services.salesforce(settings)
-        for task in gateway.owned_tasks_modified_since(connection.sf_user_id, started - FIRST_SYNC_WINDOW):
+        for task in gateway.owned_tasks_modified_since(connection.sf_user_id, since):
             decision = apply_salesforce_change(SalesforceChange.of_record(task, started), settings, services)
             imported += isinstance(decision.reminder, CreateReminder)
         if settings.ever_enabled:
-            deleted = sweep_deletions(settings, services, cursors, since=started - DELETED_RETENTION).removed
+            swept = sweep_deletions(settings, services, cursors, since=started - DELETED_RETENTION)
+            read_back = read_back_links(settings, services)
+            deleted = swept.removed + read_back.removed
+            if swept.failed or read_back.failed:
+                raise StillConcurrent(f"records {', '.join(swept.failed + read_back.failed)} could not be applied")
         else:
-            cursors.put_cursor(connection.org_id, DELETED_CURSOR, started)
-        cursors.put_cursor(connection.org_id, UPDATED_CURSOR, started)
-    except (SalesforceError, ValueError) as error:
+            cursors.put_cursor(settings.user_id, DELETED_CURSOR, started)
+        cursors.put_cursor(settings.user_id, UPDATED_CURSOR, started)
+    except (SalesforceError, ValueError, StillConcurrent) as error:
         failed = FirstSyncProgress(
             state=FirstSyncState.FAILED,
             imported=imported,

@@ -43,7 +43,7 @@ def apply_reminder_event(event: ReminderTaskEvent, settings: SyncSettings, servi
             carry_out(decision, ctx, services)
         except SalesforceRecordDeleted as gone:
             # Updating a record Salesforce has deleted: the delete wins on the SIA side too.
-            return apply_salesforce_change(SalesforceChange.deletion(gone.sf_id, ctx.now), settings, services)
+            return apply_salesforce_change(SalesforceChange.inferred_deletion(gone.sf_id, ctx.now), settings, services)
         except (ConcurrentUpdate, VersionConflict, TaskNotFound):
             continue
         return decision

@@ -1,15 +1,19 @@
 """The scheduled safety nets (SPEC section 6): a deletion sweep over Salesforce's getDeleted and a
-reconciliation over getUpdated, each from its own per-org cursor, catch what the event path missed
-(outages, the 72-hour CDC retention, gap events)."""
+reconciliation over getUpdated catch what the event path missed (outages, the 72-hour CDC retention,
+gap events). Each runs per syncing rep, with the rep's own grant (getUpdated and getDeleted answer
+what the calling user can see) and the rep's own cursor, so that no rep's run hides a change from
+another's and a paused rep holds nobody up."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
+from tasksync.domain.clocks import CLOCK_MARGIN
 from tasksync.domain.settings import SyncSettings
-from tasksync.engine.changes import SalesforceChange
+from tasksync.domain.sync_link import LinkState, SyncLink
+from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.decisions import DeleteReminder
 from tasksync.ports.salesforce import (
     DELETED_RETENTION,
@@ -23,6 +27,7 @@ from tasksync.use_cases.salesforce_changes import StillConcurrent, apply_salesfo
 from tasksync.use_cases.services import SyncServices
 
 READ_BATCH = 200
+"""Records read back per call (``Id IN (...)``)."""
 
 DELETED_CURSOR = "deleted"
 UPDATED_CURSOR = "updated"
@@ -35,15 +40,21 @@ class SweepResult:
     """SIA tasks deleted because their Salesforce task was."""
     complete: bool
     """False when Salesforce no longer had every delete since the cursor (its recycle bin was emptied, or
-    the sweep was off too long): a full reconciliation is due."""
+    the sweep was off too long): the rep's links were then audited instead."""
     failed: tuple[str, ...] = ()
     """Records whose change could not be applied this time (a transient error): the cursor stays, so the
     next run takes them again (the others are then no-ops)."""
 
+    def __add__(self, other: SweepResult) -> SweepResult:
+        return SweepResult(
+            self.applied + other.applied,
+            self.removed + other.removed,
+            self.complete and other.complete,
+            self.failed + other.failed,
+        )
 
-def _apply_each(
-    changes: Iterable[SalesforceChange], settings: SyncSettings, services: SyncServices
-) -> tuple[int, int, tuple[str, ...]]:
+
+def apply_each(changes: Iterable[SalesforceChange], settings: SyncSettings, services: SyncServices) -> SweepResult:
     """Apply each change on its own: one record's transient failure does not stop the others."""
     applied = removed = 0
     failed: list[str] = []
@@ -57,51 +68,95 @@ def _apply_each(
             continue
         applied += 1
         removed += isinstance(decision.reminder, DeleteReminder)
-    return applied, removed, tuple(failed)
+    return SweepResult(applied, removed, complete=True, failed=tuple(failed))
 
 
 def sweep_deletions(
     settings: SyncSettings, services: SyncServices, cursors: CursorRepository, since: datetime | None = None
 ) -> SweepResult:
-    """Apply Salesforce's deletes since the cursor (never more than 15 days back) and move the cursor to
-    ``latestDateCovered``. ``since`` overrides the cursor (the first sync's 15-day window)."""
-    org = _org(settings)
+    """Apply Salesforce's deletes since the rep's cursor (never more than 15 days back) and move the cursor
+    to ``latestDateCovered``. ``since`` overrides the cursor (the first sync's 15-day window). When
+    Salesforce says deletes were lost, the rep's links are audited (``audit_deletes``)."""
     now = services.clock()
-    start = max(since or cursors.get_cursor(org, DELETED_CURSOR) or now - DELETED_RETENTION, now - DELETED_RETENTION)
+    # The 15 days are Salesforce's, on its clock: keep clear of the edge by the clocks' margin.
+    floor = now - DELETED_RETENTION + CLOCK_MARGIN
+    start = max(since or cursors.get_cursor(settings.user_id, DELETED_CURSOR) or floor, floor)
     if now - start < MIN_WINDOW:
         return SweepResult(applied=0, removed=0, complete=True)
     window = services.salesforce(settings).deleted_records(start, now)
     deletions = (SalesforceChange.deletion(record.sf_id, record.deleted_at) for record in window.records)
-    applied, removed, failed = _apply_each(deletions, settings, services)
-    if not failed:
-        cursors.put_cursor(org, DELETED_CURSOR, window.latest_date_covered)
-    return SweepResult(applied, removed, complete=window.earliest_date_available <= start, failed=failed)
+    result = apply_each(deletions, settings, services)
+    if window.earliest_date_available > start:
+        audited = audit_deletes(settings, services)
+        result = SweepResult(result.applied, result.removed, complete=False, failed=result.failed) + audited
+    if not result.failed:
+        cursors.put_cursor(settings.user_id, DELETED_CURSOR, window.latest_date_covered)
+    return result
+
+
+def audit_deletes(settings: SyncSettings, services: SyncServices) -> SweepResult:
+    """Deletes Salesforce can no longer list: every linked record of the rep read back in pages
+    (``queryAll``), and those in the recycle bin or gone for good applied as deletes."""
+    records = _linked_records(settings, services, lambda link: link.state is not LinkState.DELETED)
+    return apply_each((change for change in records if change.change_type is ChangeType.DELETE), settings, services)
+
+
+def read_back_links(settings: SyncSettings, services: SyncServices) -> SweepResult:
+    """Every linked record of the rep read back by id, in pages, and applied as the record it is now
+    (SPEC 5.5): what changed on either side while sync was off is merged by the rules of SPEC 7, and a
+    record gone since is a delete."""
+    return apply_each(_linked_records(settings, services, lambda link: True), settings, services)
+
+
+def _linked_records(
+    settings: SyncSettings, services: SyncServices, wanted: Callable[[SyncLink], bool]
+) -> Iterator[SalesforceChange]:
+    """The rep's linked records as read now, a page of ``READ_BATCH`` a call, deleted ones included; one
+    that is gone for good (or no longer visible to the rep) as its inferred delete."""
+    gateway = services.salesforce(settings)
+    links = (link for link in services.links.links_of(settings.user_id) if link.sf_id and wanted(link))
+    for page in _pages(links):
+        read_at = services.clock()
+        ids = [link.sf_id for link in page if link.sf_id]
+        found = {task.id[:15]: task for task in gateway.get_tasks(ids, include_deleted=True)}
+        for sf_id in ids:
+            task = found.get(sf_id[:15])
+            if task is None:
+                yield SalesforceChange.inferred_deletion(sf_id, read_at)
+            else:
+                yield SalesforceChange.of_record(task, read_at)
 
 
 def reconcile_updates(settings: SyncSettings, services: SyncServices, cursors: CursorRepository) -> SweepResult:
-    """Read every Task Salesforce changed since the cursor and apply it as a record: the engine finds
+    """Read every Task Salesforce changed since the rep's cursor and apply it as a record: the engine finds
     what the event path already applied and changes nothing for it."""
-    org = _org(settings)
     now = services.clock()
-    floor = now - UPDATED_RETENTION
-    start = max(cursors.get_cursor(org, UPDATED_CURSOR) or settings.enabled_at or floor, floor)
+    floor = now - UPDATED_RETENTION + CLOCK_MARGIN
+    enabled = settings.enabled_at - CLOCK_MARGIN if settings.enabled_at else None
+    start = max(cursors.get_cursor(settings.user_id, UPDATED_CURSOR) or enabled or floor, floor)
     if now - start < MIN_WINDOW:
         return SweepResult(applied=0, removed=0, complete=True)
     gateway = services.salesforce(settings)
     window = gateway.updated_ids(start, now)
     ids = list(window.ids)
+    read_at = services.clock()
     records = (
-        SalesforceChange.of_record(task, now)
+        SalesforceChange.of_record(task, read_at)
         for offset in range(0, len(ids), READ_BATCH)
         for task in gateway.get_tasks(ids[offset : offset + READ_BATCH])
     )
-    applied, removed, failed = _apply_each(records, settings, services)
-    if not failed:
-        cursors.put_cursor(org, UPDATED_CURSOR, window.latest_date_covered)
-    return SweepResult(applied, removed, complete=True, failed=failed)
+    result = apply_each(records, settings, services)
+    if not result.failed:
+        cursors.put_cursor(settings.user_id, UPDATED_CURSOR, window.latest_date_covered)
+    return result
 
 
-def _org(settings: SyncSettings) -> str:
-    if settings.connection is None:
-        raise ValueError(f"user {settings.user_id} has no Salesforce connection")
-    return settings.connection.org_id
+def _pages(links: Iterable[SyncLink]) -> Iterator[list[SyncLink]]:
+    page: list[SyncLink] = []
+    for link in links:
+        page.append(link)
+        if len(page) == READ_BATCH:
+            yield page
+            page = []
+    if page:
+        yield page

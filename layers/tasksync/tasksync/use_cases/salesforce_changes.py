@@ -23,27 +23,47 @@ class StillConcurrent(Exception):
 
 @paused_on_revoked_grant
 def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, services: SyncServices) -> Decision:
+    last_error: Exception | None = None
     for _ in range(MAX_ATTEMPTS):
         ctx = services.context(settings)
         link = _link_of(change, settings.user_id, services)
+        if link is not None and change.event_key is not None and change.event_key in link.applied_events:
+            # A redelivery of an event already applied: known before anything is read.
+            return Decision.skip(SkipReason.DUPLICATE)
         reminder = services.reminders.get(settings.user_id, link.sia_id if link else imported_task_id(change.sf_id))
         decision = decide_salesforce_change(change, link, reminder, ctx)
         if decision.skipped is SkipReason.NEEDS_RECORD:
-            change = read_record(change.sf_id, settings, services)
-            continue
+            # Read now, after the link was loaded: decided with that link, the record is the truth.
+            change = read_record(change.sf_id, settings, services, prompted_by=change)
+            decision = decide_salesforce_change(change, link, reminder, ctx)
+            if decision.skipped is SkipReason.NEEDS_RECORD:
+                last_error = StillConcurrent(f"{change.sf_id} could not be placed")
+                continue
+        decision = _stamped(decision, change)
         try:
             try:
                 carry_out(decision, ctx, services)
             except TaskDeletedSince as lost:
                 carry_out(copy_deleted_since(decision, change.sf_id, lost.deleted_version, ctx), ctx, services)
         except SalesforceRecordDeleted as gone:
-            change = SalesforceChange.deletion(gone.sf_id, ctx.now)
+            change = SalesforceChange.inferred_deletion(gone.sf_id, services.clock())
             continue
         except (ConcurrentUpdate, VersionConflict, TaskNotFound) as error:
-            last_error: Exception = error
+            last_error = error
             continue
         return decision
     raise StillConcurrent(f"Salesforce change of {change.sf_id} kept meeting concurrent updates") from last_error
+
+
+def _stamped(decision: Decision, change: SalesforceChange) -> Decision:
+    """The link remembers the event it applied (the one that prompted a read, too)."""
+    keys = [c.event_key for c in (change.prompted_by, change) if c is not None and c.event_key is not None]
+    if decision.link is None or not keys:
+        return decision
+    link = decision.link
+    for key in keys:
+        link = link.with_applied_event(key)
+    return Decision(**{**decision.__dict__, "link": link})
 
 
 def _link_of(change: SalesforceChange, user_id: str, services: SyncServices) -> SyncLink | None:
@@ -55,9 +75,11 @@ def _link_of(change: SalesforceChange, user_id: str, services: SyncServices) -> 
     return link or services.links.link_by_sia_id(user_id, imported_task_id(change.sf_id))
 
 
-def read_record(sf_id: str, settings: SyncSettings, services: SyncServices) -> SalesforceChange:
-    now = services.clock()
+def read_record(
+    sf_id: str, settings: SyncSettings, services: SyncServices, prompted_by: SalesforceChange | None = None
+) -> SalesforceChange:
+    now = services.clock()  # before the read: what the link held then, the read shows
     record = services.salesforce(settings).get_task(sf_id)
     if record is None:
-        return SalesforceChange.deletion(sf_id, now)
-    return SalesforceChange.of_record(record, now)
+        return SalesforceChange.inferred_deletion(sf_id, now)
+    return SalesforceChange.of_record(record, now, prompted_by=prompted_by)

@@ -1,4 +1,4 @@
-"""Per-org watermarks of the scheduled jobs in the state table."""
+"""Per-rep watermarks of the scheduled jobs in the state table."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from tasksync.adapters.dynamodb.table_adapter import TableAdapter
 class DynamoDBCursorRepository(TableAdapter):
     """CursorRepository on the state table (``STATE_TABLE_NAME``)."""
 
-    def get_cursor(self, org_id: str, name: str) -> datetime | None:
-        stored = self.read(keys.cursor_key(org_id, name))
+    def get_cursor(self, user_id: str, name: str) -> datetime | None:
+        stored = self.read(keys.cursor_key(user_id, name))
         return None if stored is None else datetime.fromisoformat(str(stored["value"]))
 
-    def put_cursor(self, org_id: str, name: str, value: datetime) -> None:
+    def put_cursor(self, user_id: str, name: str, value: datetime) -> None:
         if value.utcoffset() is None:
             raise ValueError("a cursor must carry a time zone")
         item = {
-            **keys.cursor_key(org_id, name),
-            **to_item({keys.KIND: "cursor", "org_id": org_id, "name": name, "value": value.isoformat()}),
+            **keys.cursor_key(user_id, name),
+            **to_item({keys.KIND: "cursor", "user_id": user_id, "name": name, "value": value.isoformat()}),
         }
         self.client.put_item(TableName=self.table_name, Item=item)

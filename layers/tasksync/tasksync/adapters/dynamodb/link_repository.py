@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from tasksync.adapters.dynamodb import state_table as keys
@@ -37,6 +38,21 @@ class DynamoDBLinkRepository(TableAdapter):
             return None
         return link
 
+    def links_of(self, user_id: str) -> Iterator[SyncLink]:
+        stored = self.query(
+            KeyConditionExpression=f"{keys.PK} = :user AND begins_with({keys.SK}, :prefix)",
+            ExpressionAttributeValues=to_item({":user": keys.user_pk(user_id), ":prefix": keys.LINK_PREFIX}),
+        )
+        return (load_model(SyncLink, item["link"]) for item in stored)
+
+    def users_linked_to(self, sf_id: str) -> list[str]:
+        pointers = self.query(
+            IndexName=keys.RECORD_LINKS_INDEX,
+            KeyConditionExpression=f"{keys.RECORD_LINKS_PK} = :record",
+            ExpressionAttributeValues=to_item({":record": keys.record_pk(sf_id)}),
+        )
+        return sorted({str(pointer["user_id"]) for pointer in pointers})
+
     def save_link(self, link: SyncLink) -> SyncLink:
         saved = link.model_copy(update={"revision": link.revision + 1})
         item = {
@@ -55,7 +71,15 @@ class DynamoDBLinkRepository(TableAdapter):
     def _put_pointer(self, link: SyncLink, sf_id: str) -> TransactWriteItemTypeDef:
         item = {
             **keys.sf_link_key(link.user_id, sf_id),
-            **to_item({keys.KIND: "sf_link", "user_id": link.user_id, "sia_id": link.sia_id, "sf_id": sf_id}),
+            **to_item(
+                {
+                    keys.KIND: "sf_link",
+                    keys.RECORD_LINKS_PK: keys.record_pk(sf_id),
+                    "user_id": link.user_id,
+                    "sia_id": link.sia_id,
+                    "sf_id": sf_id,
+                }
+            ),
         }
         return {
             "Put": {

@@ -8,7 +8,8 @@ a user's sync settings        ``USER#<user>``          ``SETTINGS``            r
                                                                                + ConnectedOrgs index keys
 a sync link, by SIA id        ``USER#<user>``          ``LINK#<sia id>``       revision, link
 a sync link, by SF id         ``USER#<user>``          ``SFTASK#<sf id15>``    user_id, sia_id (a pointer)
-a scheduled job's cursor      ``ORG#<org15>``          ``CURSOR#<name>``       value (ISO timestamp)
+                                                                               + RecordLinks index key
+a rep's scheduled-job cursor  ``USER#<user>``          ``CURSOR#<name>``       value (ISO timestamp)
 a sync error                  ``USER#<user>``          ``ERROR#<ULID>``        error, expires_at (TTL)
 ============================  =======================  ======================  ==========================
 
@@ -42,6 +43,12 @@ CONNECTED_ORGS = "ORG"
 """The one partition of the sparse ConnectedOrgs index: written once per connection change, read by
 the scheduled jobs."""
 
+RECORD_LINKS_INDEX = "RecordLinks"
+RECORD_LINKS_PK = "record_pk"
+"""On each Salesforce-id pointer: ``SFTASK#<sf id15>``, so that one query finds every user linked to a
+record."""
+
+LINK_PREFIX = "LINK#"
 SF_USER_PREFIX = "SFUSER#"
 ERROR_PREFIX = "ERROR#"
 
@@ -76,15 +83,19 @@ def connected_orgs_sort_key(org_id: str, sf_user_id: str) -> str:
 
 
 def link_key(user_id: str, sia_id: str) -> Item:
-    return _key(user_pk(user_id), f"LINK#{sia_id}")
+    return _key(user_pk(user_id), f"{LINK_PREFIX}{sia_id}")
+
+
+def record_pk(sf_id: str) -> str:
+    return f"SFTASK#{salesforce_id(sf_id)}"
 
 
 def sf_link_key(user_id: str, sf_id: str) -> Item:
-    return _key(user_pk(user_id), f"SFTASK#{salesforce_id(sf_id)}")
+    return _key(user_pk(user_id), record_pk(sf_id))
 
 
-def cursor_key(org_id: str, name: str) -> Item:
-    return _key(org_pk(org_id), f"CURSOR#{name}")
+def cursor_key(user_id: str, name: str) -> Item:
+    return _key(user_pk(user_id), f"CURSOR#{name}")
 
 
 def error_key(user_id: str, error_id: str) -> Item:

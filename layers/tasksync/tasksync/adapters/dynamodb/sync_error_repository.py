@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from itertools import islice
 from typing import TYPE_CHECKING
@@ -21,7 +22,7 @@ ERROR_RETENTION = timedelta(days=30)
 
 class DynamoDBSyncErrorRepository(TableAdapter):
     """SyncErrorRepository on the state table (``STATE_TABLE_NAME``). Each error's sort key is a ULID of
-    its ``occurred_at``, so a descending query reads newest first; DynamoDB's TTL removes it after
+    its ``occurred_at`` (``_error_id``), so a descending query reads newest first; DynamoDB's TTL removes it after
     ``retention`` (within a day or two of that: TTL is not exact)."""
 
     def __init__(
@@ -31,7 +32,7 @@ class DynamoDBSyncErrorRepository(TableAdapter):
         self.retention = retention
 
     def record_error(self, error: SyncError) -> None:
-        error_id = str(ULID.from_datetime(error.occurred_at))
+        error_id = _error_id(error)
         expires_at = int((error.occurred_at + self.retention).timestamp())
         item = {
             **keys.error_key(error.user_id, error_id),
@@ -49,3 +50,12 @@ class DynamoDBSyncErrorRepository(TableAdapter):
             PaginationConfig={"PageSize": min(limit, 1_000)},
         )
         return [load_model(SyncError, item["error"]) for item in islice(stored, limit)]
+
+
+def _error_id(error: SyncError) -> str:
+    """A ULID of ``occurred_at``: random, or, for an error with a key, made from the key, so that the same
+    error recorded again (a retried decision) overwrites its first record."""
+    if not error.key:
+        return str(ULID.from_datetime(error.occurred_at))
+    millis = int(error.occurred_at.timestamp() * 1000).to_bytes(6, "big")
+    return str(ULID.from_bytes(millis + hashlib.sha256(error.key.encode()).digest()[:10]))

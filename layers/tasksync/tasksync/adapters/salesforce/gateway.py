@@ -79,6 +79,9 @@ W = TypeVar("W")
 COLLECTION_LIMIT = 200  # REST API Developer Guide, "sObject Collections": at most 200 records a call
 
 
+REPLICATION_DATE_REFUSED = "INVALID_REPLICATION_DATE"
+
+
 def _utc_now() -> datetime:
     return datetime.now(UTC)
 
@@ -236,12 +239,15 @@ class SimpleSalesforceGateway:
         soql = f"SELECT {self._fields} FROM Task WHERE {where} ORDER BY IsDeleted LIMIT 1"  # noqa: S608 - quoted
         return next((self._task(r) for r in self._query_records(soql, include_deleted=True)), None)
 
-    def get_tasks(self, sf_ids: Sequence[str]) -> list[SalesforceTask]:
+    def get_tasks(self, sf_ids: Sequence[str], *, include_deleted: bool = False) -> list[SalesforceTask]:
+        """``Id IN (...)`` pages; ``queryAll`` with ``include_deleted`` (REST API Developer Guide,
+        "Execute a SOQL Query that Includes Deleted Items"): the recycle bin's rows carry ``IsDeleted``."""
         ids = list(dict.fromkeys(i for i in sf_ids if is_record_id(i)))
         before, after = f"SELECT {self._fields} FROM Task WHERE Id IN ", ""  # noqa: S608 - ids are quoted
         tasks: list[SalesforceTask] = []
         for chunk in chunk_for_url(before, ids, after, self._settings.max_query_url_chars):
-            tasks.extend(self._task(r) for r in self._query_records(before + in_list(chunk) + after))
+            soql = before + in_list(chunk) + after
+            tasks.extend(self._task(r) for r in self._query_records(soql, include_deleted=include_deleted))
         return tasks
 
     def owned_tasks_modified_since(self, owner_id: str, since: datetime) -> Iterator[SalesforceTask]:
@@ -296,7 +302,15 @@ class SimpleSalesforceGateway:
             return DeletedWindow(records=(), earliest_date_available=earliest, latest_date_covered=asked)
         # REST API Developer Guide, "sObject Get Deleted": {"deletedRecords": [{"id", "deletedDate"}],
         # "earliestDateAvailable", "latestDateCovered"}.
-        answer = self._call(Operation.QUERY, lambda sf: _tasks(sf).deleted(window.start, window.end))
+        try:
+            answer = self._call(Operation.QUERY, lambda sf: _tasks(sf).deleted(window.start, window.end))
+        except SalesforceError as error:
+            if error.code != REPLICATION_DATE_REFUSED:
+                raise
+            # SOAP API Developer Guide, getDeleted(), Usage: "If the purge has been performed before your
+            # getDeleted() call is executed, an INVALID_REPLICATION_DATE error is returned." The window is
+            # well formed (clamped above), so the deletes before the purge are lost to the caller: say so.
+            return DeletedWindow(records=(), earliest_date_available=window.end, latest_date_covered=window.end)
         earliest_text = answer.get("earliestDateAvailable")
         earliest = parse_sf_datetime(earliest_text) if earliest_text else window.start
         if window.start_clamped:

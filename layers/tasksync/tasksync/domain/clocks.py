@@ -1,0 +1,12 @@
+"""Two clocks: Salesforce's (commit timestamps, ``SystemModstamp``, ``LastModifiedDate``; whole seconds)
+and AWS's (SIA's change times, the sync's own decisions). They may differ by up to ``CLOCK_MARGIN``
+(SPEC 7), so the engine orders Salesforce times against Salesforce times and SIA times against SIA
+times, and only a conflict between the two sides compares across them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+CLOCK_MARGIN = timedelta(minutes=2)
+"""How far apart Salesforce's clock and AWS's may be. Windows that one clock sets for the other (the first
+sync's 24 hours, the replication windows) are widened by it, so that skew never hides a change."""

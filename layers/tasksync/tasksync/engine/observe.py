@@ -1,0 +1,203 @@
+"""What a Salesforce change teaches about a linked record, field by field.
+
+Salesforce times are compared with Salesforce times only (``salesforce_seen_at``, the base of the
+sync's writes); where they cannot order two changes (the same whole second, or a value that is neither
+the sync's write nor news after it) the record is read instead of guessed. A record read after the link
+was last saved is the truth: it shows every write the link records (docs/decisions/0006-two-clocks.md).
+
+The sync's own writes are known by value, not by the client id of the event that shows them
+(``Sforce-Call-Options`` is not documented to reach ``changeOrigin`` for sObject Collections). A value
+Salesforce holds right after the sync's write that is not that write (a Flow, trigger or workflow field
+update in the same transaction, or a user just after) is Salesforce's: it follows the field rules to
+SIA, is never written over, and the write it replaced is a recorded conflict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, SfValue
+from tasksync.domain.reminder_task import TaskField
+from tasksync.domain.salesforce_task import SalesforceField
+from tasksync.domain.sync_link import SalesforceValues, Side, SyncLink, as_sf_json
+from tasksync.engine.changes import ChangeType, SalesforceChange
+from tasksync.engine.context import SyncContext
+from tasksync.engine.merge import FieldChange
+
+
+@dataclass(frozen=True)
+class Overridden:
+    """A change of one side that the other side's later change replaced without either knowing: the
+    conflict to record, with the side whose value stands."""
+
+    field: TaskField
+    winner: Side
+    sia: FieldChange
+    salesforce: FieldChange
+
+
+@dataclass(frozen=True)
+class Observation:
+    held: SalesforceValues
+    """What Salesforce holds after the change."""
+    seen_at: dict[SalesforceField, datetime]
+    changes: dict[TaskField, FieldChange]
+    """Salesforce's changes of synced fields, in SIA's terms (never the name: SPEC section 3)."""
+    shown: dict[SalesforceField, datetime]
+    """Fields whose last write by the sync the change shows (landed, or replaced since)."""
+    overridden: tuple[Overridden, ...]
+    ambiguous: bool
+    """The change cannot be placed against what the link knows: read the record and decide again."""
+
+
+def settles(change: SalesforceChange, link: SyncLink) -> bool:
+    """Whether ``change`` is a record read after the link was last saved: the truth, as of its read. (A
+    link never saved, as a test builds it, settles nothing.)"""
+    read, saved = change.read_at, link.saved_at
+    return change.change_type is ChangeType.RECORD and read is not None and saved is not None and read >= saved
+
+
+def normalized(value: SfValue) -> SfValue:
+    # Salesforce stores an empty text field as null; CDC and the REST API may show either.
+    return None if value == "" else value
+
+
+def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncContext) -> Observation:
+    """``echo``: the change carries the sync's own client id, so it is the transaction of one of its
+    writes, and a value in it that is not that write was made by automation in the same transaction."""
+    watch = _Watch(change, link, ctx)
+    truth = settles(change, link)
+    at = change.commit_at
+    for sf_field in SalesforceField:
+        # A whole record (CREATE, UNDELETE, a read) shows every field: one it lacks is empty.
+        if not change.is_full_record and sf_field.value not in change.carried:
+            continue
+        value = normalized(change.task.value(sf_field))
+        known, seen = link.salesforce.get(sf_field), link.salesforce_seen_at.get(sf_field)
+        ours = link.written_values(sf_field)
+        pending = link.unconfirmed(sf_field)
+        newer = seen is None or at > seen
+        if newer:
+            watch.seen_at[sf_field] = at
+        if truth:
+            watch.settle(sf_field, value, known, pending)
+            continue
+        if seen is not None and at < seen:
+            # Older than a change already seen: no news, unless it is a change the sync's write replaced.
+            if value != known and as_sf_json(value) not in ours and watch.replaced_by_write(sf_field, at):
+                watch.lost_to_sia(sf_field, value, at)
+            continue
+        if value == known or as_sf_json(value) in ours:
+            if pending and newer and ours[-1] == as_sf_json(value):
+                watch.shown[sf_field] = at
+            continue
+        if not newer or (pending and not echo):
+            # The same second as the last change seen, or a value that may predate the sync's pending
+            # write: only the record as it is now can order them.
+            watch.ambiguous = True
+            continue
+        watch.salesforce_changed(sf_field, value, at, replaced_write=pending)
+    if not truth and change.change_type is ChangeType.UPDATE and _may_have_undone_a_write(change, link, echo, watch):
+        watch.ambiguous = True
+    return watch.observation()
+
+
+AUDIT_FIELDS = frozenset({"LastModifiedDate", "LastModifiedById", "SystemModstamp"})
+"""Fields every save moves: an UPDATE that carries only these changed nothing a user sees."""
+
+
+def _may_have_undone_a_write(change: SalesforceChange, link: SyncLink, echo: bool, watch: _Watch) -> bool:
+    """Whether an UPDATE that may be the transaction of a pending write (it carries the sync's client id,
+    shows another field of that write, or changed nothing) leaves out a field the sync wrote: automation
+    then set it back in the same transaction (an UPDATE lists changed fields only), or it is the echo of
+    another write. Either way only the record says what Salesforce holds."""
+    left_out = [
+        field
+        for field in SalesforceField
+        if link.unconfirmed(field) and field.value not in change.carried and field not in watch.shown
+    ]
+    if not left_out:
+        return False
+    return echo or bool(watch.shown) or change.carried <= AUDIT_FIELDS
+
+
+class _Watch:
+    """The observation being built."""
+
+    def __init__(self, change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> None:
+        self.change = change
+        self.link = link
+        self.ctx = ctx
+        self.updates: dict[SalesforceField, str | date | None] = {}
+        self.seen_at = dict(link.salesforce_seen_at)
+        self.changes: dict[TaskField, FieldChange] = {}
+        self.shown: dict[SalesforceField, datetime] = {}
+        self.overridden: list[Overridden] = []
+        self.ambiguous = False
+
+    def observation(self) -> Observation:
+        return Observation(
+            held=self.link.salesforce.with_values(self.updates),
+            seen_at=self.seen_at,
+            changes=self.changes,
+            shown=self.shown,
+            overridden=tuple(self.overridden),
+            ambiguous=self.ambiguous,
+        )
+
+    def settle(self, sf_field: SalesforceField, value: SfValue, known: SfValue, pending: bool) -> None:
+        """A record read after the link's last save holds ``value`` now."""
+        at = self.change.commit_at
+        if pending:
+            self.shown[sf_field] = at
+        prompt = self.change.prompted_by
+        if prompt is not None and sf_field.value in prompt.carried and value == known:
+            # The event that made the sync read shows a value the sync's write replaced since.
+            prompted = normalized(prompt.task.value(sf_field))
+            ours = self.link.written_values(sf_field)
+            if (
+                prompted != value
+                and as_sf_json(prompted) not in ours
+                and self.replaced_by_write(sf_field, prompt.commit_at)
+            ):
+                self.lost_to_sia(sf_field, prompted, prompt.commit_at)
+        if value != known:
+            self.salesforce_changed(sf_field, value, self.change.modified_at or at, replaced_write=pending)
+
+    def replaced_by_write(self, sf_field: SalesforceField, at: datetime) -> bool:
+        """Whether a Salesforce change at ``at`` came after what the sync knew when it last wrote the field,
+        and before Salesforce showed that write: the write replaced it unseen."""
+        write = self.link.last_write(sf_field)
+        if write is None:
+            return False
+        return (write.base is None or at > write.base) and (write.shown_at is None or at < write.shown_at)
+
+    def salesforce_changed(
+        self, sf_field: SalesforceField, value: SfValue, at: datetime, *, replaced_write: bool
+    ) -> None:
+        self.updates[sf_field] = value
+        self.seen_at[sf_field] = max(self.seen_at.get(sf_field, at), self.change.commit_at)
+        if replaced_write:
+            self.shown[sf_field] = self.change.commit_at
+        field = SIA_FIELD[sf_field]
+        in_sia = self.ctx.field_map.to_sia(field, value)
+        agreed = getattr(self.link.agreed, field)
+        if replaced_write and field is not TaskField.NAME and in_sia != agreed:
+            # Salesforce replaced the value the sync had just written (automation in the same
+            # transaction, or a user right after): Salesforce's value stands, and the rep is told.
+            sia = FieldChange(agreed, self.link.agreed_at[field])
+            shown = in_sia if in_sia is not UNSYNCED else value
+            self.overridden.append(Overridden(field, Side.SALESFORCE, sia, FieldChange(shown, at)))
+        if field is TaskField.NAME or in_sia is UNSYNCED or in_sia == agreed:
+            return
+        self.changes[field] = FieldChange(in_sia, at)
+
+    def lost_to_sia(self, sf_field: SalesforceField, value: SfValue, at: datetime) -> None:
+        field = SIA_FIELD[sf_field]
+        if field is TaskField.NAME:
+            return  # Subject edits never reach SIA: nothing was lost to it
+        in_sia = self.ctx.field_map.to_sia(field, value)
+        shown = in_sia if in_sia is not UNSYNCED else value
+        sia = FieldChange(getattr(self.link.agreed, field), self.link.agreed_at[field])
+        self.overridden.append(Overridden(field, Side.SIA, sia, FieldChange(shown, at)))

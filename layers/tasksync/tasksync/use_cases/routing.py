@@ -1,0 +1,84 @@
+"""An org's change, delivered to the reps it concerns (docs/decisions/0002-dynamodb-state.md).
+
+Links are per rep, and a change event is the org's: it concerns the record's owner (when a rep) and
+every rep holding a link to the record (a reassignment takes it from one rep to another). Both are
+found with one lookup each (the links' ``RecordLinks`` index, the connected Salesforce users), never
+one per connected rep. A rep whose sync is off or paused is skipped: re-enabling reads their links back
+(SPEC 5.5).
+"""
+
+from __future__ import annotations
+
+from tasksync.domain.settings import SyncSettings
+from tasksync.engine.changes import ChangeType, SalesforceChange
+from tasksync.engine.decisions import Decision
+from tasksync.ports.sync_state import CursorRepository
+from tasksync.use_cases.safety_nets import SweepResult, audit_deletes, reconcile_updates
+from tasksync.use_cases.salesforce_changes import apply_salesforce_change, read_record
+from tasksync.use_cases.services import SyncServices
+
+
+def reps_for(org_id: str, change: SalesforceChange, services: SyncServices) -> list[str]:
+    """The users a change concerns: those linked to the record, and its owner's when the change says it."""
+    users = set(services.links.users_linked_to(change.sf_id))
+    owner = change.task.owner_id if "OwnerId" in change.carried else None
+    if owner:
+        user = services.settings.user_for_salesforce_user(org_id, owner)
+        if user is not None:
+            users.add(user)
+    return sorted(users)
+
+
+def apply_org_change(org_id: str, change: SalesforceChange, services: SyncServices) -> dict[str, Decision]:
+    """Apply ``change`` for each rep it concerns. One rep's failure is raised after the others were served,
+    so that the message is retried (the reps already served find it applied: no double effect)."""
+    users = reps_for(org_id, change, services)
+    if not users and change.change_type is not ChangeType.DELETE:
+        change, users = _owner_of_unlinked(org_id, change, services)
+    decisions: dict[str, Decision] = {}
+    failure: Exception | None = None
+    for user in users:
+        settings = _syncing(user, services)
+        if settings is None:
+            continue
+        try:
+            decisions[user] = apply_salesforce_change(change, settings, services)
+        except Exception as error:  # re-raised below, once every rep had its turn
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return decisions
+
+
+def reconcile_org(org_id: str, services: SyncServices, cursors: CursorRepository) -> dict[str, SweepResult]:
+    """The whole entity changed (``GAP_OVERFLOW``, a wildcard record id): each syncing rep of the org
+    reconciles its changes and audits its links for deletes."""
+    results: dict[str, SweepResult] = {}
+    for user in services.settings.users_of_org(org_id):
+        settings = _syncing(user, services)
+        if settings is not None:
+            results[user] = reconcile_updates(settings, services, cursors) + audit_deletes(settings, services)
+    return results
+
+
+def _owner_of_unlinked(
+    org_id: str, change: SalesforceChange, services: SyncServices
+) -> tuple[SalesforceChange, list[str]]:
+    """A change of a record no rep links that does not say its owner (an UPDATE carries only what changed,
+    a gap event nothing): read once, with the grant of the first syncing rep who can see it, the record
+    names its owner, who may be a rep whose task joins now (SPEC 6)."""
+    for user in services.settings.users_of_org(org_id):
+        settings = _syncing(user, services)
+        if settings is None:
+            continue
+        record = read_record(change.sf_id, settings, services, prompted_by=change)
+        if record.change_type is ChangeType.DELETE:
+            continue  # gone, or not visible to this rep
+        owner = services.settings.user_for_salesforce_user(org_id, record.task.owner_id or "")
+        return record, [owner] if owner else []
+    return change, []
+
+
+def _syncing(user: str, services: SyncServices) -> SyncSettings | None:
+    settings = services.settings.get_settings(user)
+    return settings if settings is not None and settings.syncing else None
