@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,11 +20,13 @@ QUERY_OPTIONS = "Sforce-Query-Options"
 
 
 def call_options_client(header: str | None) -> str | None:
-    """``client`` from ``Sforce-Call-Options: client=SampleCaseSensitiveToken/100, defaultNamespace=x``
-    (REST API Developer Guide, "Call Options Header")."""
+    """``client`` from ``Sforce-Call-Options``. REST API Developer Guide, "Call Options Header": the
+    current page separates options with ``;`` (``client=caseSensitiveToken; defaultNamespace=battle``),
+    older versions of it with ``,`` (``client=SampleCaseSensitiveToken/100, defaultNamespace=battle``):
+    both are read, with or without spaces."""
     if not header:
         return None
-    for part in header.split(","):
+    for part in re.split(r"[;,]", header):
         key, _, value = part.strip().partition("=")
         if key.strip() == "client" and value.strip():
             return value.strip()

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from simple_salesforce.api import Salesforce
 
 from tasksync.webhook_signature import HEADER, verify
 
@@ -179,6 +180,23 @@ def test_change_origin_names_the_api_version_and_client(org, salesforce):
     org.ui_create_task({"Subject": "c"})
     origins = [header(m)["changeOrigin"] for m in org.events()]
     assert origins == ["com/salesforce/api/rest/62.0", "com/salesforce/api/rest/62.0;client=tasksync-prod", ""]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        "client=acme_sync; defaultNamespace=battle",  # REST API Developer Guide, "Call Options Header"
+        "client=acme_sync;defaultNamespace=battle",
+        "client=acme_sync, defaultNamespace=battle",  # the same page, older versions
+        "defaultNamespace=battle; client=acme_sync",
+    ],
+)
+def test_call_options_are_separated_by_semicolons_or_commas(org, emulator, rep, options):
+    session = emulator.http_session()
+    session.headers["Sforce-Call-Options"] = options
+    sf = Salesforce(instance_url=emulator.instance_url, session_id=org.access_token(rep), session=session)
+    sf.Task.create({"Subject": "a"})
+    assert header(org.events()[-1])["changeOrigin"] == "com/salesforce/api/rest/59.0;client=acme_sync"
 
 
 def test_a_collection_call_is_one_transaction(org, salesforce):
