@@ -204,7 +204,7 @@ def upsert(ctx: ApiContext, name: str, field_name: str) -> Response:
     def value_of(record: dict[str, Any]) -> Any:
         return next((v for k, v in record.items() if k.lower() == EXTERNAL_ID_FIELD.lower()), None)
 
-    counts = Counter(v.casefold() for r in records if isinstance(v := value_of(r), str))
+    counts = Counter(v for r in records if isinstance(v := value_of(r), str))
 
     def apply(writes: TaskWrites, record: dict[str, Any]) -> Outcome:
         error = _type_error(record)
@@ -218,7 +218,7 @@ def upsert(ctx: ApiContext, name: str, field_name: str) -> Response:
                 f"External ID field {EXTERNAL_ID_FIELD} is missing from the record",
                 [EXTERNAL_ID_FIELD],
             )
-        if counts[value.casefold()] > 1:
+        if counts[value] > 1:
             raise ApiError(
                 400, "DUPLICATE_EXTERNAL_ID", f"Duplicate external id specified: {value}", [EXTERNAL_ID_FIELD]
             )

@@ -5,9 +5,10 @@ Developer Guide ("describeSObjectResult": ``name``, ``label``, ``labelPlural``, 
 ``createable``, ``updateable``, ``deletable``, ``queryable``, ``replicateable``, ``undeletable``,
 ``custom``, ``fields``, ``urls``, ...; each field a "Field" with ``name``, ``label``, ``type``,
 ``length``, ``nillable``, ``createable``, ``updateable``, ``defaultedOnCreate``, ``externalId``,
-``unique``, ``filterable``, ``sortable``, ``picklistValues`` [{``active``, ``defaultValue``, ``label``,
-``value``, ``validFor``}], ``referenceTo``, ``relationshipName``, ``restrictedPicklist``...). Only the
-keys listed here are modelled; Status and Priority list the org's current values.
+``unique``, ``caseSensitive``, ``filterable``, ``sortable``, ``picklistValues`` [{``active``,
+``defaultValue``, ``label``, ``value``, ``validFor``}], ``referenceTo``, ``relationshipName``,
+``restrictedPicklist``...). Only the keys listed here are modelled; Status and Priority list the org's
+current values.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def field_describe(org: Org, obj: ObjectDef, definition: FieldDef) -> dict[str, 
         "defaultedOnCreate": definition.defaulted_on_create,
         "externalId": definition.external_id,
         "unique": definition.unique,
-        "caseSensitive": False,
+        "caseSensitive": definition.case_sensitive,
         "idLookup": definition.name == "Id" or definition.external_id,
         "custom": definition.custom,
         "calculated": False,

@@ -10,6 +10,9 @@ that results in updating the field value in all affected records").
 
 The recycle bin keeps deleted records 15 days (Salesforce Help, "Recycle Bin"); emptying it, or a record
 ageing out, removes the record for good and moves the earliest date ``getDeleted`` can answer for.
+
+Upsert finds records by ``Tasksync_Id__c`` through ``external_ids``, an index of the live records kept
+in step by ``store_task`` and the purge, so that a bulk load stays linear.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import itertools
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -35,6 +38,7 @@ from local.salesforce_org.cdc import (
 from local.salesforce_org.clock import Clock
 from local.salesforce_org.faults import FaultPlan
 from local.salesforce_org.limits import ApiUsage
+from local.salesforce_org.schema import EXTERNAL_ID_FIELD
 from local.salesforce_org.webhook import WebhookDelivery
 
 if TYPE_CHECKING:
@@ -166,7 +170,9 @@ class Org:
         self.created = formats.to_second(clock.now())
         self.users: dict[str, User] = {}
         self.tasks: dict[str, dict[str, Any]] = {}
-        """Every Task by id, the recycle bin's too (``IsDeleted`` true)."""
+        """Every Task by id, the recycle bin's too (``IsDeleted`` true). Write through ``store_task``."""
+        self.external_ids: dict[str, str] = {}
+        """Tasksync_Id__c value (case-sensitive) -> id, of live records only."""
         self.delete_log: dict[str, datetime] = {}
         """Deleted records (in the recycle bin) and when they were deleted: what getDeleted reports."""
         self.purged_ids: set[str] = set()
@@ -242,6 +248,22 @@ class Org:
     def admin_user_id(self) -> str:
         """The user that setup changes (picklist renames) are made as: the org's first user."""
         return next(iter(self.users), "")
+
+    # -- records ---------------------------------------------------------------------------------------
+
+    def store_task(self, record: Mapping[str, Any]) -> None:
+        """Save a Task (with the lock held), keeping ``external_ids`` in step."""
+        record_id = record["Id"]
+        self._unindex(record_id)
+        self.tasks[record_id] = dict(record)
+        value = record.get(EXTERNAL_ID_FIELD)
+        if value is not None and not record["IsDeleted"]:
+            self.external_ids[value] = record_id
+
+    def _unindex(self, record_id: str) -> None:
+        held = self.tasks.get(record_id, {}).get(EXTERNAL_ID_FIELD)
+        if held is not None and self.external_ids.get(held) == record_id:
+            del self.external_ids[held]
 
     # -- publishing ------------------------------------------------------------------------------------
 
@@ -321,6 +343,7 @@ class Org:
 
     def _purge(self, record_id: str, when: datetime) -> None:
         self.delete_log.pop(record_id, None)
+        self._unindex(record_id)
         self.tasks.pop(record_id, None)
         self.purged_ids.add(record_id)
         self.purged_until = max(self.purged_until, when) if self.purged_until else when

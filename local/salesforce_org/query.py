@@ -7,12 +7,13 @@ locator and the position) fetches the next batch. "QueryAll": deleted records to
 Header": ``Sforce-Query-Options: batchSize=N``, 200 to 2,000, default 2,000 (values outside are
 clamped here; Salesforce may return fewer rows than asked anyway).
 
-SOQL semantics (SOQL and SOSL Reference): "Comparison Operators" (string comparisons are
-case-insensitive, except on case-sensitive unique fields; ``LIKE`` with ``%`` and ``_``, case-insensitive;
-``IN`` / ``NOT IN``); "ORDER BY" (ascending by default, nulls first by default, sorting is case
-insensitive, long text areas cannot be sorted); "OFFSET" (at most 2,000); "COUNT()" (the answer's
-``totalSize`` is the count and ``records`` is empty); "Date Formats and Date Literals in WHERE" (a date
-value filters date fields only, a dateTime value dateTime fields only).
+SOQL semantics (SOQL and SOSL Reference): "Comparison Operators" ("Comparisons on strings are
+case-sensitive for unique case-sensitive fields", such as Tasksync_Id__c, and case-insensitive for all
+others, ``LIKE`` included; ``LIKE`` with ``%`` and ``_``; ``IN`` / ``NOT IN``); "ORDER BY" (ascending
+by default, nulls first by default, sorting is case insensitive, long text areas cannot be sorted);
+"OFFSET" (at most 2,000); "COUNT()" (the answer's ``totalSize`` is the count and ``records`` is empty);
+"Date Formats and Date Literals in WHERE" (a date value filters date fields only, a dateTime value
+dateTime fields only).
 
 Errors: an unknown object is ``INVALID_TYPE`` ("sObject type 'X' is not supported..."); an unknown
 field ``INVALID_FIELD`` ("No such column 'X' on entity 'Task'..."); a value of the wrong type for a field
@@ -130,6 +131,10 @@ def _sort_key(definition: FieldDef, value: Any) -> Any:
     return value
 
 
+def _compare_key(definition: FieldDef, value: Any) -> Any:
+    return value if definition.case_sensitive else _sort_key(definition, value)
+
+
 class _Compiler:
     def __init__(self, sobject: ObjectDef, text: str, now: datetime, zone: str) -> None:
         self.sobject = sobject
@@ -208,13 +213,13 @@ class _Compiler:
         if isinstance(target, soql.DateLiteral):
             return self.date_range(definition, target, op)
         if op in ("=", "!="):
-            wanted = _sort_key(definition, target)
+            wanted = _compare_key(definition, target)
             if op == "=":
-                return lambda row: _sort_key(definition, row.get(name)) == wanted
-            return lambda row: _sort_key(definition, row.get(name)) != wanted
+                return lambda row: _compare_key(definition, row.get(name)) == wanted
+            return lambda row: _compare_key(definition, row.get(name)) != wanted
         if target is None:
             return lambda row: False
-        key = _sort_key(definition, target)
+        key = _compare_key(definition, target)
         test: Callable[[Any, Any], bool] = {
             "<": lambda a, b: a < b,
             "<=": lambda a, b: a <= b,
@@ -224,7 +229,7 @@ class _Compiler:
 
         def ordered(row: Row) -> bool:
             value = row.get(name)
-            return value is not None and test(_sort_key(definition, value), key)
+            return value is not None and test(_compare_key(definition, value), key)
 
         return ordered
 
@@ -260,7 +265,8 @@ class _Compiler:
             raise query_error(
                 "INVALID_FIELD", self.text, node.field.at, f"invalid operator on field '{definition.name}': LIKE"
             )
-        pattern = re.compile(like_regex(node.pattern), re.IGNORECASE | re.DOTALL)
+        flags = re.DOTALL if definition.case_sensitive else re.IGNORECASE | re.DOTALL
+        pattern = re.compile(like_regex(node.pattern), flags)
         name = definition.name
         return lambda row: isinstance(row.get(name), str) and pattern.fullmatch(row[name]) is not None
 
@@ -273,12 +279,12 @@ class _Compiler:
                 raise query_error(
                     "MALFORMED_QUERY", self.text, literal.at, "date literals are not allowed in an IN list here"
                 )
-            values.append(_sort_key(definition, value))
+            values.append(_compare_key(definition, value))
         wanted = set(values)
         name = definition.name
         if node.negated:
-            return lambda row: _sort_key(definition, row.get(name)) not in wanted
-        return lambda row: _sort_key(definition, row.get(name)) in wanted
+            return lambda row: _compare_key(definition, row.get(name)) not in wanted
+        return lambda row: _compare_key(definition, row.get(name)) in wanted
 
 
 def like_regex(pattern: str) -> str:

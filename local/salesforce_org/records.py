@@ -14,12 +14,13 @@ Validation (Object Reference, "Task"; REST API Developer Guide, "Status Codes an
   IsRecurrence on update (create-only fields): ``INVALID_FIELD_FOR_INSERT_UPDATE``;
 - Status / Priority / TaskSubtype not among the org's values: ``INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST``
   (which code an unknown Status gets is not documented; restricted picklists answer this one);
-- Subject over 255, Description over 32,000, Tasksync_Id__c over 255 characters: ``STRING_TOO_LONG``;
+- Subject over 255, Description over 32,000, Tasksync_Id__c over 64 characters: ``STRING_TOO_LONG``;
 - ActivityDate not ``YYYY-MM-DD``, or a value of the wrong JSON type: ``JSON_PARSER_ERROR``;
 - a malformed id in OwnerId/WhoId/WhatId: ``MALFORMED_ID``; an id of the wrong object, or an OwnerId
   that is no user of the org: ``FIELD_INTEGRITY_EXCEPTION``; an inactive owner: ``INACTIVE_OWNER_OR_USER``;
 - Status, Priority or OwnerId set to null: ``REQUIRED_FIELD_MISSING``;
-- a Tasksync_Id__c value another live record holds (case-insensitive): ``DUPLICATE_VALUE``;
+- a Tasksync_Id__c value another live record holds (case-sensitive: ``SIA-1`` and ``sia-1`` are two
+  values, as the field's metadata says; see ``schema``): ``DUPLICATE_VALUE``;
 - a due date on a recurring series master (``IsRecurrence``): ``FIELD_INTEGRITY_EXCEPTION``.
 
 Defaults on create: Status and Priority from the org's ``IsDefault`` values, OwnerId the calling user,
@@ -82,6 +83,8 @@ class TaskWrites:
         self.actor = actor
         self.now = formats.to_second(org.clock.now())
         self._staged: dict[str, RecordChange] = {}
+        self._staged_external: dict[str, str] = {}
+        """Tasksync_Id__c -> id of the staged records that hold it (may be stale: see find_external)."""
         self._committed = False
 
     def __enter__(self) -> TaskWrites:
@@ -112,15 +115,11 @@ class TaskWrites:
         return record
 
     def find_external(self, value: str) -> Mapping[str, Any] | None:
-        """The live record whose Tasksync_Id__c equals ``value`` (case-insensitive)."""
-        wanted = value.casefold()
-        ids_ = list(self.org.tasks) + [i for i in self._staged if i not in self.org.tasks]
-        for record_id in ids_:
-            record = self.current(record_id)
-            if record is None or record["IsDeleted"]:
-                continue
-            held = record.get(EXTERNAL_ID_FIELD)
-            if held is not None and held.casefold() == wanted:
+        """The live record whose Tasksync_Id__c is ``value`` (case-sensitive), through the org's index
+        and this unit's staged records; an index entry the staged changes made stale is checked away."""
+        for record_id in (self._staged_external.get(value), self.org.external_ids.get(value)):
+            record = self.current(record_id) if record_id is not None else None
+            if record is not None and not record["IsDeleted"] and record.get(EXTERNAL_ID_FIELD) == value:
                 return record
         return None
 
@@ -176,7 +175,7 @@ class TaskWrites:
             raise _too_long(_EXTERNAL, external_value)
         body = {k: v for k, v in values.items() if k.lower() != EXTERNAL_ID_FIELD.lower()}
         in_body = [v for k, v in values.items() if k.lower() == EXTERNAL_ID_FIELD.lower()]
-        if in_body and (not isinstance(in_body[0], str) or in_body[0].casefold() != external_value.casefold()):
+        if in_body and in_body[0] != external_value:
             raise ApiError(
                 400,
                 "INVALID_FIELD",
@@ -219,7 +218,7 @@ class TaskWrites:
         if before is None:
             raise not_found()
         if before["IsDeleted"]:
-            self.org.tasks[record_id] = dict(after)
+            self.org.store_task(after)
             return
         self._stage(RecordChange(ChangeType.UPDATE, record_id, before, dict(after)))
 
@@ -230,6 +229,9 @@ class TaskWrites:
             kind = earlier.kind if earlier.kind is ChangeType.CREATE else change.kind
             change = RecordChange(kind, change.record_id, earlier.before, change.after)
         self._staged[change.record_id] = change
+        held = change.after.get(EXTERNAL_ID_FIELD) if change.after is not None else None
+        if held is not None:
+            self._staged_external[held] = change.record_id
 
     @property
     def staged_count(self) -> int:
@@ -244,7 +246,7 @@ class TaskWrites:
         changes = list(self._staged.values())
         for change in changes:
             assert change.after is not None
-            self.org.tasks[change.record_id] = dict(change.after)
+            self.org.store_task(change.after)
             if change.kind is ChangeType.DELETE:
                 self.org.delete_log[change.record_id] = self.now
             elif change.kind is ChangeType.UNDELETE:
@@ -253,6 +255,7 @@ class TaskWrites:
 
     def discard(self) -> None:
         self._staged.clear()
+        self._staged_external.clear()
         self._committed = True
 
     # -- validation ------------------------------------------------------------------------------------

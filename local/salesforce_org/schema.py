@@ -8,8 +8,13 @@ only), IsRecurrence (create only), RecurrenceActivityId, IsClosed (set through S
 (read-only, API 44.0+), the audit fields, IsDeleted. "TaskStatus": ApiName, MasterLabel, IsClosed,
 IsDefault, SortOrder. "TaskPriority": ApiName, MasterLabel, IsDefault, IsHighPriority, SortOrder.
 
-``Tasksync_Id__c`` is the project's own custom text field, External ID and Unique (case-insensitive, the
-default for Unique text fields), 255 characters.
+``Tasksync_Id__c`` is the project's own custom text field as its metadata defines it
+(``salesforce/force-app/main/default/objects/Activity/fields/Tasksync_Id__c.field-meta.xml``): 64
+characters, External ID, Unique and case-sensitive. Apex Developer Guide, "Upserting Records": "Custom
+field matching is case-insensitive only if the custom field has the Unique and Treat "ABC" and "abc" as
+duplicate values (case insensitive) attributes"; so upsert matching and uniqueness on it are
+case-sensitive, and so are SOQL comparisons (SOQL and SOSL Reference, "Comparison Operators":
+"Comparisons on strings are case-sensitive for unique case-sensitive fields").
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ class FieldDef:
     sortable: bool = True
     external_id: bool = False
     unique: bool = False
+    case_sensitive: bool = False
     custom: bool = False
     reference_to: tuple[str, ...] = ()
     relationship_name: str | None = None
@@ -124,7 +130,7 @@ def _audit_fields() -> tuple[FieldDef, ...]:
 
 
 EXTERNAL_ID_FIELD = "Tasksync_Id__c"
-EXTERNAL_ID_LENGTH = 255
+EXTERNAL_ID_LENGTH = 64
 
 TASK_SUBTYPES = ("Task", "Email", "ListEmail", "Cadence", "Call", "LinkedIn")
 
@@ -232,6 +238,7 @@ TASK = ObjectDef(
             updateable=True,
             external_id=True,
             unique=True,
+            case_sensitive=True,
             custom=True,
         ),
     ),

@@ -128,19 +128,21 @@ def test_upsert_by_external_id(salesforce):
         json={
             "allOrNone": False,
             "records": [
-                task(Tasksync_Id__c="A", Subject="A2"),
-                task(Tasksync_Id__c="c", Subject="C"),
+                task(Tasksync_Id__c="a", Subject="A2"),
+                task(Tasksync_Id__c="B", Subject="another b"),  # Tasksync_Id__c is case-sensitive
                 task(Subject="no external id"),
                 task(Tasksync_Id__c="d", Subject="D1"),
-                task(Tasksync_Id__c="D", Subject="D2"),
+                task(Tasksync_Id__c="d", Subject="D2"),
+                task(Tasksync_Id__c="D", Subject="D3"),
             ],
         },
     )
     assert second[0] == {"id": first[0]["id"], "success": True, "errors": [], "created": False}
-    assert second[1]["created"] is True
+    assert second[1]["created"] is True and second[1]["id"] != first[1]["id"]
     assert second[2]["errors"][0]["statusCode"] == "INVALID_FIELD"
     assert second[3]["errors"][0]["statusCode"] == "DUPLICATE_EXTERNAL_ID"
     assert second[4]["errors"][0]["statusCode"] == "DUPLICATE_EXTERNAL_ID"
+    assert second[5]["created"] is True
     assert sf.Task.get(first[0]["id"])["Subject"] == "A2"
     with pytest.raises(SalesforceMalformedRequest) as raised:
         sf.restful("composite/sobjects/Task/Subject", method="PATCH", json={"records": [task(Subject="x")]})

@@ -280,11 +280,43 @@ def test_upsert_by_external_id_creates_then_updates(raw, salesforce):
     assert created.status_code == 201
     body = created.json()
     assert body == {"id": body["id"], "success": True, "errors": [], "created": True}
-    updated = raw("PATCH", "sobjects/Task/Tasksync_Id__c/SIA-1", json={"Subject": "second"})
+    updated = raw("PATCH", "sobjects/Task/Tasksync_Id__c/sia-1", json={"Subject": "second"})
     assert updated.status_code == 200
     assert updated.json() == {"id": body["id"], "success": True, "errors": [], "created": False}
     record = salesforce().Task.get(body["id"])
     assert (record["Subject"], record["Tasksync_Id__c"]) == ("second", "sia-1")
+
+
+def test_upsert_matches_the_external_id_case_sensitively(raw, salesforce):
+    # Apex Developer Guide, "Upserting Records": "Custom field matching is case-insensitive only if the
+    # custom field has the Unique and Treat "ABC" and "abc" as duplicate values (case insensitive)
+    # attributes"; Tasksync_Id__c is caseSensitive (its field-meta.xml).
+    first = raw("PATCH", "sobjects/Task/Tasksync_Id__c/SIA-case-1", json={"Subject": "upper"}).json()["id"]
+    other = raw("PATCH", "sobjects/Task/Tasksync_Id__c/sia-case-1", json={"Subject": "lower"})
+    assert other.status_code == 201 and other.json()["id"] != first
+    sf = salesforce()
+    assert sf.Task.get(first)["Subject"] == "upper"
+    assert sf.Task.get_by_custom_id("Tasksync_Id__c", "sia-case-1")["Subject"] == "lower"
+    # SOQL and SOSL Reference, "Comparison Operators": "Comparisons on strings are case-sensitive for
+    # unique case-sensitive fields".
+    for where, expected in [
+        ("Tasksync_Id__c = 'SIA-case-1'", ["upper"]),
+        ("Tasksync_Id__c IN ('sia-case-1')", ["lower"]),
+        ("Tasksync_Id__c LIKE 'SIA-%'", ["upper"]),
+        ("Subject = 'UPPER'", ["upper"]),  # other fields stay case-insensitive
+    ]:
+        rows = sf.query(f"SELECT Subject FROM Task WHERE {where}")["records"]  # noqa: S608 - SOQL from test data
+        assert [r["Subject"] for r in rows] == expected, where
+    mismatch = raw("PATCH", "sobjects/Task/Tasksync_Id__c/sia-case-2", json={"Tasksync_Id__c": "SIA-case-2"})
+    assert mismatch.status_code == 400 and mismatch.json()[0]["errorCode"] == "INVALID_FIELD"
+
+
+def test_the_external_id_holds_64_characters(raw):
+    assert raw("PATCH", f"sobjects/Task/Tasksync_Id__c/{'x' * 64}", json={"Subject": "fits"}).status_code == 201
+    too_long = raw("PATCH", f"sobjects/Task/Tasksync_Id__c/{'y' * 65}", json={"Subject": "too long"})
+    assert too_long.status_code == 400 and too_long.json()[0]["errorCode"] == "STRING_TOO_LONG"
+    created = raw("POST", "sobjects/Task", json={"Tasksync_Id__c": "z" * 65})
+    assert created.status_code == 400 and created.json()[0]["fields"] == ["Tasksync_Id__c"]
 
 
 def test_upsert_before_api_46_answers_204_on_update(raw):
@@ -311,11 +343,12 @@ def test_upsert_on_a_field_that_is_no_external_id_is_not_found(raw):
     assert answer.json() == DOCUMENTED_NOT_FOUND
 
 
-def test_external_id_is_unique_case_insensitively(salesforce):
+def test_external_id_is_unique_case_sensitively(salesforce):
     sf = salesforce()
     first = sf.Task.create({"Subject": "a", "Tasksync_Id__c": "dup"})["id"]
+    assert sf.Task.create({"Subject": "b", "Tasksync_Id__c": "DUP"})["success"] is True
     with pytest.raises(SalesforceMalformedRequest) as raised:
-        sf.Task.create({"Subject": "b", "Tasksync_Id__c": "DUP"})
+        sf.Task.create({"Subject": "c", "Tasksync_Id__c": "dup"})
     assert raised.value.content == [
         {
             "message": f"duplicate value found: Tasksync_Id__c duplicates value on record with id: {first}",
@@ -339,6 +372,23 @@ def test_upsert_skips_the_recycle_bin_and_undelete_then_conflicts(org, salesforc
     assert raised.value.code == "DUPLICATE_VALUE"
 
 
+def test_upsert_follows_external_id_changes_deletes_and_purges(org, salesforce):
+    sf = salesforce()
+    first = sf.Task.create({"Subject": "a", "Tasksync_Id__c": "old"})["id"]
+    sf.Task.update(first, {"Tasksync_Id__c": "new"})
+    assert sf.Task.upsert("Tasksync_Id__c/new", {"Subject": "b"}) == 200
+    assert sf.Task.upsert("Tasksync_Id__c/old", {"Subject": "c"}) == 201  # "old" was free again
+    second = sf.Task.get_by_custom_id("Tasksync_Id__c", "old")["Id"]
+    sf.Task.delete(second)
+    assert sf.Task.upsert("Tasksync_Id__c/old", {"Subject": "d"}) == 201  # the recycle bin is skipped
+    third = sf.Task.get_by_custom_id("Tasksync_Id__c", "old")["Id"]
+    assert len({first, second, third}) == 3
+    sf.Task.delete(third)
+    org.empty_recycle_bin()
+    assert sf.Task.upsert("Tasksync_Id__c/old", {"Subject": "e"}) == 201
+    assert sf.Task.get_by_custom_id("Tasksync_Id__c", "new")["Id"] == first
+
+
 def test_describe_lists_the_modelled_fields(org, salesforce):
     org.add_status("Blocked")
     describe = salesforce().Task.describe()
@@ -352,6 +402,7 @@ def test_describe_lists_the_modelled_fields(org, salesforce):
     assert (fields["Subject"]["length"], fields["Description"]["length"]) == (255, 32000)
     assert fields["ActivityDate"]["type"] == "date"
     assert fields["Tasksync_Id__c"]["externalId"] is True and fields["Tasksync_Id__c"]["unique"] is True
+    assert fields["Tasksync_Id__c"]["caseSensitive"] is True and fields["Subject"]["caseSensitive"] is False
     assert fields["TaskSubtype"]["createable"] is True and fields["TaskSubtype"]["updateable"] is False
     assert fields["IsClosed"]["createable"] is False and fields["IsClosed"]["updateable"] is False
     assert fields["Description"]["filterable"] is False
