@@ -9,7 +9,8 @@ Developer Guide, "ChangeEventHeader Fields", ``recordIds``: "renaming or replaci
 that results in updating the field value in all affected records").
 
 The recycle bin keeps deleted records 15 days (Salesforce Help, "Recycle Bin"); emptying it, or a record
-ageing out, removes the record for good and moves the earliest date ``getDeleted`` can answer for.
+ageing out, removes the record for good; emptying it moves the earliest date ``getDeleted`` can answer
+for (``replication``).
 
 Upsert finds records by ``Tasksync_Id__c`` through ``external_ids``, an index of the live records kept
 in step by ``store_task`` and the purge, so that a bulk load stays linear.
@@ -177,8 +178,8 @@ class Org:
         """Deleted records (in the recycle bin) and when they were deleted: what getDeleted reports."""
         self.purged_ids: set[str] = set()
         """Records removed from the recycle bin for good: they answer ENTITY_IS_DELETED, not NOT_FOUND."""
-        self.purged_until: datetime | None = None
-        """Latest time records left the recycle bin for good (emptied or aged out)."""
+        self.emptied_at: datetime | None = None
+        """When the recycle bin was last emptied (an administrator's purge)."""
         self.statuses: list[PicklistEntry] = []
         self.priorities: list[PicklistEntry] = []
         self.usage = ApiUsage()
@@ -324,29 +325,26 @@ class Org:
 
     def expire_recycle_bin(self) -> None:
         """Remove for good the records deleted more than 15 days ago."""
-        now = self.clock.now()
         with self.lock:
-            horizon = now - RECYCLE_BIN_DAYS
+            horizon = self.clock.now() - RECYCLE_BIN_DAYS
             for record_id, deleted_at in list(self.delete_log.items()):
                 if deleted_at < horizon:
-                    self._purge(record_id, deleted_at)
+                    self._purge(record_id)
 
     def empty_recycle_bin(self) -> list[str]:
         """Remove every deleted record for good (hard deletes publish no change event)."""
-        now = formats.to_second(self.clock.now())
         with self.lock:
             purged = list(self.delete_log)
             for record_id in purged:
-                self._purge(record_id, now)
-            self.purged_until = max(self.purged_until or now, now)
+                self._purge(record_id)
+            self.emptied_at = formats.to_second(self.clock.now())
             return purged
 
-    def _purge(self, record_id: str, when: datetime) -> None:
+    def _purge(self, record_id: str) -> None:
         self.delete_log.pop(record_id, None)
         self._unindex(record_id)
         self.tasks.pop(record_id, None)
         self.purged_ids.add(record_id)
-        self.purged_until = max(self.purged_until, when) if self.purged_until else when
 
     def stop(self) -> None:
         self.webhook.stop()

@@ -10,6 +10,15 @@ Timeframe" show dates as ``2013-05-08T21:20:00.000+0000``. SOAP API Developer Gu
 ``INVALID_REPLICATION_DATE``. "GetDeletedResult": ``earliestDateAvailable`` is the time of the last
 physically deleted record; ``latestDateCovered`` is at most ``end`` and is the start of the next call.
 
+"getDeleted()", Rules and Guidelines: "Results are returned for no more than 15 days previous to the day
+the call is executed (or earlier if an administrator has purged the Recycle Bin). If the purge has been
+performed before your getDeleted() call is executed, an INVALID_REPLICATION_DATE error is returned."
+Read with the sentence before it: a window that reaches back before the last purge, into deletes the
+purge took, is refused with 400 ``INVALID_REPLICATION_DATE``; the caller must reconcile fully. A window
+starting at or after the purge is answered, with ``earliestDateAvailable`` the purge time (not after the
+start). The 15-day horizon is no purge: a start further back is answered, and ``earliestDateAvailable``
+(15 days ago) later than the start tells the caller what it lost.
+
 Not documented, chosen here:
 
 - the window is [start, latestDateCovered) by SystemModstamp (getUpdated) or deletion time
@@ -19,6 +28,11 @@ Not documented, chosen here:
   starts beyond what the org keeps; for getDeleted the data itself reaches 15 days back);
 - ``earliestDateAvailable`` is the later of 15 days ago and the last time the recycle bin was emptied,
   to the second (not truncated to the minute: that could hide a purge within the start's minute);
+- only an emptied recycle bin counts as "the purge": records ageing out after 15 days, and the delete
+  log's own purge (every two hours above a size limit, not modelled), do not refuse a call; a purge
+  more than 15 days ago no longer matters (the horizon is later);
+- GetDeletedResult also says the call fails when ``earliestDateAvailable`` "is less than endDate",
+  which would refuse nearly every call: read as "later than startDate", which is the purge rule above;
 - a start or end that is not a date-time is ``INVALID_REPLICATION_DATE`` too;
 - getUpdated lists records that are not deleted; ids come in SystemModstamp order.
 """
@@ -77,8 +91,8 @@ def updated(org: Org, start_text: str | None, end_text: str | None) -> dict[str,
 
 def earliest_deleted_available(org: Org, now: datetime) -> datetime:
     floor = now - RECYCLE_BIN_DAYS
-    if org.purged_until is not None and org.purged_until > floor:
-        floor = org.purged_until
+    if org.emptied_at is not None and org.emptied_at > floor:
+        floor = org.emptied_at
     return formats.to_second(floor)
 
 
@@ -87,6 +101,14 @@ def deleted(org: Org, start_text: str | None, end_text: str | None) -> dict[str,
     with org.lock:
         org.expire_recycle_bin()
         earliest = earliest_deleted_available(org, now)
+        purge_limits_the_window = org.emptied_at is not None and earliest == org.emptied_at
+        if purge_limits_the_window and start < earliest:
+            raise ApiError(
+                400,
+                "INVALID_REPLICATION_DATE",
+                f"the recycle bin was purged at {formats.rest_datetime(earliest)}, after startDate "
+                f"{formats.rest_datetime(start)}: deleted records before then are no longer available",
+            )
         entries = sorted(
             (when, record_id)
             for record_id, when in org.delete_log.items()

@@ -70,15 +70,37 @@ def test_get_deleted_shape_and_window(timeline, clock):
     assert sf.Task.deleted(at(10, 3), at(10, 5))["deletedRecords"] == []
 
 
-def test_emptying_the_recycle_bin_moves_earliest_date_available(org, timeline, clock):
+def test_a_window_reaching_back_before_a_purge_is_refused(org, timeline, clock):
+    # SOAP API Developer Guide, "getDeleted()", Rules and Guidelines: "Results are returned for no more
+    # than 15 days previous to the day the call is executed (or earlier if an administrator has purged
+    # the Recycle Bin). If the purge has been performed before your getDeleted() call is executed, an
+    # INVALID_REPLICATION_DATE error is returned."
     sf, t1, _ = timeline
     sf.Task.delete(t1)
     clock.advance(timedelta(seconds=20))  # 10:02:50
     org.empty_recycle_bin()
-    clock.advance(timedelta(minutes=1))
-    answer = sf.Task.deleted(at(10, 0), at(10, 5))
+    clock.advance(timedelta(minutes=2))  # 10:04:50
+    for start in (at(10, 0), at(10, 2)):  # 10:02 is before 10:02:50 once the seconds are dropped
+        with pytest.raises(SalesforceMalformedRequest) as raised:
+            sf.Task.deleted(start, at(10, 4))
+        assert raised.value.status == 400
+        assert raised.value.content[0]["errorCode"] == "INVALID_REPLICATION_DATE"
+    # From the purge on, the window is answered and earliestDateAvailable (the purge) is not after it.
+    answer = sf.Task.deleted(at(10, 3), at(10, 4))
     assert answer["deletedRecords"] == []
     assert answer["earliestDateAvailable"] == "2024-05-07T10:02:50.000+0000"
+    # getUpdated knows no purge.
+    assert sf.Task.updated(at(10, 0), at(10, 4))["ids"] != []
+
+
+def test_a_purge_older_than_fifteen_days_no_longer_refuses(org, timeline, clock, salesforce):
+    sf, t1, _ = timeline
+    sf.Task.delete(t1)
+    org.empty_recycle_bin()
+    clock.advance(timedelta(days=16))
+    answer = salesforce().Task.deleted(clock.now() - timedelta(days=20), clock.now())
+    # The 15-day horizon, not the purge, limits the window: answered, with the loss in earliestDateAvailable.
+    assert answer["earliestDateAvailable"] == "2024-05-08T10:02:30.000+0000"
 
 
 def test_deleted_records_age_out_after_fifteen_days(timeline, clock, salesforce):

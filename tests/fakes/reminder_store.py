@@ -22,6 +22,7 @@ class InMemoryReminderStore:
         self.events: list[ReminderTaskEvent] = []
         self.on_event: Callable[[ReminderTaskEvent], None] | None = None
         self._versions: dict[tuple[str, str], int] = {}
+        self._deleted_by: dict[tuple[str, str], Origin] = {}
 
     def get(self, user_id: str, task_id: str) -> ReminderTask | None:
         return self.tasks.get((user_id, task_id))
@@ -37,7 +38,7 @@ class InMemoryReminderStore:
             raise TaskAlreadyExists(task_id)
         deleted_version = self._versions.get(key, 0)
         if deleted_version >= version:
-            raise TaskDeletedSince(task_id, deleted_version)
+            raise TaskDeletedSince(task_id, deleted_version, self._deleted_by.get(key, Origin.USER))
         task = ReminderTask(
             id=task_id, user_id=user_id, created_at=now, updated_at=now, version=version, **values.model_dump()
         )
@@ -68,6 +69,7 @@ class InMemoryReminderStore:
         gone = current.model_copy(update={"updated_at": now, "version": current.version + 1})
         del self.tasks[(user_id, task_id)]
         self._versions[(user_id, task_id)] = gone.version
+        self._deleted_by[(user_id, task_id)] = origin
         self._publish(ReminderEventKind.DELETED, gone, origin, now)
         return gone
 

@@ -36,13 +36,14 @@ def test_a_seed_reproduces_itself() -> None:
 
 def _subject_renames_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
     """Broken subject rule: a Salesforce Subject edit renames the SIA task."""
-    observe, merge = from_salesforce._observe, merge_module.merge
+    observe, merge = from_salesforce.observe, merge_module.merge
 
-    def observe_subject(change, link, echo, fields):
-        held, seen_at, changes, taken = observe(change, link, echo, fields)
+    def observe_subject(change, link, echo, ctx):
+        observed = observe(change, link, echo, ctx)
         if "Subject" in change.carried and not echo and change.task.subject:
-            changes[TaskField.NAME] = FieldChange(change.task.subject.strip(), change.commit_at)
-        return held, seen_at, changes, taken
+            renamed = FieldChange(change.task.subject.strip(), change.commit_at)
+            return dataclasses.replace(observed, changes={**observed.changes, TaskField.NAME: renamed})
+        return observed
 
     def merge_subject(link, from_sia, from_salesforce, ctx):
         merged = merge(link, from_sia, from_salesforce, ctx)
@@ -51,7 +52,7 @@ def _subject_renames_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
             return merged
         return dataclasses.replace(merged, agreed=merged.agreed.model_copy(update={"name": renamed.value}))
 
-    monkeypatch.setattr(from_salesforce, "_observe", observe_subject)
+    monkeypatch.setattr(from_salesforce, "observe", observe_subject)
     monkeypatch.setattr("tasksync.engine.settle.merge", merge_subject)
 
 

@@ -127,3 +127,24 @@ def test_links_of_users_are_apart(link_repository: DynamoDBLinkRepository) -> No
     first = link_repository.link_by_sia_id("u1", "t1")
     second = link_repository.link_by_sia_id("u2", "t1")
     assert first is not None and second is not None and first.user_id == "u1" and second.user_id == "u2"
+
+
+def test_a_users_links_are_listed_page_by_page_and_nobody_elses(link_repository: DynamoDBLinkRepository) -> None:
+    for number in range(30):
+        link_repository.save_link(link(sia_id=f"t{number:02d}"))
+    link_repository.save_link(link(sia_id="other", user_id="u2"))
+
+    listed = list(link_repository.links_of("u1"))
+
+    assert sorted(saved.sia_id for saved in listed) == [f"t{number:02d}" for number in range(30)]
+
+
+def test_the_users_linked_to_a_record_are_found_in_one_lookup(link_repository: DynamoDBLinkRepository) -> None:
+    # A record reassigned between two connected reps: each holds a link to it
+    link_repository.save_link(link(sia_id="t1", sf_id=SF_TASK, user_id="u1"))
+    link_repository.save_link(link(sia_id="sf-t1", sf_id=SF_TASK, user_id="u2"))
+    link_repository.save_link(link(sia_id="t2", sf_id=OTHER_SF_TASK, user_id="u3"))
+
+    assert link_repository.users_linked_to(SF_TASK) == ["u1", "u2"]
+    assert link_repository.users_linked_to(SF_TASK[:15]) == ["u1", "u2"]
+    assert link_repository.users_linked_to("00T5g00000NoNeEEAZ") == []

@@ -84,3 +84,15 @@ def test_an_error_expires_after_the_retention(
     ttl = dynamodb.describe_time_to_live(TableName=tables["StateTable"])["TimeToLiveDescription"]
     items = dynamodb.scan(TableName=tables["StateTable"])["Items"]
     assert [int(item[ttl["AttributeName"]]["N"]) for item in items] == [int((NOW + timedelta(days=30)).timestamp())]
+
+
+def test_an_error_recorded_again_under_its_key_is_one_record(error_repository: DynamoDBSyncErrorRepository) -> None:
+    # A conflict recorded by a decision that was made again after a crash
+    conflict = error(3, key="conflict/t1/due_date/2024-06-03T09:31:00+00:00/2024-06-03T09:32:00+00:00")
+    error_repository.record_error(conflict)
+    error_repository.record_error(conflict)
+    error_repository.record_error(error(3, key="conflict/t1/details/2024-06-03T09:31:00+00:00/x"))
+    error_repository.record_error(error(3))
+    error_repository.record_error(error(3))
+
+    assert len(error_repository.errors_of("u1")) == 4

@@ -16,7 +16,7 @@ from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_task import SalesforceField, SalesforceTask
 from tasksync.domain.settings import FIRST_SYNC_WINDOW
 from tasksync.domain.subject_template import render_subject
-from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink
+from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink, as_sf_json
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.context import SyncContext
 from tasksync.engine.decisions import (
@@ -94,6 +94,15 @@ def copy_deleted_since(decided: Decision, sf_id: str, deleted_version: int, ctx:
     return Decision(link=_tombstone(lost, Side.SIA, ctx, None), salesforce=DeleteSalesforceTask(sf_id))
 
 
+def copy_above(decided: Decision, deleted_version: int) -> Decision:
+    """``decided`` with its SIA copy made above ``deleted_version``, which the sync itself deleted."""
+    create = decided.reminder
+    if not isinstance(create, CreateReminder):
+        raise ValueError("only a decision that makes an SIA copy has a copy to make again")
+    above = CreateReminder(create.task_id, create.values, version=deleted_version + 1)
+    return Decision(**{**decided.__dict__, "reminder": above})
+
+
 def _unlinked(change: SalesforceChange, echo: bool, orphan: ReminderTask | None, ctx: SyncContext) -> Decision:
     """``orphan`` is an SIA copy under the record's import id whose link was never saved (a crash)."""
     if change.change_type is ChangeType.DELETE:
@@ -112,10 +121,9 @@ def _unlinked(change: SalesforceChange, echo: bool, orphan: ReminderTask | None,
     if ineligibility(change.task, ctx.sf_user_id) is not None:
         return Decision(reminder=DeleteReminder(orphan.id) if orphan else None, skipped=SkipReason.NOT_ELIGIBLE)
     enabled_at = ctx.settings.enabled_at
-    modified = change.modified_at or change.commit_at
-    if enabled_at is not None and modified < enabled_at - FIRST_SYNC_WINDOW - CLOCK_MARGIN:
-        # Last modified by a user before the first sync's window (Salesforce's clock, so the window is
-        # widened by the margin): it joins on its first change while sync is on.
+    if enabled_at is not None and _changed_last(change) < enabled_at - FIRST_SYNC_WINDOW - CLOCK_MARGIN:
+        # Last changed before the first sync's window (Salesforce's clock, so the window is widened by the
+        # margin): it joins on its first change while sync is on.
         return Decision.skip(SkipReason.BEFORE_SYNC_WINDOW)
     values = ctx.field_map.imported_values(change.task)
     task_id = imported_task_id(change.sf_id)
@@ -134,6 +142,15 @@ def _unlinked(change: SalesforceChange, echo: bool, orphan: ReminderTask | None,
         copy_made_at=ctx.now,
     )
     return Decision(link=link, reminder=CreateReminder(task_id, values))
+
+
+def _changed_last(change: SalesforceChange) -> datetime:
+    """When the record last changed as far as the 24-hour rule goes: a user's last modification
+    (``LastModifiedDate``, not ``SystemModstamp``, which Salesforce moves on its own), or the change event
+    that made the sync read it (an undelete, say, which does not move ``LastModifiedDate``)."""
+    modified = change.modified_at or change.commit_at
+    prompt = change.prompted_by
+    return max(modified, prompt.commit_at) if prompt is not None and not prompt.inferred else modified
 
 
 def _never_a_reminder(change: SalesforceChange) -> bool:
@@ -287,7 +304,6 @@ def _bring_back(change: SalesforceChange, link: SyncLink, reminder: ReminderTask
         rendered_subject=rendered,
         salesforce=_held(change.task),
         salesforce_seen_at=dict.fromkeys(SalesforceField, change.commit_at),
-        writes=(),
         unsent=(),
         last_sf_commit=_newest(link, change),
         owner_seen_at=change.commit_at,
@@ -295,9 +311,9 @@ def _bring_back(change: SalesforceChange, link: SyncLink, reminder: ReminderTask
         deleted_at=None,
         deleted_by=None,
         sf_deleted_at=None,
-    )
+    ).with_shown(dict.fromkeys(SalesforceField, change.commit_at))  # the record read is the truth
     create = CreateReminder(link.sia_id, values, version=link.sia_version + 1)
-    if rendered == link.rendered_subject:
+    if rendered == link.rendered_subject and not _rename_unsent(link, change.task, rendered):
         return Decision(link=back, reminder=create)
     # A rename the rep made before the task went away still reaches the Subject (SPEC section 3).
     renamed = {SalesforceField.SUBJECT: rendered}
@@ -307,6 +323,14 @@ def _bring_back(change: SalesforceChange, link: SyncLink, reminder: ReminderTask
         salesforce=UpdateSalesforceTask(TaskUpdate(change.sf_id, renamed)),
         if_refused=back,
     )
+
+
+def _rename_unsent(link: SyncLink, task: SalesforceTask, rendered: str) -> bool:
+    """Whether the sync's last Subject write never landed: the record still holds an earlier one of its
+    own (a Subject edited in Salesforce is kept: it is none of the sync's writes)."""
+    subject = as_sf_json(normalized(task.subject))
+    earlier = link.written_values(SalesforceField.SUBJECT)[:-1]
+    return link.unconfirmed(SalesforceField.SUBJECT) and subject != rendered and subject in earlier
 
 
 def _overlay(values: TaskValues, task: SalesforceTask, fields: FieldMap) -> TaskValues:

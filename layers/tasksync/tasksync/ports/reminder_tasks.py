@@ -22,12 +22,14 @@ class TaskAlreadyExists(Exception):
 
 
 class TaskDeletedSince(Exception):
-    """A create at version N found the id deleted at version N or later: the copy it was to make was made
-    (by an attempt whose answer was lost) and deleted since."""
+    """A create at version N found the id deleted at version N or later, by ``deleted_by``: the copy it
+    was to make was made (by an attempt whose answer was lost) and deleted since, or the sync itself
+    deleted that version (its link was not saved) and the copy must come above it."""
 
-    def __init__(self, task_id: str, deleted_version: int) -> None:
-        super().__init__(f"{task_id} was deleted at version {deleted_version}")
+    def __init__(self, task_id: str, deleted_version: int, deleted_by: Origin = Origin.USER) -> None:
+        super().__init__(f"{task_id} was deleted at version {deleted_version} by the {deleted_by.value}")
         self.deleted_version = deleted_version
+        self.deleted_by = deleted_by
 
 
 class VersionConflict(Exception):

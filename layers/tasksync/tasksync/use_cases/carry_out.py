@@ -131,13 +131,14 @@ def _apply_salesforce(
     except SalesforceError as error:
         if error.kind in (ErrorKind.TRANSIENT, ErrorKind.AUTH):
             raise
+        if saved is not None and refused is not None:
+            # The write did not happen: the link says so again (a record deleted, or a refusal).
+            _save(refused.updated(revision=saved.revision), services)
         if error.kind is ErrorKind.ALREADY_DELETED and isinstance(action, UpdateSalesforceTask):
             raise SalesforceRecordDeleted(action.update.sf_id) from error
         sia_id, linked_id = (link.sia_id, link.sf_id) if link else (None, None)
         record_id = _sf_id_of(action) or linked_id
         _record(error, SyncErrorKind.PERMANENT, ctx.settings, services, sia_id=sia_id, sf_id=record_id)
-        if saved is not None and refused is not None:
-            _save(refused.updated(revision=saved.revision), services)
 
 
 def _one(results: list[WriteResult]) -> WriteResult:

@@ -7,7 +7,8 @@ from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
-from tasksync.engine.from_salesforce import copy_deleted_since, decide_salesforce_change, imported_task_id
+from tasksync.domain.reminder_events import Origin
+from tasksync.engine.from_salesforce import copy_above, copy_deleted_since, decide_salesforce_change, imported_task_id
 from tasksync.ports.reminder_tasks import TaskDeletedSince, TaskNotFound, VersionConflict
 from tasksync.ports.sync_state import ConcurrentUpdate
 from tasksync.use_cases.carry_out import SalesforceRecordDeleted, carry_out, paused_on_revoked_grant
@@ -44,7 +45,11 @@ def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, se
             try:
                 carry_out(decision, ctx, services)
             except TaskDeletedSince as lost:
-                carry_out(copy_deleted_since(decision, change.sf_id, lost.deleted_version, ctx), ctx, services)
+                if lost.deleted_by is Origin.USER:
+                    carry_out(copy_deleted_since(decision, change.sf_id, lost.deleted_version, ctx), ctx, services)
+                else:
+                    # The sync itself deleted that version and its link was not saved: make the copy above.
+                    carry_out(copy_above(decision, lost.deleted_version), ctx, services)
         except SalesforceRecordDeleted as gone:
             change = SalesforceChange.inferred_deletion(gone.sf_id, services.clock())
             continue

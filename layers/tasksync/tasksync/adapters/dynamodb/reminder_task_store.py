@@ -65,7 +65,7 @@ class DynamoDBReminderTaskStore(TableAdapter):
             # Over a tombstone the numbering continues, so late events of the deleted task stay stale; a
             # tombstone at or past the asked version is a copy made and deleted since.
             if stored is not None and int(stored[items.VERSION]) >= version:
-                raise TaskDeletedSince(task_id, int(stored[items.VERSION]))
+                raise TaskDeletedSince(task_id, int(stored[items.VERSION]), Origin(str(stored[items.ORIGIN])))
             task = ReminderTask(
                 id=task_id, user_id=user_id, created_at=now, updated_at=now, version=version, **values.model_dump()
             )
