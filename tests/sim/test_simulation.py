@@ -11,6 +11,7 @@ import pytest
 
 import tasksync.engine.from_salesforce as from_salesforce
 import tasksync.engine.merge as merge_module
+import tasksync.engine.observe as observe_module
 from tasksync.domain.reminder_task import TaskField
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import ChangeType, SalesforceChange
@@ -36,7 +37,7 @@ def test_a_seed_reproduces_itself() -> None:
 
 def _subject_renames_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
     """Broken subject rule: a Salesforce Subject edit renames the SIA task."""
-    observe, merge = from_salesforce.observe, merge_module.merge
+    observe, merge = observe_module.observe, merge_module.merge
 
     def observe_subject(change, link, echo, ctx):
         observed = observe(change, link, echo, ctx)
@@ -52,7 +53,7 @@ def _subject_renames_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
             return merged
         return dataclasses.replace(merged, agreed=merged.agreed.model_copy(update={"name": renamed.value}))
 
-    monkeypatch.setattr(from_salesforce, "observe", observe_subject)
+    monkeypatch.setattr("tasksync.engine.from_salesforce.observe", observe_subject)
     monkeypatch.setattr("tasksync.engine.settle.merge", merge_subject)
 
 

@@ -279,7 +279,7 @@ def test_a_task_first_created_in_salesforce_keeps_its_subject_when_its_due_date_
     world.sync()
 
     assert world.org.records[record.id].subject == "Quarterly review"
-    assert world.task(f"sf-{record.id}").due_date == date(2026, 3, 30)  # type: ignore[union-attr]
+    assert world.task(f"sf-{record.id}").due_date == date(2026, 3, 30)
     assert world.org.writes_by_client == 0
 
 
@@ -380,7 +380,7 @@ def test_re_enabling_brings_both_sides_into_agreement_on_every_linked_task():
     # Then each change made while off is applied as if sync had been on
     assert world.org.records[records[1]].description == "bring the NDA"
     assert records[2] not in world.org.records
-    assert world.task("task-3").status is Status.COMPLETE  # type: ignore[union-attr]
+    assert world.task("task-3").status is Status.COMPLETE
     assert world.task("task-4") is None
     from_salesforce = world.task(f"sf-{imported.id}")
     assert from_salesforce is not None and from_salesforce.due_date == date(2026, 3, 30)
@@ -423,13 +423,13 @@ def test_a_conflict_is_recorded_even_when_the_function_dies_right_after_saving_t
     save, died = world.state.save_link, []
 
     def save_then_die(link: SyncLink) -> SyncLink:
-        saved = save(link)
+        saved: SyncLink = save(link)
         if not died:
             died.append(True)
             raise RuntimeError("the function timed out")
         return saved
 
-    world.services.links.save_link = save_then_die  # type: ignore[method-assign]
+    world.services.links.save_link = save_then_die
 
     # When the Salesforce change is delivered, dies, and is delivered again by its queue
     with pytest.raises(RuntimeError):
@@ -460,7 +460,7 @@ def test_a_change_that_cannot_be_placed_gives_up_with_still_concurrent():
         link = find(user_id, sf_id)
         return link.updated(saved_at=world.now + timedelta(hours=1)) if link else None
 
-    world.state.link_by_sf_id = always_just_saved  # type: ignore[method-assign]
+    world.state.link_by_sf_id = always_just_saved
 
     with pytest.raises(StillConcurrent):
         apply_salesforce_change(undelete, world.settings, world.services)
