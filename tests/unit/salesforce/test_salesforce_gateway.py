@@ -301,6 +301,28 @@ def test_deleted_records_parse_dates_and_flag_lost_deletes(transport, gateway):
     assert clamped_start.startswith("2024-05-17T12:05")  # now - 15 days + margin
 
 
+def test_get_deleted_refused_for_a_start_before_the_last_purge_says_the_deletes_were_lost(transport, gateway):
+    # SOAP API Developer Guide, getDeleted(), Usage: a purge before the call answers INVALID_REPLICATION_DATE
+    refusal = [{"message": "startDate is before the last purge", "errorCode": "INVALID_REPLICATION_DATE"}]
+    transport.on("GET", r"/sobjects/Task/deleted/$", answer(400, refusal))
+    asked = NOW - timedelta(days=3)
+
+    window = gateway.deleted_records(asked, NOW)
+
+    assert window.records == ()
+    assert window.earliest_date_available > asked  # the caller audits its links
+    assert window.latest_date_covered == NOW
+
+
+def test_get_tasks_with_deleted_ones_reads_through_query_all(transport, gateway):
+    transport.on("GET", r"/queryAll/$", answer(200, query_page([task_json(ID1, IsDeleted=True)])))
+
+    (task,) = gateway.get_tasks([ID1], include_deleted=True)
+
+    assert task.is_deleted
+    assert transport.calls("GET", r"/query/$") == []
+
+
 # -- writes --------------------------------------------------------------------------------------
 
 
