@@ -1,0 +1,112 @@
+"""An org's change reaches the reps it concerns: the record's owner, and any rep holding a link to it
+(a reassignment takes a task from one rep to another), found with one lookup, not one per rep."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tasksync.domain.settings import ConnectionStatus
+from tasksync.engine.changes import SalesforceChange
+from tasksync.use_cases.routing import apply_org_change, reps_for
+from tests.unit.builders import ORG, SF_USER, T0, USER, SyncWorld, connection, settings
+
+USER_2, SF_USER_2 = "user-2", "005000000000003AAA"
+USER_3, SF_USER_3 = "user-3", "005000000000004AAA"
+
+
+def three_reps() -> SyncWorld:
+    world = SyncWorld()
+    for user, sf_user in ((USER_2, SF_USER_2), (USER_3, SF_USER_3)):
+        world.state.save_settings(settings(user_id=user, connection=connection(sf_user_id=sf_user)))
+    return world
+
+
+def deliver_to_org(world: SyncWorld) -> None:
+    """Every pending Salesforce change, routed as the handlers route it; SIA events to their reps."""
+    for _ in range(50):
+        pending = world.pending()
+        world.mark_delivered()
+        if not pending:
+            return
+        for message in pending:
+            world.tick()
+            if isinstance(message, SalesforceChange):
+                apply_org_change(ORG, message, world.services)
+            else:
+                world.deliver(message)
+    raise AssertionError("never quiet")
+
+
+def test_a_task_created_in_salesforce_reaches_its_owners_rep_only():
+    world = three_reps()
+
+    world.org.create({"Subject": "For the second rep", "OwnerId": SF_USER_2})
+    deliver_to_org(world)
+
+    assert [task.name for task in world.sia.list(USER_2)] == ["For the second rep"]
+    assert world.sia.list(USER) == [] and world.sia.list(USER_3) == []
+
+
+def test_a_reassignment_leaves_one_reps_list_and_joins_the_others():
+    world = three_reps()
+    record = world.org.create({"Subject": "Call Alice back", "OwnerId": SF_USER})
+    deliver_to_org(world)
+    assert [task.name for task in world.sia.list(USER)] == ["Call Alice back"]
+
+    world.org.update(record.id, {"OwnerId": SF_USER_2})
+    deliver_to_org(world)
+
+    assert world.sia.list(USER) == []
+    assert [task.name for task in world.sia.list(USER_2)] == ["Call Alice back"]
+    assert world.sia.list(USER_3) == []
+
+
+def test_the_reps_of_a_change_are_found_in_one_lookup_whatever_the_number_of_reps():
+    world = three_reps()
+    record = world.org.create({"Subject": "Call Alice back", "OwnerId": SF_USER})
+    deliver_to_org(world)
+    world.org.update(record.id, {"Description": "bring the NDA"})
+    (update,) = world.pending()
+    lookups = []
+    linked = world.state.users_linked_to
+
+    def counted(sf_id: str) -> list[str]:
+        lookups.append(sf_id)
+        return linked(sf_id)
+
+    world.state.users_linked_to = counted  # type: ignore[method-assign]
+
+    assert reps_for(ORG, update, world.services) == [USER]
+    assert lookups == [record.id]
+
+
+def test_an_update_of_a_record_nobody_links_is_read_once_to_find_its_owner():
+    # Given a task of the second rep, untouched for days (the first sync did not import it)
+    world = three_reps()
+    world.now = T0 - timedelta(days=3)
+    record = world.org.create({"Subject": "Old call", "OwnerId": SF_USER_2})
+    world.mark_delivered()
+    world.now = T0 + timedelta(hours=1)
+    calls = world.org.api_calls
+
+    # When it changes in Salesforce (the UPDATE does not say its owner)
+    world.org.update(record.id, {"Status": "Completed"})
+    deliver_to_org(world)
+
+    # Then it joins the second rep's list, for one read
+    assert [task.name for task in world.sia.list(USER_2)] == ["Old call"]
+    assert world.org.api_calls - calls == 1
+
+
+def test_a_paused_rep_is_skipped_and_the_others_are_served():
+    world = three_reps()
+    record = world.org.create({"Subject": "Call Alice back", "OwnerId": SF_USER})
+    deliver_to_org(world)
+    paused = connection(sf_user_id=SF_USER_2, status=ConnectionStatus.REVOKED)
+    world.state.save_settings(world.settings_of(USER_2).model_copy(update={"connection": paused}))
+
+    world.org.update(record.id, {"OwnerId": SF_USER_2})
+    deliver_to_org(world)
+
+    assert world.sia.list(USER) == []  # it left the first rep's list
+    assert world.sia.list(USER_2) == []  # the paused rep catches up when back (SPEC 5.5)
