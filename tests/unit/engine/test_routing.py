@@ -72,9 +72,10 @@ def test_the_reps_of_a_change_are_found_in_one_lookup_whatever_the_number_of_rep
 
     def counted(sf_id: str) -> list[str]:
         lookups.append(sf_id)
-        return linked(sf_id)
+        users: list[str] = linked(sf_id)
+        return users
 
-    world.state.users_linked_to = counted  # type: ignore[method-assign]
+    world.state.users_linked_to = counted
 
     assert reps_for(ORG, update, world.services) == [USER]
     assert lookups == [record.id]
