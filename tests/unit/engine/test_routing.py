@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tasksync.domain.salesforce_task import SalesforceTask
 from tasksync.domain.settings import ConnectionStatus
-from tasksync.engine.changes import SalesforceChange
-from tasksync.use_cases.routing import apply_org_change, reps_for
+from tasksync.engine.changes import ChangeType, SalesforceChange
+from tasksync.use_cases.routing import apply_org_change, in_transaction_order, reps_for
 from tests.unit.builders import ORG, SF_USER, T0, USER, SyncWorld, connection, settings
 
 USER_2, SF_USER_2 = "user-2", "005000000000003AAA"
@@ -111,3 +112,26 @@ def test_a_paused_rep_is_skipped_and_the_others_are_served():
 
     assert world.sia.list(USER) == []  # it left the first rep's list
     assert world.sia.list(USER_2) == []  # the paused rep catches up when back (SPEC 5.5)
+
+
+def test_the_events_of_one_transaction_are_applied_by_their_sequence_number():
+    # Given one transaction's two events of a record, delivered out of order (merged or relayed)
+    world = three_reps()
+    record = world.org.create({"Subject": "Call Alice back", "OwnerId": SF_USER})
+    deliver_to_org(world)
+    first = SalesforceChange(
+        ChangeType.UPDATE,
+        SalesforceTask.model_validate({"Id": record.id, "Priority": "High"}),
+        frozenset({"Priority", "LastModifiedDate"}),
+        world.now,
+        event_key="tx-1/1",
+    )
+    second = SalesforceChange(
+        ChangeType.UPDATE,
+        SalesforceTask.model_validate({"Id": record.id, "Priority": "Normal"}),
+        frozenset({"Priority", "LastModifiedDate"}),
+        world.now,
+        event_key="tx-1/2",
+    )
+
+    assert in_transaction_order([second, first]) == [first, second]

@@ -9,6 +9,8 @@ one per connected rep. A rep whose sync is off or paused is skipped: re-enabling
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from tasksync.domain.settings import SyncSettings
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.decisions import Decision
@@ -48,6 +50,26 @@ def apply_org_change(org_id: str, change: SalesforceChange, services: SyncServic
     if failure is not None:
         raise failure
     return decisions
+
+
+def apply_org_changes(
+    org_id: str, changes: Sequence[SalesforceChange], services: SyncServices
+) -> list[dict[str, Decision]]:
+    """Apply a delivery's changes in Salesforce's order: the events of one transaction by their
+    ``sequenceNumber`` (the one order the header guarantees), transactions as they came
+    (``commitNumber`` and ``replayId`` are hints at most; the engine orders by commit time and reads
+    the record where that ties)."""
+    return [apply_org_change(org_id, change, services) for change in in_transaction_order(changes)]
+
+
+def in_transaction_order(changes: Sequence[SalesforceChange]) -> list[SalesforceChange]:
+    def sequence(change: SalesforceChange) -> tuple[int, int]:
+        key = change.event_key or ""
+        transaction, _, number = key.rpartition("/")
+        return firsts.setdefault(transaction or key, len(firsts)), int(number) if number.isdigit() else 0
+
+    firsts: dict[str, int] = {}
+    return sorted(changes, key=sequence)
 
 
 def reconcile_org(org_id: str, services: SyncServices, cursors: CursorRepository) -> dict[str, SweepResult]:
