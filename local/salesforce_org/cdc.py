@@ -1,37 +1,41 @@
-"""Change Data Capture: the change events of committed Task changes, as a CometD subscriber to
-``/data/TaskChangeEvent`` receives them, kept for replay.
+"""Change Data Capture: the change events of committed Task changes, kept for replay, in the shape a
+CometD subscriber to ``/data/TaskChangeEvent`` receives.
 
-Shapes (Change Data Capture Developer Guide):
+Shapes (Change Data Capture Developer Guide unless said otherwise):
 
 - "Change Event Message Structure": ``{"data": {"schema": "<schema_ID>", "payload":
   {"ChangeEventHeader": {...}, "field1": ..., ...}, "event": {"replayId": <replayID>}}, "channel":
   "/data/<channel>"}``; change events never carry IsDeleted nor SystemModstamp.
 - "ChangeEventHeader Fields": ``entityName``, ``recordIds``, ``changeType`` (CREATE, UPDATE, DELETE,
-  UNDELETE, GAP_CREATE, GAP_UPDATE, GAP_DELETE, GAP_UNDELETE, GAP_OVERFLOW), ``changeOrigin``
-  (``com/salesforce/api/<api>/<version>;client=<id>``, the ``;client=`` part only when the call set
-  ``Sforce-Call-Options: client=...``; empty for changes not made through an API), ``transactionKey``,
-  ``sequenceNumber`` (order within the transaction), ``commitTimestamp`` (epoch milliseconds; the
-  emulator keeps it strictly increasing per org, even under a frozen clock),
-  ``commitNumber``, ``commitUser``, ``changedFields``, ``nulledFields``, ``diffFields``. Apex
-  ``EventBus.ChangeEventHeader``: ``changedFields`` lists the fields changed by an update, including
-  LastModifiedDate, and is empty for other operations.
-- "Change Event Body Fields", JSON (CometD) messages: CREATE carries all non-empty fields and system
-  fields such as CreatedDate and OwnerId; UPDATE only the changed fields, empty ones only when set to
-  null, plus LastModifiedDate, and LastModifiedById only when it changed; DELETE no fields; UNDELETE
-  all non-empty fields. Datetimes as ``2022-05-11T16:20:59.000Z`` ("Example: Delivered Enriched Event
-  Messages"), dates as ``YYYY-MM-DD``.
+  UNDELETE, GAP_CREATE, GAP_UPDATE, GAP_DELETE, GAP_UNDELETE, GAP_OVERFLOW), ``changeOrigin``,
+  ``transactionKey``, ``sequenceNumber`` (order within the transaction), ``commitTimestamp`` (epoch
+  milliseconds), ``commitNumber``, ``commitUser``, ``changedFields``, ``nulledFields``, ``diffFields``.
+  Apex ``EventBus.ChangeEventHeader``: ``changedFields`` lists the fields an update changed, including
+  LastModifiedDate, and is empty for other operations. ``commitTimestamp`` is a whole second in every
+  documented example, as are the org's datetimes: two commits in one second share it (``commitNumber``
+  still grows; ``sequenceNumber`` orders the events of one transaction).
+- Streaming API Developer Guide, "Differences Between Change Events Received with Streaming API vs.
+  Pub/Sub API": through CometD "Null fields and unchanged fields are excluded from the event message"
+  and the header has no ``nulledFields`` nor ``diffFields``. So an UPDATE carries its changed non-null
+  fields and LastModifiedDate, and a field listed in ``changedFields`` but absent from the body was
+  nulled; CREATE and UNDELETE carry every non-empty field; DELETE none ("Change Event Body Fields").
+- CometD datetimes as ``2022-05-11T16:20:59.000Z`` ("Example: Delivered Enriched Event Messages"),
+  dates as ``YYYY-MM-DD``.
 - "Change Event Storage and Delivery": events are kept 72 hours.
 - Gap events carry the header only; GAP_OVERFLOW (after more than 100,000 changes in one transaction)
   has no record ids.
-- "ChangeEventHeader Fields", ``recordIds``: when one transaction makes the same change to several
-  records of an object within a second, Salesforce sends one event with all their ids. The emulator
-  does so only when the org's ``merge_identical_changes`` setting is on (default off: one event per
-  record, so each change is easy to follow in tests).
+- "ChangeEventHeader Fields", ``recordIds``: "If in one transaction the same change occurred in
+  multiple records of the same object type during one second, Salesforce merges the change
+  notifications" into one event naming them all (the org's ``merge_identical_changes``, on by
+  default); it "can contain a wildcard value", the key prefix and ``*`` (``00T*``), for a custom field
+  type conversion that loses data ("Conversions That Generate a Change Event": one event for all the
+  affected records, with no record fields).
 
-Not documented, chosen here: ``diffFields`` is always empty (no field is sent as a diff);
-``nulledFields`` lists the UPDATE fields set to null (the Pub/Sub API carries both as bitmaps; CometD
-JSON carries them as lists, if at all); ``IsClosed`` and ``CompletedDateTime`` appear like any other
-field when Status changes them; the schema id is a stable hash of the Task field names.
+Not documented, chosen here: the Streaming API page's table leaves ``changedFields`` out of CometD
+headers too, but its own CometD example and every other one carry it, so the emulator does;
+``IsClosed`` and ``CompletedDateTime`` appear like any other field when Status changes them; identical changes merge
+wherever they fall in the transaction, the event taking the first one's place; the schema id is a
+stable hash of the Task field names.
 """
 
 from __future__ import annotations
@@ -41,17 +45,19 @@ import hashlib
 import json
 import threading
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from local.salesforce_org import formats
+from local.salesforce_org import formats, ids
 from local.salesforce_org.schema import CDC_EXCLUDED_FIELDS, TASK
 
 CHANNEL = "/data/TaskChangeEvent"
 RETENTION = timedelta(hours=72)
+EVENT_FIELDS = tuple(name for name in TASK.field_names if name not in CDC_EXCLUDED_FIELDS)
+WILDCARD_RECORD_ID = f"{ids.TASK}*"
 SCHEMA_ID = (
     base64.urlsafe_b64encode(hashlib.sha256(",".join(TASK.field_names).encode()).digest()[:16]).decode().rstrip("=")
 )
@@ -90,6 +96,7 @@ class Commit:
     origin: str
     user_id: str
     timestamp: datetime
+    """A whole second."""
     number: int
     transaction_key: str
 
@@ -99,15 +106,43 @@ class Commit:
 
 
 @dataclass(frozen=True)
+class EventContent:
+    """What one change event says, whichever shape carries it."""
+
+    kind: ChangeType
+    record_ids: tuple[str, ...]
+    commit: Commit
+    sequence_number: int = 1
+    changed: tuple[str, ...] = ()
+    """``changedFields``: an UPDATE's changed fields, nulled ones and LastModifiedDate included."""
+    values: Mapping[str, Any] = field(default_factory=dict)
+    """The record values the event carries: every field for CREATE and UNDELETE, the changed fields'
+    new values (None when nulled) for UPDATE, none otherwise."""
+
+    def payload(self) -> dict[str, Any]:
+        commit = self.commit
+        header: dict[str, Any] = {
+            "entityName": TASK.name,
+            "recordIds": list(self.record_ids),
+            "changeType": self.kind.value,
+            "changeOrigin": commit.origin,
+            "transactionKey": commit.transaction_key,
+            "sequenceNumber": self.sequence_number,
+            "commitTimestamp": formats.epoch_millis(commit.timestamp),
+            "commitNumber": commit.number,
+            "commitUser": commit.user_id,
+            "changedFields": list(self.changed),
+        }
+        carried = {name: cdc_value(value) for name, value in self.values.items() if value is not None}
+        return {"ChangeEventHeader": header, **carried}
+
+
+@dataclass(frozen=True)
 class ChangeEvent:
     replay_id: int
     published_at: datetime
+    content: EventContent
     message: dict[str, Any]
-
-    @property
-    def header(self) -> dict[str, Any]:
-        header: dict[str, Any] = self.message["data"]["payload"]["ChangeEventHeader"]
-        return header
 
     def body(self) -> bytes:
         return json.dumps(self.message, separators=(",", ":")).encode()
@@ -121,80 +156,40 @@ def cdc_value(value: Any) -> Any:
     return value
 
 
-def _non_empty_fields(record: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        name: cdc_value(record[name])
-        for name in TASK.field_names
-        if name not in CDC_EXCLUDED_FIELDS and record.get(name) is not None
-    }
-
-
-def payload_of(change: RecordChange) -> tuple[dict[str, Any], list[str], list[str]]:
-    """(body fields, changedFields, nulledFields) of one change."""
+def _carried(change: RecordChange) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """(changedFields, values) of one change."""
     if change.kind in (ChangeType.CREATE, ChangeType.UNDELETE):
         assert change.after is not None
-        return _non_empty_fields(change.after), [], []
+        return (), {name: change.after.get(name) for name in EVENT_FIELDS}
     if change.kind is ChangeType.UPDATE:
-        assert change.before is not None and change.after is not None
-        changed = [
-            name
-            for name in TASK.field_names
-            if name not in CDC_EXCLUDED_FIELDS
-            and (name == "LastModifiedDate" or change.before.get(name) != change.after.get(name))
-        ]
-        fields = {name: cdc_value(change.after.get(name)) for name in changed}
-        nulled = [name for name in changed if change.after.get(name) is None]
-        return fields, changed, nulled
-    return {}, [], []
+        before, after = change.before, change.after
+        assert before is not None and after is not None
+        changed = tuple(
+            name for name in EVENT_FIELDS if name == "LastModifiedDate" or before.get(name) != after.get(name)
+        )
+        return changed, {name: after.get(name) for name in changed}
+    return (), {}
 
 
-def header(
-    change_type: ChangeType,
-    record_ids: Sequence[str],
-    commit: Commit,
-    sequence_number: int,
-    changed: Sequence[str] = (),
-    nulled: Sequence[str] = (),
-) -> dict[str, Any]:
-    return {
-        "entityName": "Task",
-        "recordIds": list(record_ids),
-        "changeType": change_type.value,
-        "changeOrigin": commit.origin,
-        "transactionKey": commit.transaction_key,
-        "sequenceNumber": sequence_number,
-        "commitTimestamp": formats.epoch_millis(commit.timestamp),
-        "commitNumber": commit.number,
-        "commitUser": commit.user_id,
-        "nulledFields": list(nulled),
-        "diffFields": [],
-        "changedFields": list(changed),
-    }
-
-
-def transaction_payloads(
+def transaction_contents(
     changes: Sequence[RecordChange], commit: Commit, *, merge_identical: bool, gap_kinds: Sequence[bool] = ()
-) -> list[dict[str, Any]]:
-    """The payloads (header + fields) of one transaction's changes, in commit order.
+) -> list[EventContent]:
+    """The events of one transaction's changes, in commit order.
 
     ``gap_kinds[i]`` true turns change i into its GAP_ event (header only), as Salesforce does when it
     cannot build the event (fault injection).
     """
-    groups: list[tuple[ChangeType, list[str], dict[str, Any], list[str], list[str]]] = []
+    groups: dict[Hashable, tuple[ChangeType, list[str], tuple[str, ...], dict[str, Any]]] = {}
     for index, change in enumerate(changes):
         as_gap = index < len(gap_kinds) and gap_kinds[index]
         kind = change.kind.gap if as_gap else change.kind
-        fields, changed, nulled = ({}, [], []) if as_gap else payload_of(change)
-        if merge_identical and groups:
-            last_kind, last_ids, last_fields, last_changed, _ = groups[-1]
-            if last_kind is kind and last_fields == fields and last_changed == changed:
-                last_ids.append(change.record_id)
-                continue
-        groups.append((kind, [change.record_id], fields, changed, nulled))
-    payloads = []
-    for sequence, (kind, record_ids, fields, changed, nulled) in enumerate(groups, start=1):
-        payloads.append({"ChangeEventHeader": header(kind, record_ids, commit, sequence, changed, nulled), **fields})
-    return payloads
+        changed, values = ((), {}) if as_gap else _carried(change)
+        key: Hashable = (kind, changed, tuple(values.items())) if merge_identical else index
+        groups.setdefault(key, (kind, [], changed, values))[1].append(change.record_id)
+    return [
+        EventContent(kind, tuple(record_ids), commit, sequence, changed, values)
+        for sequence, (kind, record_ids, changed, values) in enumerate(groups.values(), start=1)
+    ]
 
 
 class EventLog:
@@ -205,15 +200,15 @@ class EventLog:
         self._events: list[ChangeEvent] = []
         self._next_replay_id = 1
 
-    def publish(self, payload: dict[str, Any], now: datetime) -> ChangeEvent:
+    def publish(self, content: EventContent, now: datetime) -> ChangeEvent:
         with self._lock:
             replay_id = self._next_replay_id
             self._next_replay_id += 1
             message = {
-                "data": {"schema": SCHEMA_ID, "payload": payload, "event": {"replayId": replay_id}},
+                "data": {"schema": SCHEMA_ID, "payload": content.payload(), "event": {"replayId": replay_id}},
                 "channel": CHANNEL,
             }
-            event = ChangeEvent(replay_id=replay_id, published_at=now, message=message)
+            event = ChangeEvent(replay_id, now, content, message)
             self._events.append(event)
             self._expire(now)
             return event

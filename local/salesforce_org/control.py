@@ -44,6 +44,7 @@ Routes (``<org>``: org id; ``<user>``: user id)::
     GET    /__emulator/orgs/<org>/events?after=<replayId>
     POST   /__emulator/orgs/<org>/events/gap         {"changeType", "recordIds"}
     POST   /__emulator/orgs/<org>/events/gap-next    {"count"}
+    POST   /__emulator/orgs/<org>/events/field-conversion              (one UPDATE for "00T*")
     POST   /__emulator/orgs/<org>/recycle-bin/empty
     GET    /__emulator/orgs/<org>/picklists
     POST   /__emulator/orgs/<org>/picklists/<Status|Priority>          {"apiName", "label", "isClosed",
@@ -114,6 +115,7 @@ def _rules() -> list[Rule]:
         ("/orgs/<org>/events", "events", ["GET"]),
         ("/orgs/<org>/events/gap", "gap", ["POST"]),
         ("/orgs/<org>/events/gap-next", "gap_next", ["POST"]),
+        ("/orgs/<org>/events/field-conversion", "field_conversion", ["POST"]),
         ("/orgs/<org>/recycle-bin/empty", "empty_bin", ["POST"]),
         ("/orgs/<org>/picklists", "picklists", ["GET"]),
         ("/orgs/<org>/picklists/<field>", "picklist_add", ["POST"]),
@@ -384,6 +386,9 @@ class ControlApi:
         if after is not None and not after.lstrip("-").isdigit():
             raise ControlError("after: a replay id (integer) is required")
         return json_response({"events": self._org_handle(org).events(int(after) if after is not None else None)})
+
+    def _field_conversion(self, request: Request, org: str) -> Response:
+        return json_response(self._org_handle(org).publish_field_conversion(), 201)
 
     def _gap(self, request: Request, org: str) -> Response:
         body = _body(request)

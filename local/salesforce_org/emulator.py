@@ -193,6 +193,11 @@ class OrgHandle:
         """The retained CometD messages after replay id ``after`` (all retained ones for None)."""
         return [e.message for e in self.org.events.after(after, self._state.now())]
 
+    def publish_field_conversion(self) -> dict[str, Any]:
+        """Publish what converting a custom Task field to an incompatible type publishes: one UPDATE
+        whose ``recordIds`` is ``["00T*"]``, with no record fields."""
+        return self.org.publish_field_conversion().message
+
     def emit_gap(self, change_type: ChangeType | str, record_ids: Iterable[str] = ()) -> dict[str, Any]:
         kind = ChangeType(change_type)
         if not kind.value.startswith("GAP_"):

@@ -28,13 +28,14 @@ from typing import TYPE_CHECKING, Any
 
 from local.salesforce_org import formats, ids
 from local.salesforce_org.cdc import (
+    WILDCARD_RECORD_ID,
     ChangeEvent,
     ChangeType,
     Commit,
+    EventContent,
     EventLog,
     RecordChange,
-    header,
-    transaction_payloads,
+    transaction_contents,
 )
 from local.salesforce_org.clock import Clock
 from local.salesforce_org.faults import FaultPlan
@@ -146,8 +147,9 @@ class User:
 class OrgSettings:
     session_timeout: timedelta = timedelta(hours=2)
     """Access token lifetime (Setup, Session Settings: 2 hours by default)."""
-    merge_identical_changes: bool = False
-    """Publish one change event for the same change to several records of one transaction."""
+    merge_identical_changes: bool = True
+    """Publish one change event for the same change to several records of one transaction, as
+    Salesforce does (off: one event per record)."""
     bulk_polls_before_complete: int = 0
     """How many job-info reads answer ``InProgress`` before a Bulk API 2.0 query job is ``JobComplete``."""
     query_locator_idle: timedelta = timedelta(minutes=15)
@@ -192,7 +194,6 @@ class Org:
         self.cursors: dict[str, QueryCursor] = {}
         self.bulk_jobs: dict[str, BulkQueryJob] = {}
         self._commit_numbers = itertools.count(10_000_000_000 + secrets.randbelow(10**12))
-        self._last_commit: datetime | None = None
         self._stock_picklists()
 
     # -- picklists -------------------------------------------------------------------------------------
@@ -272,51 +273,49 @@ class Org:
         """Publish the change events of one committed transaction (call with the org's lock held)."""
         if not changes:
             return []
-        now = self._commit_time()
-        commit = Commit(
-            origin=origin,
-            user_id=user_id,
-            timestamp=now,
-            number=next(self._commit_numbers),
-            transaction_key=Commit.new_transaction_key(),
-        )
+        commit = self._commit(origin, user_id)
         gaps = []
         for _ in changes:
             gaps.append(self.gap_next > 0)
             if self.gap_next > 0:
                 self.gap_next -= 1
-        payloads = transaction_payloads(
+        contents = transaction_contents(
             changes, commit, merge_identical=self.settings.merge_identical_changes, gap_kinds=gaps
         )
-        return self._publish_payloads(payloads, now)
+        return self._publish_contents(contents)
 
     def publish_gap(
         self, change_type: ChangeType, record_ids: Sequence[str], user_id: str | None = None
     ) -> ChangeEvent:
         """A header-only gap event; GAP_OVERFLOW carries no record ids."""
-        now = self._commit_time()
-        commit = Commit(
-            "", user_id or self.admin_user_id(), now, next(self._commit_numbers), Commit.new_transaction_key()
+        commit = self._commit("", user_id or self.admin_user_id())
+        ids_ = () if change_type is ChangeType.GAP_OVERFLOW else tuple(record_ids)
+        return self._publish_contents([EventContent(change_type, ids_, commit)])[0]
+
+    def publish_field_conversion(self) -> ChangeEvent:
+        """What converting a custom Task field to an incompatible type publishes (CDC Developer Guide,
+        "Conversions That Generate a Change Event"): one UPDATE for all the records, ``recordIds``
+        ``["00T*"]``, no record fields. A setup change, so ``changeOrigin`` is empty. The records are
+        left as they are: field types are not modelled, only what a subscriber receives."""
+        commit = self._commit("", self.admin_user_id())
+        return self._publish_contents([EventContent(ChangeType.UPDATE, (WILDCARD_RECORD_ID,), commit)])[0]
+
+    def _commit(self, origin: str, user_id: str) -> Commit:
+        # A whole second, as the documented commitTimestamps are: commits in one second share it.
+        return Commit(
+            origin,
+            user_id,
+            formats.to_second(self.clock.now()),
+            next(self._commit_numbers),
+            Commit.new_transaction_key(),
         )
-        ids_ = [] if change_type is ChangeType.GAP_OVERFLOW else list(record_ids)
-        payload = {"ChangeEventHeader": header(change_type, ids_, commit, 1)}
-        return self._publish_payloads([payload], now)[0]
 
-    def _commit_time(self) -> datetime:
-        """The clock's time, but always a millisecond after the previous commit of the org: time moves
-        between two commits even when a test froze the clock, so commitTimestamp orders changes."""
-        with self.lock:
-            now = self.clock.now()
-            if self._last_commit is not None and now <= self._last_commit:
-                now = self._last_commit + timedelta(milliseconds=1)
-            self._last_commit = now
-            return now
-
-    def _publish_payloads(self, payloads: list[dict[str, Any]], now: datetime) -> list[ChangeEvent]:
+    def _publish_contents(self, contents: list[EventContent]) -> list[ChangeEvent]:
         events = []
         with self.lock:
-            for payload in payloads:
-                event = self.events.publish(payload, now)
+            now = self.clock.now()
+            for content in contents:
+                event = self.events.publish(content, now)
                 self.webhook.submit(event)
                 events.append(event)
         return events

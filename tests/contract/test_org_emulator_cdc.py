@@ -1,5 +1,6 @@
-"""Change Data Capture: event shapes for every change, change origins, transactions, gap events,
-retention, and delivery to a signed webhook with retries and delivery faults."""
+"""Change Data Capture: event shapes for every change, change origins, transactions, merged and
+wildcard events, gap events, retention, and delivery to a signed webhook with retries and delivery
+faults."""
 
 from __future__ import annotations
 
@@ -57,6 +58,10 @@ DOCUMENTED_UPDATE_HEADER: dict[str, Any] = {
     "recordIds": ["001RM000005a9tGYAQ"],
 }
 CDC_DATETIME = "%Y-%m-%dT%H:%M:%S.000Z"
+# Streaming API Developer Guide, "Differences Between Change Events Received with Streaming API vs.
+# Pub/Sub API": through CometD "Null fields and unchanged fields are excluded from the event message",
+# and nulledFields and diffFields are Pub/Sub API header fields only.
+PUBSUB_ONLY_HEADER_FIELDS = {"nulledFields", "diffFields"}
 
 
 def payload(message: dict[str, Any]) -> dict[str, Any]:
@@ -85,7 +90,7 @@ def test_create_event_shape(org, rep, salesforce, clock):
     assert isinstance(message["data"]["event"]["replayId"], int)
     event_header = header(message)
     assert set(DOCUMENTED_CREATE["data"]["payload"]["ChangeEventHeader"]) <= set(event_header)
-    assert {"changedFields", "nulledFields", "diffFields"} <= set(event_header)
+    assert "changedFields" in event_header and not PUBSUB_ONLY_HEADER_FIELDS & set(event_header)
     assert event_header["entityName"] == "Task"
     assert event_header["recordIds"] == [task_id]
     assert event_header["changeType"] == "CREATE"
@@ -93,7 +98,7 @@ def test_create_event_shape(org, rep, salesforce, clock):
     assert event_header["commitUser"] == rep.id
     assert event_header["commitTimestamp"] == 1715119639000
     assert event_header["sequenceNumber"] == 1
-    assert event_header["changedFields"] == [] and event_header["nulledFields"] == []
+    assert event_header["changedFields"] == []
     assert fields(message) == {
         "Subject": "Call",
         "Status": "Not Started",
@@ -111,7 +116,7 @@ def test_create_event_shape(org, rep, salesforce, clock):
     }
 
 
-def test_update_event_carries_changed_and_nulled_fields(org, rep, salesforce, clock):
+def test_update_event_carries_changed_fields_and_leaves_nulled_ones_out(org, rep, salesforce, clock):
     clock.set(datetime(2024, 5, 7, 22, 0, tzinfo=UTC))
     sf = salesforce()
     task_id = sf.Task.create({"Subject": "Call", "Description": "notes"})["id"]
@@ -123,12 +128,9 @@ def test_update_event_carries_changed_and_nulled_fields(org, rep, salesforce, cl
     assert event_header["changeType"] == "UPDATE"
     assert event_header["changeOrigin"] == "com/salesforce/api/rest/59.0"
     assert event_header["changedFields"] == ["Subject", "Description", "LastModifiedDate"]
-    assert event_header["nulledFields"] == ["Description"]
-    assert fields(message) == {
-        "Subject": "Call back",
-        "Description": None,
-        "LastModifiedDate": "2024-05-07T22:05:00.000Z",
-    }
+    assert not PUBSUB_ONLY_HEADER_FIELDS & set(event_header)
+    # Description was nulled: listed in changedFields, absent from the body.
+    assert fields(message) == {"Subject": "Call back", "LastModifiedDate": "2024-05-07T22:05:00.000Z"}
     # LastModifiedById appears only when another user makes the change.
     boss = org.create_user(last_name="Boss")
     salesforce(boss).Task.update(task_id, {"Status": "Completed"})
@@ -216,8 +218,10 @@ def test_a_collection_call_is_one_transaction(org, salesforce):
     assert replay_ids == sorted(replay_ids)
 
 
-def test_identical_changes_merge_into_one_event_when_configured(org, salesforce):
-    org.configure(merge_identical_changes=True)
+def test_identical_changes_of_one_transaction_merge_into_one_event(org, salesforce):
+    # CDC Developer Guide, "ChangeEventHeader Fields", recordIds: "If in one transaction the same change
+    # occurred in multiple records of the same object type during one second, Salesforce merges the
+    # change notifications"; "Deletion of Account records" is one of its examples.
     sf = salesforce()
     created = sf.restful(
         "composite/sobjects",
@@ -226,10 +230,48 @@ def test_identical_changes_merge_into_one_event_when_configured(org, salesforce)
     )
     task_ids = [r["id"] for r in created]
     assert len(org.events()) == 3  # different subjects: different changes
+    sf.restful(
+        "composite/sobjects",
+        method="PATCH",
+        json={"records": [{"attributes": {"type": "Task"}, "id": i, "Priority": "High"} for i in task_ids]},
+    )
+    [updated] = org.events()[3:]
+    assert header(updated)["recordIds"] == task_ids and header(updated)["changedFields"] == [
+        "Priority",
+        "LastModifiedDate",
+    ]
     sf.restful("composite/sobjects", method="DELETE", params={"ids": ",".join(task_ids)})
-    deleted = org.events()[-1]
+    [deleted] = org.events()[4:]
     assert header(deleted)["changeType"] == "DELETE"
     assert header(deleted)["recordIds"] == task_ids
+    # Separate transactions never merge, even within one second.
+    for task_id in task_ids:
+        org.ui_undelete_task(task_id)
+    assert [header(m)["recordIds"] for m in org.events()[5:]] == [[i] for i in task_ids]
+
+
+def test_merging_can_be_turned_off(org, salesforce):
+    org.configure(merge_identical_changes=False)
+    sf = salesforce()
+    created = sf.restful(
+        "composite/sobjects", method="POST", json={"records": [{"attributes": {"type": "Task"}, "Subject": "x"}] * 2}
+    )
+    sf.restful("composite/sobjects", method="DELETE", params={"ids": ",".join(r["id"] for r in created)})
+    assert [header(m)["recordIds"] for m in org.events()] == [[r["id"]] for r in created] * 2
+
+
+def test_a_field_type_conversion_publishes_one_wildcard_event(org, control, salesforce):
+    # CDC Developer Guide, "Conversions That Generate a Change Event": "One change event is generated
+    # for all the affected records, and the event message contains no record fields"; recordIds "starts
+    # with the three-character object ID prefix, followed by the wildcard character *".
+    salesforce().Task.create({"Subject": "x"})
+    message = org.publish_field_conversion()
+    assert header(message)["changeType"] == "UPDATE" and header(message)["recordIds"] == ["00T*"]
+    assert fields(message) == {}
+    assert header(message)["changeOrigin"] == ""  # a setup change
+    over_http = control("POST", f"/orgs/{org.id}/events/field-conversion")
+    assert over_http.status_code == 201 and header(over_http.json())["recordIds"] == ["00T*"]
+    assert org.events()[-1] == over_http.json()
 
 
 def test_gap_events_carry_the_header_only(org, salesforce):
@@ -377,13 +419,17 @@ def test_ui_changes_are_free_and_have_no_origin(org, rep):
     assert org.api_usage()[0] == 0
 
 
-def test_commit_timestamps_grow_even_under_a_frozen_clock(org, salesforce, clock):
-    clock.freeze()
+def test_commit_timestamps_are_whole_seconds_and_commits_of_one_second_tie(org, salesforce, clock):
+    # Every documented commitTimestamp is a whole second (e.g. 1612912679000 in "StandardObjectNameChangeEvent").
+    clock.set(datetime(2024, 5, 7, 22, 7, 19, 654000, tzinfo=UTC))
     sf = salesforce()
     task_id = sf.Task.create({"Subject": "a"})["id"]
     for subject in ("b", "c", "d"):
         sf.Task.update(task_id, {"Subject": subject})
     stamps = [header(m)["commitTimestamp"] for m in org.events()]
-    assert stamps == sorted(set(stamps)) and len(stamps) == 4
+    assert stamps == [1715119639000] * 4
     numbers = [header(m)["commitNumber"] for m in org.events()]
     assert numbers == sorted(set(numbers))
+    clock.advance(timedelta(milliseconds=400))  # the next second
+    sf.Task.update(task_id, {"Subject": "e"})
+    assert header(org.events()[-1])["commitTimestamp"] == 1715119640000
