@@ -1,5 +1,6 @@
-"""The emulator's own HTTP API under ``/__emulator``: set-up, clock, faults, webhook, events, and a
-UI-like path to act in an org as a Salesforce user. Nothing here counts against an org's API allowance.
+"""The emulator's own HTTP API under ``/__emulator``: set-up, clock, faults, webhook, events, a path to
+act in an org as a Salesforce user in Lightning Experience, and one to change records as the platform
+does. Nothing here counts against an org's API allowance.
 
 JSON in and out, camelCase; errors answer ``{"error": "<message>"}`` (400, or 404 for an unknown org,
 user or app), except the UI routes, which answer Salesforce's own error list
@@ -56,6 +57,7 @@ Routes (``<org>``: org id; ``<user>``: user id)::
     PATCH  /__emulator/orgs/<org>/ui/tasks/<id>      {<Task fields>, "asUser"?}
     DELETE /__emulator/orgs/<org>/ui/tasks/<id>?asUser=<user>
     POST   /__emulator/orgs/<org>/ui/tasks/<id>/undelete
+    PATCH  /__emulator/orgs/<org>/system/tasks/<id>  {<Task fields>, "asUser"?}  (changeOrigin empty)
 """
 
 from __future__ import annotations
@@ -74,12 +76,11 @@ from local.salesforce_org.context import error_response, json_response
 from local.salesforce_org.errors import ApiError
 from local.salesforce_org.org import PicklistEntry
 from local.salesforce_org.query import json_value
+from local.salesforce_org.records import LIGHTNING_API_VERSION
 from local.salesforce_org.schema import TASK
 
 if TYPE_CHECKING:
     from local.salesforce_org.emulator import OrgEmulator, OrgHandle
-
-UI_API_VERSION = "59.0"
 
 
 class ControlError(Exception):
@@ -123,6 +124,7 @@ def _rules() -> list[Rule]:
         ("/orgs/<org>/ui/tasks", "ui_tasks", ["GET", "POST"]),
         ("/orgs/<org>/ui/tasks/<task>", "ui_task", ["GET", "PATCH", "DELETE"]),
         ("/orgs/<org>/ui/tasks/<task>/undelete", "ui_undelete", ["POST"]),
+        ("/orgs/<org>/system/tasks/<task>", "system_task", ["PATCH"]),
     ]
     return [Rule("/__emulator" + path, endpoint=endpoint, methods=methods) for path, endpoint, methods in table]
 
@@ -142,7 +144,7 @@ def _body(request: Request) -> dict[str, Any]:
 
 def _task_json(row: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "attributes": {"type": "Task", "url": f"/services/data/v{UI_API_VERSION}/sobjects/Task/{row['Id']}"}
+        "attributes": {"type": "Task", "url": f"/services/data/v{LIGHTNING_API_VERSION}/sobjects/Task/{row['Id']}"}
     }
     for name in TASK.field_names:
         out[name] = json_value(row.get(name))
@@ -451,7 +453,7 @@ class ControlApi:
             (handle.set_default_status if field == "Status" else handle.set_default_priority)(current)
         return json_response({"apiName": current, "recordsUpdated": renamed})
 
-    # -- the UI-like path ------------------------------------------------------------------------------
+    # -- Lightning Experience and the platform ---------------------------------------------------------
 
     def _ui_tasks(self, request: Request, org: str) -> Response:
         handle = self._org_handle(org)
@@ -478,4 +480,11 @@ class ControlApi:
     def _ui_undelete(self, request: Request, org: str, task: str) -> Response:
         handle = self._org_handle(org)
         handle.ui_undelete_task(task, as_user=_body(request).get("asUser") or request.args.get("asUser"))
+        return json_response(_task_json(handle.task(task)))
+
+    def _system_task(self, request: Request, org: str, task: str) -> Response:
+        handle = self._org_handle(org)
+        body = _body(request)
+        as_user = body.pop("asUser", None) or request.args.get("asUser")
+        handle.system_update_task(task, body, as_user=as_user)
         return json_response(_task_json(handle.task(task)))

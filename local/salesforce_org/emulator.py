@@ -24,7 +24,7 @@ from local.salesforce_org.errors import not_found
 from local.salesforce_org.faults import FaultKind, FaultRule
 from local.salesforce_org.oauth import ConnectedApp
 from local.salesforce_org.org import Org, PicklistEntry, User
-from local.salesforce_org.records import Actor, TaskWrites, task_id
+from local.salesforce_org.records import Actor, TaskWrites, lightning_origin, task_id
 from local.salesforce_org.rest_api import RestApi
 from local.salesforce_org.server import TlsServer
 from local.salesforce_org.state import EmulatorState
@@ -284,19 +284,22 @@ class OrgHandle:
             writes.commit()
         return len(affected)
 
-    # -- acting as a user in the Salesforce UI ---------------------------------------------------------
+    # -- acting as a user in Lightning Experience, or as the platform ----------------------------------
 
-    def _ui_actor(self, as_user: User | str | None) -> Actor:
+    def _user_id(self, as_user: User | str | None) -> str:
         if as_user is None:
             user_id = self.org.admin_user_id()
             if not user_id:
                 raise ValueError("the org has no user to act as")
-        else:
-            user_id = self.user(as_user if isinstance(as_user, str) else as_user.id).id
-        return Actor(user_id, "")
+            return user_id
+        return self.user(as_user if isinstance(as_user, str) else as_user.id).id
+
+    def _ui_actor(self, as_user: User | str | None) -> Actor:
+        return Actor(self._user_id(as_user), lightning_origin())
 
     def ui_create_task(self, fields: Mapping[str, Any], *, as_user: User | str | None = None) -> str:
-        """Create a Task as a user in the UI: not an API call (free), ``changeOrigin`` empty."""
+        """Create a Task as a user in Lightning Experience: not an API call (free); ``changeOrigin``
+        ``com/salesforce/api/soap/59.0;client=SfdcInternalAPI/``, as Lightning edits have one."""
         with TaskWrites(self.org, self._ui_actor(as_user)) as writes:
             record_id = writes.create(fields)
             writes.commit()
@@ -316,6 +319,15 @@ class OrgHandle:
         """Restore a Task from the recycle bin (publishes UNDELETE)."""
         with TaskWrites(self.org, self._ui_actor(as_user)) as writes:
             writes.undelete(task_id(record_id))
+            writes.commit()
+
+    def system_update_task(
+        self, record_id: str, fields: Mapping[str, Any], *, as_user: User | str | None = None
+    ) -> None:
+        """Update a Task as the platform does outside any API and Lightning (a system job, a data fix):
+        validated like a write, free, ``changeOrigin`` empty."""
+        with TaskWrites(self.org, Actor(self._user_id(as_user))) as writes:
+            writes.update(task_id(record_id), fields)
             writes.commit()
 
     def task(self, record_id: str) -> dict[str, Any]:

@@ -48,6 +48,8 @@ from local.salesforce_org.errors import ApiError, entity_is_deleted, json_parser
 from local.salesforce_org.org import Org
 from local.salesforce_org.schema import EXTERNAL_ID_FIELD, TASK, TASK_SUBTYPES, FieldDef, FieldType
 
+LIGHTNING_API_VERSION = "59.0"
+
 
 def _definition(name: str) -> FieldDef:
     definition = TASK.field(name)
@@ -64,10 +66,11 @@ _EXTERNAL = _definition(EXTERNAL_ID_FIELD)
 
 @dataclass(frozen=True)
 class Actor:
-    """Who makes a change, and the ``changeOrigin`` its events carry ("" for changes made in the UI)."""
+    """Who makes a change, and the ``changeOrigin`` its events carry."""
 
     user_id: str
     origin: str = ""
+    """"" for changes made neither through an API nor in Lightning: setup changes, system jobs."""
 
 
 def api_origin(api_version: str, client_id: str | None) -> str:
@@ -75,6 +78,16 @@ def api_origin(api_version: str, client_id: str | None) -> str:
     plus ``;client=<Client_ID>`` when the call set one in ``Sforce-Call-Options``."""
     origin = f"com/salesforce/api/rest/{api_version}"
     return f"{origin};client={client_id}" if client_id else origin
+
+
+def lightning_origin() -> str:
+    """A Lightning Experience edit's ``changeOrigin``: Apex ``EventBus.ChangeEventHeader``,
+    changeOrigin: "Only populated for changes done by API apps or from Lightning Experience; empty
+    otherwise". Its value follows the documented examples (Object Reference,
+    "StandardObjectNameChangeEvent"; CDC Developer Guide, "Data Differences in Event Fields"):
+    ``com/salesforce/api/soap/51.0;client=SfdcInternalAPI/``; that Lightning is what sends it is our
+    reading, not a doc's statement."""
+    return f"com/salesforce/api/soap/{LIGHTNING_API_VERSION};client=SfdcInternalAPI/"
 
 
 class TaskWrites:

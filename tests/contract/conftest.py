@@ -9,6 +9,8 @@
 - ``webhook_receiver``: a local HTTP endpoint that records posted change events and answers with
   scripted statuses.
 - ``rsa_key_pair``: (private PEM, public PEM) for the JWT bearer flow.
+
+And helpers to read a change event message: ``header``, ``fields`` (the record fields of its payload).
 """
 
 from __future__ import annotations
@@ -66,6 +68,18 @@ def https(emulator: OrgEmulator) -> Iterator[requests.Session]:
 
 
 SalesforceFactory = Callable[..., Salesforce]
+
+LIGHTNING_ORIGIN = "com/salesforce/api/soap/59.0;client=SfdcInternalAPI/"
+"""The changeOrigin of a change made in Lightning Experience (``ui_*_task``)."""
+
+
+def header(message: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = message["data"]["payload"]["ChangeEventHeader"]
+    return result
+
+
+def fields(message: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in message["data"]["payload"].items() if k != "ChangeEventHeader"}
 
 
 @pytest.fixture

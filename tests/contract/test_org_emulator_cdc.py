@@ -13,6 +13,7 @@ import pytest
 from simple_salesforce.api import Salesforce
 
 from tasksync.webhook_signature import HEADER, verify
+from tests.contract.conftest import LIGHTNING_ORIGIN, fields, header
 
 # Object Reference, "StandardObjectNameChangeEvent", "Event Message Example" (a new Account), wrapped in
 # the CometD envelope of the CDC Developer Guide's "Change Event Message Structure".
@@ -62,20 +63,6 @@ CDC_DATETIME = "%Y-%m-%dT%H:%M:%S.000Z"
 # Pub/Sub API": through CometD "Null fields and unchanged fields are excluded from the event message",
 # and nulledFields and diffFields are Pub/Sub API header fields only.
 PUBSUB_ONLY_HEADER_FIELDS = {"nulledFields", "diffFields"}
-
-
-def payload(message: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = message["data"]["payload"]
-    return result
-
-
-def header(message: dict[str, Any]) -> dict[str, Any]:
-    result: dict[str, Any] = payload(message)["ChangeEventHeader"]
-    return result
-
-
-def fields(message: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in payload(message).items() if k != "ChangeEventHeader"}
 
 
 def test_create_event_shape(org, rep, salesforce, clock):
@@ -166,7 +153,7 @@ def test_delete_and_undelete_events(org, rep, salesforce):
     org.ui_undelete_task(task_id)
     undeleted = org.events()[-1]
     assert header(undeleted)["changeType"] == "UNDELETE"
-    assert header(undeleted)["changeOrigin"] == ""
+    assert header(undeleted)["changeOrigin"] == LIGHTNING_ORIGIN
     assert fields(undeleted)["Subject"] == "x" and fields(undeleted)["Priority"] == "High"
     assert "IsDeleted" not in fields(undeleted) and "SystemModstamp" not in fields(undeleted)
     org.empty_recycle_bin()  # nothing in it now; and hard deletes publish nothing anyway
@@ -181,7 +168,11 @@ def test_change_origin_names_the_api_version_and_client(org, salesforce):
     salesforce(version="62.0", client_id="tasksync-prod").Task.create({"Subject": "b"})
     org.ui_create_task({"Subject": "c"})
     origins = [header(m)["changeOrigin"] for m in org.events()]
-    assert origins == ["com/salesforce/api/rest/62.0", "com/salesforce/api/rest/62.0;client=tasksync-prod", ""]
+    assert origins == [
+        "com/salesforce/api/rest/62.0",
+        "com/salesforce/api/rest/62.0;client=tasksync-prod",
+        LIGHTNING_ORIGIN,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -410,12 +401,24 @@ def test_picklist_renames_publish_updates(org, salesforce):
     assert header(message)["changeOrigin"] == ""
 
 
-def test_ui_changes_are_free_and_have_no_origin(org, rep):
+def test_lightning_changes_are_free_and_carry_an_origin(org, rep):
+    # Apex EventBus.ChangeEventHeader, changeorigin: "Only populated for changes done by API apps or from
+    # Lightning Experience; empty otherwise"; the documented examples show this value.
     task_id = org.ui_create_task({"Subject": "from the UI"}, as_user=rep)
     org.ui_update_task(task_id, {"Status": "Completed"})
     org.ui_delete_task(task_id)
-    assert [header(m)["changeOrigin"] for m in org.events()] == ["", "", ""]
+    assert [header(m)["changeOrigin"] for m in org.events()] == [LIGHTNING_ORIGIN] * 3
     assert [header(m)["changeType"] for m in org.events()] == ["CREATE", "UPDATE", "DELETE"]
+    assert org.api_usage()[0] == 0
+
+
+def test_changes_made_outside_any_api_have_an_empty_origin(org, rep, control):
+    task_id = org.ui_create_task({"Subject": "x"})
+    org.system_update_task(task_id, {"Priority": "Low"}, as_user=rep)
+    over_http = control("PATCH", f"/orgs/{org.id}/system/tasks/{task_id}", json={"Priority": "High"})
+    assert over_http.status_code == 200 and over_http.json()["Priority"] == "High"
+    assert [header(m)["changeOrigin"] for m in org.events()[1:]] == ["", ""]
+    assert header(org.events()[1])["commitUser"] == rep.id
     assert org.api_usage()[0] == 0
 
 

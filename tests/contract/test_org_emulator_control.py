@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 from simple_salesforce.api import Salesforce
 
+from tests.contract.conftest import LIGHTNING_ORIGIN, header
+
 
 def test_set_up_an_org_user_app_and_tokens(emulator, control, https):
     org = control("POST", "/orgs", json={"name": "Via HTTP"})
@@ -64,7 +66,7 @@ def test_ui_tasks_act_as_a_salesforce_user(org, rep, control):
     assert len(control("GET", f"/orgs/{org.id}/ui/tasks", params={"includeDeleted": "true"}).json()) == 1
     restored = control("POST", f"/orgs/{org.id}/ui/tasks/{task['Id']}/undelete")
     assert restored.json()["IsDeleted"] is False
-    assert [e["data"]["payload"]["ChangeEventHeader"]["changeOrigin"] for e in org.events()] == [""] * 4
+    assert [header(e)["changeOrigin"] for e in org.events()] == [LIGHTNING_ORIGIN] * 4
     assert org.api_usage()[0] == 0
 
 
