@@ -25,8 +25,10 @@ one upsert request naming the same external id twice fails those records with
 records of one call commit as one transaction: their change events share a ``transactionKey``.
 
 Also not documented: whether ``Sforce-Call-Options: client=<id>`` reaches ``changeOrigin`` for changes
-made through sObject Collections (the CDC Developer Guide speaks of API calls in general). The emulator
-passes the client id on, as for single-record calls; the sync must not rely on it alone.
+made through sObject Collections ("Call Options Header" does not list them among the resources it
+applies to). By default the emulator passes the client id on, as for single-record calls; the org's
+``collections_without_client`` switch leaves it out of a call's events with a given probability, and
+the sync must not rely on it alone.
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ def _run(
 ) -> Response:
     """Apply each item in one unit of work; answer the per-record results."""
     outcomes: list[Outcome | ApiError] = []
-    with TaskWrites(ctx.org, ctx.actor) as writes:
+    with TaskWrites(ctx.org, ctx.collections_actor()) as writes:
         for item in items:
             if ctx.lock_fault:
                 outcomes.append(unable_to_lock_row())

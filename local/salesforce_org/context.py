@@ -52,6 +52,15 @@ class ApiContext:
     def actor(self) -> Actor:
         return Actor(self.user.id, api_origin(self.api_version, self.client_id))
 
+    def collections_actor(self) -> Actor:
+        """The actor of an sObject Collections write. "Call Options Header" lists the resources the
+        header applies to (sObject rows, rows by external ID, query, queryAll, search, Bulk), not
+        sObject Collections: with the org's ``collections_without_client`` chance, rolled once per call,
+        the call's changeOrigin lacks ``;client=``."""
+        if self.org.collections_without_client.hit():
+            return Actor(self.user.id, api_origin(self.api_version, None))
+        return self.actor
+
     @property
     def version_number(self) -> float:
         return float(self.api_version)

@@ -1,6 +1,6 @@
-"""The emulator's own HTTP API under ``/__emulator``: set-up, clock, faults, webhook, events, a path to
-act in an org as a Salesforce user in Lightning Experience, and one to change records as the platform
-does. Nothing here counts against an org's API allowance.
+"""The emulator's own HTTP API under ``/__emulator``: set-up, clock, faults, how harsh an org is,
+webhook, events, a path to act in an org as a Salesforce user in Lightning Experience, and one to change
+records as the platform does. Nothing here counts against an org's API allowance.
 
 JSON in and out, camelCase; errors answer ``{"error": "<message>"}`` (400, or 404 for an unknown org,
 user or app), except the UI routes, which answer Salesforce's own error list
@@ -34,6 +34,7 @@ Routes (``<org>``: org id; ``<user>``: user id)::
     POST   /__emulator/orgs/<org>/faults             {"kind", "count", "methods", "pathContains", "seconds"}
     DELETE /__emulator/orgs/<org>/faults             (also resets the latency)
     PUT    /__emulator/orgs/<org>/latency            {"seconds"}
+    PUT    /__emulator/orgs/<org>/collections-client-id   {"probability", "seed"}  (writes without client=)
     GET    /__emulator/orgs/<org>/webhook            configuration, queue and delivery records
     PUT    /__emulator/orgs/<org>/webhook            {"url", "secret", "maxAttempts", "baseDelay",
                                                       "maxDelay", "timeout", "signWithEmulatorClock"}
@@ -108,6 +109,7 @@ def _rules() -> list[Rule]:
         ("/orgs/<org>/limits/reset", "limits_reset", ["POST"]),
         ("/orgs/<org>/faults", "faults", ["GET", "POST", "DELETE"]),
         ("/orgs/<org>/latency", "latency", ["PUT"]),
+        ("/orgs/<org>/collections-client-id", "collections_client", ["PUT"]),
         ("/orgs/<org>/webhook", "webhook", ["GET", "PUT", "DELETE"]),
         ("/orgs/<org>/webhook/faults", "webhook_faults", ["POST", "DELETE"]),
         ("/orgs/<org>/webhook/release-held", "webhook_release", ["POST"]),
@@ -140,6 +142,10 @@ def _body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ControlError("the body must be a JSON object")
     return body
+
+
+def _odds(body: dict[str, Any]) -> tuple[float, int]:
+    return float(body.get("probability", 0.0)), int(body.get("seed", 0))
 
 
 def _task_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -334,6 +340,12 @@ class ControlApi:
         handle = self._org_handle(org)
         handle.set_latency(float(_body(request).get("seconds", 0.0)))
         return json_response(handle.org.faults.describe())
+
+    def _collections_client(self, request: Request, org: str) -> Response:
+        probability, seed = _odds(_body(request))
+        handle = self._org_handle(org)
+        handle.omit_collections_client(probability, seed=seed)
+        return json_response(handle.org.collections_without_client.describe())
 
     def _webhook(self, request: Request, org: str) -> Response:
         handle = self._org_handle(org)

@@ -23,6 +23,7 @@ from local.salesforce_org.control import ControlApi
 from local.salesforce_org.errors import not_found
 from local.salesforce_org.faults import FaultKind, FaultRule
 from local.salesforce_org.oauth import ConnectedApp
+from local.salesforce_org.odds import Odds
 from local.salesforce_org.org import Org, PicklistEntry, User
 from local.salesforce_org.records import Actor, TaskWrites, lightning_origin, task_id
 from local.salesforce_org.rest_api import RestApi
@@ -152,6 +153,14 @@ class OrgHandle:
 
     def clear_faults(self) -> None:
         self.org.faults.clear()
+
+    # -- how harsh the org is (all off by default) -----------------------------------------------------
+
+    def omit_collections_client(self, probability: float, *, seed: int = 0) -> None:
+        """With ``probability`` per call, an sObject Collections write (create, update, upsert, delete)
+        publishes ``changeOrigin`` without its ``;client=`` part."""
+        with self.org.lock:
+            self.org.collections_without_client = Odds(probability, seed)
 
     # -- change events and the webhook -----------------------------------------------------------------
 
@@ -349,6 +358,7 @@ class OrgHandle:
             "name": self.org.name,
             "users": [u.describe() for u in self.org.users.values()],
             "settings": self.org.settings.describe(),
+            "collectionsWithoutClient": self.org.collections_without_client.describe(),
             "apiUsage": {"used": used, "max": limit},
             "lastReplayId": self.org.events.last_replay_id,
         }

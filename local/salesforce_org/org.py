@@ -40,6 +40,7 @@ from local.salesforce_org.cdc import (
 from local.salesforce_org.clock import Clock
 from local.salesforce_org.faults import FaultPlan
 from local.salesforce_org.limits import ApiUsage
+from local.salesforce_org.odds import Odds
 from local.salesforce_org.schema import EXTERNAL_ID_FIELD
 from local.salesforce_org.webhook import WebhookDelivery
 
@@ -191,6 +192,8 @@ class Org:
         self.settings = OrgSettings()
         self.gap_next = 0
         """The next this many record changes are published as GAP_ events (header only)."""
+        self.collections_without_client = Odds()
+        """Chance that an sObject Collections write publishes ``changeOrigin`` without ``;client=``."""
         self.cursors: dict[str, QueryCursor] = {}
         self.bulk_jobs: dict[str, BulkQueryJob] = {}
         self._commit_numbers = itertools.count(10_000_000_000 + secrets.randbelow(10**12))
