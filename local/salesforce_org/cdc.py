@@ -1,5 +1,6 @@
 """Change Data Capture: the change events of committed Task changes, kept for replay, in the shape a
-CometD subscriber to ``/data/TaskChangeEvent`` receives.
+CometD subscriber to ``/data/TaskChangeEvent`` receives or (a switch, off by default) the one a Pub/Sub
+API client, and so Event Relay, receives.
 
 Shapes (Change Data Capture Developer Guide unless said otherwise):
 
@@ -19,6 +20,10 @@ Shapes (Change Data Capture Developer Guide unless said otherwise):
   and the header has no ``nulledFields`` nor ``diffFields``. So an UPDATE carries its changed non-null
   fields and LastModifiedDate, and a field listed in ``changedFields`` but absent from the body was
   nulled; CREATE and UNDELETE carry every non-empty field; DELETE none ("Change Event Body Fields").
+  Through the Pub/Sub API: "All the record fields, including the unchanged fields. Unchanged fields are
+  null even if they have a value in the Salesforce record", the header adds ``nulledFields`` and
+  ``diffFields``, and "Date fields are in Epoch time" ("Change Event Body Fields", Pub/Sub clients: a
+  DELETE has every field, empty; CREATE and UNDELETE every field, empty ones null).
 - CometD datetimes as ``2022-05-11T16:20:59.000Z`` ("Example: Delivered Enriched Event Messages"),
   dates as ``YYYY-MM-DD``.
 - "Change Event Storage and Delivery": events are kept 72 hours.
@@ -32,8 +37,11 @@ Shapes (Change Data Capture Developer Guide unless said otherwise):
   affected records, with no record fields).
 
 Not documented, chosen here: the Streaming API page's table leaves ``changedFields`` out of CometD
-headers too, but its own CometD example and every other one carry it, so the emulator does;
-``IsClosed`` and ``CompletedDateTime`` appear like any other field when Status changes them; identical changes merge
+headers too, but its own CometD example and every other one carry it, so the emulator does; in the
+Pub/Sub shape ``changedFields`` and ``nulledFields`` are lists of names (as a client has them once it
+decodes the bitmaps, and as Event Relay is taken to deliver them), ``diffFields`` is always empty, and
+datetimes and dates are epoch milliseconds (a date at midnight UTC); ``IsClosed`` and
+``CompletedDateTime`` appear like any other field when Status changes them; identical changes merge
 wherever they fall in the transaction, the event taking the first one's place; the schema id is a
 stable hash of the Task field names.
 """
@@ -47,7 +55,7 @@ import threading
 import uuid
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -77,6 +85,13 @@ class ChangeType(StrEnum):
     @property
     def gap(self) -> ChangeType:
         return ChangeType(f"GAP_{self.value}") if not self.value.startswith("GAP_") else self
+
+
+class Shape(StrEnum):
+    """How an event's payload is laid out: as CometD delivers it, or as the Pub/Sub API does."""
+
+    COMETD = "cometd"
+    PUBSUB = "pubsub"
 
 
 @dataclass(frozen=True)
@@ -119,7 +134,11 @@ class EventContent:
     """The record values the event carries: every field for CREATE and UNDELETE, the changed fields'
     new values (None when nulled) for UPDATE, none otherwise."""
 
-    def payload(self) -> dict[str, Any]:
+    @property
+    def nulled(self) -> tuple[str, ...]:
+        return tuple(name for name in self.changed if name in self.values and self.values[name] is None)
+
+    def payload(self, shape: Shape) -> dict[str, Any]:
         commit = self.commit
         header: dict[str, Any] = {
             "entityName": TASK.name,
@@ -131,10 +150,13 @@ class EventContent:
             "commitTimestamp": formats.epoch_millis(commit.timestamp),
             "commitNumber": commit.number,
             "commitUser": commit.user_id,
-            "changedFields": list(self.changed),
         }
-        carried = {name: cdc_value(value) for name, value in self.values.items() if value is not None}
-        return {"ChangeEventHeader": header, **carried}
+        if shape is Shape.COMETD:
+            header["changedFields"] = list(self.changed)
+            carried = {name: cdc_value(value) for name, value in self.values.items() if value is not None}
+            return {"ChangeEventHeader": header, **carried}
+        header.update({"nulledFields": list(self.nulled), "diffFields": [], "changedFields": list(self.changed)})
+        return {"ChangeEventHeader": header, **{name: epoch_value(self.values.get(name)) for name in EVENT_FIELDS}}
 
 
 @dataclass(frozen=True)
@@ -142,7 +164,11 @@ class ChangeEvent:
     replay_id: int
     published_at: datetime
     content: EventContent
+    shape: Shape
     message: dict[str, Any]
+    """The CometD message as published (its payload in ``shape``)."""
+    event_uuid: str
+    """The event's UUID, as the Pub/Sub API names each event."""
 
     def body(self) -> bytes:
         return json.dumps(self.message, separators=(",", ":")).encode()
@@ -153,6 +179,14 @@ def cdc_value(value: Any) -> Any:
         return formats.cdc_datetime(value)
     if isinstance(value, date):
         return formats.rest_date(value)
+    return value
+
+
+def epoch_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return formats.epoch_millis(value)
+    if isinstance(value, date):
+        return formats.epoch_millis(datetime.combine(value, time(), UTC))
     return value
 
 
@@ -200,15 +234,15 @@ class EventLog:
         self._events: list[ChangeEvent] = []
         self._next_replay_id = 1
 
-    def publish(self, content: EventContent, now: datetime) -> ChangeEvent:
+    def publish(self, content: EventContent, shape: Shape, now: datetime) -> ChangeEvent:
         with self._lock:
             replay_id = self._next_replay_id
             self._next_replay_id += 1
             message = {
-                "data": {"schema": SCHEMA_ID, "payload": content.payload(), "event": {"replayId": replay_id}},
+                "data": {"schema": SCHEMA_ID, "payload": content.payload(shape), "event": {"replayId": replay_id}},
                 "channel": CHANNEL,
             }
-            event = ChangeEvent(replay_id, now, content, message)
+            event = ChangeEvent(replay_id, now, content, shape, message, str(uuid.uuid4()))
             self._events.append(event)
             self._expire(now)
             return event

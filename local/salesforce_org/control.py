@@ -47,6 +47,9 @@ Routes (``<org>``: org id; ``<user>``: user id)::
     POST   /__emulator/orgs/<org>/events/gap         {"changeType", "recordIds"}
     POST   /__emulator/orgs/<org>/events/gap-next    {"count"}
     POST   /__emulator/orgs/<org>/events/field-conversion              (one UPDATE for "00T*")
+    PUT    /__emulator/orgs/<org>/events/shape       {"probability", "seed"}  (Pub/Sub shape instead of CometD)
+    GET    /__emulator/orgs/<org>/events/relay?after=<replayId>&account=<id>&region=<region>
+                                                     (as Event Relay puts them on EventBridge)
     POST   /__emulator/orgs/<org>/recycle-bin/empty
     GET    /__emulator/orgs/<org>/picklists
     POST   /__emulator/orgs/<org>/picklists/<Status|Priority>          {"apiName", "label", "isClosed",
@@ -119,6 +122,8 @@ def _rules() -> list[Rule]:
         ("/orgs/<org>/events/gap", "gap", ["POST"]),
         ("/orgs/<org>/events/gap-next", "gap_next", ["POST"]),
         ("/orgs/<org>/events/field-conversion", "field_conversion", ["POST"]),
+        ("/orgs/<org>/events/shape", "event_shape", ["PUT"]),
+        ("/orgs/<org>/events/relay", "relay_events", ["GET"]),
         ("/orgs/<org>/recycle-bin/empty", "empty_bin", ["POST"]),
         ("/orgs/<org>/picklists", "picklists", ["GET"]),
         ("/orgs/<org>/picklists/<field>", "picklist_add", ["POST"]),
@@ -146,6 +151,13 @@ def _body(request: Request) -> dict[str, Any]:
 
 def _odds(body: dict[str, Any]) -> tuple[float, int]:
     return float(body.get("probability", 0.0)), int(body.get("seed", 0))
+
+
+def _after(request: Request) -> int | None:
+    after = request.args.get("after")
+    if after is not None and not after.lstrip("-").isdigit():
+        raise ControlError("after: a replay id (integer) is required")
+    return int(after) if after is not None else None
 
 
 def _task_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -396,10 +408,17 @@ class ControlApi:
         return json_response({"queued": self._org_handle(org).replay_to_webhook(after)})
 
     def _events(self, request: Request, org: str) -> Response:
-        after = request.args.get("after")
-        if after is not None and not after.lstrip("-").isdigit():
-            raise ControlError("after: a replay id (integer) is required")
-        return json_response({"events": self._org_handle(org).events(int(after) if after is not None else None)})
+        return json_response({"events": self._org_handle(org).events(_after(request))})
+
+    def _relay_events(self, request: Request, org: str) -> Response:
+        options = {key: request.args[key] for key in ("account", "region") if key in request.args}
+        return json_response({"events": self._org_handle(org).relay_events(_after(request), **options)})
+
+    def _event_shape(self, request: Request, org: str) -> Response:
+        probability, seed = _odds(_body(request))
+        handle = self._org_handle(org)
+        handle.use_pubsub_shape(probability, seed=seed)
+        return json_response(handle.org.pubsub_shape.describe())
 
     def _field_conversion(self, request: Request, org: str) -> Response:
         return json_response(self._org_handle(org).publish_field_conversion(), 201)

@@ -21,6 +21,7 @@ from local.salesforce_org.clock import Clock
 from local.salesforce_org.context import error_response
 from local.salesforce_org.control import ControlApi
 from local.salesforce_org.errors import not_found
+from local.salesforce_org.event_relay import DEFAULT_ACCOUNT, DEFAULT_REGION, relay_envelope
 from local.salesforce_org.faults import FaultKind, FaultRule
 from local.salesforce_org.oauth import ConnectedApp
 from local.salesforce_org.odds import Odds
@@ -162,6 +163,12 @@ class OrgHandle:
         with self.org.lock:
             self.org.collections_without_client = Odds(probability, seed)
 
+    def use_pubsub_shape(self, probability: float, *, seed: int = 0) -> None:
+        """With ``probability`` per event, publish it in the Pub/Sub shape (every field, unchanged ones
+        null, ``nulledFields``/``diffFields`` in the header, epoch dates) instead of the CometD one."""
+        with self.org.lock:
+            self.org.pubsub_shape = Odds(probability, seed)
+
     # -- change events and the webhook -----------------------------------------------------------------
 
     def set_webhook(self, url: str, secret: str, **options: Any) -> WebhookConfig:
@@ -201,6 +208,16 @@ class OrgHandle:
     def events(self, after: int | None = None) -> list[dict[str, Any]]:
         """The retained CometD messages after replay id ``after`` (all retained ones for None)."""
         return [e.message for e in self.org.events.after(after, self._state.now())]
+
+    def relay_events(
+        self, after: int | None = None, *, account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION
+    ) -> list[dict[str, Any]]:
+        """The retained events after replay id ``after`` as Event Relay would put them on an EventBridge
+        partner event bus (``event_relay``): Pub/Sub-shaped payloads in the EventBridge envelope."""
+        return [
+            relay_envelope(e, org_id=self.org.id, channel_id=self.org.relay_channel_id, account=account, region=region)
+            for e in self.org.events.after(after, self._state.now())
+        ]
 
     def publish_field_conversion(self) -> dict[str, Any]:
         """Publish what converting a custom Task field to an incompatible type publishes: one UPDATE
@@ -359,6 +376,8 @@ class OrgHandle:
             "users": [u.describe() for u in self.org.users.values()],
             "settings": self.org.settings.describe(),
             "collectionsWithoutClient": self.org.collections_without_client.describe(),
+            "pubsubShape": self.org.pubsub_shape.describe(),
+            "relayChannelId": self.org.relay_channel_id,
             "apiUsage": {"used": used, "max": limit},
             "lastReplayId": self.org.events.last_replay_id,
         }

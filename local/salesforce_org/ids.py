@@ -7,8 +7,10 @@ both forms and answers with 18 characters.
 
 Key prefixes used here: ``00D`` organization, ``005`` User, ``00T`` Task, ``003`` Contact, ``00Q`` Lead,
 ``750`` Bulk API job, ``01g`` query locator (as in the REST API Developer Guide's "Query More Results"
-example ``01gRO0000016PIAYA2-500``). ``01J`` (TaskStatus) and ``01K`` (TaskPriority) are this emulator's
-choice: the picklist objects' key prefixes are not on a doc page we could read.
+example ``01gRO0000016PIAYA2-500``), ``0YL`` event channel (as in Object Reference, "EventRelayFeedback",
+``aws.partner/salesforce.com/00DRM000000Fxts2AC/0YLRM0000004Dfg4AE``). ``01J`` (TaskStatus) and ``01K``
+(TaskPriority) are this emulator's choice: the picklist objects' key prefixes are not on a doc page we
+could read.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ CONTACT = "003"
 LEAD = "00Q"
 BULK_JOB = "750"
 QUERY_LOCATOR = "01g"
+EVENT_CHANNEL = "0YL"
 TASK_STATUS = "01J"
 TASK_PRIORITY = "01K"
 

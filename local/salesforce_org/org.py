@@ -35,6 +35,7 @@ from local.salesforce_org.cdc import (
     EventContent,
     EventLog,
     RecordChange,
+    Shape,
     transaction_contents,
 )
 from local.salesforce_org.clock import Clock
@@ -194,6 +195,10 @@ class Org:
         """The next this many record changes are published as GAP_ events (header only)."""
         self.collections_without_client = Odds()
         """Chance that an sObject Collections write publishes ``changeOrigin`` without ``;client=``."""
+        self.pubsub_shape = Odds()
+        """Chance that an event is published in the Pub/Sub shape instead of the CometD one."""
+        self.relay_channel_id = ids.new_id(ids.EVENT_CHANNEL)
+        """The event channel an Event Relay would carry TaskChangeEvent on (``event_relay``)."""
         self.cursors: dict[str, QueryCursor] = {}
         self.bulk_jobs: dict[str, BulkQueryJob] = {}
         self._commit_numbers = itertools.count(10_000_000_000 + secrets.randbelow(10**12))
@@ -318,7 +323,8 @@ class Org:
         with self.lock:
             now = self.clock.now()
             for content in contents:
-                event = self.events.publish(content, now)
+                shape = Shape.PUBSUB if self.pubsub_shape.hit() else Shape.COMETD
+                event = self.events.publish(content, shape, now)
                 self.webhook.submit(event)
                 events.append(event)
         return events

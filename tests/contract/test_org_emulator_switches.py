@@ -1,11 +1,15 @@
 """The org's harsher switches, off by default and seeded so runs reproduce: sObject Collections writes
-without the client id. Each is driven through the Python API and the HTTP control API."""
+without the client id, the Pub/Sub event shape and the Event Relay envelope. Each is driven through the
+Python API and the HTTP control API."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime, timedelta
+
 from simple_salesforce.api import Salesforce
 
-from tests.contract.conftest import header
+from tests.contract.conftest import fields, header
 
 
 def client(emulator, org, client_id=None):
@@ -61,3 +65,107 @@ def test_collections_without_client_id_by_chance_reproduce(emulator, org, salesf
     assert answer.json() == {"probability": 0.5, "seed": 7}
     assert pattern(client(emulator, other, "tasksync"), other) == first
     assert True in first and False in first
+
+
+# -- the Pub/Sub shape, and Event Relay's envelope ---------------------------------------------------------
+
+# Every Task field a change event carries (all but Id, IsDeleted and SystemModstamp).
+TASK_EVENT_FIELDS = {
+    "Subject",
+    "Status",
+    "Priority",
+    "ActivityDate",
+    "Description",
+    "OwnerId",
+    "WhoId",
+    "WhatId",
+    "TaskSubtype",
+    "IsRecurrence",
+    "RecurrenceActivityId",
+    "IsClosed",
+    "CreatedDate",
+    "CreatedById",
+    "LastModifiedDate",
+    "LastModifiedById",
+    "CompletedDateTime",
+    "Tasksync_Id__c",
+}
+
+
+def epoch_ms(when):
+    return int(when.timestamp() * 1000)
+
+
+def test_the_pubsub_shape_carries_every_field(org, rep, salesforce, clock):
+    # Streaming API Developer Guide, "Differences Between Change Events Received with Streaming API vs.
+    # Pub/Sub API", Pub/Sub API: "All the record fields, including the unchanged fields. Unchanged fields
+    # are null even if they have a value in the Salesforce record"; nulledFields and diffFields are in
+    # the header; "Date fields are in Epoch time".
+    clock.set(datetime(2024, 5, 7, 22, 0, tzinfo=UTC))
+    org.use_pubsub_shape(1.0)
+    sf = salesforce()
+    task_id = sf.Task.create({"Subject": "Call", "Description": "notes", "ActivityDate": "2024-05-07"})["id"]
+    clock.advance(timedelta(minutes=5))
+    sf.Task.update(task_id, {"Subject": "Call back", "Description": None})
+    sf.Task.delete(task_id)
+    created, updated, deleted = org.events()
+    for message in (created, updated, deleted):
+        assert set(fields(message)) == TASK_EVENT_FIELDS
+        assert header(message)["diffFields"] == []
+    assert header(created)["nulledFields"] == [] and header(created)["changedFields"] == []
+    assert fields(created)["ActivityDate"] == epoch_ms(datetime(2024, 5, 7, tzinfo=UTC))
+    assert fields(created)["CreatedDate"] == epoch_ms(datetime(2024, 5, 7, 22, 0, tzinfo=UTC))
+    assert (fields(created)["Subject"], fields(created)["OwnerId"], fields(created)["WhoId"]) == ("Call", rep.id, None)
+    assert header(updated)["changedFields"] == ["Subject", "Description", "LastModifiedDate"]
+    assert header(updated)["nulledFields"] == ["Description"]
+    assert {k: v for k, v in fields(updated).items() if v is not None} == {
+        "Subject": "Call back",
+        "LastModifiedDate": epoch_ms(datetime(2024, 5, 7, 22, 5, tzinfo=UTC)),
+    }
+    assert fields(updated)["Status"] is None  # unchanged: null though the record has a Status
+    assert set(fields(deleted).values()) == {None}
+
+
+def test_the_pubsub_shape_by_chance_reproduces(emulator, org, salesforce, control):
+    def shapes(sf, handle):
+        for n in range(16):
+            sf.Task.create({"Subject": f"t{n}"})
+        return ["nulledFields" in header(m) for m in handle.events()]
+
+    org.use_pubsub_shape(0.5, seed=3)
+    first = shapes(salesforce(), org)
+    other = emulator.create_org("Same seed")
+    answer = control("PUT", f"/orgs/{other.id}/events/shape", json={"probability": 0.5, "seed": 3})
+    assert answer.json() == {"probability": 0.5, "seed": 3}
+    assert shapes(client(emulator, other), other) == first
+    assert True in first and False in first
+
+
+# Amazon EventBridge User Guide, "AWS service event metadata": the fields of every event.
+EVENTBRIDGE_METADATA = {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
+
+
+def test_events_as_event_relay_puts_them_on_eventbridge(org, salesforce, control, clock):
+    clock.set(datetime(2024, 5, 7, 22, 7, 19, tzinfo=UTC))
+    salesforce(client_id="tasksync").Task.create({"Subject": "Call"})
+    [published] = org.events()
+    [envelope] = org.relay_events()
+    assert set(envelope) == EVENTBRIDGE_METADATA
+    assert (envelope["version"], envelope["detail-type"], envelope["resources"]) == ("0", "TaskChangeEvent", [])
+    # Object Reference, "EventRelayFeedback", RemoteResource: aws.partner/salesforce.com/orgID/channelID.
+    prefix, org_id, channel_id = envelope["source"].rsplit("/", 2)
+    assert (prefix, org_id) == ("aws.partner/salesforce.com", org.id)
+    assert channel_id.startswith("0YL") and len(channel_id) == 18
+    assert (envelope["account"], envelope["region"]) == ("123456789012", "us-east-1")
+    assert envelope["time"] == "2024-05-07T22:07:19Z"
+    assert uuid.UUID(envelope["id"]) and org.relay_events()[0]["id"] == envelope["id"]
+    detail = envelope["detail"]
+    assert set(detail) == {"payload", "schemaId", "id"} and detail["schemaId"] == published["data"]["schema"]
+    # The webhook got the CometD shape; Event Relay carries the Pub/Sub one.
+    assert "nulledFields" not in header(published) and detail["payload"]["ChangeEventHeader"]["nulledFields"] == []
+    assert set(detail["payload"]) - {"ChangeEventHeader"} == TASK_EVENT_FIELDS
+    assert detail["payload"]["ChangeEventHeader"]["changeOrigin"] == "com/salesforce/api/rest/59.0;client=tasksync"
+    over_http = control(
+        "GET", f"/orgs/{org.id}/events/relay", params={"account": "111122223333", "region": "eu-west-1"}
+    ).json()["events"]
+    assert [(e["id"], e["account"], e["region"]) for e in over_http] == [(envelope["id"], "111122223333", "eu-west-1")]
