@@ -40,6 +40,8 @@ Routes (``<org>``: org id; ``<user>``: user id)::
                                                       "maxDelay", "timeout", "signWithEmulatorClock"}
     DELETE /__emulator/orgs/<org>/webhook
     POST   /__emulator/orgs/<org>/webhook/faults     {"drop", "duplicate", "reorder"}  (DELETE clears)
+    PUT    /__emulator/orgs/<org>/webhook/relay      {"drop", "duplicate", "reorder", "window", "seed"}
+                                                     (probabilities; all 0: off)
     POST   /__emulator/orgs/<org>/webhook/release-held
     POST   /__emulator/orgs/<org>/webhook/wait-idle  {"timeout"}  -> {"idle": bool}
     POST   /__emulator/orgs/<org>/webhook/replay     {"afterReplayId"}
@@ -115,6 +117,7 @@ def _rules() -> list[Rule]:
         ("/orgs/<org>/collections-client-id", "collections_client", ["PUT"]),
         ("/orgs/<org>/webhook", "webhook", ["GET", "PUT", "DELETE"]),
         ("/orgs/<org>/webhook/faults", "webhook_faults", ["POST", "DELETE"]),
+        ("/orgs/<org>/webhook/relay", "webhook_relay", ["PUT"]),
         ("/orgs/<org>/webhook/release-held", "webhook_release", ["POST"]),
         ("/orgs/<org>/webhook/wait-idle", "webhook_wait", ["POST"]),
         ("/orgs/<org>/webhook/replay", "webhook_replay", ["POST"]),
@@ -392,6 +395,18 @@ class ControlApi:
                 duplicate=int(body.get("duplicate", 0)),
                 reorder=int(body.get("reorder", 0)),
             )
+        return json_response(handle.webhook_status())
+
+    def _webhook_relay(self, request: Request, org: str) -> Response:
+        body = _body(request)
+        handle = self._org_handle(org)
+        handle.relay_webhook(
+            drop=float(body.get("drop", 0.0)),
+            duplicate=float(body.get("duplicate", 0.0)),
+            reorder=float(body.get("reorder", 0.0)),
+            window=int(body.get("window", 5)),
+            seed=int(body.get("seed", 0)),
+        )
         return json_response(handle.webhook_status())
 
     def _webhook_release(self, request: Request, org: str) -> Response:

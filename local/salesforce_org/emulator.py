@@ -191,6 +191,13 @@ class OrgHandle:
     def webhook_faults(self, *, drop: int = 0, duplicate: int = 0, reorder: int = 0) -> None:
         self.org.webhook.inject(drop=drop, duplicate=duplicate, reorder=reorder)
 
+    def relay_webhook(
+        self, *, drop: float = 0.0, duplicate: float = 0.0, reorder: float = 0.0, window: int = 5, seed: int = 0
+    ) -> None:
+        """Relay-like delivery: each event, with these probabilities, is dropped for good, posted twice,
+        or posted after 1 to ``window`` later events (``webhook``). All zero turns it off."""
+        self.org.webhook.relay(drop=drop, duplicate=duplicate, reorder=reorder, window=window, seed=seed)
+
     def release_held_events(self) -> None:
         self.org.webhook.release_held()
 

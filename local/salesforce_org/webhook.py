@@ -8,9 +8,17 @@ non-2xx answer or a connection error (``max_attempts`` in all), then the event i
 the next one goes. Deliveries of one org go out one at a time, in replay order, from one background
 thread.
 
-Delivery faults: ``drop`` (the next n events are never posted; they stay in the replay log),
+Delivery faults, counted: ``drop`` (the next n events are never posted; they stay in the replay log),
 ``duplicate`` (the next n are posted twice), ``reorder`` (the next n are held and posted in reverse
 order once n have gathered, or when ``release_held`` is called).
+
+Relay-like delivery, by chance (``relay``; off by default). No relay promises order or exactly-once
+delivery: EventBridge User Guide, "Event delivery from AWS services": "at least once" when durable, and
+best effort "in some rare cases an event might not be delivered", with no ordering promised; an Apex
+relay has "no retry of a failed callout, no ordering" (SALESFORCE_NOTES). So each event, with its own
+seeded probability, is dropped for good (never posted, still in the replay log), posted twice, or held
+back and posted after 1 to ``window`` later events (or when ``release_held`` is called). The three draw
+from seeds ``seed``, ``seed + 1`` and ``seed + 2``. Counted faults apply first.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from typing import Any
 import requests
 
 from local.salesforce_org.cdc import ChangeEvent
+from local.salesforce_org.odds import Odds
 from tasksync.webhook_signature import HEADER, sign
 
 
@@ -71,6 +80,30 @@ class DeliveryFaults:
     held: list[ChangeEvent] = field(default_factory=list)
 
 
+@dataclass
+class RelayFaults:
+    drop: Odds = field(default_factory=Odds)
+    duplicate: Odds = field(default_factory=Odds)
+    reorder: Odds = field(default_factory=Odds)
+    window: int = 5
+    """A reordered event goes out after 1 to this many later events."""
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "drop": self.drop.probability,
+            "duplicate": self.duplicate.probability,
+            "reorder": self.reorder.probability,
+            "window": self.window,
+            "seed": self.drop.seed,
+        }
+
+
+@dataclass
+class _Delayed:
+    events_to_wait: int
+    batch: list[ChangeEvent]
+
+
 class WebhookDelivery:
     def __init__(self, org_id: str, now: Callable[[], datetime]) -> None:
         self.org_id = org_id
@@ -78,6 +111,8 @@ class WebhookDelivery:
         self._config: WebhookConfig | None = None
         self._queue: deque[ChangeEvent] = deque()
         self._faults = DeliveryFaults()
+        self._relay = RelayFaults()
+        self._delayed: list[_Delayed] = []
         self._records: list[DeliveryRecord] = []
         self._busy = False
         self._stopped = False
@@ -105,16 +140,29 @@ class WebhookDelivery:
             if reorder:
                 self._faults.reorder = reorder
 
+    def relay(
+        self, *, drop: float = 0.0, duplicate: float = 0.0, reorder: float = 0.0, window: int = 5, seed: int = 0
+    ) -> None:
+        """Relay-like delivery from now on (all zero: off)."""
+        if window < 1:
+            raise ValueError("window must be at least 1")
+        relay = RelayFaults(Odds(drop, seed), Odds(duplicate, seed + 1), Odds(reorder, seed + 2), window)
+        with self._cond:
+            self._relay = relay
+
     def release_held(self) -> None:
-        """Post the events held for reordering now, in reverse order."""
+        """Post the events held back now: the counted ones in reverse order, then the delayed ones."""
         with self._cond:
             self._release_held()
+            self._release_delayed()
             self._cond.notify_all()
 
     def clear_faults(self) -> None:
         with self._cond:
             self._faults.drop = self._faults.duplicate = self._faults.reorder = 0
+            self._relay = RelayFaults()
             self._release_held()
+            self._release_delayed()
             self._cond.notify_all()
 
     # -- events ----------------------------------------------------------------------------------------
@@ -124,22 +172,40 @@ class WebhookDelivery:
         with self._cond:
             if self._config is None or self._stopped:
                 return
-            faults = self._faults
-            if faults.drop > 0:
-                faults.drop -= 1
+            faults, relay = self._faults, self._relay
+            if faults.drop > 0 or relay.drop.hit():
+                faults.drop = max(faults.drop - 1, 0)
                 self._records.append(DeliveryRecord(event.replay_id, 0, None, False, "dropped"))
                 return
             copies = 1
-            if faults.duplicate > 0:
-                faults.duplicate -= 1
+            if faults.duplicate > 0 or relay.duplicate.hit():
+                faults.duplicate = max(faults.duplicate - 1, 0)
                 copies = 2
+            batch = [event] * copies
+            delayed = None
             if faults.reorder > 0:
-                faults.held.extend([event] * copies)
+                faults.held.extend(batch)
                 if len({e.replay_id for e in faults.held}) >= faults.reorder:
                     self._release_held()
+            elif relay.reorder.hit():
+                delayed = _Delayed(relay.reorder.up_to(relay.window), batch)
             else:
-                self._queue.extend([event] * copies)
+                self._queue.extend(batch)
+            self._count_down()
+            if delayed is not None:
+                self._delayed.append(delayed)
             self._cond.notify_all()
+
+    def _count_down(self) -> None:
+        """One more event went by: queue the delayed ones whose wait is over."""
+        waiting = []
+        for entry in self._delayed:
+            entry.events_to_wait -= 1
+            if entry.events_to_wait <= 0:
+                self._queue.extend(entry.batch)
+            else:
+                waiting.append(entry)
+        self._delayed = waiting
 
     def _release_held(self) -> None:
         held = self._faults.held
@@ -147,8 +213,14 @@ class WebhookDelivery:
         self._faults.reorder = 0
         self._queue.extend(reversed(held))
 
+    def _release_delayed(self) -> None:
+        for entry in self._delayed:
+            self._queue.extend(entry.batch)
+        self._delayed = []
+
     def wait_idle(self, timeout: float = 10.0) -> bool:
-        """True once nothing is queued or being posted (held events do not count), False on time-out."""
+        """True once nothing is queued or being posted (held and delayed events do not count), False on
+        time-out."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while self._queue or self._busy:
@@ -164,6 +236,8 @@ class WebhookDelivery:
                 "config": self._config.describe() if self._config else None,
                 "queued": len(self._queue),
                 "held": [e.replay_id for e in self._faults.held],
+                "delayed": [e.replay_id for entry in self._delayed for e in entry.batch],
+                "relay": self._relay.describe(),
                 "pendingFaults": {
                     "drop": self._faults.drop,
                     "duplicate": self._faults.duplicate,

@@ -1,6 +1,6 @@
 """The org's harsher switches, off by default and seeded so runs reproduce: sObject Collections writes
-without the client id, the Pub/Sub event shape and the Event Relay envelope. Each is driven through the
-Python API and the HTTP control API."""
+without the client id, the Pub/Sub event shape and the Event Relay envelope, and relay-like webhook
+delivery. Each is driven through the Python API and the HTTP control API."""
 
 from __future__ import annotations
 
@@ -169,3 +169,57 @@ def test_events_as_event_relay_puts_them_on_eventbridge(org, salesforce, control
         "GET", f"/orgs/{org.id}/events/relay", params={"account": "111122223333", "region": "eu-west-1"}
     ).json()["events"]
     assert [(e["id"], e["account"], e["region"]) for e in over_http] == [(envelope["id"], "111122223333", "eu-west-1")]
+
+
+# -- relay-like webhook delivery ---------------------------------------------------------------------------
+
+
+def subjects(receiver):
+    return [fields(m).get("Subject") for m in receiver.messages]
+
+
+def deliver(handle, sf, names):
+    for name in names:
+        sf.Task.create({"Subject": name})
+    assert handle.wait_for_webhook(5)
+    handle.release_held_events()
+    assert handle.wait_for_webhook(5)
+
+
+def test_relay_like_delivery_duplicates_drops_and_reorders(org, salesforce, webhook_receiver):
+    org.set_webhook(webhook_receiver.url, "s")
+    sf = salesforce()
+    org.relay_webhook(duplicate=1.0)
+    deliver(org, sf, ["twice"])
+    org.relay_webhook(drop=1.0)
+    deliver(org, sf, ["never posted"])
+    assert subjects(webhook_receiver) == ["twice", "twice"]
+    assert org.webhook_status()["deliveries"][-1]["error"] == "dropped"
+    assert fields(org.events()[-1])["Subject"] == "never posted"  # still in the replay log
+    org.relay_webhook(reorder=1.0, window=3, seed=5)
+    names = [f"r{n}" for n in range(8)]
+    deliver(org, sf, names)
+    reordered = subjects(webhook_receiver)[2:]
+    assert sorted(reordered) == names and reordered != names
+    org.relay_webhook()  # off again
+    deliver(org, sf, ["in order"])
+    assert subjects(webhook_receiver)[-1] == "in order"
+
+
+def test_relay_like_delivery_reproduces_with_its_seed(emulator, org, salesforce, webhook_receiver, control):
+    names = [f"e{n}" for n in range(16)]
+    org.set_webhook(webhook_receiver.url, "s")
+    org.relay_webhook(drop=0.2, duplicate=0.3, reorder=0.5, window=3, seed=11)
+    deliver(org, salesforce(), names)
+    first = subjects(webhook_receiver)
+    with webhook_receiver.lock:
+        webhook_receiver.posts.clear()
+    other = emulator.create_org("Same seed")
+    other.set_webhook(webhook_receiver.url, "s")
+    relay = {"drop": 0.2, "duplicate": 0.3, "reorder": 0.5, "window": 3, "seed": 11}
+    status = control("PUT", f"/orgs/{other.id}/webhook/relay", json=relay).json()
+    assert status["relay"] == relay
+    deliver(other, client(emulator, other), names)
+    assert subjects(webhook_receiver) == first
+    assert set(first) < set(names) and len(first) > len(set(first))  # some lost, some twice
+    other.clear_webhook()
