@@ -107,11 +107,11 @@ def create_job(ctx: ApiContext) -> Response:
         raise _invalid("InvalidJob : invalid columnDelimiter or lineEnding")
     if body.get("contentType", "CSV") != "CSV":
         raise _invalid("InvalidJob : contentType must be CSV")
-    compiled = compile_query(text, user=ctx.user, now=ctx.org.clock.now(), include_deleted=operation == "queryAll")
+    compiled = compile_query(text, user=ctx.user, now=ctx.org.now(), include_deleted=operation == "queryAll")
     if compiled.count or compiled.query.offset is not None:
         raise _invalid("InvalidJob : Bulk API 2.0 doesn't support queries with COUNT() or OFFSET")
     rows = run(ctx.org, compiled)
-    now = formats.to_second(ctx.org.clock.now())
+    now = formats.to_second(ctx.org.now())
     job = BulkQueryJob(
         id=ids.new_id(ids.BULK_JOB),
         operation=operation,
@@ -148,7 +148,7 @@ def job_info(ctx: ApiContext, job_id: str) -> Response:
                 job.state = "InProgress"
             else:
                 job.state = "JobComplete"
-                job.modified = formats.to_second(ctx.org.clock.now())
+                job.modified = formats.to_second(ctx.org.now())
             job.polls += 1
         info = job.info()
     info.update(
@@ -213,7 +213,7 @@ def abort(ctx: ApiContext, job_id: str) -> Response:
         if job.state in ("JobComplete", "Failed", "Aborted"):
             raise ApiError(400, "INVALIDJOBSTATE", f"The job is {job.state} and cannot be aborted")
         job.state = "Aborted"
-        job.modified = formats.to_second(ctx.org.clock.now())
+        job.modified = formats.to_second(ctx.org.now())
         return json_response(job.info())
 
 

@@ -227,7 +227,7 @@ def transaction_contents(
 
 
 class EventLog:
-    """One org's published change events, kept ``RETENTION`` by the emulator clock."""
+    """One org's published change events, kept ``RETENTION`` by the org's clock."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

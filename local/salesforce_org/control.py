@@ -34,6 +34,7 @@ Routes (``<org>``: org id; ``<user>``: user id)::
     POST   /__emulator/orgs/<org>/faults             {"kind", "count", "methods", "pathContains", "seconds"}
     DELETE /__emulator/orgs/<org>/faults             (also resets the latency)
     PUT    /__emulator/orgs/<org>/latency            {"seconds"}
+    PUT    /__emulator/orgs/<org>/clock-skew         {"seconds"}  (the org's clock ahead, or behind if < 0)
     PUT    /__emulator/orgs/<org>/collections-client-id   {"probability", "seed"}  (writes without client=)
     GET    /__emulator/orgs/<org>/webhook            configuration, queue and delivery records
     PUT    /__emulator/orgs/<org>/webhook            {"url", "secret", "maxAttempts", "baseDelay",
@@ -114,6 +115,7 @@ def _rules() -> list[Rule]:
         ("/orgs/<org>/limits/reset", "limits_reset", ["POST"]),
         ("/orgs/<org>/faults", "faults", ["GET", "POST", "DELETE"]),
         ("/orgs/<org>/latency", "latency", ["PUT"]),
+        ("/orgs/<org>/clock-skew", "clock_skew", ["PUT"]),
         ("/orgs/<org>/collections-client-id", "collections_client", ["PUT"]),
         ("/orgs/<org>/webhook", "webhook", ["GET", "PUT", "DELETE"]),
         ("/orgs/<org>/webhook/faults", "webhook_faults", ["POST", "DELETE"]),
@@ -355,6 +357,14 @@ class ControlApi:
         handle = self._org_handle(org)
         handle.set_latency(float(_body(request).get("seconds", 0.0)))
         return json_response(handle.org.faults.describe())
+
+    def _clock_skew(self, request: Request, org: str) -> Response:
+        seconds = _body(request).get("seconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise ControlError("seconds: a number is required")
+        handle = self._org_handle(org)
+        handle.set_clock_skew(timedelta(seconds=seconds))
+        return json_response({"clockSkewSeconds": handle.org.clock_skew.total_seconds()})
 
     def _collections_client(self, request: Request, org: str) -> Response:
         probability, seed = _odds(_body(request))

@@ -157,6 +157,14 @@ class OrgHandle:
 
     # -- how harsh the org is (all off by default) -----------------------------------------------------
 
+    def set_clock_skew(self, offset: timedelta) -> None:
+        """Run the org's clock ``offset`` ahead of (or, negative, behind) the emulator's: everything the
+        org stamps (CreatedDate, LastModifiedDate, SystemModstamp, commitTimestamp, replication windows,
+        recycle-bin ageing, event retention) moves; tokens, the API window and webhook signing keep the
+        shared clock, which stays the sync's."""
+        with self.org.lock:
+            self.org.clock_skew = offset
+
     def omit_collections_client(self, probability: float, *, seed: int = 0) -> None:
         """With ``probability`` per call, an sObject Collections write (create, update, upsert, delete)
         publishes ``changeOrigin`` without its ``;client=`` part."""
@@ -207,14 +215,14 @@ class OrgHandle:
     def replay_to_webhook(self, after_replay_id: int | None = None) -> int:
         """Post the retained events after ``after_replay_id`` again (a subscriber replaying from a
         replay id); returns how many were queued."""
-        events = self.org.events.after(after_replay_id, self._state.now())
+        events = self.org.events.after(after_replay_id, self.org.now())
         for event in events:
             self.org.webhook.submit(event)
         return len(events)
 
     def events(self, after: int | None = None) -> list[dict[str, Any]]:
         """The retained CometD messages after replay id ``after`` (all retained ones for None)."""
-        return [e.message for e in self.org.events.after(after, self._state.now())]
+        return [e.message for e in self.org.events.after(after, self.org.now())]
 
     def relay_events(
         self, after: int | None = None, *, account: str = DEFAULT_ACCOUNT, region: str = DEFAULT_REGION
@@ -223,7 +231,7 @@ class OrgHandle:
         partner event bus (``event_relay``): Pub/Sub-shaped payloads in the EventBridge envelope."""
         return [
             relay_envelope(e, org_id=self.org.id, channel_id=self.org.relay_channel_id, account=account, region=region)
-            for e in self.org.events.after(after, self._state.now())
+            for e in self.org.events.after(after, self.org.now())
         ]
 
     def publish_field_conversion(self) -> dict[str, Any]:
@@ -269,7 +277,7 @@ class OrgHandle:
                 api_name,
                 label or api_name,
                 max((e.sort_order for e in entries), default=0) + 1,
-                created=formats.to_second(self._state.now()),
+                created=formats.to_second(self.org.now()),
                 created_by=self.org.admin_user_id(),
                 **flags,
             )
@@ -382,6 +390,7 @@ class OrgHandle:
             "name": self.org.name,
             "users": [u.describe() for u in self.org.users.values()],
             "settings": self.org.settings.describe(),
+            "clockSkewSeconds": self.org.clock_skew.total_seconds(),
             "collectionsWithoutClient": self.org.collections_without_client.describe(),
             "pubsubShape": self.org.pubsub_shape.describe(),
             "relayChannelId": self.org.relay_channel_id,

@@ -12,6 +12,11 @@ The recycle bin keeps deleted records 15 days (Salesforce Help, "Recycle Bin"); 
 ageing out, removes the record for good; emptying it moves the earliest date ``getDeleted`` can answer
 for (``replication``).
 
+The org stamps everything (CreatedDate, LastModifiedDate, SystemModstamp, commitTimestamp, replication
+windows, recycle-bin ageing, event retention) by ``now()``: the emulator's shared clock plus the org's
+``clock_skew`` (zero unless a test sets one), so a test can give Salesforce a clock that runs ahead of
+or behind the sync's.
+
 Upsert finds records by ``Tasksync_Id__c`` through ``external_ids``, an index of the live records kept
 in step by ``store_task`` and the purge, so that a bulk load stays linear.
 """
@@ -171,6 +176,8 @@ class Org:
         self.id = org_id
         self.name = name
         self.clock = clock
+        self.clock_skew = timedelta(0)
+        """Added to the shared clock for everything this org stamps."""
         self.lock = threading.RLock()
         self.created = formats.to_second(clock.now())
         self.users: dict[str, User] = {}
@@ -203,6 +210,10 @@ class Org:
         self.bulk_jobs: dict[str, BulkQueryJob] = {}
         self._commit_numbers = itertools.count(10_000_000_000 + secrets.randbelow(10**12))
         self._stock_picklists()
+
+    def now(self) -> datetime:
+        """The org's time: the shared clock plus ``clock_skew``."""
+        return self.clock.now() + self.clock_skew
 
     # -- picklists -------------------------------------------------------------------------------------
 
@@ -311,17 +322,13 @@ class Org:
     def _commit(self, origin: str, user_id: str) -> Commit:
         # A whole second, as the documented commitTimestamps are: commits in one second share it.
         return Commit(
-            origin,
-            user_id,
-            formats.to_second(self.clock.now()),
-            next(self._commit_numbers),
-            Commit.new_transaction_key(),
+            origin, user_id, formats.to_second(self.now()), next(self._commit_numbers), Commit.new_transaction_key()
         )
 
     def _publish_contents(self, contents: list[EventContent]) -> list[ChangeEvent]:
         events = []
         with self.lock:
-            now = self.clock.now()
+            now = self.now()
             for content in contents:
                 shape = Shape.PUBSUB if self.pubsub_shape.hit() else Shape.COMETD
                 event = self.events.publish(content, shape, now)
@@ -334,7 +341,7 @@ class Org:
     def expire_recycle_bin(self) -> None:
         """Remove for good the records deleted more than 15 days ago."""
         with self.lock:
-            horizon = self.clock.now() - RECYCLE_BIN_DAYS
+            horizon = self.now() - RECYCLE_BIN_DAYS
             for record_id, deleted_at in list(self.delete_log.items()):
                 if deleted_at < horizon:
                     self._purge(record_id)
@@ -345,7 +352,7 @@ class Org:
             purged = list(self.delete_log)
             for record_id in purged:
                 self._purge(record_id)
-            self.emptied_at = formats.to_second(self.clock.now())
+            self.emptied_at = formats.to_second(self.now())
             return purged
 
     def _purge(self, record_id: str) -> None:

@@ -394,7 +394,7 @@ def batch_size(header: str | None) -> int | None:
 def query_resource(
     org: Org, user: User, text: str, *, include_deleted: bool, api_version: str, batch: int | None
 ) -> dict[str, Any]:
-    compiled = compile_query(text, user=user, now=org.clock.now(), include_deleted=include_deleted)
+    compiled = compile_query(text, user=user, now=org.now(), include_deleted=include_deleted)
     rows = run(org, compiled)
     if compiled.count:
         return {"totalSize": len(rows), "done": True, "records": []}
@@ -407,7 +407,7 @@ def query_resource(
         user_id=user.id,
         records=records,
         include_deleted=include_deleted,
-        last_used=org.clock.now(),
+        last_used=org.now(),
         batch_size=size,
     )
     with org.lock:
@@ -419,7 +419,7 @@ def query_more_resource(
     org: Org, user: User, locator_path: str, *, api_version: str, batch: int | None
 ) -> dict[str, Any]:
     locator, _, position = locator_path.rpartition("-")
-    now = org.clock.now()
+    now = org.now()
     with org.lock:
         for key, old in list(org.cursors.items()):
             if now - old.last_used > org.settings.query_locator_idle:

@@ -94,7 +94,7 @@ class TaskWrites:
     def __init__(self, org: Org, actor: Actor) -> None:
         self.org = org
         self.actor = actor
-        self.now = formats.to_second(org.clock.now())
+        self.now = formats.to_second(org.now())
         self._staged: dict[str, RecordChange] = {}
         self._staged_external: dict[str, str] = {}
         """Tasksync_Id__c -> id of the staged records that hold it (may be stale: see find_external)."""

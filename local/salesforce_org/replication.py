@@ -69,7 +69,7 @@ def _window(org: Org, start_text: str | None, end_text: str | None) -> tuple[dat
     """(start, latestDateCovered, now) after the documented checks."""
     start = _parse("start", start_text)
     end = _parse("end", end_text)
-    now = org.clock.now()
+    now = org.now()
     if end - start < MIN_SPAN:
         raise ApiError(
             400,

@@ -63,7 +63,7 @@ class EmulatorState:
                 first_name=first_name,
                 email=email or username,
                 time_zone=time_zone,
-                created=formats.to_second(self.clock.now()),
+                created=formats.to_second(org.now()),
             )
             self.users[user.id] = user
             self.usernames[username.lower()] = user

@@ -1,12 +1,13 @@
 """The org's harsher switches, off by default and seeded so runs reproduce: sObject Collections writes
-without the client id, the Pub/Sub event shape and the Event Relay envelope, and relay-like webhook
-delivery. Each is driven through the Python API and the HTTP control API."""
+without the client id, the Pub/Sub event shape and the Event Relay envelope, relay-like webhook
+delivery, and a clock skew. Each is driven through the Python API and the HTTP control API."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from simple_salesforce.api import Salesforce
 
 from tests.contract.conftest import fields, header
@@ -223,3 +224,46 @@ def test_relay_like_delivery_reproduces_with_its_seed(emulator, org, salesforce,
     assert subjects(webhook_receiver) == first
     assert set(first) < set(names) and len(first) > len(set(first))  # some lost, some twice
     other.clear_webhook()
+
+
+# -- clock skew --------------------------------------------------------------------------------------------
+
+
+def test_clock_skew_moves_everything_the_org_stamps(org, salesforce, clock, control):
+    start = datetime(2024, 5, 7, 10, 0, tzinfo=UTC)
+    clock.set(start)
+    org.set_clock_skew(timedelta(seconds=90))  # Salesforce's clock runs ahead of the sync's
+    sf = salesforce()
+    ahead = sf.Task.create({"Subject": "ahead"})["id"]
+    record = sf.Task.get(ahead)
+    assert record["CreatedDate"] == record["SystemModstamp"] == "2024-05-07T10:01:30.000+0000"
+    assert header(org.events()[-1])["commitTimestamp"] == epoch_ms(start + timedelta(seconds=90))
+    assert clock.now() == start  # the shared clock, the sync's, is left alone
+    # getUpdated covers up to the org's current minute, not the caller's.
+    assert sf.Task.updated(start, start + timedelta(minutes=5)) == {
+        "ids": [],
+        "latestDateCovered": "2024-05-07T10:01:00.000+0000",
+    }
+    assert control("PUT", f"/orgs/{org.id}/clock-skew", json={"seconds": -3}).json() == {"clockSkewSeconds": -3.0}
+    behind = sf.Task.create({"Subject": "behind"})["id"]
+    assert sf.Task.get(behind)["LastModifiedDate"] == "2024-05-07T09:59:57.000+0000"
+    # A change made "now" is older than the sync's now: a query from the sync's clock misses it.
+    since = (start - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows = sf.query(f"SELECT Id FROM Task WHERE LastModifiedDate >= {since}")["records"]  # noqa: S608 - SOQL from test data
+    assert [r["Id"] for r in rows] == [ahead]
+
+
+def test_clock_skew_ages_the_recycle_bin_by_the_org_clock(org, salesforce, clock):
+    clock.set(datetime(2024, 5, 7, 10, 0, tzinfo=UTC))
+    sf = salesforce()
+    task_id = sf.Task.create({"Subject": "x"})["id"]
+    sf.Task.delete(task_id)
+    org.set_clock_skew(timedelta(days=1))
+    clock.advance(timedelta(days=14, minutes=1))  # 14 days for the sync, 15 for the org
+    sf = salesforce()  # the first session expired on the shared clock
+    assert sf.query_all(f"SELECT Id FROM Task WHERE Id = '{task_id}'")["totalSize"] == 0  # noqa: S608 - SOQL from test data
+
+
+@pytest.mark.parametrize("seconds", [True, "90", None])
+def test_clock_skew_takes_a_number(org, control, seconds):
+    assert control("PUT", f"/orgs/{org.id}/clock-skew", json={"seconds": seconds}).status_code == 400
