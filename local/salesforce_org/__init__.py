@@ -41,11 +41,25 @@ The same controls exist over HTTP under ``/__emulator`` (see ``control``). ``pyt
 local.salesforce_org`` (``make org``) starts one with a ready org and prints what a client needs.
 """
 
+from local.salesforce_org.automation import PrefixOnSave, RevertApiWrite, SetWhenChanged
 from local.salesforce_org.cdc import ChangeType
 from local.salesforce_org.clock import Clock
 from local.salesforce_org.emulator import OrgEmulator, OrgHandle
 from local.salesforce_org.faults import FaultKind
 from local.salesforce_org.oauth import ConnectedApp
+from local.salesforce_org.odds import Odds
 from local.salesforce_org.org import User
 
-__all__ = ["ChangeType", "Clock", "ConnectedApp", "FaultKind", "OrgEmulator", "OrgHandle", "User"]
+__all__ = [
+    "ChangeType",
+    "Clock",
+    "ConnectedApp",
+    "FaultKind",
+    "Odds",
+    "OrgEmulator",
+    "OrgHandle",
+    "PrefixOnSave",
+    "RevertApiWrite",
+    "SetWhenChanged",
+    "User",
+]

@@ -50,7 +50,7 @@ class ApiContext:
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.user.id, api_origin(self.api_version, self.client_id))
+        return Actor(self.user.id, api_origin(self.api_version, self.client_id), via_api=True)
 
     def collections_actor(self) -> Actor:
         """The actor of an sObject Collections write. "Call Options Header" lists the resources the
@@ -58,7 +58,7 @@ class ApiContext:
         sObject Collections: with the org's ``collections_without_client`` chance, rolled once per call,
         the call's changeOrigin lacks ``;client=``."""
         if self.org.collections_without_client.hit():
-            return Actor(self.user.id, api_origin(self.api_version, None))
+            return Actor(self.user.id, api_origin(self.api_version, None), via_api=True)
         return self.actor
 
     @property

@@ -36,6 +36,10 @@ Routes (``<org>``: org id; ``<user>``: user id)::
     PUT    /__emulator/orgs/<org>/latency            {"seconds"}
     PUT    /__emulator/orgs/<org>/clock-skew         {"seconds"}  (the org's clock ahead, or behind if < 0)
     PUT    /__emulator/orgs/<org>/collections-client-id   {"probability", "seed"}  (writes without client=)
+    GET    /__emulator/orgs/<org>/automation
+    POST   /__emulator/orgs/<org>/automation         {"rule": "prefixOnSave" | "setWhenChanged" |
+                                                      "revertApiWrite", ..., "probability", "seed"}
+    DELETE /__emulator/orgs/<org>/automation
     GET    /__emulator/orgs/<org>/webhook            configuration, queue and delivery records
     PUT    /__emulator/orgs/<org>/webhook            {"url", "secret", "maxAttempts", "baseDelay",
                                                       "maxDelay", "timeout", "signWithEmulatorClock"}
@@ -79,6 +83,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from local.salesforce_org import formats
+from local.salesforce_org.automation import rule_from_json
 from local.salesforce_org.context import error_response, json_response
 from local.salesforce_org.errors import ApiError
 from local.salesforce_org.org import PicklistEntry
@@ -117,6 +122,7 @@ def _rules() -> list[Rule]:
         ("/orgs/<org>/latency", "latency", ["PUT"]),
         ("/orgs/<org>/clock-skew", "clock_skew", ["PUT"]),
         ("/orgs/<org>/collections-client-id", "collections_client", ["PUT"]),
+        ("/orgs/<org>/automation", "automation", ["GET", "POST", "DELETE"]),
         ("/orgs/<org>/webhook", "webhook", ["GET", "PUT", "DELETE"]),
         ("/orgs/<org>/webhook/faults", "webhook_faults", ["POST", "DELETE"]),
         ("/orgs/<org>/webhook/relay", "webhook_relay", ["PUT"]),
@@ -371,6 +377,14 @@ class ControlApi:
         handle = self._org_handle(org)
         handle.omit_collections_client(probability, seed=seed)
         return json_response(handle.org.collections_without_client.describe())
+
+    def _automation(self, request: Request, org: str) -> Response:
+        handle = self._org_handle(org)
+        if request.method == "POST":
+            return json_response(handle.add_automation(rule_from_json(_body(request))).describe(), 201)
+        if request.method == "DELETE":
+            handle.clear_automation()
+        return json_response([rule.describe() for rule in handle.org.automation])
 
     def _webhook(self, request: Request, org: str) -> Response:
         handle = self._org_handle(org)

@@ -16,6 +16,7 @@ import requests
 from werkzeug.wrappers import Request, Response
 
 from local.salesforce_org import formats, ids
+from local.salesforce_org.automation import AutomationRule
 from local.salesforce_org.cdc import ChangeType
 from local.salesforce_org.clock import Clock
 from local.salesforce_org.context import error_response
@@ -176,6 +177,17 @@ class OrgHandle:
         null, ``nulledFields``/``diffFields`` in the header, epoch dates) instead of the CometD one."""
         with self.org.lock:
             self.org.pubsub_shape = Odds(probability, seed)
+
+    def add_automation(self, rule: AutomationRule) -> AutomationRule:
+        """Run ``rule`` (``automation.PrefixOnSave``, ``SetWhenChanged``, ``RevertApiWrite``) in every
+        save's transaction from now on, after the rules added before it."""
+        with self.org.lock:
+            self.org.automation.append(rule)
+        return rule
+
+    def clear_automation(self) -> None:
+        with self.org.lock:
+            self.org.automation.clear()
 
     # -- change events and the webhook -----------------------------------------------------------------
 
@@ -366,7 +378,7 @@ class OrgHandle:
         self, record_id: str, fields: Mapping[str, Any], *, as_user: User | str | None = None
     ) -> None:
         """Update a Task as the platform does outside any API and Lightning (a system job, a data fix):
-        validated like a write, free, ``changeOrigin`` empty."""
+        validated like a write, runs the org's automation, free, ``changeOrigin`` empty."""
         with TaskWrites(self.org, Actor(self._user_id(as_user))) as writes:
             writes.update(task_id(record_id), fields)
             writes.commit()
@@ -393,6 +405,7 @@ class OrgHandle:
             "clockSkewSeconds": self.org.clock_skew.total_seconds(),
             "collectionsWithoutClient": self.org.collections_without_client.describe(),
             "pubsubShape": self.org.pubsub_shape.describe(),
+            "automation": [rule.describe() for rule in self.org.automation],
             "relayChannelId": self.org.relay_channel_id,
             "apiUsage": {"used": used, "max": limit},
             "lastReplayId": self.org.events.last_replay_id,

@@ -51,6 +51,7 @@ from local.salesforce_org.schema import EXTERNAL_ID_FIELD
 from local.salesforce_org.webhook import WebhookDelivery
 
 if TYPE_CHECKING:
+    from local.salesforce_org.automation import AutomationRule
     from local.salesforce_org.bulk import BulkQueryJob
     from local.salesforce_org.query import QueryCursor
 
@@ -204,6 +205,8 @@ class Org:
         """Chance that an sObject Collections write publishes ``changeOrigin`` without ``;client=``."""
         self.pubsub_shape = Odds()
         """Chance that an event is published in the Pub/Sub shape instead of the CometD one."""
+        self.automation: list[AutomationRule] = []
+        """Rules run, in order, in the transaction of each save (``automation``)."""
         self.relay_channel_id = ids.new_id(ids.EVENT_CHANNEL)
         """The event channel an Event Relay would carry TaskChangeEvent on (``event_relay``)."""
         self.cursors: dict[str, QueryCursor] = {}

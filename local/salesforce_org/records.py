@@ -28,6 +28,11 @@ TaskSubtype ``Task``, IsRecurrence false. IsClosed follows Status (TaskStatus.Is
 CompletedDateTime is set when a task becomes closed and cleared when it reopens. Empty strings are
 stored as null, as Salesforce does for text fields.
 
+The org's automation rules (``automation``) run on each create and update, after the written values are
+checked and before the record's own checks and derived fields, as before-save flows and triggers do
+(Apex Developer Guide, "Triggers and Order of Execution"); their changes commit, and publish, with the
+write.
+
 Not documented, chosen here: an update that changes nothing still moves LastModifiedDate and
 SystemModstamp and publishes an UPDATE (as a save without changes does in Salesforce); deleting moves
 SystemModstamp only; undeleting moves SystemModstamp and fails with ``DUPLICATE_VALUE`` when a live
@@ -66,11 +71,13 @@ _EXTERNAL = _definition(EXTERNAL_ID_FIELD)
 
 @dataclass(frozen=True)
 class Actor:
-    """Who makes a change, and the ``changeOrigin`` its events carry."""
+    """Who makes a change, the ``changeOrigin`` its events carry, and whether it came through the API
+    (rules that guard a field against integrations look at that)."""
 
     user_id: str
     origin: str = ""
     """"" for changes made neither through an API nor in Lightning: setup changes, system jobs."""
+    via_api: bool = False
 
 
 def api_origin(api_version: str, client_id: str | None) -> str:
@@ -164,6 +171,7 @@ class TaskWrites:
             EXTERNAL_ID_FIELD: None,
         }
         record.update(fields)
+        self._automate(record, None, fields)
         self._check_record(record, None)
         self._derive(record, None)
         self._stage(RecordChange(ChangeType.CREATE, record["Id"], None, record))
@@ -177,6 +185,7 @@ class TaskWrites:
         after["LastModifiedDate"] = self.now
         after["LastModifiedById"] = self.actor.user_id
         after["SystemModstamp"] = self.now
+        self._automate(after, before, fields)
         self._check_record(after, record_id)
         self._derive(after, before)
         self._stage(RecordChange(ChangeType.UPDATE, record_id, before, after))
@@ -285,7 +294,7 @@ class TaskWrites:
             if not (definition.createable if creating else definition.updateable):
                 not_writable.append(definition.name)
                 continue
-            out[definition.name] = _coerce_value(definition, raw)
+            out[definition.name] = coerce_value(definition, raw)
         if not_writable:
             raise ApiError(
                 400,
@@ -295,6 +304,10 @@ class TaskWrites:
                 not_writable,
             )
         return out
+
+    def _automate(self, record: dict[str, Any], before: Mapping[str, Any] | None, written: Mapping[str, Any]) -> None:
+        for rule in self.org.automation:
+            rule.apply(record, before, written, self.actor)
 
     def _check_record(self, record: Mapping[str, Any], record_id: str | None) -> None:
         missing = [name for name in ("Status", "Priority", "OwnerId") if record.get(name) is None]
@@ -345,7 +358,7 @@ class TaskWrites:
             record["CompletedDateTime"] = None
 
 
-def _coerce_value(definition: FieldDef, raw: Any) -> Any:
+def coerce_value(definition: FieldDef, raw: Any) -> Any:
     """A JSON value as the stored Python value of ``definition``'s type, or the error to answer."""
     name, kind = definition.name, definition.type
     if raw is None:
