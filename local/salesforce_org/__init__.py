@@ -28,14 +28,31 @@ Drive it:
 - webhook: ``org.set_webhook(url, secret)``, ``org.wait_for_webhook()``, ``org.webhook_status()``,
   delivery faults ``org.webhook_faults(drop=1, duplicate=1, reorder=3)``, ``org.replay_to_webhook(id)``;
 - events: ``org.events(after=replay_id)``, ``org.emit_gap("GAP_UPDATE", [task_id])``,
-  ``org.emit_gap("GAP_OVERFLOW")``, ``org.gap_next(2)``;
+  ``org.emit_gap("GAP_OVERFLOW")``, ``org.gap_next(2)``, ``org.publish_field_conversion()`` (one UPDATE for
+  ``00T*``), ``org.relay_events()`` (the retained events as Event Relay puts them on EventBridge);
 - faults: ``org.inject_fault("UNABLE_TO_LOCK_ROW", 2)``, ``"REQUEST_LIMIT_EXCEEDED"``,
   ``"SERVER_UNAVAILABLE"``, ``"SLOW_RESPONSE"`` (``seconds=``), ``org.set_latency(0.2)``,
   ``org.set_daily_api_limit(100)``, ``org.revoke_tokens(rep)``, ``org.deactivate_user(rep)``,
   ``org.expire_access_tokens()``;
 - the org: ``org.ui_create_task({...})`` / ``ui_update_task`` / ``ui_delete_task`` /
-  ``ui_undelete_task`` (as a user in the UI: free, empty ``changeOrigin``), ``org.empty_recycle_bin()``,
-  ``org.add_status(...)``, ``org.rename_status(old, new)``, ``org.configure(merge_identical_changes=True)``.
+  ``ui_undelete_task`` (as a user in Lightning Experience: free, ``changeOrigin``
+  ``com/salesforce/api/soap/59.0;client=SfdcInternalAPI/``), ``org.system_update_task(id, {...})`` (as
+  the platform, outside any API: empty ``changeOrigin``), ``org.empty_recycle_bin()``,
+  ``org.add_status(...)``, ``org.rename_status(old, new)``, ``org.configure(merge_identical_changes=False)``
+  (identical changes of one transaction merge into one event by default, as in Salesforce).
+
+Harsher still, off by default, each seeded so that a run reproduces:
+
+- ``org.omit_collections_client(p, seed=0)``: an sObject Collections write publishes ``changeOrigin``
+  without ``;client=``;
+- ``org.use_pubsub_shape(p, seed=0)``: an event comes in the Pub/Sub shape (every field, unchanged ones
+  null, ``nulledFields``/``diffFields`` in the header, epoch dates) instead of the CometD one;
+- ``org.relay_webhook(drop=p, duplicate=p, reorder=p, window=5, seed=0)``: relay-like delivery;
+- ``org.set_clock_skew(timedelta(seconds=90))``: the org stamps by a clock ahead of (or behind) the
+  sync's;
+- ``org.add_automation(PrefixOnSave("[Acme] "))``, ``SetWhenChanged("Status", "Completed", "Priority",
+  "High")``, ``RevertApiWrite("ActivityDate")``, each with ``odds=Odds(p, seed)``: flows and triggers that
+  change a save in its own transaction.
 
 The same controls exist over HTTP under ``/__emulator`` (see ``control``). ``python -m
 local.salesforce_org`` (``make org``) starts one with a ready org and prints what a client needs.
