@@ -3,11 +3,11 @@ user's reminder tasks."""
 
 from __future__ import annotations
 
+from tasksync.domain.reminder_events import Origin
 from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
-from tasksync.domain.reminder_events import Origin
 from tasksync.engine.from_salesforce import copy_above, copy_deleted_since, decide_salesforce_change, imported_task_id
 from tasksync.ports.reminder_tasks import TaskDeletedSince, TaskNotFound, VersionConflict
 from tasksync.ports.sync_state import ConcurrentUpdate
