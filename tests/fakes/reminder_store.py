@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
-from tasksync.domain.reminder_task import ReminderTask, Status, TaskField, TaskValues
+from tasksync.domain.reminder_task import ReminderTask, Status, TaskField, TaskValues, Tombstone
 from tasksync.ports.reminder_tasks import (
     FieldChanges,
     TaskAlreadyExists,
@@ -22,10 +22,17 @@ class InMemoryReminderStore:
         self.events: list[ReminderTaskEvent] = []
         self.on_event: Callable[[ReminderTaskEvent], None] | None = None
         self._versions: dict[tuple[str, str], int] = {}
-        self._deleted_by: dict[tuple[str, str], Origin] = {}
+        self._deleted_by: dict[tuple[str, str], tuple[Origin, datetime]] = {}
 
     def get(self, user_id: str, task_id: str) -> ReminderTask | None:
         return self.tasks.get((user_id, task_id))
+
+    def tombstone(self, user_id: str, task_id: str) -> Tombstone | None:
+        key = (user_id, task_id)
+        deleted = self._deleted_by.get(key)
+        if key in self.tasks or deleted is None:
+            return None
+        return Tombstone(version=self._versions[key], deleted_by=deleted[0].value, deleted_at=deleted[1])
 
     def list(self, user_id: str) -> list[ReminderTask]:
         return [task for (user, _), task in sorted(self.tasks.items()) if user == user_id]
@@ -38,7 +45,8 @@ class InMemoryReminderStore:
             raise TaskAlreadyExists(task_id)
         deleted_version = self._versions.get(key, 0)
         if deleted_version >= version:
-            raise TaskDeletedSince(task_id, deleted_version, self._deleted_by.get(key, Origin.USER))
+            by, at = self._deleted_by.get(key, (Origin.USER, None))
+            raise TaskDeletedSince(task_id, deleted_version, by, at)
         task = ReminderTask(
             id=task_id, user_id=user_id, created_at=now, updated_at=now, version=version, **values.model_dump()
         )
@@ -69,7 +77,7 @@ class InMemoryReminderStore:
         gone = current.model_copy(update={"updated_at": now, "version": current.version + 1})
         del self.tasks[(user_id, task_id)]
         self._versions[(user_id, task_id)] = gone.version
-        self._deleted_by[(user_id, task_id)] = origin
+        self._deleted_by[(user_id, task_id)] = (origin, now)
         self._publish(ReminderEventKind.DELETED, gone, origin, now)
         return gone
 
@@ -83,6 +91,7 @@ class InMemoryReminderStore:
 
     def _store(self, task: ReminderTask) -> None:
         self.tasks[(task.user_id, task.id)] = task
+        self._deleted_by.pop((task.user_id, task.id), None)
         self._versions[(task.user_id, task.id)] = task.version
 
     def _publish(self, kind: ReminderEventKind, task: ReminderTask, origin: Origin, now: datetime) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import timedelta
 
 from tasksync.domain.eligibility import ineligibility
 from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, FieldMap
@@ -98,7 +99,10 @@ def _rep_violations(world: World, oracle: Oracle, user: str, sf_user: str, resto
             continue
         link = links.get(task_id)
         linked = link.sf_id if link else None
-        if linked and oracle.sf_undeleted.get(linked, deleted_at) > deleted_at:
+        # Salesforce's clock is the org's, apart from the sync's by its skew: an undelete that close to the
+        # rep's delete is a race either side may win (SPEC 7's margin).
+        race = abs(world.org.skew) + timedelta(seconds=2)
+        if linked and oracle.sf_undeleted.get(linked, deleted_at) > deleted_at - race:
             continue
         if task_id in sia:
             found.append(f"{user}/{task_id}: deleted in SIA, yet back")

@@ -95,7 +95,14 @@ class World:
         self.faults = faults or Faults()
         self.now = START
         self.sia = InMemoryReminderStore()
-        self.org = InMemoryOrg(lambda: self.now, user_id=REPS["user-1"])
+        # Salesforce's clock apart from the sync's by up to the margin, and the sync's client id on its
+        # writes' change events or not (sObject Collections are not documented to carry it).
+        self.org = InMemoryOrg(
+            lambda: self.now,
+            user_id=REPS["user-1"],
+            skew=timedelta(seconds=self.rng.randint(-90, 90)),
+            client_id_on_writes=self.rng.random() < 0.5,
+        )
         self.state = InMemorySyncState()
         self.queue: list[Delivery] = []
         self._seq = itertools.count()

@@ -44,6 +44,14 @@ class TaskValues(DomainModel):
     details: str = Field(default="", max_length=DETAILS_MAX)
 
 
+class Tombstone(DomainModel):
+    """What the store keeps of a deleted task for a while: its last version, who deleted it, and when."""
+
+    version: NonNegativeInt
+    deleted_by: str = Field(description="the Origin of the delete: the rep (user) or the sync")
+    deleted_at: AwareDatetime
+
+
 class ReminderTask(TaskValues):
     """A reminder task of one user. ``version`` grows by one with every change."""
 

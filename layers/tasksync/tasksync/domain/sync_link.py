@@ -80,6 +80,7 @@ class SalesforceWrite(DomainModel):
     shown_at: AwareDatetime | None = Field(
         default=None, description="the Salesforce change that showed this write landed (Salesforce's clock)"
     )
+    over: SF_JSON = Field(default=None, description="what the sync knew the field held when it wrote")
 
 
 WRITES_KEPT = 2
@@ -150,6 +151,16 @@ class SyncLink(DomainModel):
     def last_write(self, field: SalesforceField) -> SalesforceWrite | None:
         return next((write for write in reversed(self.writes) if write.field is field), None)
 
+    def not_landed(self, field: SalesforceField, value: str | date | None) -> bool:
+        """Whether ``value``, read from Salesforce, says the sync's last write of ``field`` has not landed:
+        the write is still on its way (``unsent``) and the field holds what it held before, or an earlier
+        write of the sync's."""
+        last = self.last_write(field)
+        if field not in self.unsent or last is None:
+            return False
+        held = as_sf_json(value)
+        return held != last.value and (held == last.over or held in self.written_values(field)[:-1])
+
     def unconfirmed(self, field: SalesforceField) -> bool:
         """Whether the sync's last write of ``field`` is still to be shown by a Salesforce observation."""
         last = self.last_write(field)
@@ -173,7 +184,10 @@ class SyncLink(DomainModel):
         if not values:
             return self
         kept: list[SalesforceWrite] = []
-        new = [SalesforceWrite(field=f, value=as_sf_json(v), base=base.get(f)) for f, v in values.items()]
+        new = [
+            SalesforceWrite(field=f, value=as_sf_json(v), base=base.get(f), over=as_sf_json(self.salesforce.get(f)))
+            for f, v in values.items()
+        ]
         for write in (*self.writes, *new):
             kept.append(write)
             same = [w for w in kept if w.field is write.field]

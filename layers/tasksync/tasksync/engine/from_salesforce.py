@@ -12,7 +12,8 @@ from datetime import datetime
 from tasksync.domain.clocks import CLOCK_MARGIN
 from tasksync.domain.eligibility import REMINDER_SUBTYPES, Ineligible, ineligibility, same_salesforce_id
 from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, FieldMap
-from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues
+from tasksync.domain.reminder_events import Origin
+from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues, Tombstone
 from tasksync.domain.salesforce_task import SalesforceField, SalesforceTask
 from tasksync.domain.settings import FIRST_SYNC_WINDOW
 from tasksync.domain.subject_template import render_subject
@@ -46,10 +47,16 @@ def imported_from(task_id: str) -> str | None:
 
 
 def decide_salesforce_change(
-    change: SalesforceChange, link: SyncLink | None, reminder: ReminderTask | None, ctx: SyncContext
+    change: SalesforceChange,
+    link: SyncLink | None,
+    reminder: ReminderTask | None,
+    ctx: SyncContext,
+    *,
+    gone: Tombstone | None = None,
 ) -> Decision:
     """``link`` is the record's link (found by its id, or by its external id when the sync made it);
-    ``reminder`` the linked SIA task as it is now."""
+    ``reminder`` the linked SIA task as it is now, and when it is gone, ``gone`` what the store keeps of it
+    (while it keeps its tombstone)."""
     if not ctx.settings.syncing:
         return Decision.skip(SkipReason.SYNC_OFF)
     if change.change_type is ChangeType.GAP:
@@ -62,9 +69,9 @@ def decide_salesforce_change(
         # Our own create, found by its external id before its answer was saved.
         link = link.updated(sf_id=change.sf_id)
     if link.state is LinkState.DELETED:
-        return _on_deleted(change, link, reminder, learnt_id, echo, ctx)
+        return _on_deleted(change, link, reminder, learnt_id, echo, ctx, gone)
     if link.state is LinkState.LEFT:
-        return _on_left(change, link, reminder, ctx)
+        return _on_left(change, link, reminder, ctx, gone)
     if change.change_type is ChangeType.DELETE:
         return _on_delete(change, link, reminder, ctx)
     truth = settles(change, link)
@@ -72,15 +79,23 @@ def decide_salesforce_change(
         return Decision.skip(SkipReason.NEEDS_RECORD)
     if _leaves_reminders(change, link, truth, ctx):
         return _leave(change, link, reminder)
+    if reminder is None and gone is not None and gone.deleted_by == Origin.SYNC.value:
+        # The sync itself took the copy away (the record left or was deleted) and died before saving the
+        # link: no SIA delete, so the record as it is now decides (gone, someone else's, or back).
+        return _bring_back(change, link, None, ctx, gone) if truth else Decision.skip(SkipReason.NEEDS_RECORD)
     if reminder is None:
-        # The SIA task is gone and its delete event is still on its way: deletes win.
+        # The rep deleted the SIA task (its event is on its way, or its trace expired): deletes win.
         return Decision(link=_tombstone(link, Side.SIA, ctx, None), salesforce=DeleteSalesforceTask(change.sf_id))
     observed = observe(change, link, echo, ctx)
     if observed.ambiguous:
         return Decision.skip(SkipReason.NEEDS_RECORD)
     owner_seen = change.commit_at if truth or _shows_new_owner(change, link) else link.owner_seen_at
     moved = link.updated(last_sf_commit=_newest(link, change), owner_seen_at=owner_seen)
-    return settle(moved, reminder, observed, ctx, quiet=SkipReason.ECHO if echo else SkipReason.NO_CHANGE)
+    decided = settle(moved, reminder, observed, ctx, quiet=SkipReason.ECHO if echo else SkipReason.NO_CHANGE)
+    if decided.link is None and moved != link:
+        # Nothing to write, but the watermarks moved: an older change arriving later must find them.
+        return Decision(**{**decided.__dict__, "link": moved})
+    return decided
 
 
 def copy_deleted_since(decided: Decision, sf_id: str, deleted_version: int, ctx: SyncContext) -> Decision:
@@ -169,6 +184,7 @@ def _on_deleted(
     learnt_id: bool,
     echo: bool,
     ctx: SyncContext,
+    gone: Tombstone | None,
 ) -> Decision:
     """A change of a record whose task is deleted. The record living again means Salesforce undeleted
     it; only a read after the link's last save says so for sure."""
@@ -184,7 +200,7 @@ def _on_deleted(
         return Decision(link=link, salesforce=DeleteSalesforceTask(change.sf_id))
     if settles(change, link):
         # Live now, after a delete that was done (a tombstone is saved once its delete is): undeleted.
-        return _bring_back(change, link, reminder, ctx)
+        return _bring_back(change, link, reminder, ctx, gone)
     if echo or (link.sf_deleted_at is not None and change.commit_at < link.sf_deleted_at):
         return Decision.skip(SkipReason.DELETED)
     # Maybe undeleted (this event may even be ahead of the undelete's): read it, and bring it back as it
@@ -201,7 +217,9 @@ def _dated_delete(link: SyncLink, change: SalesforceChange) -> SyncLink | None:
     return link.updated(sf_deleted_at=change.commit_at, last_sf_commit=_newest(link, change))
 
 
-def _on_left(change: SalesforceChange, link: SyncLink, reminder: ReminderTask | None, ctx: SyncContext) -> Decision:
+def _on_left(
+    change: SalesforceChange, link: SyncLink, reminder: ReminderTask | None, ctx: SyncContext, gone: Tombstone | None
+) -> Decision:
     """A change of a record that left the user's reminders: only a new owner (the user again) brings it
     back, judged by the owner's own watermark; the record as read decides."""
     if change.change_type is ChangeType.DELETE:
@@ -209,7 +227,7 @@ def _on_left(change: SalesforceChange, link: SyncLink, reminder: ReminderTask | 
             return Decision.skip(SkipReason.STALE)
         return Decision(link=_tombstone(link, Side.SALESFORCE, ctx, change), skipped=SkipReason.NOT_ELIGIBLE)
     if settles(change, link):
-        return _bring_back(change, link, reminder, ctx)
+        return _bring_back(change, link, reminder, ctx, gone)
     if change.is_full_record:
         if _older(change, link):
             return Decision.skip(SkipReason.STALE)
@@ -277,9 +295,18 @@ def _leave(change: SalesforceChange, link: SyncLink, reminder: ReminderTask | No
     return Decision(link=left, reminder=DeleteReminder(link.sia_id) if reminder else None)
 
 
-def _bring_back(change: SalesforceChange, link: SyncLink, reminder: ReminderTask | None, ctx: SyncContext) -> Decision:
+def _bring_back(
+    change: SalesforceChange,
+    link: SyncLink,
+    reminder: ReminderTask | None,
+    ctx: SyncContext,
+    gone: Tombstone | None = None,
+) -> Decision:
     """Undelete or rejoin: the SIA task comes back under its old id and name, with Salesforce's values,
-    at a version above every event of its earlier life; unless the record is no longer the user's."""
+    at a version above every event of its earlier life (the store's tombstone included); unless the
+    record is no longer the user's, or the rep deleted the task after Salesforce brought the record
+    back (AWS's time against Salesforce's: the race of two sides, which either may win within the
+    clocks' margin)."""
     if ineligibility(change.task, ctx.sf_user_id) is not None:
         # A copy a crashed restore left behind goes too.
         left = link.updated(
@@ -295,13 +322,19 @@ def _bring_back(change: SalesforceChange, link: SyncLink, reminder: ReminderTask
             reminder=DeleteReminder(link.sia_id) if reminder else None,
             skipped=None if reminder else SkipReason.NOT_ELIGIBLE,
         )
+    if gone is not None and gone.deleted_by == Origin.USER.value and gone.version > link.sia_version:
+        back_at = change.prompted_by.commit_at if change.prompted_by is not None else change.commit_at
+        if gone.deleted_at > back_at:
+            deleted = link.updated(sia_version=gone.version, copy_version=gone.version, unsent=())
+            return Decision(
+                link=_tombstone(deleted, Side.SIA, ctx, None), salesforce=DeleteSalesforceTask(change.sf_id)
+            )
     values = _overlay(link.agreed, change.task, ctx.field_map)
     rendered = render_subject(ctx.settings.subject_template, values)
     back = link.updated(
         state=LinkState.ACTIVE,
         agreed=values,
         agreed_at=dict.fromkeys(TaskField, ctx.now),
-        rendered_subject=rendered,
         salesforce=_held(change.task),
         salesforce_seen_at=dict.fromkeys(SalesforceField, change.commit_at),
         unsent=(),
@@ -312,13 +345,15 @@ def _bring_back(change: SalesforceChange, link: SyncLink, reminder: ReminderTask
         deleted_by=None,
         sf_deleted_at=None,
     ).with_shown(dict.fromkeys(SalesforceField, change.commit_at))  # the record read is the truth
-    create = CreateReminder(link.sia_id, values, version=link.sia_version + 1)
+    # A copy an attempt made and whose link was lost is taken as it is: its version is the copy's.
+    version = reminder.version if reminder is not None else max(link.sia_version, gone.version if gone else 0) + 1
+    create = CreateReminder(link.sia_id, values, version=version)
     if rendered == link.rendered_subject and not _rename_unsent(link, change.task, rendered):
         return Decision(link=back, reminder=create)
     # A rename the rep made before the task went away still reaches the Subject (SPEC section 3).
     renamed = {SalesforceField.SUBJECT: rendered}
     return Decision(
-        link=back.with_writes(renamed, base=back.salesforce_seen_at),
+        link=back.updated(rendered_subject=rendered).with_writes(renamed, base=back.salesforce_seen_at),
         reminder=create,
         salesforce=UpdateSalesforceTask(TaskUpdate(change.sf_id, renamed)),
         if_refused=back,

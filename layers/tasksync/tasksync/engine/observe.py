@@ -88,9 +88,11 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
             if value != known and as_sf_json(value) not in ours and watch.replaced_by_write(sf_field, at):
                 watch.lost_to_sia(sf_field, value, at)
             continue
-        if value == known or as_sf_json(value) in ours:
+        if value == known:
             if pending and newer and ours[-1] == as_sf_json(value):
                 watch.shown[sf_field] = at
+            continue
+        if as_sf_json(value) in ours and _an_earlier_writes_echo(link, sf_field, at, newer, echo, watch):
             continue
         if not newer or (pending and not echo):
             # The same second as the last change seen, or a value that may predate the sync's pending
@@ -101,6 +103,21 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
     if not truth and change.change_type is ChangeType.UPDATE and _may_have_undone_a_write(change, link, echo, watch):
         watch.ambiguous = True
     return watch.observation()
+
+
+def _an_earlier_writes_echo(
+    link: SyncLink, sf_field: SalesforceField, at: datetime, newer: bool, echo: bool, watch: _Watch
+) -> bool:
+    """Whether a value the sync wrote before its last write of the field is that earlier write's late
+    echo (no news), rather than a user setting it again after the last write landed (news). Where the
+    last write has not landed yet, or landed in the same second, the record decides."""
+    last = link.last_write(sf_field)
+    shown = last.shown_at if last else None
+    if shown is not None and at > shown:
+        return False
+    if shown is None and newer and not echo or at == shown:
+        watch.ambiguous = True
+    return True
 
 
 AUDIT_FIELDS = frozenset({"LastModifiedDate", "LastModifiedById", "SystemModstamp"})
@@ -149,6 +166,8 @@ class _Watch:
     def settle(self, sf_field: SalesforceField, value: SfValue, known: SfValue, pending: bool) -> None:
         """A record read after the link's last save holds ``value`` now."""
         at = self.change.commit_at
+        if self.link.not_landed(sf_field, value):
+            return  # the write whose answer never came did not happen: it is sent again
         if pending:
             self.shown[sf_field] = at
         prompt = self.change.prompted_by

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from tasksync.domain.reminder_events import Origin
-from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues
+from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues, Tombstone
 
 FieldChanges = Mapping[TaskField, object]
 
@@ -26,10 +26,17 @@ class TaskDeletedSince(Exception):
     was to make was made (by an attempt whose answer was lost) and deleted since, or the sync itself
     deleted that version (its link was not saved) and the copy must come above it."""
 
-    def __init__(self, task_id: str, deleted_version: int, deleted_by: Origin = Origin.USER) -> None:
+    def __init__(
+        self,
+        task_id: str,
+        deleted_version: int,
+        deleted_by: Origin = Origin.USER,
+        deleted_at: datetime | None = None,
+    ) -> None:
         super().__init__(f"{task_id} was deleted at version {deleted_version} by the {deleted_by.value}")
         self.deleted_version = deleted_version
         self.deleted_by = deleted_by
+        self.deleted_at = deleted_at
 
 
 class VersionConflict(Exception):
@@ -38,6 +45,11 @@ class VersionConflict(Exception):
 
 class ReminderTaskStore(Protocol):
     def get(self, user_id: str, task_id: str) -> ReminderTask | None: ...
+
+    def tombstone(self, user_id: str, task_id: str) -> Tombstone | None:
+        """What is left of a deleted task while its tombstone lives; None for a live task or one without a
+        trace."""
+        ...
 
     def list(self, user_id: str) -> list[ReminderTask]: ...
 

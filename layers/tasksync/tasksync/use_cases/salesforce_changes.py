@@ -31,12 +31,14 @@ def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, se
         if link is not None and change.event_key is not None and change.event_key in link.applied_events:
             # A redelivery of an event already applied: known before anything is read.
             return Decision.skip(SkipReason.DUPLICATE)
-        reminder = services.reminders.get(settings.user_id, link.sia_id if link else imported_task_id(change.sf_id))
-        decision = decide_salesforce_change(change, link, reminder, ctx)
+        sia_id = link.sia_id if link else imported_task_id(change.sf_id)
+        reminder = services.reminders.get(settings.user_id, sia_id)
+        gone = services.reminders.tombstone(settings.user_id, sia_id) if reminder is None and link else None
+        decision = decide_salesforce_change(change, link, reminder, ctx, gone=gone)
         if decision.skipped is SkipReason.NEEDS_RECORD:
             # Read now, after the link was loaded: decided with that link, the record is the truth.
             change = read_record(change.sf_id, settings, services, prompted_by=change)
-            decision = decide_salesforce_change(change, link, reminder, ctx)
+            decision = decide_salesforce_change(change, link, reminder, ctx, gone=gone)
             if decision.skipped is SkipReason.NEEDS_RECORD:
                 last_error = StillConcurrent(f"{change.sf_id} could not be placed")
                 continue
@@ -48,7 +50,7 @@ def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, se
                 if lost.deleted_by is Origin.USER:
                     carry_out(copy_deleted_since(decision, change.sf_id, lost.deleted_version, ctx), ctx, services)
                 else:
-                    # The sync itself deleted that version and its link was not saved: make the copy above.
+                    # The sync itself deleted that version and its link was not saved: the copy comes above.
                     carry_out(copy_above(decision, lost.deleted_version), ctx, services)
         except SalesforceRecordDeleted as gone:
             change = SalesforceChange.inferred_deletion(gone.sf_id, services.clock())

@@ -12,7 +12,7 @@ from tasksync.adapters.dynamodb import reminder_task_table as items
 from tasksync.adapters.dynamodb.item_codec import to_item
 from tasksync.adapters.dynamodb.table_adapter import TableAdapter, condition_failed
 from tasksync.domain.reminder_events import Origin, ReminderEventKind
-from tasksync.domain.reminder_task import ReminderTask, Status, TaskField, TaskValues
+from tasksync.domain.reminder_task import ReminderTask, Status, TaskField, TaskValues, Tombstone
 from tasksync.ports.reminder_tasks import (
     FieldChanges,
     TaskAlreadyExists,
@@ -45,6 +45,16 @@ class DynamoDBReminderTaskStore(TableAdapter):
         stored = self.read(items.task_key(user_id, task_id))
         return None if stored is None or items.is_tombstone(stored) else items.stored_task(stored)
 
+    def tombstone(self, user_id: str, task_id: str) -> Tombstone | None:
+        stored = self.read(items.task_key(user_id, task_id))
+        if stored is None or not items.is_tombstone(stored):
+            return None
+        return Tombstone(
+            version=int(stored[items.VERSION]),
+            deleted_by=str(stored[items.ORIGIN]),
+            deleted_at=datetime.fromisoformat(str(stored[items.DELETED_AT])),
+        )
+
     def list(self, user_id: str) -> list[ReminderTask]:
         """The user's live tasks, in id order."""
         stored = self.query(
@@ -65,7 +75,12 @@ class DynamoDBReminderTaskStore(TableAdapter):
             # Over a tombstone the numbering continues, so late events of the deleted task stay stale; a
             # tombstone at or past the asked version is a copy made and deleted since.
             if stored is not None and int(stored[items.VERSION]) >= version:
-                raise TaskDeletedSince(task_id, int(stored[items.VERSION]), Origin(str(stored[items.ORIGIN])))
+                raise TaskDeletedSince(
+                    task_id,
+                    int(stored[items.VERSION]),
+                    Origin(str(stored[items.ORIGIN])),
+                    datetime.fromisoformat(str(stored[items.DELETED_AT])),
+                )
             task = ReminderTask(
                 id=task_id, user_id=user_id, created_at=now, updated_at=now, version=version, **values.model_dump()
             )
