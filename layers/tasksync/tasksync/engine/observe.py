@@ -115,7 +115,7 @@ def _an_earlier_writes_echo(
     shown = last.shown_at if last else None
     if shown is not None and at > shown:
         return False
-    if shown is None and newer and not echo or at == shown:
+    if (shown is None and newer and not echo) or at == shown:
         watch.ambiguous = True
     return True
 
