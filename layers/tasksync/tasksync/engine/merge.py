@@ -68,10 +68,12 @@ def merge(
         if sia and salesforce and sia.value != salesforce.value:
             winner = Side.SALESFORCE if salesforce.at > sia.at else Side.SIA
             conflicts.append(conflict(link, field, winner, sia, salesforce))
+        elif salesforce:
+            # Alone, or both sides made the same change (the sync's own SIA write whose link was lost looks
+            # so): Salesforce's, so that it is not taken for an SIA change that renders a new Subject.
+            winner = Side.SALESFORCE
         elif sia:
             winner = Side.SIA
-        elif salesforce:
-            winner = Side.SALESFORCE
         else:
             continue
         change = sia if winner is Side.SIA else salesforce
