@@ -28,8 +28,9 @@ def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, se
     for _ in range(MAX_ATTEMPTS):
         ctx = services.context(settings)
         link = _link_of(change, settings.user_id, services)
-        if link is not None and change.event_key is not None and change.event_key in link.applied_events:
-            # A redelivery of an event already applied: known before anything is read.
+        if link is not None and not link.unsent and change.event_key in link.applied_events:
+            # A redelivery of an event already applied: known before anything is read. (With a write still
+            # unsent, the redelivery is the retry that sends it.)
             return Decision.skip(SkipReason.DUPLICATE)
         sia_id = link.sia_id if link else imported_task_id(change.sf_id)
         reminder = services.reminders.get(settings.user_id, sia_id)
