@@ -94,9 +94,10 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
             continue
         if as_sf_json(value) in ours and _an_earlier_writes_echo(link, sf_field, at, newer, echo, watch):
             continue
-        if not newer or (pending and not echo):
+        if not newer or pending:
             # The same second as the last change seen, or a value that may predate the sync's pending
-            # write: only the record as it is now can order them.
+            # write (even in an echo: an older write of the sync's looks like automation): only the record
+            # as it is now can order them.
             watch.ambiguous = True
             continue
         watch.salesforce_changed(sf_field, value, at, replaced_write=pending)
