@@ -81,6 +81,7 @@ class SalesforceWrite(DomainModel):
         default=None, description="the Salesforce change that showed this write landed (Salesforce's clock)"
     )
     over: SF_JSON = Field(default=None, description="what the sync knew the field held when it wrote")
+    sia_at: AwareDatetime | None = Field(default=None, description="SIA's clock: when SIA made the change written")
 
 
 WRITES_KEPT = 2
@@ -178,14 +179,24 @@ class SyncLink(DomainModel):
         return self.updated(writes=writes)
 
     def with_writes(
-        self, values: Mapping[SalesforceField, str | date | None], base: Mapping[SalesforceField, datetime]
+        self,
+        values: Mapping[SalesforceField, str | date | None],
+        base: Mapping[SalesforceField, datetime],
+        sia_at: Mapping[SalesforceField, datetime] | None = None,
     ) -> SyncLink:
-        """The link after the sync wrote ``values``: each one remembered, and unconfirmed until shown."""
+        """The link after the sync wrote ``values`` (SIA's changes as of ``sia_at``): each one remembered,
+        and unconfirmed until shown."""
         if not values:
             return self
         kept: list[SalesforceWrite] = []
         new = [
-            SalesforceWrite(field=f, value=as_sf_json(v), base=base.get(f), over=as_sf_json(self.salesforce.get(f)))
+            SalesforceWrite(
+                field=f,
+                value=as_sf_json(v),
+                base=base.get(f),
+                over=as_sf_json(self.salesforce.get(f)),
+                sia_at=(sia_at or {}).get(f),
+            )
             for f, v in values.items()
         ]
         for write in (*self.writes, *new):

@@ -58,9 +58,13 @@ def decide_reminder_event(event: ReminderTaskEvent, link: SyncLink | None, ctx: 
             return Decision.skip(SkipReason.STALE)
         return _deleted(event, link)
     if task.version <= link.sia_version:
-        if link.sf_id is None or link.unsent:
-            # The create, or an update, never answered (a time-out, a crash): send it again.
+        if link.sf_id is None:
+            # The create never answered (a time-out, a crash): send it again, with the agreed values.
             return settle(link, None, nothing_observed(link), ctx)
+        if link.unsent:
+            # An update whose answer never came: read the record first, which says whether it landed and
+            # whether Salesforce changed the field since (a blind resend would write over that).
+            return Decision.skip(SkipReason.NEEDS_RECORD)
         return Decision.skip(SkipReason.DUPLICATE if task.version == link.sia_version else SkipReason.STALE)
     return settle(link, task, nothing_observed(link), ctx)
 

@@ -337,6 +337,7 @@ def _bring_back(
         agreed_at=dict.fromkeys(TaskField, ctx.now),
         salesforce=_held(change.task),
         salesforce_seen_at=dict.fromkeys(SalesforceField, change.commit_at),
+        writes=(),  # the record read is the truth: the writes of the earlier life are behind it
         unsent=(),
         last_sf_commit=_newest(link, change),
         owner_seen_at=change.commit_at,
@@ -344,7 +345,7 @@ def _bring_back(
         deleted_at=None,
         deleted_by=None,
         sf_deleted_at=None,
-    ).with_shown(dict.fromkeys(SalesforceField, change.commit_at))  # the record read is the truth
+    )
     # A copy an attempt made and whose link was lost is taken as it is: its version is the copy's.
     version = reminder.version if reminder is not None else max(link.sia_version, gone.version if gone else 0) + 1
     create = CreateReminder(link.sia_id, values, version=version)
@@ -364,7 +365,8 @@ def _rename_unsent(link: SyncLink, task: SalesforceTask, rendered: str) -> bool:
     """Whether the sync's last Subject write never landed: the record still holds an earlier one of its
     own (a Subject edited in Salesforce is kept: it is none of the sync's writes)."""
     subject = as_sf_json(normalized(task.subject))
-    earlier = link.written_values(SalesforceField.SUBJECT)[:-1]
+    last = link.last_write(SalesforceField.SUBJECT)
+    earlier = [*link.written_values(SalesforceField.SUBJECT)[:-1], last.over if last else None]
     return link.unconfirmed(SalesforceField.SUBJECT) and subject != rendered and subject in earlier
 
 

@@ -214,10 +214,18 @@ class _Watch:
         self.changes[field] = FieldChange(in_sia, at)
 
     def lost_to_sia(self, sf_field: SalesforceField, value: SfValue, at: datetime) -> None:
+        """A Salesforce change that the sync's write replaced unseen: a conflict, which the later of the
+        two changes wins. When that is Salesforce's, its value is taken back (and written again)."""
         field = SIA_FIELD[sf_field]
         if field is TaskField.NAME:
             return  # Subject edits never reach SIA: nothing was lost to it
         in_sia = self.ctx.field_map.to_sia(field, value)
         shown = in_sia if in_sia is not UNSYNCED else value
-        sia = FieldChange(getattr(self.link.agreed, field), self.link.agreed_at[field])
-        self.overridden.append(Overridden(field, Side.SIA, sia, FieldChange(shown, at)))
+        write = self.link.last_write(sf_field)
+        sia = FieldChange(getattr(self.link.agreed, field), (write and write.sia_at) or self.link.agreed_at[field])
+        # Salesforce's change was the later one: its value comes back, unless Salesforce moved on since.
+        still_ours = write is not None and as_sf_json(self.link.salesforce.get(sf_field)) == write.value
+        later = in_sia is not UNSYNCED and at > sia.at and in_sia != sia.value and still_ours
+        self.overridden.append(Overridden(field, Side.SALESFORCE if later else Side.SIA, sia, FieldChange(shown, at)))
+        if later:
+            self.changes[field] = FieldChange(in_sia, at)

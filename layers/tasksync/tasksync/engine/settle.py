@@ -86,7 +86,8 @@ def settle(
         new_link = learnt.updated(rendered_subject=subject) if isinstance(subject, str) else learnt
         if resend or written:
             salesforce_action = UpdateSalesforceTask(TaskUpdate(sf_id=link.sf_id, values=resend | written))
-    new_link = new_link.with_writes(written, base=observed.seen_at)
+    sia_at = {SF_FIELD[field]: at for field, at in merged.agreed_at.items()}
+    new_link = new_link.with_writes(written, base=observed.seen_at, sia_at=sia_at)
 
     conflicts = merged.conflicts + tuple(
         conflict(link, o.field, o.winner, o.sia, o.salesforce) for o in observed.overridden
