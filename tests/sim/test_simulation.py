@@ -61,10 +61,10 @@ def _deletes_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
     """Broken delete rule: a Salesforce DELETE is dropped."""
     original: Callable[..., Decision] = from_salesforce.decide_salesforce_change
 
-    def decide(change: SalesforceChange, link, reminder, ctx):
+    def decide(change: SalesforceChange, link, reminder, ctx, **known):
         if change.change_type is ChangeType.DELETE:
             return Decision.skip(SkipReason.NOT_LINKED)
-        return original(change, link, reminder, ctx)
+        return original(change, link, reminder, ctx, **known)
 
     monkeypatch.setattr("tasksync.use_cases.salesforce_changes.decide_salesforce_change", decide)
 
