@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
@@ -36,6 +37,23 @@ def pending_sf(world: SyncWorld) -> list[SalesforceChange]:
 
 def pending_sia(world: SyncWorld) -> list[ReminderTaskEvent]:
     return [m for m in world.pending() if isinstance(m, ReminderTaskEvent)]
+
+
+def a_pushed_task(client_id_on_writes: bool = True, **values: Any) -> SyncWorld:
+    """A world with one task the rep created and the sync pushed, the client id passed on or not."""
+    world = SyncWorld()
+    world.org.client_id_on_writes = client_id_on_writes
+    world.rep_creates("Call Alice back", **values)
+    world.sync()
+    return world
+
+
+def the_reps_edit(world: SyncWorld, **changes: Any) -> ReminderTaskEvent:
+    """The rep edits the task; its event is held back for the test to deliver."""
+    world.rep_updates(**changes)
+    (edit,) = pending_sia(world)
+    world.mark_delivered()
+    return edit
 
 
 def lose_next(world: SyncWorld, moment: str) -> None:
@@ -73,14 +91,9 @@ def with_second_rep(world: SyncWorld, **overrides: object) -> None:
 def test_a_salesforce_edit_in_the_same_second_as_the_syncs_write_leaves_both_sides_agreeing(
     client_id_on_writes, sf_value
 ):
-    world = SyncWorld()
-    world.org.client_id_on_writes = client_id_on_writes
-    world.rep_creates("Call Alice back", due_date=date(2026, 3, 27))
-    world.sync()
+    world = a_pushed_task(client_id_on_writes, due_date=date(2026, 3, 27))
     # The rep moves the date; the sync writes it; a Salesforce user saves the date in the same second
-    world.rep_updates(due_date=date(2026, 3, 28))
-    (edit,) = pending_sia(world)
-    world.mark_delivered()
+    edit = the_reps_edit(world, due_date=date(2026, 3, 28))
     world.deliver(edit)
     world.org.update(world.record_of().id, {"ActivityDate": sf_value})
     world.sync()
@@ -311,13 +324,8 @@ def test_after_a_pause_longer_than_the_recycle_bin_keeps_a_salesforce_delete_sti
 @CLIENT_ID_OR_NOT
 @pytest.mark.parametrize("retry_first", [True, False], ids=["retry first", "events first"])
 def test_a_lost_update_answer_and_its_retry_do_not_overwrite_a_later_salesforce_edit(client_id_on_writes, retry_first):
-    world = SyncWorld()
-    world.org.client_id_on_writes = client_id_on_writes
-    world.rep_creates("Call Alice back", due_date=date(2026, 3, 27))
-    world.sync()
-    world.rep_updates(due_date=date(2026, 3, 28))
-    (edit,) = pending_sia(world)
-    world.mark_delivered()
+    world = a_pushed_task(client_id_on_writes, due_date=date(2026, 3, 27))
+    edit = the_reps_edit(world, due_date=date(2026, 3, 28))
     lose_next(world, "after update_tasks")
     with pytest.raises(SalesforceError):
         world.deliver(edit)
@@ -460,9 +468,7 @@ def test_an_undelete_after_entity_is_deleted_brings_the_task_back(skew, gap):
     sf_id = world.record_of().id
     world.org.delete(sf_id)
     world.mark_delivered()  # the DELETE event is lost
-    world.rep_updates(details="bring the contract")
-    (edit,) = pending_sia(world)
-    world.mark_delivered()
+    edit = the_reps_edit(world, details="bring the contract")
     world.deliver(edit)
     assert world.task() is None
     world.tick(gap)
@@ -527,10 +533,7 @@ def test_a_task_edited_just_inside_the_24_hours_is_imported_when_salesforces_clo
 def test_a_salesforce_user_putting_a_field_back_to_an_earlier_synced_value_reaches_sia(
     client_id_on_writes, field, first, second, sia_field
 ):
-    world = SyncWorld()
-    world.org.client_id_on_writes = client_id_on_writes
-    world.rep_creates("Call Alice back", **{sia_field: first})
-    world.sync()
+    world = a_pushed_task(client_id_on_writes, **{sia_field: first})
     world.rep_updates(**{sia_field: second})
     world.sync()
     world.tick(600)  # ten minutes later, no race
@@ -543,10 +546,7 @@ def test_a_salesforce_user_putting_a_field_back_to_an_earlier_synced_value_reach
 
 @CLIENT_ID_OR_NOT
 def test_a_task_completed_in_sia_and_reopened_in_salesforce_is_open_on_both_sides(client_id_on_writes):
-    world = SyncWorld()
-    world.org.client_id_on_writes = client_id_on_writes
-    world.rep_creates("Call Alice back")
-    world.sync()
+    world = a_pushed_task(client_id_on_writes)
     world.rep_updates(status=Status.COMPLETE)
     world.sync()
     world.tick(600)
@@ -599,10 +599,7 @@ def test_a_salesforce_edit_later_than_the_reps_wins_even_when_its_event_arrives_
 def test_an_undelete_right_after_the_syncs_own_delete_brings_the_task_back_and_a_redelivered_delete_does_not_undo_it(
     client_id_on_writes, gap
 ):
-    world = SyncWorld()
-    world.org.client_id_on_writes = client_id_on_writes
-    world.rep_creates("Call Alice back")
-    world.sync()
+    world = a_pushed_task(client_id_on_writes)
     sf_id = world.record_of().id
     world.rep_deletes()
     (delete,) = pending_sia(world)
