@@ -203,3 +203,13 @@ def test_a_salesforce_task_refuses_a_malformed_date():
         SalesforceTask.model_validate({"Id": "00T000000000001AAA", "ActivityDate": "07/05/2024"})
 
     assert error_of(refused)[0] == "ActivityDate"
+
+
+def test_a_link_update_with_a_misspelt_field_is_refused():
+    from tests.unit.builders import context, pushed, reminder
+
+    link = pushed(reminder(), context())
+
+    with pytest.raises(TypeError, match="no field sia_verison"):
+        link.updated(sia_verison=3)
+    assert link.updated(sia_version=3).sia_version == 3
