@@ -5,10 +5,41 @@ from __future__ import annotations
 import pytest
 
 from tasksync.webhook_signature import SignatureError, sign, verify
+from tests.support.signature_vector import VECTOR
 
 BODY = b'{"data": {"payload": {}}}'
 SECRET = "whsec-org-1"
 NOW = 1_780_000_000
+
+
+# -- against the fixed vector computed with openssl (tests/support/signature_vector.py) ---------------
+
+
+def test_the_vector_signs_the_17_bytes_it_names_at_its_own_time():
+    assert VECTOR.body == b'{"hello":"world"}' and len(VECTOR.body) == 17
+    assert VECTOR.header.startswith(f"t={VECTOR.timestamp},v1=")
+
+
+def test_sign_gives_the_independently_computed_header():
+    assert sign(VECTOR.body, VECTOR.secret, VECTOR.timestamp) == VECTOR.header
+
+
+@pytest.mark.parametrize("skew", [0, 1, 299, 300, -1, -300])
+def test_the_verifier_accepts_the_vector_up_to_300_seconds_either_side(skew):
+    verify(VECTOR.header, VECTOR.body, VECTOR.secret, VECTOR.timestamp + skew)
+
+
+@pytest.mark.parametrize("digit", [0, 31, 63], ids=["first", "middle", "last"])
+def test_the_verifier_refuses_the_vector_with_one_hex_digit_changed(digit):
+    at = VECTOR.header.index("v1=") + len("v1=") + digit
+    changed = VECTOR.header[:at] + ("1" if VECTOR.header[at] == "0" else "0") + VECTOR.header[at + 1 :]
+    assert len(changed) == len(VECTOR.header) and changed != VECTOR.header
+
+    with pytest.raises(SignatureError, match="does not match"):
+        verify(changed, VECTOR.body, VECTOR.secret, VECTOR.timestamp)
+
+
+# -- the product's signer and verifier together -------------------------------------------------------
 
 
 def test_a_body_signed_with_the_orgs_secret_is_accepted():
