@@ -24,13 +24,12 @@ from tasksync.adapters.salesforce.gateway import SimpleSalesforceGateway, connec
 from tasksync.adapters.salesforce.retry import RetryPolicy
 from tasksync.adapters.salesforce.settings import ExternalIdMode, GatewaySettings
 from tasksync.domain.salesforce_task import SalesforceField
+from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
 from tasksync.ports.salesforce import (
     ApiUsage,
     AuthRevoked,
     ErrorKind,
     SalesforceError,
-    TaskCreate,
-    TaskUpdate,
 )
 
 CLIENT_ID = "tasksync-contract"

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from tasksync.domain.salesforce_task import EXTERNAL_ID_FIELD, Picklists, SalesforceField, SalesforceTask
+from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.ports.salesforce import (
     ApiUsage,
@@ -23,8 +24,6 @@ from tasksync.ports.salesforce import (
     DeletedWindow,
     ErrorKind,
     SalesforceError,
-    TaskCreate,
-    TaskUpdate,
     UpdatedWindow,
     WriteResult,
 )

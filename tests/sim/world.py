@@ -19,10 +19,11 @@ from tasksync.domain.salesforce_task import Picklists
 from tasksync.domain.settings import SalesforceConnection, SyncSettings
 from tasksync.engine.changes import SalesforceChange
 from tasksync.ports.salesforce import ErrorKind, SalesforceError
+from tasksync.use_cases.attempts import StillConcurrent
 from tasksync.use_cases.first_sync import run_first_sync
 from tasksync.use_cases.reminder_events import apply_reminder_event
 from tasksync.use_cases.safety_nets import reconcile_updates, sweep_deletions
-from tasksync.use_cases.salesforce_changes import StillConcurrent, apply_salesforce_change
+from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 from tests.fakes.reminder_store import InMemoryReminderStore
 from tests.fakes.salesforce import InMemoryOrg

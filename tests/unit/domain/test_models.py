@@ -8,11 +8,13 @@ import pytest
 from pydantic import ValidationError
 
 from tasksync.domain.reminder_events import ReminderEventKind
-from tasksync.domain.reminder_task import DETAILS_MAX, NAME_MAX, Priority, Status, TaskValues
+from tasksync.domain.reminder_task import NAME_MAX, Priority, Status, TaskValues
 from tasksync.domain.salesforce_task import SalesforceTask
 from tasksync.domain.settings import ConnectionStatus
 from tasksync.domain.sync_error import SyncError, SyncErrorKind
 from tests.unit.builders import T0, USER, connection, deleted, edited, event, reminder, settings
+
+DESCRIPTION_LENGTH = 32_000  # Object Reference, Task: Description
 
 
 def error_of(refused: pytest.ExceptionInfo[ValidationError]) -> tuple[str, str]:
@@ -70,9 +72,9 @@ def test_an_empty_or_overlong_name_is_refused(name):
 
 
 def test_details_of_up_to_32000_characters_are_accepted_and_more_are_refused():
-    assert len(reminder(details="d" * DETAILS_MAX).details) == DETAILS_MAX
+    assert len(reminder(details="d" * DESCRIPTION_LENGTH).details) == DESCRIPTION_LENGTH
     with pytest.raises(ValidationError, match="at most 32000 characters"):
-        reminder(details="d" * (DETAILS_MAX + 1))
+        reminder(details="d" * (DESCRIPTION_LENGTH + 1))
 
 
 def test_a_reminder_task_refuses_unknown_fields():

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from tasksync.domain.reminder_task import Priority, Status, TaskValues
-from tasksync.domain.subject_template import DEFAULT_TEMPLATE, render_subject, uses_subject, validate_template
+from tasksync.domain.subject_template import DEFAULT_TEMPLATE, render_subject, validate_template
 from tests.unit.builders import settings
 
 
@@ -112,6 +112,5 @@ def test_an_overlong_template_is_refused():
     ],
 )
 def test_whether_a_rename_changes_the_subject_depends_on_the_template_using_activity_subject(template, renames_follow):
-    assert uses_subject(template) is renames_follow
     renamed = render_subject(template, values("New name")) != render_subject(template, values("Old name"))
     assert renamed is renames_follow

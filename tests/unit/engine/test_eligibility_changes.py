@@ -6,10 +6,11 @@ from datetime import date
 
 import pytest
 
+from tasksync.domain.imported_ids import imported_task_id
 from tasksync.domain.reminder_task import Priority, Status
 from tasksync.domain.sync_link import LinkState
 from tasksync.engine.decisions import CreateReminder, DeleteReminder, SkipReason
-from tasksync.engine.from_salesforce import decide_salesforce_change, imported_task_id
+from tasksync.engine.from_salesforce import decide_salesforce_change
 from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tests.unit.builders import (
     OTHER_SF_USER,

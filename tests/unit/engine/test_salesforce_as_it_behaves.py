@@ -16,9 +16,10 @@ from tasksync.domain.sync_link import Side, SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import SkipReason
 from tasksync.engine.from_salesforce import decide_salesforce_change
+from tasksync.use_cases.attempts import StillConcurrent
 from tasksync.use_cases.first_sync import run_first_sync
 from tasksync.use_cases.safety_nets import DELETED_CURSOR, UPDATED_CURSOR, sweep_deletions
-from tasksync.use_cases.salesforce_changes import StillConcurrent, apply_salesforce_change
+from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tests.fakes.salesforce import high_priority_when_completed, prefix_subject, revert_api_writes_of
 from tests.unit.builders import (
     T0,

@@ -11,7 +11,8 @@ import requests
 
 from tasksync.adapters.salesforce.settings import ExternalIdMode
 from tasksync.domain.salesforce_task import SalesforceField
-from tasksync.ports.salesforce import ApiUsage, ErrorKind, SalesforceError, TaskCreate, TaskUpdate
+from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
+from tasksync.ports.salesforce import ApiUsage, ErrorKind, SalesforceError
 from tests.unit.salesforce.conftest import API, INSTANCE, NOW, token_answer
 from tests.unit.salesforce.scripted_http import answer, fails
 

@@ -7,10 +7,12 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tasksync.adapters.salesforce.description_marker import DESCRIPTION_MAX, split_marker, with_marker
+from tasksync.adapters.salesforce.description_marker import split_marker, with_marker
 from tasksync.adapters.salesforce.records import field_values_json, rows_from_csv, task_from_record
 from tasksync.adapters.salesforce.soql import chunk_for_url, in_list, is_record_id, quote
 from tasksync.domain.salesforce_task import SalesforceField
+
+DESCRIPTION_MAX = 32_000  # Object Reference, Task: Description
 
 
 def test_quote_escapes_what_could_end_the_literal():

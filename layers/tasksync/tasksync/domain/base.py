@@ -14,11 +14,13 @@ class DomainModel(BaseModel):
     model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
 
 
-def _require_timezone(value: datetime) -> datetime:
+def require_aware(value: datetime, name: str = "datetime") -> datetime:
+    """``value``, or ValueError when it carries no time zone: the sync compares times from two systems,
+    and simple-salesforce builds a broken URL from a naive one."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("datetime must carry a time zone")
+        raise ValueError(f"{name} must carry a time zone")
     return value
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_require_timezone)]
+AwareDatetime = Annotated[datetime, AfterValidator(require_aware)]
 """A datetime with a time zone: the sync compares times from two systems, so naive ones are refused."""

@@ -9,9 +9,9 @@ from enum import StrEnum
 from pydantic import Field, NonNegativeInt
 
 from tasksync.domain.base import AwareDatetime, DomainModel
+from tasksync.domain.salesforce_task import DESCRIPTION_MAX
 
 NAME_MAX = 255
-DETAILS_MAX = 32_000
 
 
 class Status(StrEnum):
@@ -41,7 +41,7 @@ class TaskValues(DomainModel):
     status: Status = Status.OPEN
     priority: Priority = Priority.NORMAL
     due_date: date | None = None
-    details: str = Field(default="", max_length=DETAILS_MAX)
+    details: str = Field(default="", max_length=DESCRIPTION_MAX, description="Salesforce's Description holds it")
 
 
 class Tombstone(DomainModel):

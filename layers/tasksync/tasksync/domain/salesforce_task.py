@@ -13,6 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tasksync.domain.base import AwareDatetime, DomainModel
 
+SUBJECT_MAX = 255
+"""Object Reference, Task: Subject is a combobox of 255 characters."""
+DESCRIPTION_MAX = 32_000
+"""Object Reference, Task: Description (shown as Comments) is a text area of 32,000 characters."""
+
 EXTERNAL_ID_FIELD = "Tasksync_Id__c"
 """Custom External ID (unique) field that carries the SIA task id, shipped under salesforce/: an upsert
 on it makes a retried create land on the same record."""
@@ -55,11 +60,11 @@ class SalesforceTask(BaseModel):
 
     id: str = Field(alias="Id", min_length=15, max_length=18)
     owner_id: str | None = Field(default=None, alias="OwnerId")
-    subject: str | None = Field(default=None, alias="Subject", max_length=255)
+    subject: str | None = Field(default=None, alias="Subject", max_length=SUBJECT_MAX)
     status: str | None = Field(default=None, alias="Status")
     priority: str | None = Field(default=None, alias="Priority")
     activity_date: date | None = Field(default=None, alias="ActivityDate")
-    description: str | None = Field(default=None, alias="Description", max_length=32_000)
+    description: str | None = Field(default=None, alias="Description", max_length=DESCRIPTION_MAX)
     task_subtype: str | None = Field(default=None, alias="TaskSubtype")
     is_recurrence: bool = Field(default=False, alias="IsRecurrence")
     external_id: str | None = Field(default=None, alias=EXTERNAL_ID_FIELD)

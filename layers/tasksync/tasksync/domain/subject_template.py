@@ -11,9 +11,9 @@ import re
 from collections.abc import Mapping
 
 from tasksync.domain.reminder_task import TaskValues
+from tasksync.domain.salesforce_task import SUBJECT_MAX
 
 DEFAULT_TEMPLATE = "{{activity_subject}}"
-SUBJECT_MAX = 255
 TEMPLATE_MAX = 1_000
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]*)\s*\}\}")
@@ -45,11 +45,6 @@ def validate_template(template: str) -> str:
         named = ", ".join(name or "{{}} (an empty placeholder)" for name in unknown)
         raise ValueError(f"subject template has unknown fields {named}; known: {', '.join(sorted(FIELDS))}")
     return template
-
-
-def uses_subject(template: str) -> bool:
-    """Whether renaming a task changes its rendered subject."""
-    return "activity_subject" in _PLACEHOLDER.findall(template)
 
 
 def render_subject(template: str, task: TaskValues) -> str:

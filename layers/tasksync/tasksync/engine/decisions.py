@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tasksync.domain.reminder_task import TaskField, TaskValues
+from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
 from tasksync.domain.sync_error import SyncError
 from tasksync.domain.sync_link import SyncLink
-from tasksync.ports.salesforce import TaskCreate, TaskUpdate
 
 
 class SkipReason(StrEnum):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from tasksync.domain.imported_ids import imported_from
 from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
 from tasksync.domain.reminder_task import ReminderTask, TaskField
 from tasksync.domain.subject_template import render_subject
 from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink
 from tasksync.engine.context import SyncContext
 from tasksync.engine.decisions import Decision, DeleteReminder, DeleteSalesforceTask, SkipReason
-from tasksync.engine.from_salesforce import imported_from
 from tasksync.engine.link_updates import remember
 from tasksync.engine.settle import create_salesforce_task, nothing_observed, settle
 

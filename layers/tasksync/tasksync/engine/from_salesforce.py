@@ -12,9 +12,11 @@ from datetime import datetime
 from tasksync.domain.clocks import CLOCK_MARGIN
 from tasksync.domain.eligibility import REMINDER_SUBTYPES, Ineligible, ineligibility, same_salesforce_id
 from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, FieldMap
+from tasksync.domain.imported_ids import imported_task_id
 from tasksync.domain.reminder_events import Origin
 from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues, Tombstone
 from tasksync.domain.salesforce_task import SalesforceField, SalesforceTask
+from tasksync.domain.salesforce_writes import TaskUpdate
 from tasksync.domain.settings import FIRST_SYNC_WINDOW
 from tasksync.domain.subject_template import render_subject
 from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink, as_sf_json
@@ -31,19 +33,6 @@ from tasksync.engine.decisions import (
 from tasksync.engine.link_updates import remember
 from tasksync.engine.observe import normalized, observe, settles
 from tasksync.engine.settle import settle
-from tasksync.ports.salesforce import TaskUpdate
-
-IMPORTED_ID_PREFIX = "sf-"
-
-
-def imported_task_id(sf_id: str) -> str:
-    """The SIA id of a task imported from Salesforce: derived, so that importing twice finds the same task."""
-    return IMPORTED_ID_PREFIX + sf_id
-
-
-def imported_from(task_id: str) -> str | None:
-    """The Salesforce id a task was imported from, if it was."""
-    return task_id.removeprefix(IMPORTED_ID_PREFIX) if task_id.startswith(IMPORTED_ID_PREFIX) else None
 
 
 def decide_salesforce_change(

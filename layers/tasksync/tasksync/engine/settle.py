@@ -6,6 +6,7 @@ from __future__ import annotations
 from tasksync.domain.field_map import SF_FIELD, SfValue
 from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_task import SalesforceField
+from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
 from tasksync.domain.subject_template import render_subject
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.context import SyncContext
@@ -20,7 +21,6 @@ from tasksync.engine.decisions import (
 )
 from tasksync.engine.merge import conflict, merge, reminder_changes, reminder_writes, salesforce_writes
 from tasksync.engine.observe import Observation
-from tasksync.ports.salesforce import TaskCreate, TaskUpdate
 
 
 def salesforce_values(values: TaskValues, ctx: SyncContext) -> dict[SalesforceField, SfValue]:

@@ -6,13 +6,14 @@ treat as already deleted, or pause the user's sync.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
-from tasksync.domain.salesforce_task import Picklists, SalesforceField, SalesforceTask
+from tasksync.domain.salesforce_task import Picklists, SalesforceTask
+from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
 
 UPDATED_RETENTION = timedelta(days=30)
 """getUpdated answers for the last 30 days (REST API Developer Guide, "sObject Get Updated")."""
@@ -20,9 +21,6 @@ DELETED_RETENTION = timedelta(days=15)
 """getDeleted keeps 15 days of deletes (REST API Developer Guide, "sObject Get Deleted")."""
 MIN_WINDOW = timedelta(minutes=1)
 """Both answer INVALID_REPLICATION_DATE unless the start is at least a minute before the end."""
-
-FieldValues = Mapping[SalesforceField, str | date | None]
-"""Task fields to write; None clears a field."""
 
 
 class ErrorKind(StrEnum):
@@ -60,21 +58,6 @@ class WriteResult:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-@dataclass(frozen=True)
-class TaskCreate:
-    """A Task to create, keyed by the SIA task id so that a retry lands on the same record."""
-
-    external_id: str
-    owner_id: str
-    values: FieldValues
-
-
-@dataclass(frozen=True)
-class TaskUpdate:
-    sf_id: str
-    values: FieldValues
 
 
 @dataclass(frozen=True)

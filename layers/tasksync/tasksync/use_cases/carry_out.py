@@ -16,13 +16,10 @@ again and decide again.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import TypeVar
 
-from tasksync.domain.reminder_events import Origin, ReminderTaskEvent
-from tasksync.domain.settings import ConnectionStatus, SyncSettings
-from tasksync.domain.sync_error import SyncError, SyncErrorKind
+from tasksync.domain.reminder_events import Origin
+from tasksync.domain.sync_error import SyncErrorKind
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.context import SyncContext
 from tasksync.engine.decisions import (
@@ -33,13 +30,13 @@ from tasksync.engine.decisions import (
     DeleteSalesforceTask,
     ReminderAction,
     SalesforceAction,
-    SkipReason,
     UpdateReminder,
     UpdateSalesforceTask,
 )
 from tasksync.ports.reminder_tasks import TaskAlreadyExists, TaskNotFound
 from tasksync.ports.salesforce import ErrorKind, SalesforceError, WriteResult
 from tasksync.use_cases.services import SyncServices
+from tasksync.use_cases.sync_errors import record_refusal
 
 Change = TypeVar("Change")
 
@@ -138,7 +135,7 @@ def _apply_salesforce(
             raise SalesforceRecordDeleted(action.update.sf_id) from error
         sia_id, linked_id = (link.sia_id, link.sf_id) if link else (None, None)
         record_id = _sf_id_of(action) or linked_id
-        _record(error, SyncErrorKind.PERMANENT, ctx.settings, services, sia_id=sia_id, sf_id=record_id)
+        record_refusal(error, SyncErrorKind.PERMANENT, ctx.settings, services, sia_id=sia_id, sf_id=record_id)
 
 
 def _one(results: list[WriteResult]) -> WriteResult:
@@ -146,71 +143,6 @@ def _one(results: list[WriteResult]) -> WriteResult:
     if result.error is not None:
         raise result.error
     return result
-
-
-def _record(
-    error: SalesforceError,
-    kind: SyncErrorKind,
-    settings: SyncSettings,
-    services: SyncServices,
-    *,
-    sia_id: str | None,
-    sf_id: str | None,
-    message: str | None = None,
-) -> None:
-    services.errors.record_error(
-        SyncError(
-            user_id=settings.user_id,
-            kind=kind,
-            occurred_at=services.clock(),
-            message=(message or error.message)[:4_000],
-            code=error.code,
-            sia_id=sia_id,
-            sf_id=sf_id,
-            field=",".join(error.fields) or None,
-        )
-    )
-
-
-def paused_on_revoked_grant(
-    apply: Callable[[Change, SyncSettings, SyncServices], Decision],
-) -> Callable[[Change, SyncSettings, SyncServices], Decision]:
-    """A revoked or expired grant (``invalid_grant``), met by any Salesforce call of ``apply``: the user's
-    sync stops in both directions until they reconnect, and they are told why (SPEC 7)."""
-
-    @functools.wraps(apply)
-    def applying(change: Change, settings: SyncSettings, services: SyncServices) -> Decision:
-        try:
-            return apply(change, settings, services)
-        except SalesforceError as error:
-            if error.kind is not ErrorKind.AUTH:
-                raise
-            pause_sync(settings, error.message, services)
-            reminder = change.task.id if isinstance(change, ReminderTaskEvent) else None
-            message = f"Salesforce refused the connection; sync is paused until you reconnect ({error})"
-            _record(
-                error,
-                SyncErrorKind.AUTH,
-                settings,
-                services,
-                sia_id=reminder,
-                sf_id=getattr(change, "sf_id", None),
-                message=message,
-            )
-            return Decision.skip(SkipReason.SYNC_OFF)
-
-    return applying
-
-
-def pause_sync(settings: SyncSettings, reason: str, services: SyncServices) -> None:
-    """A revoked grant stops the user's sync in both directions until they reconnect (SPEC 7)."""
-    current = services.settings.get_settings(settings.user_id) or settings
-    if current.connection is None or current.connection.status is ConnectionStatus.REVOKED:
-        return
-    connection = current.connection.model_copy(
-        update={"status": ConnectionStatus.REVOKED, "status_reason": reason[:500]}
-    )
-    services.settings.save_settings(current.model_copy(update={"connection": connection}))
 
 
 def _sf_id_of(action: SalesforceAction) -> str | None:

@@ -10,8 +10,9 @@ from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import CreateReminder
 from tasksync.ports.salesforce import DELETED_RETENTION, SalesforceError
 from tasksync.ports.sync_state import ConcurrentUpdate, CursorRepository
+from tasksync.use_cases.attempts import StillConcurrent
 from tasksync.use_cases.safety_nets import DELETED_CURSOR, UPDATED_CURSOR, read_back_links, sweep_deletions
-from tasksync.use_cases.salesforce_changes import StillConcurrent, apply_salesforce_change
+from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 
 

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from tasksync.domain.imported_ids import imported_from
 from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_link import LinkState
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
 from tasksync.engine.from_reminders import decide_reminder_event
-from tasksync.engine.from_salesforce import imported_from
 from tasksync.ports.reminder_tasks import TaskNotFound, VersionConflict
 from tasksync.ports.sync_state import ConcurrentUpdate
-from tasksync.use_cases.carry_out import SalesforceRecordDeleted, carry_out, paused_on_revoked_grant
-from tasksync.use_cases.salesforce_changes import MAX_ATTEMPTS, StillConcurrent, apply_salesforce_change, read_record
+from tasksync.use_cases.attempts import MAX_ATTEMPTS, StillConcurrent
+from tasksync.use_cases.carry_out import SalesforceRecordDeleted, carry_out
+from tasksync.use_cases.records import read_record
+from tasksync.use_cases.revoked_grant import paused_on_revoked_grant
+from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 
 

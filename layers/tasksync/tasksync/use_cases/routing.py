@@ -15,8 +15,9 @@ from tasksync.domain.settings import SyncSettings
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.decisions import Decision
 from tasksync.ports.sync_state import CursorRepository
+from tasksync.use_cases.records import read_record
 from tasksync.use_cases.safety_nets import SweepResult, audit_deletes, reconcile_updates
-from tasksync.use_cases.salesforce_changes import apply_salesforce_change, read_record
+from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 
 

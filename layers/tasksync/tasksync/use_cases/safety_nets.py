@@ -23,7 +23,8 @@ from tasksync.ports.salesforce import (
     SalesforceError,
 )
 from tasksync.ports.sync_state import CursorRepository
-from tasksync.use_cases.salesforce_changes import StillConcurrent, apply_salesforce_change
+from tasksync.use_cases.attempts import StillConcurrent
+from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 
 READ_BATCH = 200

@@ -3,23 +3,20 @@ user's reminder tasks."""
 
 from __future__ import annotations
 
+from tasksync.domain.imported_ids import imported_task_id
 from tasksync.domain.reminder_events import Origin
 from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
-from tasksync.engine.from_salesforce import copy_above, copy_deleted_since, decide_salesforce_change, imported_task_id
+from tasksync.engine.from_salesforce import copy_above, copy_deleted_since, decide_salesforce_change
 from tasksync.ports.reminder_tasks import TaskDeletedSince, TaskNotFound, VersionConflict
 from tasksync.ports.sync_state import ConcurrentUpdate
-from tasksync.use_cases.carry_out import SalesforceRecordDeleted, carry_out, paused_on_revoked_grant
+from tasksync.use_cases.attempts import MAX_ATTEMPTS, StillConcurrent
+from tasksync.use_cases.carry_out import SalesforceRecordDeleted, carry_out
+from tasksync.use_cases.records import read_record
+from tasksync.use_cases.revoked_grant import paused_on_revoked_grant
 from tasksync.use_cases.services import SyncServices
-
-MAX_ATTEMPTS = 6
-"""Reads and decisions again after a concurrent change; past that the message goes back to its queue."""
-
-
-class StillConcurrent(Exception):
-    """The task kept changing under the sync: the event is retried later by its queue."""
 
 
 @paused_on_revoked_grant
@@ -81,13 +78,3 @@ def _link_of(change: SalesforceChange, user_id: str, services: SyncServices) -> 
     if link is None and change.task.external_id:
         link = services.links.link_by_sia_id(user_id, change.task.external_id)
     return link or services.links.link_by_sia_id(user_id, imported_task_id(change.sf_id))
-
-
-def read_record(
-    sf_id: str, settings: SyncSettings, services: SyncServices, prompted_by: SalesforceChange | None = None
-) -> SalesforceChange:
-    now = services.clock()  # before the read: what the link held then, the read shows
-    record = services.salesforce(settings).get_task(sf_id)
-    if record is None:
-        return SalesforceChange.inferred_deletion(sf_id, now)
-    return SalesforceChange.of_record(record, now, prompted_by=prompted_by)

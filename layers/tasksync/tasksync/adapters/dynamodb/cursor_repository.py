@@ -7,6 +7,7 @@ from datetime import datetime
 from tasksync.adapters.dynamodb import state_table as keys
 from tasksync.adapters.dynamodb.item_codec import to_item
 from tasksync.adapters.dynamodb.table_adapter import TableAdapter
+from tasksync.domain.base import require_aware
 
 
 class DynamoDBCursorRepository(TableAdapter):
@@ -17,8 +18,7 @@ class DynamoDBCursorRepository(TableAdapter):
         return None if stored is None else datetime.fromisoformat(str(stored["value"]))
 
     def put_cursor(self, user_id: str, name: str, value: datetime) -> None:
-        if value.utcoffset() is None:
-            raise ValueError("a cursor must carry a time zone")
+        require_aware(value, "a cursor")
         item = {
             **keys.cursor_key(user_id, name),
             **to_item({keys.KIND: "cursor", "user_id": user_id, "name": name, "value": value.isoformat()}),

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 
-DESCRIPTION_MAX = 32_000  # Object Reference, Task.Description
+from tasksync.domain.salesforce_task import DESCRIPTION_MAX
+
 _MARKER = re.compile(r"(?:\r?\n)?\[tasksync:([^\]\s]+)\]\s*\Z")
 
 

@@ -45,12 +45,8 @@ from tasksync.adapters.salesforce.records import (
 from tasksync.adapters.salesforce.retry import RetryPolicy
 from tasksync.adapters.salesforce.settings import ExternalIdMode, GatewaySettings
 from tasksync.adapters.salesforce.soql import chunk_for_url, in_list, is_record_id, quote
-from tasksync.adapters.salesforce.timestamps import (
-    clamp_window,
-    parse_sf_datetime,
-    require_aware,
-    soql_datetime,
-)
+from tasksync.adapters.salesforce.timestamps import clamp_window, parse_sf_datetime, soql_datetime
+from tasksync.domain.base import require_aware
 from tasksync.domain.salesforce_task import (
     EXTERNAL_ID_FIELD,
     QUERY_FIELDS,
@@ -59,6 +55,7 @@ from tasksync.domain.salesforce_task import (
     SalesforceTask,
     StatusValue,
 )
+from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
 from tasksync.ports.salesforce import (
     DELETED_RETENTION,
     UPDATED_RETENTION,
@@ -67,8 +64,6 @@ from tasksync.ports.salesforce import (
     DeletedWindow,
     ErrorKind,
     SalesforceError,
-    TaskCreate,
-    TaskUpdate,
     UpdatedWindow,
     WriteResult,
 )

@@ -38,7 +38,6 @@ class UsageRecorder:
 
     def __init__(self) -> None:
         self.latest: ApiUsage | None = None
-        self.responses_seen = 0
 
     def attach(self, session: requests.Session) -> None:
         session.hooks["response"].append(self.on_response)
@@ -47,4 +46,3 @@ class UsageRecorder:
         usage = parse_limit_info(response.headers.get(LIMIT_INFO_HEADER))
         if usage is not None:
             self.latest = usage
-            self.responses_seen += 1

@@ -10,7 +10,7 @@ from typing import Any
 
 from tasksync.adapters.salesforce.description_marker import split_marker
 from tasksync.domain.salesforce_task import EXTERNAL_ID_FIELD, SalesforceTask
-from tasksync.ports.salesforce import FieldValues
+from tasksync.domain.salesforce_writes import FieldValues
 
 TASK = "Task"
 

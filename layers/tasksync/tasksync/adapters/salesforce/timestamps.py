@@ -13,18 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from tasksync.domain.base import require_aware
 from tasksync.ports.salesforce import MIN_WINDOW
 
 # Keep clear of the retention edge: a start that is exactly 30 days old when computed may be older
 # than that when Salesforce checks it.
 RETENTION_MARGIN = timedelta(minutes=5)
-
-
-def require_aware(value: datetime, name: str) -> datetime:
-    """simple-salesforce builds a broken URL from a naive datetime; refuse it here with a clear error."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"{name} must carry a time zone")
-    return value
 
 
 def parse_sf_datetime(value: str) -> datetime:

@@ -1,0 +1,58 @@
+"""A revoked or expired grant pauses the user's sync in both directions until they reconnect (SPEC 7)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TypeVar
+
+from tasksync.domain.reminder_events import ReminderTaskEvent
+from tasksync.domain.settings import ConnectionStatus, SyncSettings
+from tasksync.domain.sync_error import SyncErrorKind
+from tasksync.engine.decisions import Decision, SkipReason
+from tasksync.ports.salesforce import ErrorKind, SalesforceError
+from tasksync.use_cases.services import SyncServices
+from tasksync.use_cases.sync_errors import record_refusal
+
+Change = TypeVar("Change")
+
+
+def paused_on_revoked_grant(
+    apply: Callable[[Change, SyncSettings, SyncServices], Decision],
+) -> Callable[[Change, SyncSettings, SyncServices], Decision]:
+    """A revoked or expired grant (``invalid_grant``), met by any Salesforce call of ``apply``: the user's
+    sync stops in both directions until they reconnect, and they are told why (SPEC 7)."""
+
+    @functools.wraps(apply)
+    def applying(change: Change, settings: SyncSettings, services: SyncServices) -> Decision:
+        try:
+            return apply(change, settings, services)
+        except SalesforceError as error:
+            if error.kind is not ErrorKind.AUTH:
+                raise
+            pause_sync(settings, error.message, services)
+            reminder = change.task.id if isinstance(change, ReminderTaskEvent) else None
+            message = f"Salesforce refused the connection; sync is paused until you reconnect ({error})"
+            record_refusal(
+                error,
+                SyncErrorKind.AUTH,
+                settings,
+                services,
+                sia_id=reminder,
+                sf_id=getattr(change, "sf_id", None),
+                message=message,
+            )
+            return Decision.skip(SkipReason.SYNC_OFF)
+
+    return applying
+
+
+def pause_sync(settings: SyncSettings, reason: str, services: SyncServices) -> None:
+    """A revoked grant stops the user's sync in both directions until they reconnect (SPEC 7)."""
+    current = services.settings.get_settings(settings.user_id) or settings
+    if current.connection is None or current.connection.status is ConnectionStatus.REVOKED:
+        return
+    connection = current.connection.model_copy(
+        update={"status": ConnectionStatus.REVOKED, "status_reason": reason[:500]}
+    )
+    services.settings.save_settings(current.model_copy(update={"connection": connection}))
