@@ -9,6 +9,7 @@
 - ``webhook_receiver``: a local HTTP endpoint that records posted change events and answers with
   scripted statuses.
 - ``rsa_key_pair``: (private PEM, public PEM) for the JWT bearer flow.
+- ``secretsmanager``: a Secrets Manager in moto (from ``tests.support.secrets_manager``).
 
 And helpers to read a change event message: ``header``, ``fields`` (the record fields of its payload).
 """
@@ -32,6 +33,7 @@ from simple_salesforce.api import Salesforce
 
 from local.salesforce_org import OrgEmulator, OrgHandle, User
 from local.salesforce_org.clock import Clock
+from tests.support.secrets_manager import secretsmanager as secretsmanager
 
 
 @pytest.fixture(scope="session")

@@ -1,21 +1,19 @@
 """The Salesforce gateway adapter against the org emulator, over real HTTPS with the emulator's own CA.
 
 Connection secrets live in Secrets Manager (moto) and are read through Powertools, as in Lambda.
-Fixtures from ``conftest``: ``emulator``, ``clock``, ``org``, ``rep``, ``rsa_key_pair``.
+Fixtures from ``conftest``: ``emulator``, ``clock``, ``org``, ``rep``, ``rsa_key_pair``, ``secretsmanager``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-import boto3
 import pytest
 import requests
 from aws_lambda_powertools.utilities import parameters
-from moto import mock_aws
 
 from local.salesforce_org import ConnectedApp, OrgEmulator, OrgHandle, User
 from tasksync.adapters.salesforce.auth import TokenCache
@@ -37,18 +35,6 @@ SECRET = "tasksync/salesforce/contract"
 
 
 # -- fixtures --------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def secretsmanager(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    parameters.clear_caches()
-    with mock_aws():
-        yield boto3.client("secretsmanager")  # created after the mock starts
-    parameters.clear_caches()
 
 
 @pytest.fixture

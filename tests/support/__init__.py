@@ -1,1 +1,2 @@
-"""Helpers shared by tests (and the local stack) that read template.yaml, the one source of truth."""
+"""Helpers shared by tests (and the local stack): template.yaml readers (the one source of truth), the
+Secrets Manager fixture, the webhook signature's fixed vector."""

@@ -1,4 +1,5 @@
-"""Fixtures for the Salesforce adapter's unit tests: a scripted transport and an in-memory secret store."""
+"""Fixtures for the Salesforce adapter's unit tests: a scripted transport, an in-memory secret store,
+and ``secretsmanager`` (a Secrets Manager in moto, from ``tests.support.secrets_manager``)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from tasksync.adapters.salesforce.http_session import build_session
 from tasksync.adapters.salesforce.limits import UsageRecorder
 from tasksync.adapters.salesforce.retry import RetryPolicy
 from tasksync.adapters.salesforce.settings import GatewaySettings
+from tests.support.secrets_manager import secretsmanager as secretsmanager
 from tests.unit.salesforce.scripted_http import ScriptedTransport, answer
 
 LOGIN = "https://login.salesforce.test"

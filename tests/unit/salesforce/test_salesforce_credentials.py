@@ -1,13 +1,12 @@
-"""Connection secrets in Secrets Manager (moto), read through Powertools' cache."""
+"""Connection secrets in Secrets Manager (moto, the ``secretsmanager`` fixture of conftest), read through
+Powertools' cache."""
 
 from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
-from moto import mock_aws
 from pydantic import SecretStr, ValidationError
 
 from tasksync.adapters.salesforce.credentials import (
@@ -33,18 +32,6 @@ JWT = {
     "private_key": "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n",
     "login_url": "https://test.salesforce.com",
 }
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    parameters.clear_caches()
-    with mock_aws():
-        yield boto3.client("secretsmanager")  # made after the mock starts
-    parameters.clear_caches()
 
 
 def test_refresh_token_shape():
@@ -91,11 +78,11 @@ def test_json_keeps_the_real_values_for_writing_back():
     assert parse_connection_secret(connection_secret_json(rotated)) == rotated
 
 
-def test_reads_are_cached_for_max_age(aws):
-    aws.create_secret(Name="conn", SecretString=json.dumps(REFRESH))
+def test_reads_are_cached_for_max_age(secretsmanager):
+    secretsmanager.create_secret(Name="conn", SecretString=json.dumps(REFRESH))
     store = SecretStore(max_age=300)
     store.load("conn")
-    aws.put_secret_value(SecretId="conn", SecretString=json.dumps({**REFRESH, "refresh_token": "changed"}))
+    secretsmanager.put_secret_value(SecretId="conn", SecretString=json.dumps({**REFRESH, "refresh_token": "changed"}))
 
     cached = store.load("conn")
     fresh = store.load("conn", force=True)
@@ -105,29 +92,29 @@ def test_reads_are_cached_for_max_age(aws):
     assert fresh.refresh_token.get_secret_value() == "changed"
 
 
-def test_save_writes_a_new_version_and_the_next_read_skips_the_cache(aws):
-    aws.create_secret(Name="conn", SecretString=json.dumps(REFRESH))
+def test_save_writes_a_new_version_and_the_next_read_skips_the_cache(secretsmanager):
+    secretsmanager.create_secret(Name="conn", SecretString=json.dumps(REFRESH))
     store = SecretStore(max_age=300)
     secret = store.load("conn")
     assert isinstance(secret, RefreshTokenConnection)
 
     store.save("conn", secret.model_copy(update={"refresh_token": SecretStr("rt-2")}))
 
-    stored = json.loads(aws.get_secret_value(SecretId="conn")["SecretString"])
+    stored = json.loads(secretsmanager.get_secret_value(SecretId="conn")["SecretString"])
     assert stored["refresh_token"] == "rt-2"
     reread = store.load("conn")
     assert isinstance(reread, RefreshTokenConnection)
     assert reread.refresh_token.get_secret_value() == "rt-2"
 
 
-def test_an_explicit_provider_is_used_for_reads_and_writes(aws):
-    aws.create_secret(Name="conn", SecretString=json.dumps(JWT))
-    store = SecretStore(provider=parameters.SecretsProvider(boto3_client=aws), max_age=0)
+def test_an_explicit_provider_is_used_for_reads_and_writes(secretsmanager):
+    secretsmanager.create_secret(Name="conn", SecretString=json.dumps(JWT))
+    store = SecretStore(provider=parameters.SecretsProvider(boto3_client=secretsmanager), max_age=0)
     secret = store.load("conn")
     assert isinstance(secret, JwtBearerConnection)
 
     store.save("conn", secret.model_copy(update={"instance_url": "https://acme.my.salesforce.com"}))
 
-    assert json.loads(aws.get_secret_value(SecretId="conn")["SecretString"])["instance_url"] == (
+    assert json.loads(secretsmanager.get_secret_value(SecretId="conn")["SecretString"])["instance_url"] == (
         "https://acme.my.salesforce.com"
     )
