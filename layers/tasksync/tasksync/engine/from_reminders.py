@@ -14,59 +14,84 @@ from tasksync.engine.settle import create_salesforce_task, nothing_observed, set
 
 
 def decide_reminder_event(event: ReminderTaskEvent, link: SyncLink | None, ctx: SyncContext) -> Decision:
-    """``link`` is the task's link, if it has one."""
+    """``link`` is the task's link, if it has one. Dispatched as ``decide_salesforce_change`` is: the
+    sync's own events, then by the link's state, then by the kind of event."""
     if not ctx.settings.syncing:
         return Decision.skip(SkipReason.SYNC_OFF)
-    task = event.task
     if event.origin is Origin.SYNC:
-        if event.kind is ReminderEventKind.DELETED and link is not None and link.state is not LinkState.ACTIVE:
-            # The sync's own delete of the SIA copy still tells its last values, should the record come back
-            # (the link the delete was decided with may not have been saved).
-            return Decision.skip(SkipReason.ECHO, remember(link, task) if task.version > link.sia_version else None)
-        return Decision.skip(SkipReason.ECHO)
+        return _echo(event, link)
     if link is None:
-        if imported_from(task.id):
-            # An import whose link was not saved: settle the Salesforce record first, never push a copy.
-            return Decision.skip(SkipReason.NEEDS_RECORD)
-        enabled_at = ctx.settings.enabled_at
-        if enabled_at is None or task.created_at < enabled_at:
-            # Existing tasks stay local, even when edited later (SPEC 5.2).
-            return Decision.skip(SkipReason.CREATED_BEFORE_SYNC)
-        if event.kind is ReminderEventKind.DELETED:
-            # Deleted before its create was delivered: a tombstone keeps that late create from pushing it.
-            return Decision(link=_deleted_link(_new_link(task, ctx), event), skipped=SkipReason.NOT_LINKED)
-        return _create(event, ctx)
+        return _unlinked(event, ctx)
     if link.state is not LinkState.ACTIVE:
-        if task.version <= link.sia_version:
-            return Decision.skip(SkipReason.DELETED)
-        # The SIA task lived on past what its link knows: a restore or a rejoin whose link was not saved
-        # (its retry is on the way), or a delete the link could not place.
-        if event.kind is not ReminderEventKind.DELETED and link.sf_id is not None:
-            # Settle the Salesforce side first, then this event again.
-            return Decision.skip(SkipReason.NEEDS_RECORD)
-        # Keep the values, not the version: a copy being brought back must still find, by its version,
-        # that the rep deleted it, and delete the record too (TaskDeletedSince).
-        return Decision.skip(SkipReason.DELETED, remember(link, task, version=False))
+        return _on_gone(event, link)
     if event.kind is ReminderEventKind.DELETED:
-        if task.version < link.copy_version and link.copy_made_at and event.occurred_at > link.copy_made_at:
-            # (Both times are AWS's: when the rep deleted, and when the sync made the copy.)
-            # The rep deleted the task after Salesforce brought it back (undelete, reassignment), before
-            # the copy reached them: the later word is the delete, for the copy too.
-            deleted = _deleted(event, link)
-            return Decision(link=deleted.link, reminder=DeleteReminder(link.sia_id), salesforce=deleted.salesforce)
-        if task.version < link.sia_version:
-            return Decision.skip(SkipReason.STALE)
-        return _deleted(event, link)
+        return _on_delete(event, link)
+    return _on_edit(event, link, ctx)
+
+
+def _echo(event: ReminderTaskEvent, link: SyncLink | None) -> Decision:
+    task = event.task
+    if event.kind is ReminderEventKind.DELETED and link is not None and link.state is not LinkState.ACTIVE:
+        # The sync's own delete of the SIA copy still tells its last values, should the record come back
+        # (the link the delete was decided with may not have been saved).
+        return Decision.skip(SkipReason.ECHO, remember(link, task) if task.version > link.sia_version else None)
+    return Decision.skip(SkipReason.ECHO)
+
+
+def _unlinked(event: ReminderTaskEvent, ctx: SyncContext) -> Decision:
+    task = event.task
+    if imported_from(task.id):
+        # An import whose link was not saved: settle the Salesforce record first, never push a copy.
+        return Decision.skip(SkipReason.NEEDS_RECORD)
+    enabled_at = ctx.settings.enabled_at
+    if enabled_at is None or task.created_at < enabled_at:
+        # Existing tasks stay local, even when edited later (SPEC 5.2).
+        return Decision.skip(SkipReason.CREATED_BEFORE_SYNC)
+    if event.kind is ReminderEventKind.DELETED:
+        # Deleted before its create was delivered: a tombstone keeps that late create from pushing it.
+        return Decision(link=_deleted_link(_new_link(task, ctx), event), skipped=SkipReason.NOT_LINKED)
+    return _create(event, ctx)
+
+
+def _on_gone(event: ReminderTaskEvent, link: SyncLink) -> Decision:
+    """An event of a task whose link is deleted or left the rep's reminders."""
+    task = event.task
     if task.version <= link.sia_version:
-        if link.sf_id is None:
-            # The create never answered (a time-out, a crash): send it again, with the agreed values.
-            return settle(link, None, nothing_observed(link), ctx)
-        if link.unsent:
-            # An update whose answer never came: read the record first, which says whether it landed and
-            # whether Salesforce changed the field since (a blind resend would write over that).
-            return Decision.skip(SkipReason.NEEDS_RECORD)
-        return Decision.skip(SkipReason.DUPLICATE if task.version == link.sia_version else SkipReason.STALE)
-    return settle(link, task, nothing_observed(link), ctx)
+        return Decision.skip(SkipReason.DELETED)
+    # The SIA task lived on past what its link knows: a restore or a rejoin whose link was not saved
+    # (its retry is on the way), or a delete the link could not place.
+    if event.kind is not ReminderEventKind.DELETED and link.sf_id is not None:
+        # Settle the Salesforce side first, then this event again.
+        return Decision.skip(SkipReason.NEEDS_RECORD)
+    # Keep the values, not the version: a copy being brought back must still find, by its version, that
+    # the rep deleted it, and delete the record too.
+    return Decision.skip(SkipReason.DELETED, remember(link, task, version=False))
+
+
+def _on_delete(event: ReminderTaskEvent, link: SyncLink) -> Decision:
+    task = event.task
+    if task.version < link.copy_version and link.copy_made_at and event.occurred_at > link.copy_made_at:
+        # The rep deleted the task after Salesforce brought it back (undelete, reassignment), before the
+        # copy reached them (both times are AWS's): the later word is the delete, for the copy too.
+        deleted = _deleted(event, link)
+        return Decision(link=deleted.link, reminder=DeleteReminder(link.sia_id), salesforce=deleted.salesforce)
+    if task.version < link.sia_version:
+        return Decision.skip(SkipReason.STALE)
+    return _deleted(event, link)
+
+
+def _on_edit(event: ReminderTaskEvent, link: SyncLink, ctx: SyncContext) -> Decision:
+    task = event.task
+    if task.version > link.sia_version:
+        return settle(link, task, nothing_observed(link), ctx)
+    if link.sf_id is None:
+        # The create never answered (a time-out, a crash): send it again, with the agreed values.
+        return settle(link, None, nothing_observed(link), ctx)
+    if link.unsent:
+        # An update whose answer never came: read the record first, which says whether it landed and
+        # whether Salesforce changed the field since (a blind resend would write over that).
+        return Decision.skip(SkipReason.NEEDS_RECORD)
+    return Decision.skip(SkipReason.DUPLICATE if task.version == link.sia_version else SkipReason.STALE)
 
 
 def _deleted_link(link: SyncLink, event: ReminderTaskEvent) -> SyncLink:
