@@ -2,11 +2,12 @@
 delivery faults on demand.
 
 This stands in for whatever relays CDC to the sync in production (a CometD or Pub/Sub client in front
-of the webhook), so its behaviour is the project's, not Salesforce's: header ``X-Tasksync-Signature``
-from ``tasksync.webhook_signature.sign`` (SPEC section 8), retries with exponential back-off on a
-non-2xx answer or a connection error (``max_attempts`` in all), then the event is recorded as failed and
-the next one goes. Deliveries of one org go out one at a time, in replay order, from one background
-thread.
+of the webhook), so its behaviour is the project's, not Salesforce's: header ``X-Tasksync-Signature:
+t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" with the webhook secret>`` (SPEC section 8),
+computed here (``signature``) so that the emulator shares no code with the sync it tests; retries with
+exponential back-off on a non-2xx answer or a connection error (``max_attempts`` in all), then the
+event is recorded as failed and the next one goes. Deliveries of one org go out one at a time, in
+replay order, from one background thread.
 
 Delivery faults, counted: ``drop`` (the next n events are never posted; they stay in the replay log),
 ``duplicate`` (the next n are posted twice), ``reorder`` (the next n are held and posted in reverse
@@ -23,6 +24,8 @@ from seeds ``seed``, ``seed + 1`` and ``seed + 2``. Counted faults apply first.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import threading
 import time
 from collections import deque
@@ -35,7 +38,15 @@ import requests
 
 from local.salesforce_org.cdc import ChangeEvent
 from local.salesforce_org.odds import Odds
-from tasksync.webhook_signature import HEADER, sign
+
+SIGNATURE_HEADER = "X-Tasksync-Signature"
+
+
+def signature(body: bytes, secret: str, timestamp: int) -> str:
+    """The ``X-Tasksync-Signature`` value for ``body`` posted at ``timestamp`` (unix seconds):
+    ``t=<timestamp>,v1=<hex HMAC-SHA256 of "<timestamp>.<body>" keyed with secret>`` (SPEC section 8)."""
+    digest = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
 
 
 @dataclass(frozen=True)
@@ -300,7 +311,10 @@ class WebhookDelivery:
             if self._stopped:
                 return DeliveryRecord(event.replay_id, attempt - 1, status, False, "stopped")
             stamp = self._now().timestamp() if config.sign_with_emulator_clock else time.time()
-            headers = {"Content-Type": "application/json", HEADER: sign(body, config.secret, int(stamp))}
+            headers = {
+                "Content-Type": "application/json",
+                SIGNATURE_HEADER: signature(body, config.secret, int(stamp)),
+            }
             try:
                 response = self._session.post(config.url, data=body, headers=headers, timeout=config.timeout)
                 status, error = response.status_code, None

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from simple_salesforce.api import Salesforce
 
+from local.salesforce_org.webhook import SIGNATURE_HEADER, signature
 from tasksync.webhook_signature import HEADER, verify
 from tests.contract.conftest import LIGHTNING_ORIGIN, fields, header
 
@@ -389,6 +390,18 @@ def test_signing_with_the_emulator_clock(org, salesforce, webhook_receiver, cloc
     assert org.wait_for_webhook(5)
     post = webhook_receiver.posts[0]
     verify(post.headers[HEADER], post.body, "s", int(datetime(2030, 1, 1, tzinfo=UTC).timestamp()))
+
+
+def test_the_webhook_signature_matches_an_independently_computed_vector():
+    # SPEC section 8: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">. The digest was computed
+    # once, outside Python, with
+    #   printf '%s' '1700000000.{"hello":"world"}' | openssl dgst -sha256 -hmac whsec_test_123
+    body = b'{"hello":"world"}'
+    assert len(body) == 17
+    assert SIGNATURE_HEADER == "X-Tasksync-Signature"
+    assert signature(body, "whsec_test_123", 1700000000) == (
+        "t=1700000000,v1=939e883c380cd16fe9050d2eec1c3479014d5e4ece9c5f380e6a9671b88e83cf"
+    )
 
 
 def test_picklist_renames_publish_updates(org, salesforce):
