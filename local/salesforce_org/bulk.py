@@ -37,7 +37,7 @@ from werkzeug.wrappers import Response
 from local.salesforce_org import formats, ids
 from local.salesforce_org.context import ApiContext, json_response, no_content
 from local.salesforce_org.errors import ApiError
-from local.salesforce_org.query import compile_query, run
+from local.salesforce_org.soql_eval import compile_query, run
 
 _DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^", "BACKQUOTE": "`"}
 _LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}

@@ -87,9 +87,9 @@ from local.salesforce_org.automation import rule_from_json
 from local.salesforce_org.context import error_response, json_response
 from local.salesforce_org.errors import ApiError
 from local.salesforce_org.org import PicklistEntry
-from local.salesforce_org.query import json_value
 from local.salesforce_org.records import LIGHTNING_API_VERSION
 from local.salesforce_org.schema import TASK
+from local.salesforce_org.soql_eval import json_value
 
 if TYPE_CHECKING:
     from local.salesforce_org.emulator import OrgEmulator, OrgHandle

@@ -53,7 +53,7 @@ from local.salesforce_org.webhook import WebhookDelivery
 if TYPE_CHECKING:
     from local.salesforce_org.automation import AutomationRule
     from local.salesforce_org.bulk import BulkQueryJob
-    from local.salesforce_org.query import QueryCursor
+    from local.salesforce_org.query_paging import QueryCursor
 
 RECYCLE_BIN_DAYS = timedelta(days=15)
 

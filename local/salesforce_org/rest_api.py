@@ -20,7 +20,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from local.salesforce_org import bulk, collections, query, replication, sobjects
+from local.salesforce_org import bulk, collections, query_paging, replication, sobjects
 from local.salesforce_org.context import QUERY_OPTIONS, ApiContext, error_response, json_response
 from local.salesforce_org.errors import (
     ApiError,
@@ -205,24 +205,24 @@ class RestApi:
         if not text:
             raise ApiError(400, "MALFORMED_QUERY", "A query string has to be specified")
         return json_response(
-            query.query_resource(
+            query_paging.query_resource(
                 ctx.org,
                 ctx.user,
                 text,
                 include_deleted=include_deleted,
                 api_version=ctx.api_version,
-                batch=query.batch_size(ctx.request.headers.get(QUERY_OPTIONS)),
+                batch=query_paging.batch_size(ctx.request.headers.get(QUERY_OPTIONS)),
             )
         )
 
     def _query_more(self, ctx: ApiContext, locator: str) -> Response:
         return json_response(
-            query.query_more_resource(
+            query_paging.query_more_resource(
                 ctx.org,
                 ctx.user,
                 locator,
                 api_version=ctx.api_version,
-                batch=query.batch_size(ctx.request.headers.get(QUERY_OPTIONS)),
+                batch=query_paging.batch_size(ctx.request.headers.get(QUERY_OPTIONS)),
             )
         )
 

@@ -27,9 +27,9 @@ from werkzeug.wrappers import Response
 from local.salesforce_org import describe as describing
 from local.salesforce_org.context import ApiContext, json_response, no_content
 from local.salesforce_org.errors import ApiError, entity_is_deleted, not_found, unable_to_lock_row
-from local.salesforce_org.query import json_value, source_rows
 from local.salesforce_org.records import TaskWrites, task_id
 from local.salesforce_org.schema import OBJECTS, TASK, ObjectDef, object_def
+from local.salesforce_org.soql_eval import json_value, source_rows
 
 UPSERT_RESULT_SINCE = 46.0
 
