@@ -28,53 +28,19 @@ from __future__ import annotations
 import base64
 import csv
 import io
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from werkzeug.wrappers import Response
 
 from local.salesforce_org import formats, ids
+from local.salesforce_org.bulk_jobs import BulkQueryJob
 from local.salesforce_org.context import ApiContext, json_response, no_content
 from local.salesforce_org.errors import ApiError
 from local.salesforce_org.soql_eval import compile_query, run
 
 _DELIMITERS = {"COMMA": ",", "TAB": "\t", "PIPE": "|", "SEMICOLON": ";", "CARET": "^", "BACKQUOTE": "`"}
 _LINE_ENDINGS = {"LF": "\n", "CRLF": "\r\n"}
-
-
-@dataclass
-class BulkQueryJob:
-    id: str
-    operation: str
-    object: str
-    query: str
-    created_by: str
-    created: datetime
-    api_version: str
-    column_delimiter: str
-    line_ending: str
-    header: list[str]
-    rows: list[list[str | None]]
-    state: str = "UploadComplete"
-    polls: int = 0
-    modified: datetime = field(default_factory=lambda: datetime.now().astimezone())
-
-    def info(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "operation": self.operation,
-            "object": self.object,
-            "createdById": self.created_by,
-            "createdDate": formats.rest_datetime(self.created),
-            "systemModstamp": formats.rest_datetime(self.modified),
-            "state": self.state,
-            "concurrencyMode": "Parallel",
-            "contentType": "CSV",
-            "apiVersion": float(self.api_version),
-            "lineEnding": self.line_ending,
-            "columnDelimiter": self.column_delimiter,
-        }
 
 
 def _csv_value(value: Any) -> str | None:
@@ -114,6 +80,7 @@ def create_job(ctx: ApiContext) -> Response:
     now = formats.to_second(ctx.org.now())
     job = BulkQueryJob(
         id=ids.new_id(ids.BULK_JOB),
+        org_id=ctx.org.id,
         operation=operation,
         object=compiled.sobject.name,
         query=text,
@@ -126,15 +93,12 @@ def create_job(ctx: ApiContext) -> Response:
         header=[f.name for f in compiled.fields],
         rows=[[_csv_value(row.get(f.name)) for f in compiled.fields] for row in rows],
     )
-    with ctx.org.lock:
-        ctx.org.bulk_jobs[job.id] = job
+    ctx.state.bulk_jobs.add(job)
     return json_response(job.info())
 
 
 def _job(ctx: ApiContext, job_id: str) -> BulkQueryJob:
-    normalized = ids.normalize(job_id)
-    with ctx.org.lock:
-        job = ctx.org.bulk_jobs.get(normalized or "")
+    job = ctx.state.bulk_jobs.get(ctx.org.id, ids.normalize(job_id) or "")
     if job is None:
         raise ApiError(404, "NOT_FOUND", "The requested resource does not exist")
     return job
@@ -164,7 +128,7 @@ def job_info(ctx: ApiContext, job_id: str) -> Response:
 
 def list_jobs(ctx: ApiContext) -> Response:
     with ctx.org.lock:
-        jobs = [j.info() for j in ctx.org.bulk_jobs.values()]
+        jobs = [j.info() for j in ctx.state.bulk_jobs.of_org(ctx.org.id)]
     return json_response({"done": True, "records": jobs, "nextRecordsUrl": None})
 
 
@@ -219,6 +183,5 @@ def abort(ctx: ApiContext, job_id: str) -> Response:
 
 def delete(ctx: ApiContext, job_id: str) -> Response:
     job = _job(ctx, job_id)
-    with ctx.org.lock:
-        ctx.org.bulk_jobs.pop(job.id, None)
+    ctx.state.bulk_jobs.remove(job.id)
     return no_content()

@@ -395,6 +395,11 @@ class OrgHandle:
         with self.org.lock:
             return [dict(r) for r in self.org.tasks.values() if include_deleted or not r["IsDeleted"]]
 
+    def bulk_jobs(self) -> list[dict[str, Any]]:
+        """The org's Bulk API 2.0 query jobs (deleted ones gone), each as its job info."""
+        with self.org.lock:
+            return [job.info() for job in self._state.bulk_jobs.of_org(self.org.id)]
+
     def describe(self) -> dict[str, Any]:
         used, limit = self.api_usage()
         return {

@@ -52,8 +52,6 @@ from local.salesforce_org.webhook import WebhookDelivery
 
 if TYPE_CHECKING:
     from local.salesforce_org.automation import AutomationRule
-    from local.salesforce_org.bulk import BulkQueryJob
-    from local.salesforce_org.query_paging import QueryCursor
 
 RECYCLE_BIN_DAYS = timedelta(days=15)
 
@@ -209,8 +207,6 @@ class Org:
         """Rules run, in order, in the transaction of each save (``automation``)."""
         self.relay_channel_id = ids.new_id(ids.EVENT_CHANNEL)
         """The event channel an Event Relay would carry TaskChangeEvent on (``event_relay``)."""
-        self.cursors: dict[str, QueryCursor] = {}
-        self.bulk_jobs: dict[str, BulkQueryJob] = {}
         self._commit_numbers = itertools.count(10_000_000_000 + secrets.randbelow(10**12))
         self._stock_picklists()
 

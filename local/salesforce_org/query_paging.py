@@ -13,8 +13,9 @@ Developer Guide, "queryMore()").
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from local.salesforce_org import ids
@@ -29,12 +30,38 @@ MIN_BATCH = 200
 @dataclass
 class QueryCursor:
     locator: str
+    org_id: str
     user_id: str
     records: list[dict[str, Any]]
     include_deleted: bool
     last_used: datetime
     batch_size: int = DEFAULT_BATCH
     served: set[int] = field(default_factory=set)
+
+
+class QueryCursors:
+    """The open query locators of every org in the emulator, by locator."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cursors: dict[str, QueryCursor] = {}
+
+    def open(self, cursor: QueryCursor) -> None:
+        with self._lock:
+            self._cursors[cursor.locator] = cursor
+
+    def use(self, org_id: str, user_id: str, locator: str, now: datetime, idle: timedelta) -> QueryCursor | None:
+        """The cursor ``user_id`` opened in org ``org_id`` under ``locator``, marked used at ``now``; None
+        when there is none. The org's cursors unused for longer than ``idle`` are gone first."""
+        with self._lock:
+            for key, old in list(self._cursors.items()):
+                if old.org_id == org_id and now - old.last_used > idle:
+                    del self._cursors[key]
+            cursor = self._cursors.get(locator)
+            if cursor is None or cursor.org_id != org_id or cursor.user_id != user_id:
+                return None
+            cursor.last_used = now
+            return cursor
 
 
 def batch_size(header: str | None) -> int | None:
@@ -49,7 +76,14 @@ def batch_size(header: str | None) -> int | None:
 
 
 def query_resource(
-    org: Org, user: User, text: str, *, include_deleted: bool, api_version: str, batch: int | None
+    cursors: QueryCursors,
+    org: Org,
+    user: User,
+    text: str,
+    *,
+    include_deleted: bool,
+    api_version: str,
+    batch: int | None,
 ) -> dict[str, Any]:
     compiled = compile_query(text, user=user, now=org.now(), include_deleted=include_deleted)
     rows = run(org, compiled)
@@ -61,30 +95,24 @@ def query_resource(
         return {"totalSize": len(records), "done": True, "records": records}
     cursor = QueryCursor(
         locator=ids.new_id(ids.QUERY_LOCATOR),
+        org_id=org.id,
         user_id=user.id,
         records=records,
         include_deleted=include_deleted,
         last_used=org.now(),
         batch_size=size,
     )
-    with org.lock:
-        org.cursors[cursor.locator] = cursor
+    cursors.open(cursor)
     return _page(cursor, 0, size, api_version)
 
 
 def query_more_resource(
-    org: Org, user: User, locator_path: str, *, api_version: str, batch: int | None
+    cursors: QueryCursors, org: Org, user: User, locator_path: str, *, api_version: str, batch: int | None
 ) -> dict[str, Any]:
     locator, _, position = locator_path.rpartition("-")
-    now = org.now()
-    with org.lock:
-        for key, old in list(org.cursors.items()):
-            if now - old.last_used > org.settings.query_locator_idle:
-                del org.cursors[key]
-        cursor = org.cursors.get(locator)
-        if cursor is None or cursor.user_id != user.id or not position.isdigit():
-            raise ApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
-        cursor.last_used = now
+    cursor = cursors.use(org.id, user.id, locator, org.now(), org.settings.query_locator_idle)
+    if cursor is None or not position.isdigit():
+        raise ApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
     start = int(position)
     if start >= len(cursor.records):
         raise ApiError(400, "INVALID_QUERY_LOCATOR", "invalid query locator")

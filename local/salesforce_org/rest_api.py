@@ -191,8 +191,7 @@ class RestApi:
         # REST API Developer Guide, "Limits": {"DailyApiRequests": {"Max": ..., "Remaining": ...}, ...}.
         used = ctx.org.usage.used(ctx.state.now())
         limit = ctx.org.usage.limit
-        with ctx.org.lock:
-            jobs = len(ctx.org.bulk_jobs)
+        jobs = len(ctx.state.bulk_jobs.of_org(ctx.org.id))
         return json_response(
             {
                 "DailyApiRequests": {"Max": limit, "Remaining": max(limit - used, 0)},
@@ -206,6 +205,7 @@ class RestApi:
             raise ApiError(400, "MALFORMED_QUERY", "A query string has to be specified")
         return json_response(
             query_paging.query_resource(
+                ctx.state.query_cursors,
                 ctx.org,
                 ctx.user,
                 text,
@@ -218,6 +218,7 @@ class RestApi:
     def _query_more(self, ctx: ApiContext, locator: str) -> Response:
         return json_response(
             query_paging.query_more_resource(
+                ctx.state.query_cursors,
                 ctx.org,
                 ctx.user,
                 locator,

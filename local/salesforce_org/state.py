@@ -1,4 +1,5 @@
-"""Everything one emulator process holds: the clock, the orgs and their users, connected apps and tokens.
+"""Everything one emulator process holds: the clock, the orgs and their users, connected apps and tokens,
+and the REST API's open query locators and Bulk API 2.0 query jobs.
 
 Usernames are unique across orgs, as in Salesforce (the JWT bearer flow finds the org by username).
 """
@@ -9,9 +10,11 @@ import threading
 from datetime import datetime
 
 from local.salesforce_org import formats, ids
+from local.salesforce_org.bulk_jobs import BulkJobs
 from local.salesforce_org.clock import Clock
 from local.salesforce_org.oauth import STANDARD_AUDIENCES, TokenRegistry
 from local.salesforce_org.org import Org, User
+from local.salesforce_org.query_paging import QueryCursors
 
 
 class EmulatorState:
@@ -22,6 +25,8 @@ class EmulatorState:
         self.users: dict[str, User] = {}
         self.usernames: dict[str, User] = {}
         self.tokens = TokenRegistry()
+        self.query_cursors = QueryCursors()
+        self.bulk_jobs = BulkJobs()
         self.base_url = ""
         """``https://127.0.0.1:<port>``: instance URL and login URL alike; set when the server starts."""
 

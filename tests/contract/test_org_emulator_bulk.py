@@ -91,6 +91,7 @@ def test_job_lifecycle_over_http(org, raw, salesforce):
     assert set(job) == set(DOCUMENTED_JOB)
     assert (job["state"], job["object"], job["apiVersion"]) == ("UploadComplete", "Task", 59.0)
     assert job["id"].startswith("750")
+    assert [j["id"] for j in org.bulk_jobs()] == [job["id"]]
     not_yet = raw("GET", f"jobs/query/{job['id']}/results")
     assert not_yet.status_code == 400
     states = [raw("GET", f"jobs/query/{job['id']}").json()["state"] for _ in range(3)]
@@ -112,6 +113,22 @@ def test_job_lifecycle_over_http(org, raw, salesforce):
     assert raw("GET", f"jobs/query/{job['id']}/results", version="60.0").status_code == 409
     assert raw("DELETE", f"jobs/query/{job['id']}").status_code == 204
     assert raw("GET", f"jobs/query/{job['id']}").status_code == 404
+    assert org.bulk_jobs() == []
+
+
+def test_a_job_belongs_to_its_org(emulator, org, raw, https):
+    job = raw("POST", "jobs/query", json={"operation": "query", "query": "SELECT Id FROM Task"}).json()
+    other = emulator.create_org("Other")
+    token = other.access_token(other.create_user(last_name="Other"))
+
+    def other_call(method: str, path: str) -> Any:
+        url = f"{emulator.instance_url}/services/data/v59.0/{path}"
+        return https.request(method, url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+    assert other_call("GET", f"jobs/query/{job['id']}").status_code == 404
+    assert other_call("GET", "jobs/query").json()["records"] == []
+    assert other.bulk_jobs() == []
+    assert [j["id"] for j in raw("GET", "jobs/query").json()["records"]] == [job["id"]]
 
 
 def test_abort_and_failures_reach_simple_salesforce(org, raw, salesforce):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from simple_salesforce.api import Salesforce
 from simple_salesforce.exceptions import SalesforceMalformedRequest
 
 # REST API Developer Guide, "Query More Results", example response body (records shortened).
@@ -175,6 +176,27 @@ def test_a_stale_or_unknown_locator_is_refused(org, sf, clock):
     clock.advance(timedelta(minutes=16))
     with pytest.raises(SalesforceMalformedRequest):
         sf.query_more(first["nextRecordsUrl"], identifier_is_url=True)
+
+
+def test_a_locator_belongs_to_its_org_and_user(emulator, org, sf):
+    make_many(sf, (str(i) for i in range(201)))
+    first = sf.query("SELECT Id FROM Task", headers={"Sforce-Query-Options": "batchSize=200"})
+    other = emulator.create_org("Other")
+    outsider = Salesforce(
+        instance_url=emulator.instance_url,
+        session_id=other.access_token(other.create_user(last_name="Other")),
+        session=emulator.http_session(),
+    )
+    colleague = Salesforce(
+        instance_url=emulator.instance_url,
+        session_id=org.access_token(org.create_user(last_name="Colleague")),
+        session=emulator.http_session(),
+    )
+    for stranger in (outsider, colleague):
+        with pytest.raises(SalesforceMalformedRequest) as refused:
+            stranger.query_more(first["nextRecordsUrl"], identifier_is_url=True)
+        assert refused.value.content[0]["errorCode"] == "INVALID_QUERY_LOCATOR"
+    assert len(sf.query_more(first["nextRecordsUrl"], identifier_is_url=True)["records"]) == 1
 
 
 def test_query_all_includes_the_recycle_bin(sf):
