@@ -274,7 +274,7 @@ def test_owned_tasks_above_the_threshold_use_a_bulk_query(org, rep, make_gateway
     assert {t.id for t in tasks} == ids
     assert {t.description for t in tasks} == {"two\nlines"}
     assert {t.is_recurrence for t in tasks} == {False}
-    assert len(org.org.bulk_jobs) == 1  # the emulator saw one Bulk API 2.0 query job
+    assert len(org.bulk_jobs()) == 1  # the emulator saw one Bulk API 2.0 query job
 
 
 def test_picklists_follow_renamed_and_added_values(org, gateway):
