@@ -61,11 +61,12 @@ local.salesforce_org`` (``make org``) starts one with a ready org and prints wha
 from local.salesforce_org.automation import PrefixOnSave, RevertApiWrite, SetWhenChanged
 from local.salesforce_org.cdc import ChangeType
 from local.salesforce_org.clock import Clock
-from local.salesforce_org.emulator import OrgEmulator, OrgHandle
+from local.salesforce_org.emulator import OrgEmulator
 from local.salesforce_org.faults import FaultKind
 from local.salesforce_org.oauth import ConnectedApp
 from local.salesforce_org.odds import Odds
 from local.salesforce_org.org import User
+from local.salesforce_org.org_handle import OrgHandle
 
 __all__ = [
     "ChangeType",

@@ -1,6 +1,7 @@
 """The emulator's own HTTP API under ``/__emulator``: set-up, clock, faults, how harsh an org is,
 webhook, events, a path to act in an org as a Salesforce user in Lightning Experience, and one to change
-records as the platform does. Nothing here counts against an org's API allowance.
+records as the platform does. Nothing here counts against an org's API allowance. It works on the
+emulator state and drives each org through the same ``OrgHandle`` methods as the Python API.
 
 JSON in and out, camelCase; errors answer ``{"error": "<message>"}`` (400, or 404 for an unknown org,
 user or app), except the UI routes, which answer Salesforce's own error list
@@ -76,7 +77,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
@@ -87,12 +88,11 @@ from local.salesforce_org.automation import rule_from_json
 from local.salesforce_org.context import error_response, json_response
 from local.salesforce_org.errors import ApiError
 from local.salesforce_org.org import PicklistEntry
+from local.salesforce_org.org_handle import OrgHandle
 from local.salesforce_org.records import LIGHTNING_API_VERSION
 from local.salesforce_org.schema import TASK
 from local.salesforce_org.soql_eval import json_value
-
-if TYPE_CHECKING:
-    from local.salesforce_org.emulator import OrgEmulator, OrgHandle
+from local.salesforce_org.state import EmulatorState
 
 
 class ControlError(Exception):
@@ -193,8 +193,8 @@ def _picklist_json(entry: PicklistEntry) -> dict[str, Any]:
 
 
 class ControlApi:
-    def __init__(self, emulator: OrgEmulator) -> None:
-        self.emulator = emulator
+    def __init__(self, state: EmulatorState) -> None:
+        self.state = state
         self.url_map = Map(_rules(), strict_slashes=False, merge_slashes=True)
 
     def handle(self, request: Request) -> Response:
@@ -220,15 +220,18 @@ class ControlApi:
     # -- helpers ---------------------------------------------------------------------------------------
 
     def _org_handle(self, org: str) -> OrgHandle:
-        return self.emulator.org(org)
+        found = self.state.org(org)
+        if found is None:
+            raise KeyError(f"no org {org}")
+        return OrgHandle(self.state, found)
 
     # -- emulator-wide ---------------------------------------------------------------------------------
 
     def _health(self, request: Request) -> Response:
-        return json_response({"ok": True, "instanceUrl": self.emulator.instance_url})
+        return json_response({"ok": True, "instanceUrl": self.state.base_url})
 
     def _clock(self, request: Request) -> Response:
-        clock = self.emulator.clock
+        clock = self.state.clock
         if request.method == "POST":
             body = _body(request)
             if "set" in body:
@@ -246,11 +249,11 @@ class ControlApi:
 
     def _apps(self, request: Request) -> Response:
         if request.method == "GET":
-            apps = self.emulator.state.tokens.apps.values()
+            apps = self.state.tokens.apps.values()
             return json_response([a.describe(with_secret=False) for a in apps])
         body = _body(request)
         timeout = body.get("sessionTimeoutSeconds")
-        app = self.emulator.create_connected_app(
+        app = self.state.tokens.create_app(
             str(body.get("name", "tasksync")),
             rotate_refresh_tokens=bool(body.get("rotateRefreshTokens", False)),
             jwt_public_key=body.get("jwtPublicKey"),
@@ -262,8 +265,8 @@ class ControlApi:
 
     def _orgs(self, request: Request) -> Response:
         if request.method == "GET":
-            return json_response([o.describe() for o in self.emulator.orgs])
-        handle = self.emulator.create_org(str(_body(request).get("name", "Emulated Org")))
+            return json_response([OrgHandle(self.state, o).describe() for o in list(self.state.orgs.values())])
+        handle = OrgHandle(self.state, self.state.create_org(str(_body(request).get("name", "Emulated Org"))))
         return json_response(handle.describe(), 201)
 
     # -- one org ---------------------------------------------------------------------------------------
@@ -307,17 +310,17 @@ class ControlApi:
     def _access_token(self, request: Request, org: str, user: str) -> Response:
         handle = self._org_handle(org)
         client_id = _body(request).get("clientId")
-        app = self.emulator.connected_app(client_id) if client_id else None
+        app = self.state.tokens.apps[client_id] if client_id else None
         token = handle.access_token(user, app)
         return json_response(
-            {"accessToken": token, "instanceUrl": self.emulator.instance_url, "orgId": handle.id, "userId": user}
+            {"accessToken": token, "instanceUrl": self.state.base_url, "orgId": handle.id, "userId": user}
         )
 
     def _refresh_token(self, request: Request, org: str, user: str) -> Response:
         client_id = _body(request).get("clientId")
         if not client_id:
             raise ControlError("clientId is required")
-        token = self._org_handle(org).refresh_token(user, self.emulator.connected_app(client_id))
+        token = self._org_handle(org).refresh_token(user, self.state.tokens.apps[client_id])
         return json_response({"refreshToken": token, "clientId": client_id})
 
     def _revoke_tokens(self, request: Request, org: str, user: str) -> Response:
