@@ -164,9 +164,8 @@ class ChangeEvent:
     replay_id: int
     published_at: datetime
     content: EventContent
-    shape: Shape
     message: dict[str, Any]
-    """The CometD message as published (its payload in ``shape``)."""
+    """The CometD message as published (its payload in the shape drawn for the event)."""
     event_uuid: str
     """The event's UUID, as the Pub/Sub API names each event."""
 
@@ -242,7 +241,7 @@ class EventLog:
                 "data": {"schema": SCHEMA_ID, "payload": content.payload(shape), "event": {"replayId": replay_id}},
                 "channel": CHANNEL,
             }
-            event = ChangeEvent(replay_id, now, content, shape, message, str(uuid.uuid4()))
+            event = ChangeEvent(replay_id, now, content, message, str(uuid.uuid4()))
             self._events.append(event)
             self._expire(now)
             return event

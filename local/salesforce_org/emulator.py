@@ -102,16 +102,6 @@ class OrgEmulator:
     def create_org(self, name: str = "Emulated Org") -> OrgHandle:
         return OrgHandle(self.state, self.state.create_org(name))
 
-    def org(self, org_id: str) -> OrgHandle:
-        org = self.state.org(org_id)
-        if org is None:
-            raise KeyError(f"no org {org_id}")
-        return OrgHandle(self.state, org)
-
-    @property
-    def orgs(self) -> list[OrgHandle]:
-        return [OrgHandle(self.state, o) for o in self.state.orgs.values()]
-
     def create_connected_app(
         self,
         name: str = "tasksync",
@@ -130,6 +120,3 @@ class OrgEmulator:
             client_secret=client_secret,
             session_timeout=session_timeout,
         )
-
-    def connected_app(self, client_id: str) -> ConnectedApp:
-        return self.state.tokens.apps[client_id]

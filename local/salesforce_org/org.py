@@ -261,10 +261,6 @@ class Org:
 
     # -- users -----------------------------------------------------------------------------------------
 
-    def active_user(self, user_id: str) -> User | None:
-        user = self.users.get(user_id)
-        return user if user is not None and user.is_active else None
-
     def admin_user_id(self) -> str:
         """The user that setup changes (picklist renames) are made as: the org's first user."""
         return next(iter(self.users), "")

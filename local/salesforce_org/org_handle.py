@@ -36,10 +36,6 @@ class OrgHandle:
     def id(self) -> str:
         return self.org.id
 
-    @property
-    def name(self) -> str:
-        return self.org.name
-
     # -- users and tokens ------------------------------------------------------------------------------
 
     def create_user(

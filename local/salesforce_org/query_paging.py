@@ -14,7 +14,7 @@ Developer Guide, "queryMore()").
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,7 +36,6 @@ class QueryCursor:
     include_deleted: bool
     last_used: datetime
     batch_size: int = DEFAULT_BATCH
-    served: set[int] = field(default_factory=set)
 
 
 class QueryCursors:

@@ -255,10 +255,6 @@ class TaskWrites:
         if held is not None:
             self._staged_external[held] = change.record_id
 
-    @property
-    def staged_count(self) -> int:
-        return len(self._staged)
-
     # -- commit ----------------------------------------------------------------------------------------
 
     def commit(self) -> list[ChangeEvent]:

@@ -65,10 +65,6 @@ class FieldDef:
     reference_to: tuple[str, ...] = ()
     relationship_name: str | None = None
 
-    @property
-    def read_only(self) -> bool:
-        return not (self.createable or self.updateable)
-
 
 @dataclass(frozen=True)
 class ObjectDef:

@@ -114,7 +114,6 @@ class Query:
     where: Condition | None
     order_by: tuple[OrderItem, ...]
     limit: int | None
-    limit_at: Position | None
     offset: int | None
     offset_at: Position | None
 
@@ -242,7 +241,6 @@ class _ToQuery(Transformer[Token, Any]):
             where=where,
             order_by=tuple(order or ()),
             limit=limit[1] if limit else None,
-            limit_at=limit[2] if limit else None,
             offset=offset[1] if offset else None,
             offset_at=offset[2] if offset else None,
         )

@@ -76,10 +76,6 @@ class EmulatorState:
             org.users[user.id] = user
         return user
 
-    def user(self, user_id: str) -> User | None:
-        normalized = ids.normalize(user_id)
-        return self.users.get(normalized) if normalized else None
-
     def stop(self) -> None:
         for org in list(self.orgs.values()):
             org.stop()

@@ -135,10 +135,6 @@ class WebhookDelivery:
 
     # -- configuration ---------------------------------------------------------------------------------
 
-    @property
-    def config(self) -> WebhookConfig | None:
-        return self._config
-
     def configure(self, config: WebhookConfig | None) -> None:
         with self._cond:
             self._config = config
@@ -265,11 +261,6 @@ class WebhookDelivery:
                     for r in self._records
                 ],
             }
-
-    @property
-    def records(self) -> list[DeliveryRecord]:
-        with self._cond:
-            return list(self._records)
 
     def stop(self) -> None:
         with self._cond:
