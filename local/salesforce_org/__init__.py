@@ -4,7 +4,8 @@ It speaks, over real HTTPS, the parts of Salesforce the sync uses: the OAuth tok
 token and JWT bearer grants), the REST API for Task (sObject rows, upsert by ``Tasksync_Id__c``,
 describe, sObject Collections, SOQL query/queryAll/queryMore with a real grammar, getUpdated /
 getDeleted, limits), Bulk API 2.0 query jobs, and Change Data Capture events for Task, posted to a
-webhook. Each behaviour cites the documentation page it follows; docs/decisions/0003 lists what is
+webhook with the ``X-Tasksync-Signature`` of SPEC section 8 (computed here: the emulator imports no
+product code). Each behaviour cites the documentation page it follows; docs/decisions/0003 lists what is
 modelled, what is left out and what had to be chosen where the docs are silent.
 
 Start one, make an org, a user and a connected app::
@@ -39,7 +40,9 @@ Drive it:
   ``com/salesforce/api/soap/59.0;client=SfdcInternalAPI/``), ``org.system_update_task(id, {...})`` (as
   the platform, outside any API: empty ``changeOrigin``), ``org.empty_recycle_bin()``,
   ``org.add_status(...)``, ``org.rename_status(old, new)``, ``org.configure(merge_identical_changes=False)``
-  (identical changes of one transaction merge into one event by default, as in Salesforce).
+  (identical changes of one transaction merge into one event by default, as in Salesforce);
+- what the org holds: ``org.task(id)``, ``org.tasks(include_deleted=True)`` (stored records as Python
+  values), ``org.bulk_jobs()`` (its Bulk API 2.0 query jobs), ``org.api_usage()``, ``org.describe()``.
 
 Harsher still, off by default, each seeded so that a run reproduces:
 
