@@ -214,4 +214,6 @@ def test_a_link_update_with_a_misspelt_field_is_refused():
 
     with pytest.raises(TypeError, match="no field sia_verison"):
         link.updated(sia_verison=3)
+    with pytest.raises(ValidationError, match="sia_version"):
+        link.updated(sia_version="3")
     assert link.updated(sia_version=3).sia_version == 3

@@ -139,12 +139,12 @@ class SyncLink(DomainModel):
     revision: NonNegativeInt = Field(default=0, description="optimistic lock: each save adds one")
 
     def updated(self, **changes: object) -> SyncLink:
-        """A copy with ``changes``; a name that is no field of the link is refused (``model_copy`` would keep
-        it silently)."""
+        """A validated copy with ``changes``: a name that is no field of the link, or a value of the wrong
+        type, is refused (``model_copy`` would keep either silently)."""
         unknown = set(changes) - set(SyncLink.model_fields)
         if unknown:
             raise TypeError(f"SyncLink has no field {', '.join(sorted(unknown))}")
-        return self.model_copy(update=changes)
+        return SyncLink.model_validate({**dict(self), **changes})
 
     def written_values(self, field: SalesforceField) -> list[SF_JSON]:
         return [write.value for write in self.writes if write.field is field]
