@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 
 from tasksync.domain.salesforce_task import SalesforceTask
-from tasksync.domain.settings import ConnectionStatus
+from tasksync.domain.settings import ConnectionStatus, SyncSettings
 from tasksync.engine.changes import ChangeType, SalesforceChange
+from tasksync.ports.salesforce import SalesforceGateway
 from tasksync.use_cases.routing import apply_org_change, in_transaction_order, reps_for
 from tests.unit.builders import ORG, SF_USER, T0, USER, SyncWorld, connection, settings
 
@@ -135,3 +137,31 @@ def test_the_events_of_one_transaction_are_applied_by_their_sequence_number():
     )
 
     assert in_transaction_order([second, first]) == [first, second]
+
+
+def test_the_owner_of_an_unlinked_record_is_never_read_with_a_paused_reps_grant():
+    # Given the first rep's grant revoked, and an old task of the second rep the first sync did not import
+    world = three_reps()
+    paused = connection(status=ConnectionStatus.REVOKED)
+    world.state.save_settings(world.settings_of(USER).model_copy(update={"connection": paused}))
+    world.now = T0 - timedelta(days=3)
+    record = world.org.create({"Subject": "Old call", "OwnerId": SF_USER_2})
+    world.mark_delivered()
+    world.now = T0 + timedelta(hours=1)
+    grants: list[str] = []
+    gateway_of = world.services.salesforce
+
+    def recorded(user_settings: SyncSettings) -> SalesforceGateway:
+        grants.append(user_settings.user_id)
+        gateway: SalesforceGateway = gateway_of(user_settings)
+        return gateway
+
+    world.services = dataclasses.replace(world.services, salesforce=recorded)
+
+    # When it changes in Salesforce
+    world.org.update(record.id, {"Status": "Completed"})
+    deliver_to_org(world)
+
+    # Then it joins the second rep's list, and the paused rep's grant was never used
+    assert [task.name for task in world.sia.list(USER_2)] == ["Old call"]
+    assert USER not in grants

@@ -16,6 +16,7 @@ from tasksync.domain.sync_link import Side, SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import SkipReason
 from tasksync.engine.from_salesforce import decide_salesforce_change
+from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tasksync.use_cases.attempts import StillConcurrent
 from tasksync.use_cases.first_sync import run_first_sync
 from tasksync.use_cases.safety_nets import DELETED_CURSOR, UPDATED_CURSOR, sweep_deletions
@@ -505,3 +506,32 @@ def test_a_redelivered_event_that_needed_a_read_costs_no_salesforce_call_the_sec
 
     assert decision.skipped is SkipReason.DUPLICATE
     assert world.org.api_calls == calls
+
+
+def test_a_redelivered_event_whose_write_was_saved_but_never_sent_sends_it():
+    # Given a rename that met the record deleted in Salesforce, then an undelete whose rename write fails
+    # after its link was saved (the write on its way)
+    world = SyncWorld()
+    world.rep_creates("Call Alice back")
+    world.sync()
+    record = world.record_of()
+    world.org.delete(record.id)
+    world.mark_delivered()
+    world.rep_updates(name="Call Bob")
+    world.sync()
+    world.tick()
+    world.org.undelete(record.id)
+    (undelete,) = world.pending()
+    world.mark_delivered()
+    failing = iter([SalesforceError(ErrorKind.TRANSIENT, "UNABLE_TO_LOCK_ROW", "busy")])
+    world.fault = lambda moment: next(failing, None) if moment == "before update_tasks" else None
+    with pytest.raises(SalesforceError):
+        world.deliver(undelete)
+
+    # When its queue delivers the undelete again
+    world.deliver(undelete)
+    world.sync()
+
+    # Then the rename reaches Salesforce: the redelivery is the retry, not a duplicate
+    assert world.org.records[record.id].subject == "Call Bob"
+    assert world.task().name == "Call Bob"
