@@ -152,15 +152,19 @@ class SyncLink(DomainModel):
     def last_write(self, field: SalesforceField) -> SalesforceWrite | None:
         return next((write for write in reversed(self.writes) if write.field is field), None)
 
-    def not_landed(self, field: SalesforceField, value: str | date | None) -> bool:
-        """Whether ``value``, read from Salesforce, says the sync's last write of ``field`` has not landed:
-        the write is still on its way (``unsent``) and the field holds what it held before, or an earlier
-        write of the sync's."""
+    def holds_from_before_last_write(self, field: SalesforceField, value: str | date | None) -> bool:
+        """Whether ``value``, read from Salesforce, is what the field held before the sync's last write of
+        it, or an earlier write of the sync's: as if that last write had not landed."""
         last = self.last_write(field)
-        if field not in self.unsent or last is None:
+        if last is None:
             return False
         held = as_sf_json(value)
         return held != last.value and (held == last.over or held in self.written_values(field)[:-1])
+
+    def not_landed(self, field: SalesforceField, value: str | date | None) -> bool:
+        """Whether ``value``, read from Salesforce, says the sync's last write of ``field``, still on its way
+        (``unsent``), has not landed."""
+        return field in self.unsent and self.holds_from_before_last_write(field, value)
 
     def unconfirmed(self, field: SalesforceField) -> bool:
         """Whether the sync's last write of ``field`` is still to be shown by a Salesforce observation."""

@@ -19,7 +19,7 @@ from tasksync.domain.salesforce_task import SalesforceField, SalesforceTask
 from tasksync.domain.salesforce_writes import TaskUpdate
 from tasksync.domain.settings import FIRST_SYNC_WINDOW
 from tasksync.domain.subject_template import render_subject
-from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink, as_sf_json
+from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.context import SyncContext
 from tasksync.engine.decisions import (
@@ -353,10 +353,12 @@ def _bring_back(
 def _rename_unsent(link: SyncLink, task: SalesforceTask, rendered: str) -> bool:
     """Whether the sync's last Subject write never landed: the record still holds an earlier one of its
     own (a Subject edited in Salesforce is kept: it is none of the sync's writes)."""
-    subject = as_sf_json(normalized(task.subject))
-    last = link.last_write(SalesforceField.SUBJECT)
-    earlier = [*link.written_values(SalesforceField.SUBJECT)[:-1], last.over if last else None]
-    return link.unconfirmed(SalesforceField.SUBJECT) and subject != rendered and subject in earlier
+    subject = normalized(task.subject)
+    return (
+        link.unconfirmed(SalesforceField.SUBJECT)
+        and subject != rendered
+        and link.holds_from_before_last_write(SalesforceField.SUBJECT, subject)
+    )
 
 
 def _overlay(values: TaskValues, task: SalesforceTask, fields: FieldMap) -> TaskValues:

@@ -85,8 +85,7 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
             continue
         if seen is not None and at < seen:
             # Older than a change already seen: no news, unless it is a change the sync's write replaced.
-            if value != known and as_sf_json(value) not in ours and watch.replaced_by_write(sf_field, at):
-                watch.lost_to_sia(sf_field, value, at)
+            watch.lost_if_replaced(sf_field, value, at)
             continue
         if value == known:
             if pending and newer and ours[-1] == as_sf_json(value):
@@ -173,25 +172,22 @@ class _Watch:
             self.shown[sf_field] = at
         prompt = self.change.prompted_by
         if prompt is not None and sf_field.value in prompt.carried and value == known:
-            # The event that made the sync read shows a value the sync's write replaced since.
-            prompted = normalized(prompt.task.value(sf_field))
-            ours = self.link.written_values(sf_field)
-            if (
-                prompted != value
-                and as_sf_json(prompted) not in ours
-                and self.replaced_by_write(sf_field, prompt.commit_at)
-            ):
-                self.lost_to_sia(sf_field, prompted, prompt.commit_at)
+            # The event that made the sync read may show a value the sync's write replaced since.
+            self.lost_if_replaced(sf_field, normalized(prompt.task.value(sf_field)), prompt.commit_at)
         if value != known:
             self.salesforce_changed(sf_field, value, self.change.modified_at or at, replaced_write=pending)
 
-    def replaced_by_write(self, sf_field: SalesforceField, at: datetime) -> bool:
-        """Whether a Salesforce change at ``at`` came after what the sync knew when it last wrote the field,
-        and before Salesforce showed that write: the write replaced it unseen."""
+    def lost_if_replaced(self, sf_field: SalesforceField, value: SfValue, at: datetime) -> None:
+        """A Salesforce change to ``value`` at ``at``, which the link does not hold and the sync did not
+        write, that came after what the sync knew when it last wrote the field and before Salesforce showed
+        that write: the write replaced it unseen."""
         write = self.link.last_write(sf_field)
-        if write is None:
-            return False
-        return (write.base is None or at > write.base) and (write.shown_at is None or at < write.shown_at)
+        if write is None or value == self.link.salesforce.get(sf_field):
+            return
+        if as_sf_json(value) in self.link.written_values(sf_field):
+            return
+        if (write.base is None or at > write.base) and (write.shown_at is None or at < write.shown_at):
+            self.lost_to_sia(sf_field, value, at)
 
     def salesforce_changed(
         self, sf_field: SalesforceField, value: SfValue, at: datetime, *, replaced_write: bool
