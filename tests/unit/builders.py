@@ -347,6 +347,14 @@ class SyncWorld:
             decisions.append(self.deliver(message))
         raise AssertionError("the sync never went quiet: a loop")
 
+    def deliver_in_order(self, messages: list[ReminderTaskEvent | SalesforceChange]) -> None:
+        """``messages`` delivered in this order (a queue's reordering), then whatever they made pending."""
+        self.mark_delivered()
+        for message in messages:
+            self.tick()
+            self.deliver(message)
+        self.sync()
+
     def mark_delivered(self) -> None:
         """Forget what is pending (it was delivered, or is tested by hand)."""
         self._sia_seen, self._sf_seen = len(self.sia.events), len(self.org.feed)

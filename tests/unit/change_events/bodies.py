@@ -9,6 +9,26 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+# What every read of a Task selects, written out here so the tests do not read it from the product.
+EVERY_FIELD_READ = frozenset(
+    {
+        "Id",
+        "Subject",
+        "Status",
+        "Priority",
+        "ActivityDate",
+        "Description",
+        "OwnerId",
+        "TaskSubtype",
+        "IsRecurrence",
+        "Tasksync_Id__c",
+        "IsDeleted",
+        "CreatedDate",
+        "LastModifiedDate",
+        "SystemModstamp",
+    }
+)
+
 EVENTS = Path(__file__).resolve().parents[3] / "events"
 
 ORG = "00D8a0000009ZkREAU"

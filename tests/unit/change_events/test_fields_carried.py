@@ -10,24 +10,8 @@ import pytest
 from tasksync.change_events.conversion import parse_change_events
 from tasksync.domain.salesforce_task import SalesforceTask
 from tasksync.engine.changes import ChangeType
-from tests.unit.change_events.bodies import COMMIT_AT, ORG, TASK, cometd, header, payload, relay
+from tests.unit.change_events.bodies import COMMIT_AT, EVERY_FIELD_READ, ORG, TASK, cometd, header, payload, relay
 
-EVERY_FIELD_READ = {
-    "Id",
-    "Subject",
-    "Status",
-    "Priority",
-    "ActivityDate",
-    "Description",
-    "OwnerId",
-    "TaskSubtype",
-    "IsRecurrence",
-    "Tasksync_Id__c",
-    "IsDeleted",
-    "CreatedDate",
-    "LastModifiedDate",
-    "SystemModstamp",
-}
 MODIFIED = "2024-06-03T09:15:42.000Z"
 
 

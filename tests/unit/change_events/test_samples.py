@@ -7,27 +7,9 @@ from datetime import UTC, date, datetime
 from tasksync.change_events.conversion import OrgChanges, ReconcileOrg, ReconcileReason, parse_change_events
 from tasksync.domain.salesforce_task import SalesforceTask
 from tasksync.engine.changes import ChangeType, SalesforceChange
-from tests.unit.change_events.bodies import ORG, sample
+from tests.unit.change_events.bodies import EVERY_FIELD_READ, ORG, sample
 
 REP = "0058a00000Kd1QbAAJ"
-EVERY_FIELD_READ = frozenset(
-    {
-        "Id",
-        "Subject",
-        "Status",
-        "Priority",
-        "ActivityDate",
-        "Description",
-        "OwnerId",
-        "TaskSubtype",
-        "IsRecurrence",
-        "Tasksync_Id__c",
-        "IsDeleted",
-        "CreatedDate",
-        "LastModifiedDate",
-        "SystemModstamp",
-    }
-)
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:

@@ -358,11 +358,7 @@ def test_an_sia_delete_beats_a_salesforce_edit_made_before_it_arrived(order):
     world.org.update(sf_id, {"Description": "edited in Salesforce"})
     world.rep_deletes()
     sia, sf = pending_sia(world), pending_sf(world)
-    world.mark_delivered()
-    for message in sia + sf if order == "SIA first" else sf + sia:
-        world.tick()
-        world.deliver(message)
-    world.sync()
+    world.deliver_in_order(sia + sf if order == "SIA first" else sf + sia)
 
     assert sf_id not in world.org.records and world.task() is None
 
@@ -376,18 +372,11 @@ def test_a_salesforce_delete_beats_an_sia_edit_made_before_it_arrived(order):
     world.org.delete(sf_id)
     world.rep_updates(details="late edit")
     sia, sf = pending_sia(world), pending_sf(world)
-    world.mark_delivered()
-    for message in sia + sf if order == "SIA first" else sf + sia:
-        world.tick()
-        world.deliver(message)
-    world.sync()
+    world.deliver_in_order(sia + sf if order == "SIA first" else sf + sia)
 
     assert sf_id not in world.org.records and world.task() is None
     # ... and a redelivery of anything old changes nothing
-    for message in sia + sf:
-        world.tick()
-        world.deliver(message)
-    world.sync()
+    world.deliver_in_order(sia + sf)
     assert sf_id not in world.org.records and world.task() is None
 
 
@@ -422,18 +411,11 @@ def test_every_event_delivered_twice_writes_each_side_once():
     world.rep_updates(details="from SIA")
     world.org.update(world.record_of().id, {"Description": "from Salesforce", "Priority": "High"})
     messages = world.pending()
-    world.mark_delivered()
-    for message in messages:
-        world.tick()
-        world.deliver(message)
-    world.sync()
+    world.deliver_in_order(messages)
     writes, sia_events = world.org.writes_by_client, len(world.sia.events)
     conflicts = conflicts_of(world)
 
-    for message in messages + messages:
-        world.tick()
-        world.deliver(message)
-    world.sync()
+    world.deliver_in_order(messages + messages)
 
     assert world.org.writes_by_client == writes
     assert len(world.sia.events) == sia_events

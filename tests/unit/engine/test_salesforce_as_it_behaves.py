@@ -47,14 +47,6 @@ def with_second_rep(world: SyncWorld) -> None:
     world.state.save_settings(settings(user_id=USER_2, connection=connection(sf_user_id=SF_USER_2)))
 
 
-def deliver_in_order(world: SyncWorld, messages: list[ReminderTaskEvent | SalesforceChange]) -> None:
-    world.mark_delivered()
-    for message in messages:
-        world.tick()
-        world.deliver(message)
-    world.sync()
-
-
 # -- 1. The safety nets skipped reps: one cursor per org -----------------------------------------------
 
 
@@ -244,7 +236,7 @@ def test_the_reps_later_change_wins_whatever_the_delivery_order(salesforce_first
     salesforce = [m for m in world.pending() if isinstance(m, SalesforceChange)]
 
     # When the changes are delivered in one order or the other
-    deliver_in_order(world, salesforce + sia if salesforce_first else sia + salesforce)
+    world.deliver_in_order(salesforce + sia if salesforce_first else sia + salesforce)
 
     # Then the rep's date, the later one, is on both sides, and the conflict is recorded
     assert world.task().due_date == date(2026, 3, 27)
