@@ -3,6 +3,7 @@ re-read record, getDeleted)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -69,7 +70,7 @@ class SalesforceChange:
             if task.system_modstamp is None:
                 return cls.inferred_deletion(task.id, read_at, external_id=task.external_id)
             deletion = cls.deletion(task.id, task.system_modstamp, external_id=task.external_id)
-            return cls(**{**deletion.__dict__, "read_at": read_at})
+            return dataclasses.replace(deletion, read_at=read_at)
         return cls(
             change_type=ChangeType.RECORD,
             task=task,

@@ -7,6 +7,7 @@ a delete's Salesforce time is unknown (the sync inferred it), the record is read
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 from tasksync.domain.clocks import CLOCK_MARGIN
@@ -80,11 +81,8 @@ def decide_salesforce_change(
         return Decision.skip(SkipReason.NEEDS_RECORD)
     owner_seen = change.commit_at if truth or _shows_new_owner(change, link) else link.owner_seen_at
     moved = link.updated(last_sf_commit=_newest(link, change), owner_seen_at=owner_seen)
-    decided = settle(moved, reminder, observed, ctx, quiet=SkipReason.ECHO if echo else SkipReason.NO_CHANGE)
-    if decided.link is None and moved != link:
-        # Nothing to write, but the watermarks moved: an older change arriving later must find them.
-        return Decision(**{**decided.__dict__, "link": moved})
-    return decided
+    # The watermarks are saved even when nothing else changes: an older change arriving later must find them.
+    return settle(moved, reminder, observed, ctx, quiet=SkipReason.ECHO if echo else SkipReason.NO_CHANGE, stored=link)
 
 
 def copy_deleted_since(decided: Decision, sf_id: str, deleted_version: int, ctx: SyncContext) -> Decision:
@@ -104,7 +102,7 @@ def copy_above(decided: Decision, deleted_version: int) -> Decision:
     if not isinstance(create, CreateReminder):
         raise ValueError("only a decision that makes an SIA copy has a copy to make again")
     above = CreateReminder(create.task_id, create.values, version=deleted_version + 1)
-    return Decision(**{**decided.__dict__, "reminder": above})
+    return dataclasses.replace(decided, reminder=above)
 
 
 def _unlinked(change: SalesforceChange, echo: bool, orphan: ReminderTask | None, ctx: SyncContext) -> Decision:

@@ -49,9 +49,11 @@ def settle(
     ctx: SyncContext,
     *,
     quiet: SkipReason = SkipReason.NO_CHANGE,
+    stored: SyncLink | None = None,
 ) -> Decision:
     """Merge ``reminder`` (the SIA task now) and what Salesforce was ``observed`` to change into ``link``.
-    ``quiet`` says why when neither side has to change."""
+    ``quiet`` says why when neither side has to change; ``stored`` is the link as saved, when the caller
+    moved watermarks on ``link`` (they are saved even when nothing else changes)."""
     merged = merge(link, reminder_changes(link, reminder), observed.changes, ctx)
 
     reminder_action: ReminderAction | None = None
@@ -93,7 +95,7 @@ def settle(
         conflict(link, o.field, o.winner, o.sia, o.salesforce) for o in observed.overridden
     )
     # A create saves its link before it is sent, even when nothing else changed (carry_out).
-    save = new_link != link or isinstance(salesforce_action, CreateSalesforceTask)
+    save = new_link != (stored or link) or isinstance(salesforce_action, CreateSalesforceTask)
     refused = learnt if isinstance(salesforce_action, UpdateSalesforceTask) else None
     return Decision(
         link=new_link if save else None,

@@ -3,6 +3,8 @@ user's reminder tasks."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from tasksync.domain.imported_ids import imported_task_id
 from tasksync.domain.reminder_events import Origin
 from tasksync.domain.settings import SyncSettings
@@ -68,7 +70,7 @@ def _stamped(decision: Decision, change: SalesforceChange) -> Decision:
     link = decision.link
     for key in keys:
         link = link.with_applied_event(key)
-    return Decision(**{**decision.__dict__, "link": link})
+    return dataclasses.replace(decision, link=link)
 
 
 def _link_of(change: SalesforceChange, user_id: str, services: SyncServices) -> SyncLink | None:
