@@ -23,6 +23,8 @@ from tasksync.use_cases.safety_nets import DELETED_CURSOR, UPDATED_CURSOR, sweep
 from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tests.fakes.salesforce import high_priority_when_completed, prefix_subject, revert_api_writes_of
 from tests.unit.builders import (
+    OTHER_SF_USER,
+    SF_USER,
     T0,
     USER,
     SyncWorld,
@@ -527,3 +529,20 @@ def test_a_redelivered_event_whose_write_was_saved_but_never_sent_sends_it():
     # Then the rename reaches Salesforce: the redelivery is the retry, not a duplicate
     assert world.org.records[record.id].subject == "Call Bob"
     assert world.task().name == "Call Bob"
+
+
+def test_an_owner_change_arriving_after_a_later_one_that_changed_nothing_else_is_stale():
+    # Given a task reassigned away and back a second later in Salesforce
+    world = SyncWorld()
+    record = world.org.create({"Subject": "Call Alice back"})
+    world.sync()
+    world.org.update(record.id, {"OwnerId": OTHER_SF_USER})
+    world.tick()
+    world.org.update(record.id, {"OwnerId": SF_USER})
+    away, back = world.pending()
+
+    # When the change back arrives first (it changes nothing else, yet its owner time must be kept)
+    world.deliver_in_order([back, away])
+
+    # Then the task stays in the rep's list
+    assert [task.name for task in world.tasks()] == ["Call Alice back"]
