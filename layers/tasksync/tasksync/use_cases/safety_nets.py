@@ -6,9 +6,11 @@ another's and a paused rep holds nobody up."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from tasksync.domain.clocks import CLOCK_MARGIN
 from tasksync.domain.settings import SyncSettings
@@ -26,6 +28,8 @@ from tasksync.ports.sync_state import CursorRepository
 from tasksync.use_cases.attempts import StillConcurrent
 from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
+
+Item = TypeVar("Item")
 
 READ_BATCH = 200
 """Records read back per call (``Id IN (...)``)."""
@@ -89,7 +93,7 @@ def sweep_deletions(
     result = apply_each(deletions, settings, services)
     if window.earliest_date_available > start:
         audited = audit_deletes(settings, services)
-        result = SweepResult(result.applied, result.removed, complete=False, failed=result.failed) + audited
+        result = dataclasses.replace(result, complete=False) + audited
     if not result.failed:
         cursors.put_cursor(settings.user_id, DELETED_CURSOR, window.latest_date_covered)
     return result
@@ -139,12 +143,9 @@ def reconcile_updates(settings: SyncSettings, services: SyncServices, cursors: C
         return SweepResult(applied=0, removed=0, complete=True)
     gateway = services.salesforce(settings)
     window = gateway.updated_ids(start, now)
-    ids = list(window.ids)
     read_at = services.clock()
     records = (
-        SalesforceChange.of_record(task, read_at)
-        for offset in range(0, len(ids), READ_BATCH)
-        for task in gateway.get_tasks(ids[offset : offset + READ_BATCH])
+        SalesforceChange.of_record(task, read_at) for page in _pages(window.ids) for task in gateway.get_tasks(page)
     )
     result = apply_each(records, settings, services)
     if not result.failed:
@@ -152,10 +153,10 @@ def reconcile_updates(settings: SyncSettings, services: SyncServices, cursors: C
     return result
 
 
-def _pages(links: Iterable[SyncLink]) -> Iterator[list[SyncLink]]:
-    page: list[SyncLink] = []
-    for link in links:
-        page.append(link)
+def _pages(items: Iterable[Item]) -> Iterator[list[Item]]:
+    page: list[Item] = []
+    for item in items:
+        page.append(item)
         if len(page) == READ_BATCH:
             yield page
             page = []
