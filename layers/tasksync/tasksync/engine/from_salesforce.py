@@ -92,8 +92,14 @@ def copy_deleted_since(decided: Decision, sf_id: str, deleted_version: int, ctx:
     made = decided.if_refused or decided.link  # the link without the Salesforce write it never sent
     if made is None:
         raise ValueError("only a decision that makes an SIA copy has a copy to lose")
-    lost = made.updated(sia_version=deleted_version, copy_version=deleted_version, unsent=())
-    return Decision(link=_tombstone(lost, Side.SIA, ctx, None), salesforce=DeleteSalesforceTask(sf_id))
+    return _deleted_by_rep_since(made, deleted_version, sf_id, ctx)
+
+
+def _deleted_by_rep_since(link: SyncLink, deleted_version: int, sf_id: str, ctx: SyncContext) -> Decision:
+    """The rep deleted the SIA task (at ``deleted_version``) after Salesforce brought the record back:
+    the later word is the delete, so the record goes too."""
+    gone = link.updated(sia_version=deleted_version, copy_version=deleted_version, unsent=())
+    return Decision(link=_tombstone(gone, Side.SIA, ctx, None), salesforce=DeleteSalesforceTask(sf_id))
 
 
 def copy_above(decided: Decision, deleted_version: int) -> Decision:
@@ -312,10 +318,7 @@ def _bring_back(
     if gone is not None and gone.deleted_by == Origin.USER.value and gone.version > link.sia_version:
         back_at = change.prompted_by.commit_at if change.prompted_by is not None else change.commit_at
         if gone.deleted_at > back_at:
-            deleted = link.updated(sia_version=gone.version, copy_version=gone.version, unsent=())
-            return Decision(
-                link=_tombstone(deleted, Side.SIA, ctx, None), salesforce=DeleteSalesforceTask(change.sf_id)
-            )
+            return _deleted_by_rep_since(link, gone.version, change.sf_id, ctx)
     values = _overlay(link.agreed, change.task, ctx.field_map)
     rendered = render_subject(ctx.settings.subject_template, values)
     back = link.updated(
