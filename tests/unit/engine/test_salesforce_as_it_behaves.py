@@ -546,3 +546,43 @@ def test_an_owner_change_arriving_after_a_later_one_that_changed_nothing_else_is
 
     # Then the task stays in the rep's list
     assert [task.name for task in world.tasks()] == ["Call Alice back"]
+
+
+def test_a_copy_whose_link_was_lost_and_that_the_rep_deleted_since_takes_the_record_with_it():
+    # Given a pushed task deleted in Salesforce (its SIA copy with it), then undeleted there
+    world = SyncWorld()
+    world.rep_creates("Call Alice back")
+    world.sync()
+    record = world.record_of()
+    world.org.delete(record.id)
+    world.sync()
+    world.tick()
+    world.org.undelete(record.id)
+    (undelete,) = world.pending()
+    world.mark_delivered()
+    # ... the sync brings the copy back but dies before saving the link
+    save, died = world.state.save_link, []
+
+    def die_once(link: SyncLink) -> SyncLink:
+        if not died:
+            died.append(True)
+            raise RuntimeError("the function timed out")
+        saved: SyncLink = save(link)
+        return saved
+
+    world.state.save_link = die_once
+    with pytest.raises(RuntimeError):
+        world.deliver(undelete)
+    assert world.task() is not None
+    # ... and the rep deletes the copy before the undelete is delivered again
+    world.tick(5)
+    world.rep_deletes()
+    world.mark_delivered()
+
+    world.tick(5)
+    world.deliver(undelete)
+    world.sync()
+
+    # Then the rep's delete, the later word, takes the record too
+    assert world.task() is None
+    assert record.id not in world.org.records
