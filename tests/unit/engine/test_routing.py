@@ -6,11 +6,14 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
+import pytest
+
+import tasksync.use_cases.routing as routing
 from tasksync.domain.salesforce_task import SalesforceTask
 from tasksync.domain.settings import ConnectionStatus, SyncSettings
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.ports.salesforce import SalesforceGateway
-from tasksync.use_cases.routing import apply_org_change, in_transaction_order, reps_for
+from tasksync.use_cases.routing import apply_org_change, reps_for
 from tests.unit.builders import ORG, SF_USER, T0, USER, SyncWorld, connection, settings
 
 USER_2, SF_USER_2 = "user-2", "005000000000003AAA"
@@ -116,7 +119,7 @@ def test_a_paused_rep_is_skipped_and_the_others_are_served():
     assert world.sia.list(USER_2) == []  # the paused rep catches up when back (SPEC 5.5)
 
 
-def test_the_events_of_one_transaction_are_applied_by_their_sequence_number():
+def test_the_events_of_one_transaction_are_applied_by_their_sequence_number(monkeypatch: pytest.MonkeyPatch) -> None:
     # Given one transaction's two events of a record, delivered out of order (merged or relayed)
     world = three_reps()
     record = world.org.create({"Subject": "Call Alice back", "OwnerId": SF_USER})
@@ -136,7 +139,17 @@ def test_the_events_of_one_transaction_are_applied_by_their_sequence_number():
         event_key="tx-1/2",
     )
 
-    assert in_transaction_order([second, first]) == [first, second]
+    applied: list[SalesforceChange] = []
+
+    def record(org_id: str, change: SalesforceChange, services: object) -> dict[str, object]:
+        applied.append(change)
+        return {}
+
+    monkeypatch.setattr(routing, "apply_org_change", record)
+
+    routing.apply_org_changes(ORG, [second, first], world.services)
+
+    assert applied == [first, second]
 
 
 def test_the_owner_of_an_unlinked_record_is_never_read_with_a_paused_reps_grant():
