@@ -141,11 +141,11 @@ def test_the_events_of_one_transaction_are_applied_by_their_sequence_number(monk
 
     applied: list[SalesforceChange] = []
 
-    def record(org_id: str, change: SalesforceChange, services: object) -> dict[str, object]:
+    def applying(org_id: str, change: SalesforceChange, services: object) -> dict[str, object]:
         applied.append(change)
         return {}
 
-    monkeypatch.setattr(routing, "apply_org_change", record)
+    monkeypatch.setattr(routing, "apply_org_change", applying)
 
     routing.apply_org_changes(ORG, [second, first], world.services)
 
