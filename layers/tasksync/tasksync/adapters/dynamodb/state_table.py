@@ -11,6 +11,7 @@ a sync link, by SF id         ``USER#<user>``          ``SFTASK#<sf id15>``    u
                                                                                + RecordLinks index key
 a rep's scheduled-job cursor  ``USER#<user>``          ``CURSOR#<name>``       value (ISO timestamp)
 a sync error                  ``USER#<user>``          ``ERROR#<ULID>``        error, expires_at (TTL)
+an org's picklists            ``ORG#<org15>``          ``PICKLISTS``           picklists, read_at
 ============================  =======================  ======================  ==========================
 
 Salesforce ids come as 15-character (case-sensitive) and 18-character forms of one id; keys use the
@@ -96,6 +97,10 @@ def sf_link_key(user_id: str, sf_id: str) -> Item:
 
 def cursor_key(user_id: str, name: str) -> Item:
     return _key(user_pk(user_id), f"CURSOR#{name}")
+
+
+def picklists_key(org_id: str) -> Item:
+    return _key(org_pk(org_id), "PICKLISTS")
 
 
 def error_key(user_id: str, error_id: str) -> Item:

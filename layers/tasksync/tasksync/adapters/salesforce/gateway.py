@@ -455,3 +455,8 @@ class SimpleSalesforceGateway:
 
     def api_usage(self) -> ApiUsage | None:
         return self._usage.latest
+
+    @property
+    def calls(self) -> int:
+        """REST API calls made through this gateway so far (retries and token refreshes' repeats included)."""
+        return self._usage.calls

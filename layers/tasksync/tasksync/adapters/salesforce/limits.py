@@ -38,11 +38,15 @@ class UsageRecorder:
 
     def __init__(self) -> None:
         self.latest: ApiUsage | None = None
+        self.calls = 0
+        """Responses of the REST API (``/services/data/``): the calls the org counts. Token requests are not."""
 
     def attach(self, session: requests.Session) -> None:
         session.hooks["response"].append(self.on_response)
 
     def on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        if "/services/data/" in response.url:
+            self.calls += 1
         usage = parse_limit_info(response.headers.get(LIMIT_INFO_HEADER))
         if usage is not None:
             self.latest = usage

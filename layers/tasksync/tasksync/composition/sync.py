@@ -1,0 +1,151 @@
+"""The root of every function that syncs: the state and SIA store on DynamoDB, a gateway per
+Salesforce connection, each org's field map (its picklists, kept ``PICKLIST_MAX_AGE`` seconds in the
+container and in the state table), and asynchronous invocations of other functions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+
+import boto3
+
+from tasksync.adapters.dynamodb.cursor_repository import DynamoDBCursorRepository
+from tasksync.adapters.dynamodb.link_repository import DynamoDBLinkRepository
+from tasksync.adapters.dynamodb.picklist_cache import DynamoDBPicklistCache
+from tasksync.adapters.dynamodb.reminder_task_store import DynamoDBReminderTaskStore
+from tasksync.adapters.dynamodb.settings_repository import DynamoDBSettingsRepository
+from tasksync.adapters.dynamodb.sync_error_repository import DynamoDBSyncErrorRepository
+from tasksync.adapters.salesforce.credentials import SecretStore
+from tasksync.adapters.salesforce.settings import GatewaySettings
+from tasksync.configuration import SyncConfig, load_config
+from tasksync.domain.field_map import FieldMap
+from tasksync.domain.settings import SyncSettings
+from tasksync.ports.salesforce import SalesforceGateway
+from tasksync.ports.sync_state import CursorRepository
+from tasksync.use_cases.services import SyncServices
+
+if TYPE_CHECKING:
+    from tasksync.adapters.salesforce.gateway import SimpleSalesforceGateway
+
+
+class Invoker(Protocol):
+    def __call__(self, function_name: str, payload: Mapping[str, Any]) -> None:
+        """Invoke ``function_name`` asynchronously (Lambda retries it and sends failures to its DLQ)."""
+        ...
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class SyncRoot:
+    """What a syncing handler is handed: the use cases' services, the rep cursors, a way to start other
+    functions, and a count of the Salesforce API calls made so far (for the metrics)."""
+
+    services: SyncServices
+    cursors: CursorRepository
+    invoke: Invoker
+    salesforce_calls: Callable[[], int] = field(default=lambda: 0)
+
+
+def build_sync_root(config: SyncConfig, *, clock: Callable[[], datetime] = _utc_now) -> SyncRoot:
+    dynamodb = boto3.client("dynamodb")
+    state = config.state_table_name
+    connections = _Connections(config, DynamoDBPicklistCache(state, dynamodb), clock)
+    services = SyncServices(
+        settings=DynamoDBSettingsRepository(state, dynamodb),
+        links=DynamoDBLinkRepository(state, dynamodb),
+        errors=DynamoDBSyncErrorRepository(state, dynamodb),
+        reminders=DynamoDBReminderTaskStore(config.reminder_task_table_name, dynamodb),
+        salesforce=connections.gateway,
+        field_maps=connections.field_map,
+        client_id=config.salesforce_call_client,
+        clock=clock,
+    )
+    return SyncRoot(
+        services=services,
+        cursors=DynamoDBCursorRepository(state, dynamodb),
+        invoke=_LambdaInvoker(),
+        salesforce_calls=connections.calls,
+    )
+
+
+class _Connections:
+    """One gateway per connection (its token and session outlive the invocation), one field map per org."""
+
+    def __init__(self, config: SyncConfig, picklists: DynamoDBPicklistCache, clock: Callable[[], datetime]) -> None:
+        self._settings = GatewaySettings(client_id=config.salesforce_call_client, ca_bundle=config.salesforce_ca_bundle)
+        self._secrets = SecretStore(max_age=self._settings.secret_max_age)
+        self._picklists = picklists
+        self._max_age = timedelta(seconds=config.picklist_max_age)
+        self._clock = clock
+        self._gateways: dict[str, SimpleSalesforceGateway] = {}
+        self._field_maps: dict[str, tuple[FieldMap, datetime]] = {}
+
+    def gateway(self, settings: SyncSettings) -> SalesforceGateway:
+        if settings.connection is None:
+            raise ValueError(f"user {settings.user_id} has no Salesforce connection")
+        name = settings.connection.secret_name
+        if name not in self._gateways:
+            # Imported here: simple-salesforce costs about 0.4 s, paid only by a container that calls.
+            from tasksync.adapters.salesforce.gateway import connect
+
+            self._gateways[name] = connect(name, self._settings, secrets=self._secrets)
+        return self._gateways[name]
+
+    def field_map(self, settings: SyncSettings) -> FieldMap:
+        if settings.connection is None:
+            raise ValueError(f"user {settings.user_id} has no Salesforce connection")
+        org, now = settings.connection.org_id, self._clock()
+        cached = self._field_maps.get(org)
+        if cached is not None and now - cached[1] <= self._max_age:
+            return cached[0]
+        picklists = self._picklists.get(org, now, self._max_age)
+        if picklists is None:
+            picklists = self.gateway(settings).picklists()
+            self._picklists.put(org, picklists, now)
+        field_map = FieldMap.from_picklists(picklists)
+        self._field_maps[org] = (field_map, now)
+        return field_map
+
+    def calls(self) -> int:
+        return sum(gateway.calls for gateway in self._gateways.values())
+
+
+class _LambdaInvoker:
+    def __init__(self) -> None:
+        self._client: Any = None
+
+    def __call__(self, function_name: str, payload: Mapping[str, Any]) -> None:
+        if self._client is None:
+            self._client = boto3.client("lambda")
+        self._client.invoke(FunctionName=function_name, InvocationType="Event", Payload=json.dumps(payload).encode())
+
+
+_roots: dict[type[SyncConfig], SyncRoot] = {}
+_override: SyncRoot | None = None
+
+
+def sync_root(model: type[SyncConfig]) -> SyncRoot:
+    """The container's root, built on first use from the function's configuration model."""
+    if _override is not None:
+        return _override
+    if model not in _roots:
+        _roots[model] = build_sync_root(load_config(model))
+    return _roots[model]
+
+
+@contextmanager
+def override(root: SyncRoot) -> Iterator[SyncRoot]:
+    """Tests: the handlers use ``root`` instead of the real adapters."""
+    global _override
+    previous, _override = _override, root
+    try:
+        yield root
+    finally:
+        _override = previous
