@@ -45,7 +45,7 @@ class UsageRecorder:
         session.hooks["response"].append(self.on_response)
 
     def on_response(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        if "/services/data/" in response.url:
+        if "/services/data/" in (response.url or ""):
             self.calls += 1
         usage = parse_limit_info(response.headers.get(LIMIT_INFO_HEADER))
         if usage is not None:
