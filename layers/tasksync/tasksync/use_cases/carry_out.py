@@ -12,10 +12,16 @@
 
 A concurrent change (VersionConflict, ConcurrentUpdate, TaskNotFound) is raised for the use case to read
 again and decide again.
+
+In three steps, so that a batch of decisions shares its Salesforce calls (``reminder_batches``):
+``stage`` does everything before the Salesforce write, ``send`` makes the writes of many staged
+decisions in one call per kind, ``finish`` does everything after one write's result.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from tasksync.domain.reminder_events import Origin
@@ -34,7 +40,7 @@ from tasksync.engine.decisions import (
     UpdateSalesforceTask,
 )
 from tasksync.ports.reminder_tasks import TaskAlreadyExists, TaskNotFound
-from tasksync.ports.salesforce import ErrorKind, SalesforceError, WriteResult
+from tasksync.ports.salesforce import ErrorKind, SalesforceError, SalesforceGateway, WriteResult
 from tasksync.use_cases.services import SyncServices
 from tasksync.use_cases.sync_errors import record_refusal
 
@@ -49,7 +55,28 @@ class SalesforceRecordDeleted(Exception):
         self.sf_id = sf_id
 
 
+@dataclass(frozen=True)
+class StagedWrite:
+    """A decision carried out up to its Salesforce write."""
+
+    action: SalesforceAction
+    link: SyncLink | None
+    """The link to save once the write landed."""
+    saved: SyncLink | None
+    """The link as saved before the write (a create's pending link, an update's with its writes unsent)."""
+    refused: SyncLink | None
+    """The link to save instead when Salesforce refuses the write for good."""
+
+
 def carry_out(decision: Decision, ctx: SyncContext, services: SyncServices) -> None:
+    staged = stage(decision, ctx, services)
+    if staged is not None:
+        (result,) = send([staged], services.salesforce(ctx.settings))
+        finish(staged, result, ctx, services)
+
+
+def stage(decision: Decision, ctx: SyncContext, services: SyncServices) -> StagedWrite | None:
+    """Everything before the Salesforce write; None when the decision writes nothing to Salesforce."""
     # Conflicts first, keyed by the changes that met: a crash before the link is saved decides again and
     # records them again under the same key, where recording them last could lose them.
     for conflict in decision.conflicts:
@@ -60,10 +87,86 @@ def carry_out(decision: Decision, ctx: SyncContext, services: SyncServices) -> N
         made = {"copy_version": version} if isinstance(decision.reminder, CreateReminder) else {}
         link = link.updated(sia_version=version, **made) if link else None
         refused = refused.updated(sia_version=version, **made) if refused else None
-    if decision.salesforce is not None:
-        _apply_salesforce(decision.salesforce, link, refused, ctx, services)
-    elif link is not None:
-        _save(link, services)
+    action = decision.salesforce
+    if action is None:
+        if link is not None:
+            _save(link, services)
+        return None
+    saved: SyncLink | None = None
+    match action:
+        case CreateSalesforceTask():
+            if link is None:
+                raise ValueError("a Salesforce create needs the link it creates the record for")
+            # Saved first, so that the create's own CDC event finds it by the external id.
+            saved = _save(link, services)
+        case UpdateSalesforceTask(update) if link is not None:
+            # Its writes unsent: a retry after a lost answer or a crash sends them again, and every
+            # decision meanwhile knows what Salesforce may hold.
+            saved = _save(link.updated(unsent=tuple(update.values)), services)
+    return StagedWrite(action=action, link=link, saved=saved, refused=refused)
+
+
+def send(writes: Sequence[StagedWrite], gateway: SalesforceGateway) -> list[WriteResult]:
+    """The writes' results, in order, with one gateway call per kind (sObject Collections, 200 records a
+    call). A call that fails whole gives each of its writes that error; a revoked grant is raised."""
+    results: list[WriteResult | None] = [None] * len(writes)
+    creates = [(i, w.action.create) for i, w in enumerate(writes) if isinstance(w.action, CreateSalesforceTask)]
+    updates = [(i, w.action.update) for i, w in enumerate(writes) if isinstance(w.action, UpdateSalesforceTask)]
+    deletes = [(i, w.action.sf_id) for i, w in enumerate(writes) if isinstance(w.action, DeleteSalesforceTask)]
+    _sent(creates, gateway.create_tasks, results)
+    _sent(updates, gateway.update_tasks, results)
+    _sent(deletes, gateway.delete_tasks, results)
+    return [result for result in results if result is not None]
+
+
+def _sent(
+    items: list[tuple[int, Change]],
+    write: Callable[[Sequence[Change]], list[WriteResult]],
+    into: list[WriteResult | None],
+) -> None:
+    if not items:
+        return
+    try:
+        answers = write([item for _, item in items])
+    except SalesforceError as error:
+        if error.kind is ErrorKind.AUTH:
+            raise
+        answers = [WriteResult(None, error)] * len(items)
+    if len(answers) != len(items):
+        raise ValueError(f"{len(answers)} results for {len(items)} Salesforce writes")
+    for (index, _), answer in zip(items, answers, strict=True):
+        into[index] = answer
+
+
+def finish(staged: StagedWrite, result: WriteResult, ctx: SyncContext, services: SyncServices) -> None:
+    """Everything after the write. A refusal is recorded for the user; an update's link is then saved
+    without the write (``refused``), so that a later change of the field tries it again."""
+    action, link, saved = staged.action, staged.link, staged.saved
+    error = result.error
+    if isinstance(action, DeleteSalesforceTask) and error is not None and error.kind is ErrorKind.ALREADY_DELETED:
+        error = None
+    if error is None:
+        match action:
+            case CreateSalesforceTask():
+                assert saved is not None  # staged with its pending link
+                _save(saved.updated(sf_id=result.sf_id), services)
+            case UpdateSalesforceTask():
+                if saved is not None and link is not None:
+                    _save(link.updated(revision=saved.revision), services)
+            case DeleteSalesforceTask():
+                if link is not None:
+                    _save(link, services)
+        return
+    if error.kind in (ErrorKind.TRANSIENT, ErrorKind.AUTH):
+        raise error
+    if saved is not None and staged.refused is not None:
+        # The write did not happen: the link says so again (a record deleted, or a refusal).
+        _save(staged.refused.updated(revision=saved.revision), services)
+    if error.kind is ErrorKind.ALREADY_DELETED and isinstance(action, UpdateSalesforceTask):
+        raise SalesforceRecordDeleted(action.update.sf_id) from error
+    sia_id, linked_id = (link.sia_id, link.sf_id) if link else (None, None)
+    record_id = _sf_id_of(action) or linked_id
+    record_refusal(error, SyncErrorKind.PERMANENT, ctx.settings, services, sia_id=sia_id, sf_id=record_id)
 
 
 def _save(link: SyncLink, services: SyncServices) -> SyncLink:
@@ -92,57 +195,6 @@ def _apply_reminder(action: ReminderAction, ctx: SyncContext, services: SyncServ
             except TaskNotFound:
                 existing = store.get(user, task_id)
                 return existing.version if existing else 0
-
-
-def _apply_salesforce(
-    action: SalesforceAction, link: SyncLink | None, refused: SyncLink | None, ctx: SyncContext, services: SyncServices
-) -> None:
-    """A refusal is recorded for the user; an update's link is then saved without the write (``refused``),
-    so that a later change of the field tries it again."""
-    gateway = services.salesforce(ctx.settings)
-    saved: SyncLink | None = None
-    try:
-        match action:
-            case CreateSalesforceTask(create):
-                if link is None:
-                    raise ValueError("a Salesforce create needs the link it creates the record for")
-                saved = _save(link, services)
-                result = _one(gateway.create_tasks([create]))
-                _save(saved.updated(sf_id=result.sf_id), services)
-            case UpdateSalesforceTask(update):
-                # The link goes first, its writes unsent: a retry after a lost answer or a crash sends them
-                # again, and every decision meanwhile knows what Salesforce may hold.
-                if link is not None:
-                    saved = _save(link.updated(unsent=tuple(update.values)), services)
-                _one(gateway.update_tasks([update]))
-                if saved is not None and link is not None:
-                    _save(link.updated(revision=saved.revision), services)
-            case DeleteSalesforceTask(sf_id):
-                try:
-                    _one(gateway.delete_tasks([sf_id]))
-                except SalesforceError as error:
-                    if error.kind is not ErrorKind.ALREADY_DELETED:
-                        raise
-                if link is not None:
-                    _save(link, services)
-    except SalesforceError as error:
-        if error.kind in (ErrorKind.TRANSIENT, ErrorKind.AUTH):
-            raise
-        if saved is not None and refused is not None:
-            # The write did not happen: the link says so again (a record deleted, or a refusal).
-            _save(refused.updated(revision=saved.revision), services)
-        if error.kind is ErrorKind.ALREADY_DELETED and isinstance(action, UpdateSalesforceTask):
-            raise SalesforceRecordDeleted(action.update.sf_id) from error
-        sia_id, linked_id = (link.sia_id, link.sf_id) if link else (None, None)
-        record_id = _sf_id_of(action) or linked_id
-        record_refusal(error, SyncErrorKind.PERMANENT, ctx.settings, services, sia_id=sia_id, sf_id=record_id)
-
-
-def _one(results: list[WriteResult]) -> WriteResult:
-    (result,) = results
-    if result.error is not None:
-        raise result.error
-    return result
 
 
 def _sf_id_of(action: SalesforceAction) -> str | None:
