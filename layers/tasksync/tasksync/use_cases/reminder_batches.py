@@ -1,0 +1,147 @@
+"""Apply a batch of SIA reminder-task events to Salesforce, a connection's writes shared (SPEC 6).
+
+Each task is synced once per batch, from its latest event (the highest version: an older one, or a
+duplicate, changes nothing the latest does not), so order and redeliveries within a batch do not matter,
+and the engine drops what is stale across batches. Each rep's tasks are decided one by one and their
+Salesforce writes sent together, with the rep's own grant: the creates of a batch cost ceil(n / 200)
+sObject Collections calls, the updates and the deletes as much again each. What cannot go the shared
+way (a create whose answer was lost, an event that needs the record read first, a concurrent change)
+goes through ``apply_reminder_event`` alone. A task's failure fails that task's events only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tasksync.domain.reminder_events import ReminderTaskEvent
+from tasksync.domain.settings import SyncSettings
+from tasksync.domain.sync_error import SyncErrorKind
+from tasksync.domain.sync_link import LinkState
+from tasksync.engine.changes import SalesforceChange
+from tasksync.engine.decisions import Decision, SkipReason
+from tasksync.engine.from_reminders import decide_reminder_event
+from tasksync.ports.reminder_tasks import TaskNotFound, VersionConflict
+from tasksync.ports.salesforce import ErrorKind, SalesforceError
+from tasksync.ports.sync_state import ConcurrentUpdate
+from tasksync.use_cases.carry_out import SalesforceRecordDeleted, StagedWrite, finish, send, stage
+from tasksync.use_cases.reminder_events import apply_reminder_event
+from tasksync.use_cases.revoked_grant import pause_sync
+from tasksync.use_cases.salesforce_changes import apply_salesforce_change
+from tasksync.use_cases.services import SyncServices
+from tasksync.use_cases.sync_errors import record_refusal
+
+_CONCURRENT = (ConcurrentUpdate, VersionConflict, TaskNotFound)
+
+
+@dataclass
+class BatchOutcome:
+    """By event id: what was decided, or why it failed (its message is then retried)."""
+
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    failed: dict[str, Exception] = field(default_factory=dict)
+
+
+def apply_reminder_batch(events: Iterable[ReminderTaskEvent], services: SyncServices) -> BatchOutcome:
+    """Every rep's events of a batch, rep by rep: one rep's trouble fails only that rep's events."""
+    by_user: dict[str, list[ReminderTaskEvent]] = defaultdict(list)
+    for event in events:
+        by_user[event.task.user_id].append(event)
+    outcome = BatchOutcome()
+    for user, user_events in by_user.items():
+        try:
+            settings = services.settings.get_settings(user)
+            if settings is None:
+                skipped = Decision.skip(SkipReason.SYNC_OFF)
+                outcome.decisions.update((event.event_id, skipped) for event in user_events)
+                continue
+            _apply_for_rep(user_events, settings, services, outcome)
+        except Exception as error:  # this rep's events are retried; the other reps' go on
+            outcome.failed.update((event.event_id, error) for event in user_events)
+    return outcome
+
+
+def _apply_for_rep(
+    events: Sequence[ReminderTaskEvent], settings: SyncSettings, services: SyncServices, outcome: BatchOutcome
+) -> None:
+    latest: dict[str, ReminderTaskEvent] = {}
+    for event in events:
+        current = latest.get(event.task.id)
+        if current is None or event.task.version > current.task.version:
+            latest[event.task.id] = event
+    decided: dict[str, Decision] = {}
+    failed: dict[str, Exception] = {}
+    try:
+        _apply_latest(list(latest.values()), settings, services, decided, failed)
+    except SalesforceError as error:
+        if error.kind is not ErrorKind.AUTH:
+            raise
+        # A revoked grant: the rep's sync stops in both directions until they reconnect (SPEC 7).
+        pause_sync(settings, error.message, services)
+        message = f"Salesforce refused the connection; sync is paused until you reconnect ({error})"
+        record_refusal(error, SyncErrorKind.AUTH, settings, services, sia_id=None, sf_id=None, message=message)
+        decided = dict.fromkeys(latest, Decision.skip(SkipReason.SYNC_OFF))
+        failed = {}
+    for event in events:
+        task_id = event.task.id
+        if task_id in failed:
+            outcome.failed[event.event_id] = failed[task_id]
+        else:
+            latest_event = latest[task_id]
+            same = event is latest_event or event.event_id == latest_event.event_id
+            outcome.decisions[event.event_id] = decided[task_id] if same else Decision.skip(SkipReason.STALE)
+
+
+def _apply_latest(
+    events: Sequence[ReminderTaskEvent],
+    settings: SyncSettings,
+    services: SyncServices,
+    decided: dict[str, Decision],
+    failed: dict[str, Exception],
+) -> None:
+    ctx = services.context(settings)
+    staged: list[tuple[ReminderTaskEvent, Decision, StagedWrite]] = []
+    alone: list[ReminderTaskEvent] = []
+    for event in events:
+        task_id = event.task.id
+        try:
+            link = services.links.link_by_sia_id(settings.user_id, task_id)
+            if link is not None and link.sf_id is None and link.state is LinkState.ACTIVE:
+                alone.append(event)  # a create whose answer was lost: learn its fate first
+                continue
+            decision = decide_reminder_event(event, link, ctx)
+            if decision.skipped is SkipReason.NEEDS_RECORD:
+                alone.append(event)
+                continue
+            write = stage(decision, ctx, services)
+        except _CONCURRENT:
+            alone.append(event)
+            continue
+        except Exception as error:  # this task's events are retried
+            failed[task_id] = error
+            continue
+        if write is None:
+            decided[task_id] = decision
+        else:
+            staged.append((event, decision, write))
+    results = send([write for _, _, write in staged], services.salesforce(settings)) if staged else []
+    for (event, decision, write), result in zip(staged, results, strict=True):
+        task_id = event.task.id
+        try:
+            try:
+                finish(write, result, ctx, services)
+                decided[task_id] = decision
+            except SalesforceRecordDeleted as gone:
+                # Updating a record Salesforce has deleted: the delete wins on the SIA side too.
+                change = SalesforceChange.inferred_deletion(gone.sf_id, services.clock())
+                decided[task_id] = apply_salesforce_change(change, settings, services)
+        except _CONCURRENT:
+            alone.append(event)
+        except Exception as error:  # this task's events are retried
+            failed[task_id] = error
+    for event in alone:
+        try:
+            decided[event.task.id] = apply_reminder_event(event, settings, services)
+        except Exception as error:
+            failed[event.task.id] = error

@@ -1,0 +1,189 @@
+"""A batch of SIA events: each task synced once from its latest event, a rep's writes shared, and one
+task's or one rep's trouble kept to itself."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+
+from tasksync.domain.reminder_events import ReminderTaskEvent
+from tasksync.domain.salesforce_writes import TaskUpdate
+from tasksync.domain.settings import ConnectionStatus, SyncSettings
+from tasksync.domain.sync_error import SyncErrorKind
+from tasksync.engine.decisions import SkipReason
+from tasksync.ports.salesforce import AuthRevoked, ErrorKind, SalesforceError, SalesforceGateway, WriteResult
+from tasksync.use_cases.reminder_batches import apply_reminder_batch
+from tests.fakes.salesforce import InMemoryGateway
+from tests.unit.builders import CLIENT_ID, USER, SyncWorld, connection, settings
+
+USER_2, SF_USER_2 = "user-2", "005000000000003AAA"
+
+
+class CountingGateway(InMemoryGateway):
+    """Counts the gateway's calls by name; refuses the updates of ``refused`` record ids."""
+
+    def __init__(self, world: SyncWorld, refused: Sequence[str] = ()) -> None:
+        super().__init__(world.org, CLIENT_ID)
+        self.calls: Counter[str] = Counter()
+        self.refused = set(refused)
+
+    def create_tasks(self, creates):  # type: ignore[no-untyped-def]
+        self.calls["create_tasks"] += 1
+        return super().create_tasks(creates)
+
+    def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[WriteResult]:
+        self.calls["update_tasks"] += 1
+        results = super().update_tasks([u for u in updates if u.sf_id not in self.refused])
+        by_id = {result.sf_id: result for result in results}
+        rule = SalesforceError(ErrorKind.PERMANENT, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "Due date must be a weekday")
+        return [WriteResult(u.sf_id, rule) if u.sf_id in self.refused else by_id[u.sf_id] for u in updates]
+
+    def delete_tasks(self, sf_ids):  # type: ignore[no-untyped-def]
+        self.calls["delete_tasks"] += 1
+        return super().delete_tasks(sf_ids)
+
+
+def pending_sia_events(world: SyncWorld) -> list[ReminderTaskEvent]:
+    events = [message for message in world.pending() if isinstance(message, ReminderTaskEvent)]
+    world.mark_delivered()
+    return events
+
+
+def with_gateway(world: SyncWorld, gateway: SalesforceGateway) -> None:
+    object.__setattr__(world.services, "salesforce", lambda _settings: gateway)
+
+
+def test_a_burst_of_creates_and_updates_of_one_rep_shares_one_call_per_kind():
+    world = SyncWorld()
+    gateway = CountingGateway(world)
+    with_gateway(world, gateway)
+    for n in range(300):
+        world.rep_creates(f"Task {n}", task_id=f"task-{n}")
+
+    outcome = apply_reminder_batch(pending_sia_events(world), world.services)
+
+    assert not outcome.failed
+    assert gateway.calls == Counter(create_tasks=1)
+    assert sorted(task.subject for task in world.org.records.values()) == sorted(f"Task {n}" for n in range(300))
+
+    for n in range(0, 300, 2):
+        world.rep_updates(f"task-{n}", due_date=date(2026, 4, 1))
+    for n in range(1, 300, 2):
+        world.rep_deletes(f"task-{n}")
+    gateway.calls.clear()
+
+    outcome = apply_reminder_batch(pending_sia_events(world), world.services)
+
+    assert not outcome.failed
+    assert gateway.calls == Counter(update_tasks=1, delete_tasks=1)
+    assert len(world.org.records) == 150
+    assert {task.activity_date for task in world.org.records.values()} == {date(2026, 4, 1)}
+
+
+def test_each_task_is_synced_from_its_latest_event_whatever_the_order_and_the_duplicates():
+    world = SyncWorld()
+    world.rep_creates("Call Alice", task_id="task-1")
+    world.rep_updates("task-1", name="Call Alice and Bob")
+    world.rep_updates("task-1", due_date=date(2026, 4, 2))
+    created, renamed, moved = pending_sia_events(world)
+
+    outcome = apply_reminder_batch([moved, created, moved, renamed], world.services)
+    world.sync()
+
+    assert not outcome.failed
+    (record,) = world.records_for("task-1")
+    assert (record.subject, record.activity_date) == ("Call Alice and Bob", date(2026, 4, 2))
+    assert outcome.decisions[created.event_id].skipped is SkipReason.STALE
+
+
+def test_a_refused_record_is_recorded_for_its_task_and_the_others_sync():
+    world = SyncWorld()
+    for n in range(3):
+        world.rep_creates(f"Task {n}", task_id=f"task-{n}")
+    world.sync()
+    refused = world.link_of("task-1").sf_id
+    assert refused is not None
+    with_gateway(world, CountingGateway(world, refused=[refused]))
+    for n in range(3):
+        world.rep_updates(f"task-{n}", due_date=date(2026, 4, 4))
+
+    outcome = apply_reminder_batch(pending_sia_events(world), world.services)
+
+    assert not outcome.failed  # a refusal for good is recorded, not retried
+    assert world.record_of("task-0").activity_date == date(2026, 4, 4)
+    assert world.record_of("task-2").activity_date == date(2026, 4, 4)
+    assert world.record_of("task-1").activity_date is None
+    (error,) = world.state.errors_of(USER)
+    assert (error.kind, error.sia_id, error.sf_id) == (SyncErrorKind.PERMANENT, "task-1", refused)
+
+
+def test_one_reps_failing_salesforce_does_not_hold_up_another_rep():
+    world = SyncWorld()
+    world.state.save_settings(settings(user_id=USER_2, connection=connection(sf_user_id=SF_USER_2)))
+    healthy = CountingGateway(world)
+    down = SalesforceError(ErrorKind.TRANSIENT, "SERVER_UNAVAILABLE", "503")
+
+    class Down(InMemoryGateway):
+        def create_tasks(self, creates):  # type: ignore[no-untyped-def]
+            raise down
+
+    def gateway_of(rep: SyncSettings) -> SalesforceGateway:
+        return Down(world.org, CLIENT_ID) if rep.user_id == USER_2 else healthy
+
+    object.__setattr__(world.services, "salesforce", gateway_of)
+    world.rep_creates("Mine", task_id="task-1")
+    world.rep_creates("Theirs", task_id="task-2", user=USER_2)
+    mine, theirs = pending_sia_events(world)
+
+    outcome = apply_reminder_batch([theirs, mine], world.services)
+
+    assert outcome.failed == {theirs.event_id: down}
+    assert [task.subject for task in world.org.records.values()] == ["Mine"]
+
+
+def test_an_update_of_a_record_deleted_in_salesforce_deletes_the_sia_task():
+    world = SyncWorld()
+    world.rep_creates("Call Alice", task_id="task-1")
+    world.sync()
+    world.org.delete(world.record_of("task-1").id)
+    world.mark_delivered()  # the delete's change event is late
+    world.rep_updates("task-1", name="Call Alice today")
+
+    outcome = apply_reminder_batch(pending_sia_events(world), world.services)
+
+    assert not outcome.failed
+    assert world.task("task-1") is None
+    assert world.records_for("task-1") == []
+
+
+def test_a_revoked_grant_pauses_the_reps_sync_and_says_so():
+    world = SyncWorld()
+
+    class Revoked(InMemoryGateway):
+        def create_tasks(self, creates):  # type: ignore[no-untyped-def]
+            raise AuthRevoked("expired access/refresh token")
+
+    with_gateway(world, Revoked(world.org, CLIENT_ID))
+    world.rep_creates("Call Alice", task_id="task-1")
+    world.rep_creates("Call Bob", task_id="task-2")
+
+    outcome = apply_reminder_batch(pending_sia_events(world), world.services)
+
+    assert not outcome.failed
+    connected = world.settings.connection
+    assert connected is not None and connected.status is ConnectionStatus.REVOKED
+    (error,) = world.state.errors_of(USER)
+    assert error.kind is SyncErrorKind.AUTH
+
+
+def test_a_create_whose_answer_was_lost_is_not_duplicated_by_the_batch():
+    world = SyncWorld()
+    created = world.rep_creates_and_the_answer_is_lost("Call Alice")
+    world.fault = None
+
+    outcome = apply_reminder_batch([created, created], world.services)
+    world.sync()
+
+    assert not outcome.failed
+    assert [task.subject for task in world.records_for("task-1")] == ["Call Alice"]
