@@ -28,7 +28,7 @@ class CountingGateway(InMemoryGateway):
         self.calls: Counter[str] = Counter()
         self.refused = set(refused)
 
-    def create_tasks(self, creates):  # type: ignore[no-untyped-def]
+    def create_tasks(self, creates):
         self.calls["create_tasks"] += 1
         return super().create_tasks(creates)
 
@@ -39,7 +39,7 @@ class CountingGateway(InMemoryGateway):
         rule = SalesforceError(ErrorKind.PERMANENT, "FIELD_CUSTOM_VALIDATION_EXCEPTION", "Due date must be a weekday")
         return [WriteResult(u.sf_id, rule) if u.sf_id in self.refused else by_id[u.sf_id] for u in updates]
 
-    def delete_tasks(self, sf_ids):  # type: ignore[no-untyped-def]
+    def delete_tasks(self, sf_ids):
         self.calls["delete_tasks"] += 1
         return super().delete_tasks(sf_ids)
 
@@ -125,7 +125,7 @@ def test_one_reps_failing_salesforce_does_not_hold_up_another_rep():
     down = SalesforceError(ErrorKind.TRANSIENT, "SERVER_UNAVAILABLE", "503")
 
     class Down(InMemoryGateway):
-        def create_tasks(self, creates):  # type: ignore[no-untyped-def]
+        def create_tasks(self, creates):
             raise down
 
     def gateway_of(rep: SyncSettings) -> SalesforceGateway:
@@ -161,7 +161,7 @@ def test_a_revoked_grant_pauses_the_reps_sync_and_says_so():
     world = SyncWorld()
 
     class Revoked(InMemoryGateway):
-        def create_tasks(self, creates):  # type: ignore[no-untyped-def]
+        def create_tasks(self, creates):
             raise AuthRevoked("expired access/refresh token")
 
     with_gateway(world, Revoked(world.org, CLIENT_ID))
