@@ -47,6 +47,9 @@ class InMemorySyncState:
             if settings.connection and settings.connection.org_id == org_id
         )
 
+    def connected_orgs(self) -> list[str]:
+        return sorted({settings.connection.org_id for settings in self.settings.values() if settings.connection})
+
     def link_by_sia_id(self, user_id: str, sia_id: str) -> SyncLink | None:
         return self.links.get((user_id, sia_id))
 

@@ -33,6 +33,10 @@ class SettingsRepository(Protocol):
 
     def users_of_org(self, org_id: str) -> list[str]: ...
 
+    def connected_orgs(self) -> list[str]:
+        """Every org with a connected user (the scheduled jobs' round)."""
+        ...
+
 
 class LinkRepository(Protocol):
     def link_by_sia_id(self, user_id: str, sia_id: str) -> SyncLink | None: ...

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.domain.settings import SyncSettings
-from tasksync.domain.sync_error import SyncErrorKind
 from tasksync.domain.sync_link import LinkState
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
@@ -27,10 +26,9 @@ from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tasksync.ports.sync_state import ConcurrentUpdate
 from tasksync.use_cases.carry_out import SalesforceRecordDeleted, StagedWrite, finish, send, stage
 from tasksync.use_cases.reminder_events import apply_reminder_event
-from tasksync.use_cases.revoked_grant import pause_sync
+from tasksync.use_cases.revoked_grant import pause_on_revoked_grant
 from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
-from tasksync.use_cases.sync_errors import record_refusal
 
 _CONCURRENT = (ConcurrentUpdate, VersionConflict, TaskNotFound)
 
@@ -78,9 +76,7 @@ def _apply_for_rep(
         if error.kind is not ErrorKind.AUTH:
             raise
         # A revoked grant: the rep's sync stops in both directions until they reconnect (SPEC 7).
-        pause_sync(settings, error.message, services)
-        message = f"Salesforce refused the connection; sync is paused until you reconnect ({error})"
-        record_refusal(error, SyncErrorKind.AUTH, settings, services, sia_id=None, sf_id=None, message=message)
+        pause_on_revoked_grant(error, settings, services)
         decided = dict.fromkeys(latest, Decision.skip(SkipReason.SYNC_OFF))
         failed = {}
     for event in events:

@@ -30,21 +30,25 @@ def paused_on_revoked_grant(
         except SalesforceError as error:
             if error.kind is not ErrorKind.AUTH:
                 raise
-            pause_sync(settings, error.message, services)
             reminder = change.task.id if isinstance(change, ReminderTaskEvent) else None
-            message = f"Salesforce refused the connection; sync is paused until you reconnect ({error})"
-            record_refusal(
-                error,
-                SyncErrorKind.AUTH,
-                settings,
-                services,
-                sia_id=reminder,
-                sf_id=getattr(change, "sf_id", None),
-                message=message,
-            )
+            pause_on_revoked_grant(error, settings, services, sia_id=reminder, sf_id=getattr(change, "sf_id", None))
             return Decision.skip(SkipReason.SYNC_OFF)
 
     return applying
+
+
+def pause_on_revoked_grant(
+    error: SalesforceError,
+    settings: SyncSettings,
+    services: SyncServices,
+    *,
+    sia_id: str | None = None,
+    sf_id: str | None = None,
+) -> None:
+    """Pause the user's sync and tell them why, naming the task or record that met the refusal."""
+    pause_sync(settings, error.message, services)
+    message = f"Salesforce refused the connection; sync is paused until you reconnect ({error})"
+    record_refusal(error, SyncErrorKind.AUTH, settings, services, sia_id=sia_id, sf_id=sf_id, message=message)
 
 
 def pause_sync(settings: SyncSettings, reason: str, services: SyncServices) -> None:

@@ -4,19 +4,16 @@ Links are per rep, and a change event is the org's: it concerns the record's own
 every rep holding a link to the record (a reassignment takes it from one rep to another). Both are
 found with one lookup each (the links' ``RecordLinks`` index, the connected Salesforce users), never
 one per connected rep. A rep whose sync is off or paused is skipped: re-enabling reads their links back
-(SPEC 5.5).
+(SPEC 5.5). A change of every Task is no change of a record: ``scheduled_rounds.reconcile_org``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tasksync.domain.settings import SyncSettings
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.decisions import Decision
-from tasksync.ports.sync_state import CursorRepository
 from tasksync.use_cases.records import read_record
-from tasksync.use_cases.safety_nets import SweepResult, audit_deletes, reconcile_updates
 from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 
@@ -41,7 +38,7 @@ def apply_org_change(org_id: str, change: SalesforceChange, services: SyncServic
     decisions: dict[str, Decision] = {}
     failure: Exception | None = None
     for user in users:
-        settings = _syncing(user, services)
+        settings = services.syncing(user)
         if settings is None:
             continue
         try:
@@ -73,17 +70,6 @@ def in_transaction_order(changes: Sequence[SalesforceChange]) -> list[Salesforce
     return sorted(changes, key=sequence)
 
 
-def reconcile_org(org_id: str, services: SyncServices, cursors: CursorRepository) -> dict[str, SweepResult]:
-    """The whole entity changed (``GAP_OVERFLOW``, a wildcard record id): each syncing rep of the org
-    reconciles its changes and audits its links for deletes."""
-    results: dict[str, SweepResult] = {}
-    for user in services.settings.users_of_org(org_id):
-        settings = _syncing(user, services)
-        if settings is not None:
-            results[user] = reconcile_updates(settings, services, cursors) + audit_deletes(settings, services)
-    return results
-
-
 def _owner_of_unlinked(
     org_id: str, change: SalesforceChange, services: SyncServices
 ) -> tuple[SalesforceChange, list[str]]:
@@ -91,7 +77,7 @@ def _owner_of_unlinked(
     a gap event nothing): read once, with the grant of the first syncing rep who can see it, the record
     names its owner, who may be a rep whose task joins now (SPEC 6)."""
     for user in services.settings.users_of_org(org_id):
-        settings = _syncing(user, services)
+        settings = services.syncing(user)
         if settings is None:
             continue
         record = read_record(change.sf_id, settings, services, prompted_by=change)
@@ -100,8 +86,3 @@ def _owner_of_unlinked(
         owner = services.settings.user_for_salesforce_user(org_id, record.task.owner_id or "")
         return record, [owner] if owner else []
     return change, []
-
-
-def _syncing(user: str, services: SyncServices) -> SyncSettings | None:
-    settings = services.settings.get_settings(user)
-    return settings if settings is not None and settings.syncing else None

@@ -27,6 +27,11 @@ class SyncServices:
     client_id: str
     clock: Callable[[], datetime]
 
+    def syncing(self, user_id: str) -> SyncSettings | None:
+        """The user's settings while their sync runs (on, and the connection works); else None."""
+        settings = self.settings.get_settings(user_id)
+        return settings if settings is not None and settings.syncing else None
+
     def context(self, settings: SyncSettings) -> SyncContext:
         return SyncContext(
             settings=settings, field_map=self.field_maps(settings), client_id=self.client_id, now=self.clock()
