@@ -1,13 +1,30 @@
-"""The scheduled deletion sweep: Salesforce deletes the event path missed (getDeleted).
-
-Not built yet: the handlers issue builds it. The module exists so that template.yaml validates and
-`sam build` packages a real handler entry point.
-"""
+"""The scheduled deletion sweep: each syncing rep's Salesforce deletes since their cursor (getDeleted,
+never more than 15 days back), and the audit of their links when Salesforce says deletes were lost."""
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tasksync.composition.sync import sync_root
+from tasksync.configuration import SafetyNetConfig, load_config
+from tasksync.domain.settings import SyncSettings
+from tasksync.observability import logger, metrics, tracer
+from tasksync.sync_metrics import count_round
+from tasksync.use_cases.safety_nets import SweepResult, sweep_deletions
+from tasksync.use_cases.scheduled_rounds import BudgetGovernor, run_round
 
 
-def handler(event: dict[str, Any], context: Any) -> NoReturn:
-    raise NotImplementedError("deletion_sweep: built in the handlers issue")
+@logger.inject_lambda_context
+@metrics.log_metrics
+@tracer().capture_lambda_handler
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, object]:
+    root = sync_root(SafetyNetConfig)
+    calls_before = root.salesforce_calls()
+
+    def sweep(settings: SyncSettings) -> SweepResult:
+        return sweep_deletions(settings, root.services, root.cursors)
+
+    result = run_round(sweep, root.services, BudgetGovernor(load_config(SafetyNetConfig).api_budget_threshold))
+    return count_round(result, salesforce_calls=root.salesforce_calls() - calls_before)

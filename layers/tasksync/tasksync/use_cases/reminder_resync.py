@@ -1,0 +1,86 @@
+"""The SIA direction's safety net (SPEC 6): tasks whose latest change never reached Salesforce (an event
+lost, or sent to the dead-letter queue after ``REQUEST_LIMIT_EXCEEDED``) are synced again.
+
+A rep's tasks and links are read in two queries and compared: a task newer than its link, a link with
+writes unconfirmed or a create unanswered, a task created after sync was turned on with no link, and a
+linked task deleted since. Each is synced as its current state through the same batch path the event
+consumer takes, so a change that did arrive meanwhile is a no-op. Changes younger than ``SETTLING`` are
+left to the event path, which is still carrying them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tasksync.domain.imported_ids import imported_from
+from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
+from tasksync.domain.reminder_task import ReminderTask
+from tasksync.domain.settings import SyncSettings
+from tasksync.domain.sync_link import LinkState, SyncLink
+from tasksync.use_cases.reminder_batches import apply_reminder_batch
+from tasksync.use_cases.safety_nets import SweepResult
+from tasksync.use_cases.services import SyncServices
+
+SETTLING = timedelta(minutes=10)
+"""Longer than the event path takes with its retries in the queue (visibility time-out 6 minutes)."""
+
+
+def resync_reminders(settings: SyncSettings, services: SyncServices) -> SweepResult:
+    outcome = apply_reminder_batch(unsynced_events(settings, services), services)
+    return SweepResult(applied=len(outcome.decisions), removed=0, complete=True, failed=tuple(sorted(outcome.failed)))
+
+
+def unsynced_events(settings: SyncSettings, services: SyncServices) -> list[ReminderTaskEvent]:
+    """The rep's tasks whose current state Salesforce may not have, as events of that state."""
+    user, now = settings.user_id, services.clock()
+    settled_before = now - SETTLING
+    links = {link.sia_id: link for link in services.links.links_of(user)}
+    tasks = services.reminders.list(user)
+    events: list[ReminderTaskEvent] = []
+    for task in tasks:
+        if task.updated_at > settled_before:
+            continue
+        link = links.get(task.id)
+        if link is None:
+            enabled_at = settings.enabled_at
+            if imported_from(task.id) or (enabled_at is not None and task.created_at >= enabled_at):
+                events.append(_event(ReminderEventKind.CREATED, task))
+        elif _behind(task, link):
+            events.append(_event(ReminderEventKind.UPDATED, task))
+    live = {task.id for task in tasks}
+    for link in links.values():
+        if link.state is LinkState.ACTIVE and link.sia_id not in live:
+            tombstone = services.reminders.tombstone(user, link.sia_id)
+            if (
+                tombstone is not None
+                and tombstone.deleted_by == Origin.USER.value
+                and tombstone.version > link.sia_version
+                and tombstone.deleted_at <= settled_before
+            ):
+                deleted = _deleted_task(link, tombstone.version, tombstone.deleted_at)
+                events.append(_event(ReminderEventKind.DELETED, deleted))
+    return events
+
+
+def _behind(task: ReminderTask, link: SyncLink) -> bool:
+    if link.state is not LinkState.ACTIVE:
+        return task.version > link.sia_version  # a restore whose event was lost
+    return task.version > link.sia_version or bool(link.unsent) or link.sf_id is None
+
+
+def _event(kind: ReminderEventKind, task: ReminderTask) -> ReminderTaskEvent:
+    return ReminderTaskEvent(kind=kind, task=task, origin=Origin.USER, occurred_at=task.updated_at)
+
+
+def _deleted_task(link: SyncLink, version: int, deleted_at: datetime) -> ReminderTask:
+    """The deleted task as its link last agreed it (a tombstone keeps no values)."""
+    return ReminderTask.model_validate(
+        {
+            **link.agreed.model_dump(),
+            "id": link.sia_id,
+            "user_id": link.user_id,
+            "created_at": deleted_at,
+            "updated_at": deleted_at,
+            "version": version,
+        }
+    )
