@@ -1,0 +1,158 @@
+"""The scheduled jobs' round over the syncing reps, the budget governor, and the SIA-side resync."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from tasksync.domain.reminder_events import Origin
+from tasksync.domain.reminder_task import TaskValues
+from tasksync.domain.settings import ConnectionStatus
+from tasksync.domain.sync_error import SyncErrorKind
+from tasksync.ports.salesforce import ApiUsage, AuthRevoked
+from tasksync.use_cases.reminder_resync import SETTLING, resync_reminders
+from tasksync.use_cases.safety_nets import SweepResult
+from tasksync.use_cases.scheduled_rounds import BudgetGovernor, run_round
+from tests.unit.builders import ORG, USER, SyncWorld, connection, settings
+
+USER_2, SF_USER_2 = "user-2", "005000000000003AAA"
+OTHER_ORG = "00D000000000002AAA"
+
+
+def two_reps(second_org: str = ORG) -> SyncWorld:
+    world = SyncWorld()
+    world.state.save_settings(settings(user_id=USER_2, connection=connection(org_id=second_org, sf_user_id=SF_USER_2)))
+    return world
+
+
+def nothing(_settings: object) -> SweepResult:
+    return SweepResult(applied=0, removed=0, complete=True)
+
+
+def test_a_round_visits_every_syncing_rep_of_every_org_and_skips_those_paused():
+    world = two_reps(OTHER_ORG)
+    world.state.save_settings(
+        settings(user_id="user-3", enabled=False, connection=connection(sf_user_id="005000000000009AAA"))
+    )
+    seen: list[str] = []
+
+    def job(rep):
+        seen.append(rep.user_id)
+        return nothing(rep)
+
+    result = run_round(job, world.services, BudgetGovernor())
+
+    assert sorted(seen) == [USER, USER_2]
+    assert sorted(result.done) == [USER, USER_2]
+
+
+def test_one_reps_failure_is_reported_and_the_round_goes_on():
+    world = two_reps()
+
+    def job(rep):
+        if rep.user_id == USER:
+            raise RuntimeError("DynamoDB throttled")
+        return nothing(rep)
+
+    result = run_round(job, world.services, BudgetGovernor())
+
+    assert list(result.failed) == [USER] and list(result.done) == [USER_2]
+
+
+def test_a_revoked_grant_met_by_a_scheduled_job_pauses_that_rep_and_says_so():
+    world = two_reps()
+
+    def job(rep):
+        if rep.user_id == USER_2:
+            raise AuthRevoked("expired access/refresh token")
+        return nothing(rep)
+
+    result = run_round(job, world.services, BudgetGovernor())
+
+    assert list(result.failed) == [USER_2]
+    paused = world.settings_of(USER_2).connection
+    assert paused is not None and paused.status is ConnectionStatus.REVOKED
+    assert [error.kind for error in world.state.errors_of(USER_2)] == [SyncErrorKind.AUTH]
+    assert world.settings.syncing
+
+
+def test_the_governor_puts_off_an_orgs_work_once_its_allowance_is_nearly_spent():
+    world = two_reps()
+    world.org.api_calls = 79_999  # the fake org's allowance is 100,000 a day
+    ran: list[str] = []
+
+    def job(rep):
+        ran.append(rep.user_id)
+        world.services.salesforce(rep).picklists()  # one more call: 80,000 used
+        return nothing(rep)
+
+    result = run_round(job, world.services, BudgetGovernor(threshold=0.8))
+
+    assert ran == [USER]
+    assert result.put_off == {USER_2: ApiUsage(used=80_000, limit=100_000)}
+
+
+def test_the_governor_lets_an_org_with_room_run():
+    governor = BudgetGovernor(threshold=0.8)
+    governor.observe(ORG, ApiUsage(used=79_999, limit=100_000))
+    assert governor.spent(ORG) is None
+    governor.observe(ORG, ApiUsage(used=80_000, limit=100_000))
+    assert governor.spent(ORG) == ApiUsage(used=80_000, limit=100_000)
+
+
+def test_resync_sends_an_edit_whose_event_was_lost():
+    world = SyncWorld()
+    world.rep_creates("Call Alice", task_id="task-1")
+    world.sync()
+    world.rep_updates("task-1", due_date=date(2026, 4, 6))
+    world.mark_delivered()  # the event never reached the queue
+    world.tick(SETTLING.total_seconds() + 1)
+
+    result = resync_reminders(world.settings, world.services)
+
+    assert not result.failed
+    assert world.record_of("task-1").activity_date == date(2026, 4, 6)
+
+
+def test_resync_creates_a_task_whose_create_event_was_lost_and_deletes_one_whose_delete_was():
+    world = SyncWorld()
+    world.rep_creates("Call Bob", task_id="task-2")
+    world.sync()
+    world.rep_creates("Call Alice", task_id="task-1")
+    world.rep_deletes("task-2")
+    world.mark_delivered()
+    world.tick(SETTLING.total_seconds() + 1)
+
+    resync_reminders(world.settings, world.services)
+
+    assert [task.subject for task in world.records_for("task-1")] == ["Call Alice"]
+    assert world.records_for("task-2") == []
+
+
+def test_resync_leaves_what_is_in_sync_or_still_on_its_way_alone():
+    world = SyncWorld()
+    world.rep_creates("Call Alice", task_id="task-1")
+    world.rep_creates("Old task", task_id="task-0")
+    world.sync()
+    calls = world.org.api_calls
+    world.rep_updates("task-1", name="Call Alice now")  # its event is still in the queue
+    world.mark_delivered()
+    world.tick(SETTLING.total_seconds() - 60)
+
+    result = resync_reminders(world.settings, world.services)
+
+    assert result.applied == 0
+    assert world.org.api_calls == calls
+    assert world.record_of("task-1").subject == "Call Alice"
+
+
+def test_resync_never_pushes_a_task_created_before_sync_was_turned_on():
+    world = SyncWorld()
+    before = world.settings.enabled_at
+    assert before is not None
+    world.sia.create(USER, "old-1", TaskValues(name="Made before sync"), Origin.USER, before - timedelta(hours=1))
+    world.mark_delivered()
+    world.tick(SETTLING.total_seconds() + 1)
+
+    resync_reminders(world.settings, world.services)
+
+    assert world.records_for("old-1") == []
