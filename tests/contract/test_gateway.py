@@ -374,25 +374,27 @@ def test_a_create_that_timed_out_is_retried_without_a_duplicate(org, rep, make_g
     assert [t["Id"] for t in org.tasks() if t.get("Tasksync_Id__c") == "sia-0"] == [result.sf_id]
 
 
-def test_find_by_external_id_sees_live_and_recycled_records(org, rep, gateway):
-    [made] = gateway.create_tasks(creates(rep.id, 1))
+def test_find_by_external_ids_sees_live_and_recycled_records_in_one_call(org, rep, gateway):
+    first, second = gateway.create_tasks(creates(rep.id, 2))
+    gateway.delete_tasks([str(second.sf_id)])
+    calls = gateway.calls
 
-    live = gateway.find_by_external_id("sia-0")
-    gateway.delete_tasks([str(made.sf_id)])
-    recycled = gateway.find_by_external_id("sia-0")
+    found = gateway.find_by_external_ids(["sia-0", "sia-1", "never-sent"])
 
-    assert live is not None and (live.id, live.is_deleted) == (made.sf_id, False)
-    assert recycled is not None and (recycled.id, recycled.is_deleted) == (made.sf_id, True)
-    assert gateway.find_by_external_id("never-sent") is None
+    assert gateway.calls == calls + 1
+    assert {key: (task.id, task.is_deleted) for key, task in found.items()} == {
+        "sia-0": (first.sf_id, False),
+        "sia-1": (second.sf_id, True),
+    }
 
 
 def test_find_by_external_id_in_marker_mode(org, rep, make_gateway, refresh_secret):
     gateway = make_gateway(external_id_mode=ExternalIdMode.DESCRIPTION_MARKER)
     [made] = gateway.create_tasks([TaskCreate("sia-m", rep.id, {SalesforceField.SUBJECT: "Marked"})])
 
-    found = gateway.find_by_external_id("sia-m")
+    found = gateway.find_by_external_ids(["sia-m"])
 
-    assert found is not None and (found.id, found.external_id) == (made.sf_id, "sia-m")
+    assert {key: task.id for key, task in found.items()} == {"sia-m": made.sf_id}
 
 
 def test_the_description_marker_fallback_is_idempotent_and_invisible(org, rep, make_gateway, refresh_secret):

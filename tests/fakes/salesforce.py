@@ -12,17 +12,20 @@ getDeleted answers for no start before the recycle bin was last emptied. The HTT
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
+from tasksync.domain.eligibility import REMINDER_SUBTYPES
 from tasksync.domain.salesforce_task import EXTERNAL_ID_FIELD, Picklists, SalesforceField, SalesforceTask
 from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
+from tasksync.domain.settings import ImportCheckpoint
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.ports.salesforce import (
     ApiUsage,
     DeletedRecord,
     DeletedWindow,
     ErrorKind,
+    OwnedTasks,
     SalesforceError,
     UpdatedWindow,
     WriteResult,
@@ -230,15 +233,20 @@ class InMemoryGateway:
         self._call("get_task")
         return self.org.records.get(sf_id)
 
-    def find_by_external_id(self, external_id: str) -> SalesforceTask | None:
+    def find_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, SalesforceTask]:
         self._call("query_all")
-        live = [task for task in self.org.records.values() if task.external_id == external_id]
+        wanted = set(external_ids)
+        live = [task for task in self.org.records.values() if task.external_id in wanted]
         deleted = [
             task.model_copy(update={"is_deleted": True})
             for task, _ in self.org.recycle_bin.values()
-            if task.external_id == external_id
+            if task.external_id in wanted
         ]
-        return next(iter(live + deleted), None)
+        found: dict[str, SalesforceTask] = {}
+        for task in live + deleted:
+            if task.external_id is not None:
+                found.setdefault(task.external_id, task)
+        return found
 
     def get_tasks(self, sf_ids: Sequence[str], *, include_deleted: bool = False) -> list[SalesforceTask]:
         self._call("get_tasks")
@@ -248,11 +256,26 @@ class InMemoryGateway:
             found += [task.model_copy(update={"is_deleted": True}) for task, _ in filter(None, binned)]
         return found
 
-    def owned_tasks_modified_since(self, owner_id: str, since: datetime) -> Iterator[SalesforceTask]:
+    def owned_tasks_modified_since(
+        self, owner_id: str, since: datetime, *, after: ImportCheckpoint | None = None
+    ) -> OwnedTasks:
+        """As the gateway's SOQL: the owner's possible reminders in the window, ordered by
+        (LastModifiedDate, Id), after the checkpoint. The rows are those of the moment of the call."""
         self._call("query")
-        for task in list(self.org.records.values()):
-            if task.owner_id == owner_id and task.last_modified_date and task.last_modified_date >= since:
-                yield task
+        rows = sorted(
+            (
+                task
+                for task in self.org.records.values()
+                if task.owner_id == owner_id
+                and task.last_modified_date
+                and task.last_modified_date >= since
+                and task.task_subtype in REMINDER_SUBTYPES
+                and not task.is_recurrence
+                and (after is None or (task.last_modified_date, task.id) > (after.modified_at, after.sf_id))
+            ),
+            key=lambda task: (task.last_modified_date, task.id),
+        )
+        return OwnedTasks(total=len(rows), tasks=iter(rows))
 
     def updated_ids(self, start: datetime, end: datetime) -> UpdatedWindow:
         self._call("updated")

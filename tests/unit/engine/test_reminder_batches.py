@@ -43,6 +43,10 @@ class CountingGateway(InMemoryGateway):
         self.calls["delete_tasks"] += 1
         return super().delete_tasks(sf_ids)
 
+    def find_by_external_ids(self, external_ids):
+        self.calls["find_by_external_ids"] += 1
+        return super().find_by_external_ids(external_ids)
+
 
 def pending_sia_events(world: SyncWorld) -> list[ReminderTaskEvent]:
     events = [message for message in world.pending() if isinstance(message, ReminderTaskEvent)]
@@ -187,3 +191,24 @@ def test_a_create_whose_answer_was_lost_is_not_duplicated_by_the_batch():
 
     assert not outcome.failed
     assert [task.subject for task in world.records_for("task-1")] == ["Call Alice"]
+
+
+def test_creates_whose_answers_were_lost_learn_their_fate_in_one_lookup():
+    world = SyncWorld()
+    for n in range(5):
+        world.rep_creates(f"Task {n}", task_id=f"task-{n}")
+    events = pending_sia_events(world)
+    lost = SalesforceError(ErrorKind.TRANSIENT, "TIMEOUT", "read timed out")
+    world.fault = lambda moment: lost if moment == "after create_tasks" else None
+    assert set(apply_reminder_batch(events, world.services).failed) == {e.event_id for e in events}
+    world.fault = None
+    world.org.delete(world.records_for("task-3")[0].id)  # deleted in Salesforce meanwhile
+    gateway = CountingGateway(world)
+    with_gateway(world, gateway)
+
+    outcome = apply_reminder_batch(events, world.services)
+
+    assert not outcome.failed
+    assert gateway.calls == Counter(find_by_external_ids=1)
+    assert sorted(t.subject for t in world.org.records.values()) == ["Task 0", "Task 1", "Task 2", "Task 4"]
+    assert world.task("task-3") is None  # the delete in Salesforce wins

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from tasksync.domain.salesforce_task import Picklists, SalesforceTask
 from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
+from tasksync.domain.settings import ImportCheckpoint
 
 UPDATED_RETENTION = timedelta(days=30)
 """getUpdated answers for the last 30 days (REST API Developer Guide, "sObject Get Updated")."""
@@ -86,6 +87,15 @@ class DeletedWindow:
 
 
 @dataclass(frozen=True)
+class OwnedTasks:
+    """``owned_tasks_modified_since``: how many rows match, counted before the first is read, and the
+    rows, fetched page by page as they are iterated (a failure while iterating raises from ``tasks``)."""
+
+    total: int
+    tasks: Iterator[SalesforceTask]
+
+
+@dataclass(frozen=True)
 class ApiUsage:
     """From the last ``Sforce-Limit-Info: api-usage=used/max`` header seen."""
 
@@ -106,10 +116,11 @@ class SalesforceGateway(Protocol):
         """The record, or None when it is deleted or does not exist."""
         ...
 
-    def find_by_external_id(self, external_id: str) -> SalesforceTask | None:
-        """The record created for SIA task ``external_id``, deleted ones included (``queryAll``): a
-        create retried after a lost answer first looks whether the first one landed, and whether
-        someone deleted it since."""
+    def find_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, SalesforceTask]:
+        """By external id, the records created for those SIA tasks, deleted ones included
+        (``queryAll``), a live one before one in the recycle bin: a create retried after a lost answer
+        first looks whether the first one landed, and whether someone deleted it since. One call for
+        a page of ids."""
         ...
 
     def get_tasks(self, sf_ids: Sequence[str], *, include_deleted: bool = False) -> list[SalesforceTask]:
@@ -117,9 +128,13 @@ class SalesforceGateway(Protocol):
         (``queryAll``) those in the recycle bin too, with ``is_deleted`` set. A purged one is absent."""
         ...
 
-    def owned_tasks_modified_since(self, owner_id: str, since: datetime) -> Iterator[SalesforceTask]:
-        """Tasks owned by ``owner_id`` created or modified at or after ``since`` (REST query, or Bulk
-        API 2.0 above a couple of thousand rows)."""
+    def owned_tasks_modified_since(
+        self, owner_id: str, since: datetime, *, after: ImportCheckpoint | None = None
+    ) -> OwnedTasks:
+        """Tasks owned by ``owner_id`` that may be reminders (subtype Task or none, no recurring-series
+        master), created or modified at or after ``since``, in ``LastModifiedDate`` then ``Id`` order;
+        with ``after``, only those that come after it in that order (REST query, or Bulk API 2.0 above a
+        couple of thousand rows)."""
         ...
 
     def updated_ids(self, start: datetime, end: datetime) -> UpdatedWindow: ...

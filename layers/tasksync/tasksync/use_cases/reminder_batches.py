@@ -5,8 +5,9 @@ duplicate, changes nothing the latest does not), so order and redeliveries withi
 and the engine drops what is stale across batches. Each rep's tasks are decided one by one and their
 Salesforce writes sent together, with the rep's own grant: the creates of a batch cost ceil(n / 200)
 sObject Collections calls, the updates and the deletes as much again each. What cannot go the shared
-way (a create whose answer was lost, an event that needs the record read first, a concurrent change)
-goes through ``apply_reminder_event`` alone. A task's failure fails that task's events only.
+way (an event that needs the record read first, a concurrent change) goes through
+``apply_reminder_event`` alone; the creates whose answer was lost learn their fate in one lookup.
+A task's failure fails that task's events only.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 
 from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.domain.settings import SyncSettings
-from tasksync.domain.sync_link import LinkState
+from tasksync.domain.sync_link import LinkState, SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
 from tasksync.engine.from_reminders import decide_reminder_event
@@ -89,6 +90,32 @@ def _apply_for_rep(
             outcome.decisions[event.event_id] = decided[task_id] if same else Decision.skip(SkipReason.STALE)
 
 
+def _links_settled(
+    events: Sequence[ReminderTaskEvent], settings: SyncSettings, services: SyncServices, failed: dict[str, Exception]
+) -> dict[str, SyncLink | None]:
+    """Each task's link, after the creates whose answer was lost have learnt their fate, all in one
+    lookup: a create that landed is applied as the record it made (edited or deleted since, maybe), and
+    one that did not is sent again with the others."""
+    links: dict[str, SyncLink | None] = {}
+    for event in events:
+        try:
+            links[event.task.id] = services.links.link_by_sia_id(settings.user_id, event.task.id)
+        except Exception as error:  # this task's events are retried
+            failed[event.task.id] = error
+    pending = [
+        sia_id for sia_id, link in links.items() if link and link.sf_id is None and link.state is LinkState.ACTIVE
+    ]
+    landed = services.salesforce(settings).find_by_external_ids(pending) if pending else {}
+    read_at = services.clock()
+    for sia_id, record in landed.items():
+        try:
+            apply_salesforce_change(SalesforceChange.of_record(record, read_at), settings, services)
+            links[sia_id] = services.links.link_by_sia_id(settings.user_id, sia_id)
+        except Exception as error:  # this task's events are retried
+            failed[sia_id] = error
+    return links
+
+
 def _apply_latest(
     events: Sequence[ReminderTaskEvent],
     settings: SyncSettings,
@@ -99,14 +126,13 @@ def _apply_latest(
     ctx = services.context(settings)
     staged: list[tuple[ReminderTaskEvent, Decision, StagedWrite]] = []
     alone: list[ReminderTaskEvent] = []
+    links = _links_settled(events, settings, services, failed)
     for event in events:
         task_id = event.task.id
+        if task_id in failed:
+            continue
         try:
-            link = services.links.link_by_sia_id(settings.user_id, task_id)
-            if link is not None and link.sf_id is None and link.state is LinkState.ACTIVE:
-                alone.append(event)  # a create whose answer was lost: learn its fate first
-                continue
-            decision = decide_reminder_event(event, link, ctx)
+            decision = decide_reminder_event(event, links[task_id], ctx)
             if decision.skipped is SkipReason.NEEDS_RECORD:
                 alone.append(event)
                 continue

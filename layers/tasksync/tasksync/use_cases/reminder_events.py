@@ -29,7 +29,7 @@ def apply_reminder_event(event: ReminderTaskEvent, settings: SyncSettings, servi
             # An earlier create may have landed and lost its answer, and been edited or deleted since:
             # learn its fate before sending another (SPEC 7: no duplicate on a retried create).
             pending_checked = True
-            landed = services.salesforce(settings).find_by_external_id(link.sia_id)
+            landed = services.salesforce(settings).find_by_external_ids([link.sia_id]).get(link.sia_id)
             if landed is not None:
                 apply_salesforce_change(SalesforceChange.of_record(landed, ctx.now), settings, services)
                 continue
