@@ -1,7 +1,7 @@
 """A Salesforce changes queue message read back as the org's changes.
 
 Two producers, two bodies: the CDC webhook puts ``{"orgId": <the URL's org id>, "event": <one change
-event as it came>}`` on the FIFO queue (``tasksync.composition.intake``'s ``queued_change_event``
+event as it came>}`` on the FIFO queue (``tasksync.webhook_intake.queued_change_event``
 builds it); Event Relay's rule puts the whole EventBridge event on its standard queue, the org in its
 ``source``. Both are read by the same parser, so a body the webhook accepted reads the same here.
 """
