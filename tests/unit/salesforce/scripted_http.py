@@ -6,6 +6,7 @@ session under test keeps its own headers, hooks and time-out defaults.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections import deque
@@ -71,6 +72,7 @@ def answer(
         else:
             response._content = b""
         response.encoding = "utf-8"
+        response.raw = io.BytesIO(response._content)  # for a streamed read (iter_content)
         return response
 
     return respond

@@ -12,6 +12,7 @@ import requests
 from tasksync.adapters.salesforce.settings import ExternalIdMode
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
+from tasksync.domain.settings import ImportCheckpoint
 from tasksync.ports.salesforce import ApiUsage, ErrorKind, SalesforceError
 from tests.unit.salesforce.conftest import API, INSTANCE, NOW, token_answer
 from tests.unit.salesforce.scripted_http import answer, fails
@@ -178,6 +179,9 @@ def test_queries_follow_next_records_url(transport, make_gateway):
     assert all(c.headers["Sforce-Query-Options"] == "batchSize=200" for c in transport.calls("GET", r"/query/"))
 
 
+ELIGIBLE = "IsRecurrence = false AND (TaskSubtype = null OR TaskSubtype IN ('Task'))"
+
+
 def test_owned_tasks_use_rest_below_the_bulk_threshold(transport, gateway):
     transport.on(
         "GET",
@@ -186,39 +190,113 @@ def test_owned_tasks_use_rest_below_the_bulk_threshold(transport, gateway):
         answer(200, query_page([task_json(ID1), task_json(ID2)])),
     )
 
-    tasks = list(gateway.owned_tasks_modified_since(OWNER, NOW - timedelta(hours=24)))
+    owned = gateway.owned_tasks_modified_since(OWNER, NOW - timedelta(hours=24))
 
-    assert [t.id for t in tasks] == [ID1, ID2]
+    assert owned.total == 2 and [t.id for t in owned.tasks] == [ID1, ID2]
     count, select = (soql_of(c) for c in transport.calls("GET", r"/query/$"))
-    where = f"WHERE OwnerId = '{OWNER}' AND LastModifiedDate >= 2024-05-31T12:00:00Z"
+    where = f"WHERE OwnerId = '{OWNER}' AND LastModifiedDate >= 2024-05-31T12:00:00Z AND {ELIGIBLE}"
     assert count == f"SELECT COUNT() FROM Task {where}"  # noqa: S608
-    assert select.startswith("SELECT Id, Subject,") and select.endswith(f"FROM Task {where}")
+    assert select.startswith("SELECT Id, Subject,")
+    assert select.endswith(f"FROM Task {where} ORDER BY LastModifiedDate, Id")
 
 
-def test_owned_tasks_use_a_bulk_query_above_the_threshold(transport, make_gateway):
+def test_owned_tasks_after_a_checkpoint_are_the_rows_after_it_in_their_order(transport, gateway):
+    transport.on(
+        "GET", r"/query/$", answer(200, {"totalSize": 0, "done": True, "records": []}), answer(200, query_page([]))
+    )
+    checkpoint = ImportCheckpoint(modified_at=NOW - timedelta(hours=1), sf_id=ID2)
+
+    list(gateway.owned_tasks_modified_since(OWNER, NOW - timedelta(hours=24), after=checkpoint).tasks)
+
+    keyset = f"(LastModifiedDate > 2024-06-01T11:00:00Z OR (LastModifiedDate = 2024-06-01T11:00:00Z AND Id > '{ID2}'))"
+    count, select = (soql_of(c) for c in transport.calls("GET", r"/query/$"))
+    assert count.endswith(f"AND {ELIGIBLE} AND {keyset}")
+    assert select.endswith(f"AND {keyset} ORDER BY LastModifiedDate, Id")
+
+
+JOB = "750000000000001"
+
+
+def bulk_job(transport, *states):
     transport.on("POST", TOKEN_PATH, token_answer())
     transport.on("GET", r"/query/$", answer(200, {"totalSize": 3, "done": True, "records": []}))
-    transport.on("POST", r"/jobs/query$", answer(200, {"id": "750000000000001", "state": "UploadComplete"}))
-    transport.on("GET", r"/jobs/query/750000000000001$", answer(200, {"id": "750000000000001", "state": "JobComplete"}))
+    transport.on("POST", r"/jobs/query$", answer(200, {"id": JOB, "state": "UploadComplete"}))
+    transport.on("GET", rf"/jobs/query/{JOB}$", *(answer(200, {"id": JOB, "state": state}) for state in states))
+
+
+def test_owned_tasks_use_a_bulk_query_above_the_threshold_read_page_by_page(transport, make_gateway):
+    bulk_job(transport, "InProgress", "JobComplete")
     page1 = f'"Id","Subject","IsRecurrence"\n"{ID1}","Call","false"\n"{ID2}","","false"\n'
     page2 = f'"Id","Subject","IsRecurrence"\n"{ID3}","Email","true"\n'
     transport.on(
         "GET",
-        r"/jobs/query/750000000000001/results$",
+        rf"/jobs/query/{JOB}/results$",
         answer(200, text=page1, headers={"Sforce-Locator": "MjAwMDA", "Sforce-NumberOfRecords": "2"}),
         answer(200, text=page2, headers={"Sforce-Locator": "null", "Sforce-NumberOfRecords": "1"}),
     )
+    owned = make_gateway(bulk_threshold=2, bulk_poll_seconds=0, bulk_page_size=2).owned_tasks_modified_since(OWNER, NOW)
 
-    tasks = list(make_gateway(bulk_threshold=2, bulk_poll_seconds=0).owned_tasks_modified_since(OWNER, NOW))
+    # The first row comes before the second page is asked for
+    first = next(owned.tasks)
+    assert len(transport.calls("GET", r"/results$")) == 1
+    tasks = [first, *owned.tasks]
 
+    assert owned.total == 3
     assert [(t.id, t.subject, t.is_recurrence) for t in tasks] == [
         (ID1, "Call", False),
         (ID2, None, False),
         (ID3, "Email", True),
     ]
     job = transport.calls("POST", r"/jobs/query$")[0]
-    assert job.json()["operation"] == "query" and f"OwnerId = '{OWNER}'" in job.json()["query"]
+    assert job.json() == {"operation": "query", "query": job.json()["query"]}
+    assert f"OwnerId = '{OWNER}'" in job.json()["query"] and job.json()["query"].endswith(
+        "ORDER BY LastModifiedDate, Id"
+    )
     assert job.headers["Sforce-Call-Options"] == "client=tasksync-test"
+    pages = transport.calls("GET", r"/results$")
+    assert [c.query for c in pages] == [{"maxRecords": ["2"]}, {"maxRecords": ["2"], "locator": ["MjAwMDA"]}]
+    assert all(c.headers["Accept"] == "text/csv" for c in pages)
+    assert len(transport.calls("GET", rf"/jobs/query/{JOB}$")) == 2  # polled until JobComplete
+
+
+def test_a_bulk_page_that_fails_is_read_again_from_its_locator(transport, make_gateway, sleeps):
+    bulk_job(transport, "JobComplete")
+    page1 = f'"Id","Subject"\n"{ID1}","Call"\n'
+    page2 = f'"Id","Subject"\n"{ID2}","Send"\n'
+    transport.on(
+        "GET",
+        rf"/jobs/query/{JOB}/results$",
+        answer(200, text=page1, headers={"Sforce-Locator": "MQ", "Sforce-NumberOfRecords": "1"}),
+        answer(503, [{"message": "down", "errorCode": "SERVER_UNAVAILABLE"}]),
+        answer(200, text=page2, headers={"Sforce-Locator": "null", "Sforce-NumberOfRecords": "1"}),
+    )
+
+    owned = make_gateway(bulk_threshold=2, bulk_poll_seconds=0, bulk_page_size=1).owned_tasks_modified_since(OWNER, NOW)
+
+    assert [t.id for t in owned.tasks] == [ID1, ID2]  # no row lost, none twice
+    assert [c.query.get("locator") for c in transport.calls("GET", r"/results$")] == [None, ["MQ"], ["MQ"]]
+    assert len(transport.calls("POST", r"/jobs/query$")) == 1  # the same job
+
+
+def test_a_bulk_job_that_fails_is_a_permanent_error(transport, make_gateway):
+    bulk_job(transport, "InProgress", "Failed")
+
+    with pytest.raises(SalesforceError) as raised:
+        list(make_gateway(bulk_threshold=2, bulk_poll_seconds=0).owned_tasks_modified_since(OWNER, NOW).tasks)
+
+    assert (raised.value.kind, raised.value.code) == (ErrorKind.PERMANENT, "BULK_JOB_FAILED")
+
+
+def test_a_bulk_job_is_polled_less_and_less_often_then_given_up_as_transient(transport, make_gateway, sleeps):
+    bulk_job(transport, "InProgress")
+
+    with pytest.raises(SalesforceError) as raised:
+        gateway = make_gateway(bulk_threshold=2, bulk_poll_seconds=2, bulk_max_wait=100)
+        list(gateway.owned_tasks_modified_since(OWNER, NOW).tasks)
+
+    assert (raised.value.kind, raised.value.code) == (ErrorKind.TRANSIENT, "BULK_JOB_SLOW")
+    assert sleeps == [2, 4, 8, 16, 30, 30, 30]
+    assert len(transport.calls("GET", rf"/jobs/query/{JOB}$")) == 7
 
 
 def test_picklists_are_read_from_the_org(transport, gateway):

@@ -39,13 +39,42 @@ class FirstSyncState(StrEnum):
     FAILED = "failed"
 
 
+class ImportCheckpoint(DomainModel):
+    """How far the first sync's import got, in its order (``LastModifiedDate``, then ``Id``): the last
+    row it applied. The next leg asks for the rows after it."""
+
+    modified_at: AwareDatetime
+    sf_id: str = Field(min_length=15, max_length=18)
+
+
 class FirstSyncProgress(DomainModel):
+    """What the settings API shows of the first sync (SPEC 9: state, total, imported, deleted, error),
+    and what its next leg resumes from. Stored inside the settings item as JSON: every field has a
+    default, so settings saved before a field existed still load."""
+
     state: FirstSyncState = FirstSyncState.IDLE
+    total: NonNegativeInt | None = None
+    """The Salesforce tasks the import reads, as Salesforce counted them when it began; None before."""
     imported: NonNegativeInt = 0
+    """SIA tasks the import created (a task already in SIA is brought up to date, not counted)."""
     deleted: NonNegativeInt = 0
     error: str = ""
+    """The last error's message; while ``state`` is running, an error that a retry is under way for."""
+    error_code: str = ""
     started_at: AwareDatetime | None = None
     finished_at: AwareDatetime | None = None
+    window_start: AwareDatetime | None = None
+    """The start of the window the run imports (SPEC 5.1): a run is the import of one window."""
+    checkpoint: ImportCheckpoint | None = None
+    import_done: bool = False
+    """The import read its last row; what is left is the catch-up of SPEC 5.3 and 5.5."""
+    leg: NonNegativeInt = 0
+    """Each invocation that takes the run on counts it up; a leg that finds another number has been
+    replaced (a retry, a duplicate delivery) and stops."""
+    failed_invocation: str = ""
+    failed_attempts: NonNegativeInt = 0
+    """Transient failures of the invocation ``failed_invocation`` (Lambda retries keep its request id):
+    the last attempt Lambda makes ends the run as failed."""
 
 
 class SyncSettings(DomainModel):

@@ -30,7 +30,7 @@ def run_first_sync(user_id: str, services: SyncServices, cursors: CursorReposito
     since = (settings.enabled_at or started) - FIRST_SYNC_WINDOW - CLOCK_MARGIN
     try:
         gateway = services.salesforce(settings)
-        for task in gateway.owned_tasks_modified_since(connection.sf_user_id, since):
+        for task in gateway.owned_tasks_modified_since(connection.sf_user_id, since).tasks:
             decision = apply_salesforce_change(SalesforceChange.of_record(task, started), settings, services)
             imported += isinstance(decision.reminder, CreateReminder)
         if settings.ever_enabled:

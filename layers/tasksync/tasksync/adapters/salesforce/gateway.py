@@ -8,21 +8,21 @@ live on the session (``http_session``); API usage is read by a response hook (``
 
 from __future__ import annotations
 
+import io
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import IO, Any, TypeVar, cast
 
 import requests
 from simple_salesforce.api import Salesforce, SFType
-from simple_salesforce.bulk2 import SFBulk2Handler
 from simple_salesforce.exceptions import (
     SalesforceError as SimpleSalesforceError,
 )
-from simple_salesforce.exceptions import (
-    SalesforceExpiredSession,
-    SalesforceOperationError,
-)
+from simple_salesforce.exceptions import SalesforceExpiredSession
+from simple_salesforce.util import call_salesforce
 
 from tasksync.adapters.salesforce.auth import PROCESS_TOKENS, AccessToken, TokenCache, TokenSource
 from tasksync.adapters.salesforce.credentials import SecretStore
@@ -47,6 +47,7 @@ from tasksync.adapters.salesforce.settings import ExternalIdMode, GatewaySetting
 from tasksync.adapters.salesforce.soql import chunk_for_url, in_list, is_record_id, quote
 from tasksync.adapters.salesforce.timestamps import clamp_window, parse_sf_datetime, soql_datetime
 from tasksync.domain.base import require_aware
+from tasksync.domain.eligibility import REMINDER_SUBTYPES
 from tasksync.domain.salesforce_task import (
     EXTERNAL_ID_FIELD,
     QUERY_FIELDS,
@@ -56,6 +57,7 @@ from tasksync.domain.salesforce_task import (
     StatusValue,
 )
 from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
+from tasksync.domain.settings import ImportCheckpoint
 from tasksync.ports.salesforce import (
     DELETED_RETENTION,
     UPDATED_RETENTION,
@@ -63,6 +65,7 @@ from tasksync.ports.salesforce import (
     DeletedRecord,
     DeletedWindow,
     ErrorKind,
+    OwnedTasks,
     SalesforceError,
     UpdatedWindow,
     WriteResult,
@@ -75,6 +78,24 @@ COLLECTION_LIMIT = 200  # REST API Developer Guide, "sObject Collections": at mo
 
 
 REPLICATION_DATE_REFUSED = "INVALID_REPLICATION_DATE"
+
+BULK_POLL_CAP = 30.0
+"""Seconds between two polls of a Bulk API 2.0 job at most."""
+
+_REMINDERS = (
+    "IsRecurrence = false AND (TaskSubtype = null OR TaskSubtype IN "
+    + in_list(sorted(subtype for subtype in REMINDER_SUBTYPES if subtype))
+    + ")"
+)
+"""SPEC 4 in SOQL, so that the count and the rows are of the tasks that may be reminders (the engine
+still decides each one); Salesforce stores no empty strings, an empty subtype is null."""
+
+
+@dataclass(frozen=True)
+class _ResultsPage:
+    csv: IO[bytes]
+    locator: str
+    """Of the next page; empty after the last."""
 
 
 def _utc_now() -> datetime:
@@ -167,8 +188,6 @@ class SimpleSalesforceGateway:
                 return call(self._salesforce(token))
         except SimpleSalesforceError as exc:
             raise error_from_response(exc.status, exc.content, operation) from exc
-        except SalesforceOperationError as exc:  # a Bulk API 2.0 job that failed or was aborted
-            raise SalesforceError(ErrorKind.PERMANENT, "BULK_JOB_FAILED", str(exc)) from exc
         except requests.RequestException as exc:
             raise transient_error(exc) from exc
 
@@ -245,33 +264,85 @@ class SimpleSalesforceGateway:
             tasks.extend(self._task(r) for r in self._query_records(soql, include_deleted=include_deleted))
         return tasks
 
-    def owned_tasks_modified_since(self, owner_id: str, since: datetime) -> Iterator[SalesforceTask]:
+    def owned_tasks_modified_since(
+        self, owner_id: str, since: datetime, *, after: ImportCheckpoint | None = None
+    ) -> OwnedTasks:
         """REST query below ``bulk_threshold`` rows, a Bulk API 2.0 query above: a ``SELECT COUNT()``
-        (one API call) decides, because Bulk 2.0 costs several calls and seconds of polling even for a
-        few rows, while REST pages of 2,000 cost one call each."""
-        where = f"OwnerId = {quote(owner_id)} AND LastModifiedDate >= {soql_datetime(since)}"
+        (one API call) decides, and is the answer's ``total``, because Bulk 2.0 costs several calls and
+        seconds of polling even for a few rows, while REST pages of 2,000 cost one call each.
+
+        Ordered by ``LastModifiedDate, Id``, so that ``after`` is a keyset: the rows strictly after the
+        checkpoint, none twice. (Bulk API 2.0 Developer Guide, "Understanding Bulk API 2.0 Query": ORDER
+        BY turns off PK chunking, which a per-owner window of a day does not need.)"""
+        where = f"OwnerId = {quote(owner_id)} AND LastModifiedDate >= {soql_datetime(since)} AND {_REMINDERS}"
+        if after is not None:
+            at = soql_datetime(after.modified_at)
+            where += f" AND (LastModifiedDate > {at} OR (LastModifiedDate = {at} AND Id > {quote(after.sf_id)}))"
         count = self._call(Operation.QUERY, lambda sf: sf.query(f"SELECT COUNT() FROM Task WHERE {where}"))  # noqa: S608
-        soql = f"SELECT {self._fields} FROM Task WHERE {where}"  # noqa: S608 - literals quoted above
-        if int(count["totalSize"]) > self._settings.bulk_threshold:
-            return (self._task(row) for row in self._bulk_query_rows(soql))
-        return (self._task(record) for record in self._query_records(soql))
+        total = int(count["totalSize"])
+        soql = f"SELECT {self._fields} FROM Task WHERE {where} ORDER BY LastModifiedDate, Id"  # noqa: S608 - quoted
+        if total > self._settings.bulk_threshold:
+            return OwnedTasks(total, (self._task(row) for row in self._bulk_query_rows(soql)))
+        return OwnedTasks(total, (self._task(record) for record in self._query_records(soql)))
 
     def _bulk_query_rows(self, soql: str) -> Iterator[dict[str, str | None]]:
-        # simple-salesforce's sf.bulk2.<Object>.query creates the job, polls it (sleeping ``wait``
-        # seconds and more), then yields one CSV text per result page (Bulk API 2.0 Developer Guide,
-        # "Get Results for a Query Job"). The pages are read inside one retried call so that a failure
-        # restarts the job instead of yielding rows twice.
-        def run(sf: Salesforce) -> list[str]:
-            return list(
-                cast(SFBulk2Handler, sf.bulk2).Task.query(
-                    soql,
-                    max_records=self._settings.bulk_page_size,
-                    wait=self._settings.bulk_poll_seconds,  # type: ignore[arg-type]  # only slept on
-                )
-            )
+        """A Bulk API 2.0 query job read one result page at a time, each page retried on its own: "As
+        long as the associated job exists, the locator string for a set of results does not change. You
+        can use the locator to retrieve a set of results multiple times" (Bulk API 2.0 Developer Guide,
+        "Get Results for a Query Job"), so a page read again after a failure is the same rows."""
+        # Bulk API 2.0 Developer Guide, "Create a Query Job": POST jobs/query; the answer is the job info.
+        job = self._call(
+            Operation.QUERY,
+            lambda sf: sf.restful("jobs/query", method="POST", json={"operation": "query", "query": soql}),
+        )
+        self._wait_for_bulk_job(str(job["id"]))
+        locator = ""
+        while True:
+            page = self._call(Operation.QUERY, partial(self._bulk_results_page, job_id=str(job["id"]), locator=locator))
+            with page.csv:
+                yield from rows_from_csv(io.TextIOWrapper(page.csv, encoding="utf-8", newline=""))
+            if not page.locator:
+                return
+            locator = page.locator
 
-        for page in self._call(Operation.QUERY, run):
-            yield from rows_from_csv(page)
+    def _wait_for_bulk_job(self, job_id: str) -> None:
+        """Poll "Get Information About a Query Job" until ``JobComplete``, waiting twice as long each
+        time (few calls for a long job), for at most ``bulk_max_wait`` seconds."""
+        delay, waited = self._settings.bulk_poll_seconds, 0.0
+        while True:
+            self._retry.sleep(delay)
+            waited += delay
+            info = self._call(Operation.QUERY, lambda sf: sf.restful(f"jobs/query/{job_id}"))
+            state = info["state"]
+            if state == "JobComplete":
+                return
+            if state in ("Failed", "Aborted"):
+                raise SalesforceError(ErrorKind.PERMANENT, "BULK_JOB_FAILED", f"{state}: {info.get('errorMessage')}")
+            if waited >= self._settings.bulk_max_wait:
+                raise SalesforceError(
+                    ErrorKind.TRANSIENT, "BULK_JOB_SLOW", f"job {job_id} is {state} after {waited:.0f} s"
+                )
+            delay = min(delay * 2, BULK_POLL_CAP)
+
+    def _bulk_results_page(self, sf: Salesforce, *, job_id: str, locator: str) -> _ResultsPage:
+        """One page of a query job's results (Bulk API 2.0 Developer Guide, "Get Results for a Query
+        Job": ``maxRecords``, ``locator``; the ``Sforce-Locator`` header names the next page, ``null``
+        after the last). Streamed to a spooled file, so a page of long Descriptions does not sit in
+        memory (it spills to /tmp past ``bulk_spool_bytes``)."""
+        params = {"maxRecords": self._settings.bulk_page_size, **({"locator": locator} if locator else {})}
+        headers = {**sf.headers, "Accept": "text/csv"}
+        url = f"{sf.bulk2_url}query/{job_id}/results"
+        spool = tempfile.SpooledTemporaryFile(max_size=self._settings.bulk_spool_bytes)  # noqa: SIM115 - handed on
+        try:
+            with call_salesforce(url, "GET", sf.session, headers, params=params, stream=True) as response:
+                for chunk in response.iter_content(chunk_size=64 * 1024):
+                    spool.write(chunk)
+                next_locator = response.headers.get("Sforce-Locator") or ""
+        except BaseException:
+            spool.close()
+            raise
+        spool.seek(0)
+        return _ResultsPage(spool, "" if next_locator == "null" else next_locator)
 
     def updated_ids(self, start: datetime, end: datetime) -> UpdatedWindow:
         """``getUpdated`` over the part of [start, end] Salesforce keeps (30 days). A start older than

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -38,7 +38,8 @@ def task_from_record(record: Mapping[str, Any], *, description_marker: bool = Fa
     return SalesforceTask.model_validate(record)
 
 
-def rows_from_csv(text: str) -> Iterator[dict[str, str | None]]:
-    """Bulk API 2.0 query results are CSV with a header row; an empty cell is a null."""
-    for row in csv.DictReader(io.StringIO(text)):
+def rows_from_csv(text: str | Iterable[str]) -> Iterator[dict[str, str | None]]:
+    """Bulk API 2.0 query results are CSV with a header row; an empty cell is a null. ``text`` is the
+    whole page, or its lines as a text file reads them (``newline=""``)."""
+    for row in csv.DictReader(io.StringIO(text) if isinstance(text, str) else text):
         yield {name: (value if value != "" else None) for name, value in row.items()}

@@ -29,7 +29,14 @@ class GatewaySettings:
     bulk_threshold: int = 2_000
     """Above this many matching rows ``owned_tasks_modified_since`` uses a Bulk API 2.0 query."""
     bulk_poll_seconds: float = 2.0
-    bulk_page_size: int = 50_000
+    """The first wait before a Bulk job is polled; each next wait doubles (up to 30 s)."""
+    bulk_max_wait: float = 600.0
+    """Seconds a Bulk job may take before the query gives up (a transient error: the caller retries)."""
+    bulk_page_size: int = 10_000
+    """``maxRecords`` of a Bulk results page: a first sync of 10,000 tasks reads one page (a handful of
+    calls in all), and what a page holds at once never grows with the total (docs/decisions/0010)."""
+    bulk_spool_bytes: int = 8 * 1024 * 1024
+    """A results page is kept in memory up to this size, in a temporary file past it."""
     query_batch_size: int | None = None
     """``Sforce-Query-Options: batchSize`` (200 to 2,000); None leaves Salesforce's default."""
     max_query_url_chars: int = 4_000
