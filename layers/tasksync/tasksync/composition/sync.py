@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import boto3
 
@@ -27,9 +27,6 @@ from tasksync.domain.settings import SyncSettings
 from tasksync.ports.salesforce import SalesforceGateway
 from tasksync.ports.sync_state import CursorRepository
 from tasksync.use_cases.services import SyncServices
-
-if TYPE_CHECKING:
-    from tasksync.adapters.salesforce.gateway import SimpleSalesforceGateway
 
 
 class Invoker(Protocol):
@@ -56,7 +53,7 @@ class SyncRoot:
 def build_sync_root(config: SyncConfig, *, clock: Callable[[], datetime] = _utc_now) -> SyncRoot:
     dynamodb = boto3.client("dynamodb")
     state = config.state_table_name
-    connections = _Connections(config, DynamoDBPicklistCache(state, dynamodb), clock)
+    connections = Connections(config, DynamoDBPicklistCache(state, dynamodb), clock)
     services = SyncServices(
         settings=DynamoDBSettingsRepository(state, dynamodb),
         links=DynamoDBLinkRepository(state, dynamodb),
@@ -75,16 +72,41 @@ def build_sync_root(config: SyncConfig, *, clock: Callable[[], datetime] = _utc_
     )
 
 
-class _Connections:
-    """One gateway per connection (its token and session outlive the invocation), one field map per org."""
+class CountedGateway(SalesforceGateway, Protocol):
+    @property
+    def calls(self) -> int: ...
 
-    def __init__(self, config: SyncConfig, picklists: DynamoDBPicklistCache, clock: Callable[[], datetime]) -> None:
+
+Connect = Callable[[str, GatewaySettings], CountedGateway]
+
+
+def _connect(secret_name: str, settings: GatewaySettings) -> CountedGateway:
+    # Imported here: simple-salesforce costs about 0.4 s, paid only by a container that calls Salesforce.
+    from tasksync.adapters.salesforce.gateway import connect
+
+    return connect(secret_name, settings, secrets=_SECRETS)
+
+
+_SECRETS = SecretStore()
+
+
+class Connections:
+    """One gateway per connection (its token and session outlive the invocation), one field map per org:
+    from the container, else from the state table, else read from the org (and kept in both)."""
+
+    def __init__(
+        self,
+        config: SyncConfig,
+        picklists: DynamoDBPicklistCache,
+        clock: Callable[[], datetime],
+        connect: Connect = _connect,
+    ) -> None:
         self._settings = GatewaySettings(client_id=config.salesforce_call_client, ca_bundle=config.salesforce_ca_bundle)
-        self._secrets = SecretStore(max_age=self._settings.secret_max_age)
         self._picklists = picklists
         self._max_age = timedelta(seconds=config.picklist_max_age)
         self._clock = clock
-        self._gateways: dict[str, SimpleSalesforceGateway] = {}
+        self._connect = connect
+        self._gateways: dict[str, CountedGateway] = {}
         self._field_maps: dict[str, tuple[FieldMap, datetime]] = {}
 
     def gateway(self, settings: SyncSettings) -> SalesforceGateway:
@@ -92,10 +114,7 @@ class _Connections:
             raise ValueError(f"user {settings.user_id} has no Salesforce connection")
         name = settings.connection.secret_name
         if name not in self._gateways:
-            # Imported here: simple-salesforce costs about 0.4 s, paid only by a container that calls.
-            from tasksync.adapters.salesforce.gateway import connect
-
-            self._gateways[name] = connect(name, self._settings, secrets=self._secrets)
+            self._gateways[name] = self._connect(name, self._settings)
         return self._gateways[name]
 
     def field_map(self, settings: SyncSettings) -> FieldMap:
