@@ -23,6 +23,7 @@ from tasksync.adapters.salesforce.retry import RetryPolicy
 from tasksync.adapters.salesforce.settings import ExternalIdMode, GatewaySettings
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
+from tasksync.domain.settings import ImportCheckpoint
 from tasksync.ports.salesforce import (
     ApiUsage,
     AuthRevoked,
@@ -242,12 +243,14 @@ def test_owned_tasks_page_through_query_more(org, rep, make_gateway, refresh_sec
     for n in range(450):
         org.ui_create_task({"Subject": f"Mine {n}", "OwnerId": rep.id})
     org.ui_create_task({"Subject": "Not mine", "OwnerId": other.id})
+    org.ui_create_task({"Subject": "A logged call", "OwnerId": rep.id, "TaskSubtype": "Call"})
     gateway = make_gateway(query_batch_size=200)
     used_before, _ = org.api_usage()
 
-    tasks = list(gateway.owned_tasks_modified_since(rep.id, since))
+    owned = gateway.owned_tasks_modified_since(rep.id, since)
+    tasks = list(owned.tasks)
 
-    assert len(tasks) == 450 and {t.owner_id for t in tasks} == {rep.id}
+    assert owned.total == len(tasks) == 450 and {t.owner_id for t in tasks} == {rep.id}
     assert org.api_usage()[0] - used_before == 1 + 3  # COUNT(), then three pages of at most 200
 
 
@@ -256,25 +259,55 @@ def test_owned_tasks_since_leaves_out_older_changes(org, rep, gateway, clock):
     clock.advance(timedelta(hours=25))
     fresh = org.ui_create_task({"Subject": "Fresh", "OwnerId": rep.id})
 
-    tasks = list(gateway.owned_tasks_modified_since(rep.id, clock.now() - timedelta(hours=24)))
+    tasks = list(gateway.owned_tasks_modified_since(rep.id, clock.now() - timedelta(hours=24)).tasks)
 
     assert [t.id for t in tasks] == [fresh]
     assert old not in {t.id for t in tasks}
 
 
-def test_owned_tasks_above_the_threshold_use_a_bulk_query(org, rep, make_gateway, refresh_secret, clock):
+def test_owned_tasks_after_a_checkpoint_are_the_rest_in_order_none_twice(org, rep, gateway, clock):
+    # Given tasks changed over three seconds, several in the same second (Salesforce's whole seconds)
+    since = clock.now() - timedelta(minutes=1)
+    for second in range(3):
+        for n in range(4):
+            org.ui_create_task({"Subject": f"{second}/{n}", "OwnerId": rep.id})
+        clock.advance(timedelta(seconds=1))
+    everything = list(gateway.owned_tasks_modified_since(rep.id, since).tasks)
+    order = [(t.last_modified_date, t.id) for t in everything]
+    assert order == sorted(order)
+
+    # When the import resumes after the sixth row, in the middle of a second
+    sixth = everything[5]
+    assert sixth.last_modified_date is not None
+    checkpoint = ImportCheckpoint(modified_at=sixth.last_modified_date, sf_id=sixth.id)
+    rest = gateway.owned_tasks_modified_since(rep.id, since, after=checkpoint)
+
+    # Then it reads the other six, and counts them
+    assert [t.id for t in rest.tasks] == [t.id for t in everything[6:]]
+    assert rest.total == 6
+
+
+def test_owned_tasks_above_the_threshold_use_a_bulk_query_read_page_by_page(
+    org, rep, make_gateway, refresh_secret, clock
+):
     since = clock.now() - timedelta(minutes=1)
     ids = {
         org.ui_create_task({"Subject": f"Bulk {n}", "OwnerId": rep.id, "Description": "two\nlines"}) for n in range(8)
     }
-    gateway = make_gateway(bulk_threshold=5, bulk_poll_seconds=0.05)
+    gateway = make_gateway(bulk_threshold=5, bulk_poll_seconds=0.05, bulk_page_size=3)
+    used_before, _ = org.api_usage()
 
-    tasks = list(gateway.owned_tasks_modified_since(rep.id, since))
+    owned = gateway.owned_tasks_modified_since(rep.id, since)
+    tasks = list(owned.tasks)
 
-    assert {t.id for t in tasks} == ids
+    assert owned.total == 8 and {t.id for t in tasks} == ids and len(tasks) == 8
     assert {t.description for t in tasks} == {"two\nlines"}
     assert {t.is_recurrence for t in tasks} == {False}
+    order = [(t.last_modified_date, t.id) for t in tasks]
+    assert order == sorted(order)
     assert len(org.bulk_jobs()) == 1  # the emulator saw one Bulk API 2.0 query job
+    # COUNT(), the job, one poll, three pages of at most 3
+    assert org.api_usage()[0] - used_before == gateway.calls == 1 + 1 + 1 + 3
 
 
 def test_picklists_follow_renamed_and_added_values(org, gateway):
