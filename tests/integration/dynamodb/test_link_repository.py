@@ -99,14 +99,16 @@ def test_a_salesforce_task_links_to_one_sia_task_only(link_repository: DynamoDBL
     assert link_repository.link_by_sia_id("u1", "t2") is None
 
 
-def test_a_link_moved_to_another_salesforce_task_is_not_found_by_the_old_id(
+def test_the_salesforce_id_finds_the_link_as_last_saved_in_one_read(
     link_repository: DynamoDBLinkRepository,
 ) -> None:
     saved = link_repository.save_link(link(sf_id=SF_TASK))
-    moved = link_repository.save_link(saved.model_copy(update={"sf_id": OTHER_SF_TASK}))
+    again = link_repository.save_link(saved.updated(state=LinkState.LEFT))
+    reads: list[str] = []
+    link_repository.client.meta.events.register("before-call.dynamodb.*", lambda model, **_: reads.append(model.name))
 
-    assert link_repository.link_by_sf_id("u1", OTHER_SF_TASK) == moved
-    assert link_repository.link_by_sf_id("u1", SF_TASK) is None
+    assert link_repository.link_by_sf_id("u1", SF_TASK) == again
+    assert reads == ["GetItem"]
 
 
 def test_two_users_may_link_one_salesforce_task(link_repository: DynamoDBLinkRepository) -> None:

@@ -12,7 +12,7 @@ from tasksync.domain.reminder_task import NAME_MAX, Priority, Status, TaskValues
 from tasksync.domain.salesforce_task import SalesforceTask
 from tasksync.domain.settings import ConnectionStatus
 from tasksync.domain.sync_error import SyncError, SyncErrorKind
-from tests.unit.builders import T0, USER, connection, deleted, edited, event, reminder, settings
+from tests.unit.builders import T0, USER, connection, deleted, edited, event, linked, reminder, settings
 
 DESCRIPTION_LENGTH = 32_000  # Object Reference, Task: Description
 
@@ -217,3 +217,12 @@ def test_a_link_update_with_a_misspelt_field_is_refused():
     with pytest.raises(ValidationError, match="sia_version"):
         link.updated(sia_version="3")
     assert link.updated(sia_version=3).sia_version == 3
+
+
+def test_a_link_never_moves_to_another_salesforce_record():
+    _, link = linked()
+    assert link.sf_id is not None
+
+    with pytest.raises(ValueError, match="cannot move"):
+        link.updated(sf_id="00T000000000999AAA")
+    assert link.updated(sf_id=link.sf_id).sf_id == link.sf_id

@@ -144,6 +144,10 @@ class SyncLink(DomainModel):
         unknown = set(changes) - set(SyncLink.model_fields)
         if unknown:
             raise TypeError(f"SyncLink has no field {', '.join(sorted(unknown))}")
+        moved = changes.get("sf_id", self.sf_id)
+        if self.sf_id is not None and moved != self.sf_id:
+            # One link, one record, for good: the state table keeps a copy of the link under that id.
+            raise ValueError(f"link of {self.sia_id} is linked to {self.sf_id}; it cannot move to {moved}")
         return SyncLink.model_validate({**dict(self), **changes})
 
     def written_values(self, field: SalesforceField) -> list[SF_JSON]:

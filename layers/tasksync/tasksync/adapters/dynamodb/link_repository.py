@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 class DynamoDBLinkRepository(TableAdapter):
     """LinkRepository on the state table (``STATE_TABLE_NAME``).
 
-    The link lives in its SIA-id item; the user's Salesforce-id item is a pointer to it. A pointer is
+    The link lives in its SIA-id item; the user's Salesforce-id item is a pointer to it, with a copy of it
+    (so that a Salesforce change finds its link in one read). A pointer is
     never rewritten to another link: when a second SIA task of the user tries to link a Salesforce task
     that is linked already (two imports racing), its save fails as a ConcurrentUpdate and the caller,
     reading again, finds the existing link. Another user's link to the same record (it was reassigned
@@ -29,10 +30,16 @@ class DynamoDBLinkRepository(TableAdapter):
         return None if stored is None else load_model(SyncLink, stored["link"])
 
     def link_by_sf_id(self, user_id: str, sf_id: str) -> SyncLink | None:
+        """One read: the pointer holds a copy of the link, written with it in every save (a link's
+        Salesforce id never changes once set). A pointer written before copies were kept leads on."""
         pointer = self.read(keys.sf_link_key(user_id, sf_id))
         if pointer is None:
             return None
-        link = self.link_by_sia_id(str(pointer["user_id"]), str(pointer["sia_id"]))
+        link = (
+            load_model(SyncLink, pointer["link"])
+            if "link" in pointer
+            else self.link_by_sia_id(str(pointer["user_id"]), str(pointer["sia_id"]))
+        )
         # A link that has moved on to another Salesforce record leaves its old pointer behind.
         if link is None or link.sf_id is None or keys.salesforce_id(link.sf_id) != keys.salesforce_id(sf_id):
             return None
@@ -78,6 +85,8 @@ class DynamoDBLinkRepository(TableAdapter):
                     "user_id": link.user_id,
                     "sia_id": link.sia_id,
                     "sf_id": sf_id,
+                    keys.REVISION: link.revision,
+                    "link": dump_model(link),
                 }
             ),
         }

@@ -7,7 +7,7 @@ a user's sync settings        ``USER#<user>``          ``SETTINGS``            r
 (org, SF user) -> user        ``ORG#<org15>``          ``SFUSER#<sfuser15>``   user_id, org_id, sf_user_id
                                                                                + ConnectedOrgs index keys
 a sync link, by SIA id        ``USER#<user>``          ``LINK#<sia id>``       revision, link
-a sync link, by SF id         ``USER#<user>``          ``SFTASK#<sf id15>``    user_id, sia_id (a pointer)
+a sync link, by SF id         ``USER#<user>``          ``SFTASK#<sf id15>``    user_id, sia_id, link (a copy)
                                                                                + RecordLinks index key
 a rep's scheduled-job cursor  ``USER#<user>``          ``CURSOR#<name>``       value (ISO timestamp)
 a sync error                  ``USER#<user>``          ``ERROR#<ULID>``        error, expires_at (TTL)
