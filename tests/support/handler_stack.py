@@ -1,0 +1,843 @@
+"""The whole event path in one process, through the real handlers, without Docker.
+
+- AWS is moto (``mock_aws``): the tables, queues, event bus and rule of template.yaml, built from it
+  (names, attributes, redrive policies, the rule's pattern and target), connection and webhook secrets in
+  Secrets Manager. Every function's environment is its template ``Environment`` (Globals merged) with
+  each Ref, GetAtt and Sub resolved to what was built here.
+- Salesforce is the org emulator (``local/salesforce_org``) over real HTTPS: one per session, an org per
+  test, each rep a user of it with a refresh-token secret (rotating) for the session's connected app.
+  The gateway trusts the emulator's CA through ``SALESFORCE_CA_BUNDLE``.
+- The handlers run as template.yaml wires them: ``HandlerStack.settle`` moves what AWS would move until
+  nothing moves: the webhook posts the emulator made (to ``webhook_receiver``) into the webhook handler
+  as HTTP API requests, the queues' messages into their consumers in the batch sizes of their event
+  source mappings (a message reported in ``batchItemFailures`` goes back to its queue at once, as after
+  its visibility time-out, and on to the dead-letter queue after ``maxReceiveCount`` receives), the
+  reminder-task table's stream into the publisher, the bus's rule into the reminder changes queue, and
+  the asynchronous invocations the functions made (``SyncRoot.invoke``, recorded) into their handlers.
+
+Not modelled by moto, so done here as AWS would: the Event Relay partner bus (moto cannot name a bus
+``aws.partner/...``; its events are put on ``EventRelayChangesQueue`` as the rule's target would, the whole
+event as the body) and the schedules (tests invoke the scheduled handlers with ``{}``).
+
+Fixtures: ``org_emulator`` and ``webhook_receiver`` (one per session), ``stack`` (one per test).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import re
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+
+from local.salesforce_org import ConnectedApp, OrgEmulator, OrgHandle, User
+from tasksync import configuration
+from tasksync.adapters.salesforce.auth import PROCESS_TOKENS
+from tasksync.composition import intake, publisher
+from tasksync.composition.sync import SyncRoot, build_sync_root, override
+from tasksync.configuration import SyncConfig, WebhookConfig, load_config
+from tasksync.domain.reminder_events import Origin
+from tasksync.domain.reminder_task import Priority, ReminderTask, Status, TaskField, TaskValues
+from tasksync.domain.settings import SalesforceConnection, SyncSettings
+from tasksync.domain.sync_error import SyncError
+from tasksync.observability import metrics
+from tasksync.use_cases.services import SyncServices
+from tests.support.handlers import LambdaContextStub, http_api_event, load_handler_module, sqs_event, stream_event
+from tests.support.template import load_template, resources_of_type
+from tests.support.template_tables import create_tables
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+STACK_NAME = "tasksync-test"
+WEBHOOK_ROUTE = "POST /v1/webhooks/salesforce/{orgId}/cdc"
+MAX_ROUNDS = 40
+"""``settle`` gives up after this many rounds that each moved something: a loop, not a slow path."""
+
+_names = itertools.count(1)
+
+
+# -- template.yaml, resolved against what the stack built ----------------------------------------------
+
+
+class Template:
+    """template.yaml with its parameters (defaults, or the given ones), conditions, and the physical
+    name, ARN and URL of each resource the stack builds."""
+
+    def __init__(self, parameters: Mapping[str, str]) -> None:
+        self.document = load_template()
+        self.parameters = {
+            name: str(spec.get("Default", ""))
+            for name, spec in self.document["Parameters"].items()
+            if "Default" in spec
+        } | dict(parameters)
+        self.pseudo = {
+            "AWS::StackName": STACK_NAME,
+            "AWS::Region": REGION,
+            "AWS::AccountId": ACCOUNT,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+        self.refs: dict[str, str] = {}
+        self.attributes: dict[tuple[str, str], str] = {}
+
+    def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
+        """Logical id -> resource, of the resources whose condition holds."""
+        return {
+            logical_id: resource
+            for logical_id, resource in resources_of_type(self.document, resource_type).items()
+            if "Condition" not in resource or self.condition(resource["Condition"])
+        }
+
+    def condition(self, name: str) -> bool:
+        return bool(self._evaluate(self.document["Conditions"][name]))
+
+    def _evaluate(self, expression: Any) -> Any:
+        if isinstance(expression, dict) and len(expression) == 1:
+            ((function, argument),) = expression.items()
+            if function == "Condition":
+                return self.condition(argument)
+            if function == "Fn::Equals":
+                left, right = (self.resolve(part) for part in argument)
+                return left == right
+            if function == "Fn::Not":
+                return not self._evaluate(argument[0])
+            if function == "Fn::And":
+                return all(self._evaluate(part) for part in argument)
+            if function == "Fn::Or":
+                return any(self._evaluate(part) for part in argument)
+        return self.resolve(expression)
+
+    def ref(self, name: str) -> str:
+        if name in self.pseudo:
+            return self.pseudo[name]
+        if name in self.parameters:
+            return self.parameters[name]
+        return self.refs[name]
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.resolve(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((function, argument),) = value.items()
+            if function == "Ref":
+                return self.ref(argument)
+            if function == "Fn::GetAtt":
+                resource, attribute = argument
+                return self.attributes[(resource, attribute)]
+            if function == "Fn::Sub":
+                return self._sub(argument)
+            if function == "Fn::FindInMap":
+                mapping, key, name = (self.resolve(part) for part in argument)
+                return self.document["Mappings"][mapping][key][name]
+            if function == "Fn::If":
+                condition, then, otherwise = argument
+                return self.resolve(then if self.condition(condition) else otherwise)
+        return {key: self.resolve(inner) for key, inner in value.items()}
+
+    def _sub(self, argument: str | list[Any]) -> str:
+        text, variables = (argument, {}) if isinstance(argument, str) else (argument[0], argument[1])
+
+        def substitute(match: re.Match[str]) -> str:
+            name = match[1]
+            if name in variables:
+                return str(self.resolve(variables[name]))
+            if "." in name and name not in self.pseudo:
+                resource, attribute = name.split(".", 1)
+                return self.attributes[(resource, attribute)]
+            return self.ref(name)
+
+        return re.sub(r"\$\{([^!}]+)\}", substitute, text)
+
+
+@dataclass(frozen=True)
+class Function:
+    logical_id: str
+    name: str
+    code_uri: str
+    handler: str
+    timeout: int
+    environment: dict[str, str]
+    events: dict[str, dict[str, Any]]
+
+
+def functions_of(template: Template) -> dict[str, Function]:
+    globals_ = template.document["Globals"]["Function"]
+    found: dict[str, Function] = {}
+    for logical_id, resource in template.resources("AWS::Serverless::Function").items():
+        properties = resource["Properties"]
+        name = template.resolve(properties.get("FunctionName", f"{STACK_NAME}-{logical_id}"))
+        template.refs[logical_id] = name
+        template.attributes[(logical_id, "Arn")] = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
+        found[logical_id] = Function(
+            logical_id=logical_id,
+            name=name,
+            code_uri=properties["CodeUri"],
+            handler=properties["Handler"],
+            timeout=int(properties.get("Timeout", globals_.get("Timeout", 3))),
+            environment={},
+            events=properties.get("Events", {}),
+        )
+    return found
+
+
+# -- the org emulator and the webhook's receiver (one per session) -------------------------------------
+
+
+@dataclass
+class ReceivedPost:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class WebhookReceiver:
+    """Where the emulator posts change events: it records them and answers 200; ``HandlerStack`` hands
+    them to the webhook handler in the test's own thread (never two handlers at once)."""
+
+    base_url: str
+    posts: list[ReceivedPost] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def url_for(self, org_id: str) -> str:
+        return f"{self.base_url}/v1/webhooks/salesforce/{org_id}/cdc"
+
+    def record(self, post: ReceivedPost) -> None:
+        with self.lock:
+            self.posts.append(post)
+
+    def take(self, org_id: str) -> list[ReceivedPost]:
+        """The org's posts not taken yet, in the order they came."""
+        path = f"/v1/webhooks/salesforce/{org_id}/cdc"
+        with self.lock:
+            taken = [post for post in self.posts if post.path == path]
+            self.posts = [post for post in self.posts if post.path != path]
+        return taken
+
+
+@pytest.fixture(scope="session")
+def org_emulator() -> Iterator[OrgEmulator]:
+    with OrgEmulator.start() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def connected_app(org_emulator: OrgEmulator) -> ConnectedApp:
+    return org_emulator.create_connected_app("tasksync-handlers", rotate_refresh_tokens=True)
+
+
+@pytest.fixture(scope="session")
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    receiver: WebhookReceiver
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            receiver.record(ReceivedPost(self.path, dict(self.headers.items()), body))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    receiver = WebhookReceiver(base_url=f"http://127.0.0.1:{server.server_port}")
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield receiver
+    server.shutdown()
+    server.server_close()
+
+
+# -- the stack ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rep:
+    """An SIA user connected as a Salesforce user of the test's org."""
+
+    user_id: str
+    sf_user: User
+    secret_name: str
+
+    @property
+    def sf_id(self) -> str:
+        return self.sf_user.id
+
+
+@dataclass(frozen=True)
+class Invocation:
+    function_name: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class HandlerFailure:
+    """A handler that raised (Lambda would retry it, or send its event to its dead-letter queue)."""
+
+    function: str
+    error: BaseException
+
+
+@dataclass
+class Moved:
+    """What one ``settle`` moved, by kind."""
+
+    webhook_posts: int = 0
+    salesforce_changes: int = 0
+    relay_changes: int = 0
+    stream_records: int = 0
+    reminder_changes: int = 0
+    invocations: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(dataclasses.astuple(self))
+
+    def __iadd__(self, other: Moved) -> Moved:
+        for name, value in dataclasses.asdict(other).items():
+            setattr(self, name, getattr(self, name) + value)
+        return self
+
+
+class HandlerStack:
+    """One test's stack: the AWS side in moto, the test's org in the emulator, the handlers wired as
+    template.yaml wires them. Build it with the ``stack`` fixture."""
+
+    def __init__(
+        self,
+        emulator: OrgEmulator,
+        app: ConnectedApp,
+        receiver: WebhookReceiver,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        self.emulator = emulator
+        self.app = app
+        self.receiver = receiver
+        self.org: OrgHandle = emulator.create_org(f"Handlers Org {next(_names)}")
+        self.template = Template({"Stage": "local", "EventRelayPartnerEventSource": self._relay_source()})
+        self.functions = functions_of(self.template)
+        self.invocations: list[Invocation] = []
+        self.failures: list[HandlerFailure] = []
+        self._pending: list[Invocation] = []
+        self._modules: dict[str, ModuleType] = {}
+        self._stream_iterators: dict[str, str] = {}
+        self.webhook_answers: list[dict[str, Any]] = []
+        self._monkeypatch = monkeypatch
+        self.dynamodb = boto3.client("dynamodb", region_name=REGION)
+        self.sqs = boto3.client("sqs", region_name=REGION)
+        self.events = boto3.client("events", region_name=REGION)
+        self.secretsmanager = boto3.client("secretsmanager", region_name=REGION)
+        # moto serves DynamoDB Streams on the regional host only, not on botocore's account-based one.
+        self.streams = boto3.client(
+            "dynamodbstreams", region_name=REGION, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
+        )
+        self._build_aws()
+        self._set_environment()
+        self.root = self._build_root()
+        self.webhook_secret = f"whsec-{uuid.uuid4().hex}"
+        self.secretsmanager.create_secret(
+            Name=self.environment["WEBHOOK_SECRETS_PREFIX"] + self.org.id, SecretString=self.webhook_secret
+        )
+        self.org.set_webhook(receiver.url_for(self.org.id), self.webhook_secret)
+
+    def _relay_source(self) -> str:
+        return f"aws.partner/salesforce.com/{self.org.id}/{self.org.org.relay_channel_id}"
+
+    # -- building ------------------------------------------------------------------------------------
+
+    def _build_aws(self) -> None:
+        template = self.template
+        tables = {logical_id: f"{STACK_NAME}-{logical_id}" for logical_id in template.resources("AWS::DynamoDB::Table")}
+        create_tables(self.dynamodb, names=tables, template=template.document)
+        for logical_id, table in tables.items():
+            described = self.dynamodb.describe_table(TableName=table)["Table"]
+            template.refs[logical_id] = table
+            template.attributes[(logical_id, "Arn")] = described["TableArn"]
+            if "LatestStreamArn" in described:
+                template.attributes[(logical_id, "StreamArn")] = described["LatestStreamArn"]
+        queues = template.resources("AWS::SQS::Queue")
+        # Dead-letter queues first: a redrive policy names its queue's ARN.
+        for logical_id in sorted(queues, key=lambda q: "RedrivePolicy" in queues[q]["Properties"]):
+            self._create_queue(logical_id, queues[logical_id]["Properties"])
+        for logical_id, bus in template.resources("AWS::Events::EventBus").items():
+            name = template.resolve(bus["Properties"]["Name"])
+            template.refs[logical_id] = name
+            if "EventSourceName" not in bus["Properties"]:  # a partner bus moto cannot hold (module docstring)
+                self.events.create_event_bus(Name=name)
+        for logical_id, rule in template.resources("AWS::Events::Rule").items():
+            properties = template.resolve(rule["Properties"])
+            if properties["EventBusName"].startswith("aws.partner/"):
+                continue
+            self.events.put_rule(
+                Name=logical_id,
+                EventBusName=properties["EventBusName"],
+                EventPattern=json.dumps(properties["EventPattern"]),
+            )
+            self.events.put_targets(
+                Rule=logical_id,
+                EventBusName=properties["EventBusName"],
+                Targets=[{"Id": target["Id"], "Arn": target["Arn"]} for target in properties["Targets"]],
+            )
+
+    def _create_queue(self, logical_id: str, properties: Mapping[str, Any]) -> None:
+        resolved = self.template.resolve(dict(properties))
+        name = resolved.pop("QueueName")
+        attributes = {
+            key: json.dumps(value)
+            if isinstance(value, dict)
+            else str(value).lower()
+            if isinstance(value, bool)
+            else str(value)
+            for key, value in resolved.items()
+        }
+        url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.template.refs[logical_id] = url
+        self.template.attributes[(logical_id, "Arn")] = arn
+        self.template.attributes[(logical_id, "QueueName")] = name
+
+    def _set_environment(self) -> None:
+        """Every function's variables in one process environment; no two functions may disagree on one."""
+        merged: dict[str, str] = {}
+        globals_ = self.template.document["Globals"]["Function"]["Environment"]["Variables"]
+        for function in self.functions.values():
+            own = self.document_of(function.logical_id).get("Environment", {}).get("Variables", {})
+            variables = {name: str(self.template.resolve(value)) for name, value in {**globals_, **own}.items()}
+            function.environment.update(variables)
+            for name, value in variables.items():
+                if merged.setdefault(name, value) != value:
+                    raise ValueError(f"functions disagree on {name}: {merged[name]!r} and {value!r}")
+        merged["SALESFORCE_CA_BUNDLE"] = self.emulator.ca_path  # the emulator's CA; unset in AWS
+        self.environment = merged
+        for name, value in merged.items():
+            self._monkeypatch.setenv(name, value)
+        # Powertools read these when tasksync.observability was first imported, maybe before this.
+        self._monkeypatch.setattr(metrics, "namespace", merged["POWERTOOLS_METRICS_NAMESPACE"])
+        self._monkeypatch.setattr(metrics, "service", merged["POWERTOOLS_SERVICE_NAME"])
+
+    def document_of(self, logical_id: str) -> dict[str, Any]:
+        properties: dict[str, Any] = self.template.document["Resources"][logical_id]["Properties"]
+        return properties
+
+    def _build_root(self) -> SyncRoot:
+        # A fresh container: no configuration, root, client or token of an earlier test.
+        self._monkeypatch.setattr(configuration, "_loaded", {})
+        built = build_sync_root(load_config(SyncConfig), clock=self.emulator.clock.now)
+        return dataclasses.replace(built, invoke=self._record_invocation)
+
+    def _record_invocation(self, function_name: str, payload: Mapping[str, Any]) -> None:
+        invocation = Invocation(function_name, json.loads(json.dumps(payload)))  # as Lambda would carry it
+        self.invocations.append(invocation)
+        self._pending.append(invocation)
+
+    @contextmanager
+    def running(self) -> Iterator[HandlerStack]:
+        """The handlers use this stack's roots while inside (``SyncRoot`` and the webhook's)."""
+        with override(self.root), intake.override(intake.build_intake_root(load_config(WebhookConfig))):
+            yield self
+
+    # -- handlers --------------------------------------------------------------------------------------
+
+    def handler(self, logical_id: str) -> Callable[[Any, Any], Any]:
+        """The function's handler, its module loaded once per stack (one container per test)."""
+        function = self.functions[logical_id]
+        module_name, attribute = function.handler.rsplit(".", 1)
+        key = f"{function.code_uri}:{module_name}"
+        if key not in self._modules:
+            self._modules[key] = load_handler_module(function.code_uri, module_name)
+        handler: Callable[[Any, Any], Any] = getattr(self._modules[key], attribute)
+        return handler
+
+    def invoke(self, logical_id: str, event: Any) -> Any:
+        """Run one function's handler on ``event`` as Lambda would; raises what it raises."""
+        function = self.functions[logical_id]
+        context = LambdaContextStub(function_name=function.name, timeout_seconds=function.timeout)
+        return self.handler(logical_id)(event, context)
+
+    def scheduled(self, logical_id: str) -> Any:
+        """A schedule's run of a scheduled function (EventBridge Scheduler sends ``{}``)."""
+        return self.invoke(logical_id, {})
+
+    def function_named(self, name: str) -> Function:
+        for function in self.functions.values():
+            if function.name == name:
+                return function
+        raise KeyError(f"no function named {name} in template.yaml")
+
+    def _event_source(self, kind: str, attribute: tuple[str, str]) -> tuple[Function, dict[str, Any]]:
+        """The function reading that queue or stream, and its event source mapping's properties."""
+        for function in self.functions.values():
+            for source in function.events.values():
+                wired = source["Properties"].get("Queue" if kind == "SQS" else "Stream")
+                if source["Type"] == kind and wired == {"Fn::GetAtt": list(attribute)}:
+                    return function, source["Properties"]
+        raise KeyError(f"no {kind} event source on {attribute[0]}")
+
+    # -- moving things as AWS would --------------------------------------------------------------------
+
+    def settle(self, *, redeliver: bool = False) -> Moved:
+        """Move everything until nothing moves. ``redeliver``: every batch and invocation is handed over
+        a second time after it succeeded (a lost delete, a retried stream batch, a repeated invoke)."""
+        total = Moved()
+        for _ in range(MAX_ROUNDS):
+            moved = Moved(
+                webhook_posts=self.deliver_webhook_posts(),
+                salesforce_changes=self.drain_queue("SalesforceChangesQueue", redeliver=redeliver),
+                relay_changes=self.drain_queue("EventRelayChangesQueue", redeliver=redeliver),
+                stream_records=self.drain_stream("ReminderTaskTable", redeliver=redeliver),
+                reminder_changes=self.drain_queue("ReminderChangesQueue", redeliver=redeliver),
+                invocations=self.run_invocations(redeliver=redeliver),
+            )
+            if moved.total == 0:
+                return total
+            total += moved
+        raise AssertionError(f"the stack did not settle in {MAX_ROUNDS} rounds: {total}")
+
+    def deliver_webhook_posts(self) -> int:
+        """The change events the emulator posted since, each into the webhook handler as a request."""
+        if not self.org.wait_for_webhook(timeout=30):
+            raise AssertionError(f"the emulator's webhook did not go idle: {self.org.webhook_status()}")
+        posts = self.receiver.take(self.org.id)
+        for post in posts:
+            event = http_api_event(
+                "POST",
+                post.path,
+                route_key=WEBHOOK_ROUTE,
+                path_parameters={"orgId": self.org.id},
+                headers=post.headers,
+                body=post.body.decode("utf-8"),
+            )
+            answer = self.invoke("SalesforceWebhookFunction", event)
+            self.webhook_answers.append(answer)
+            if answer["statusCode"] != 202:
+                self.failures.append(HandlerFailure("SalesforceWebhookFunction", RuntimeError(str(answer))))
+        return len(posts)
+
+    def post_relay_events(self, after: int | None = None) -> int:
+        """The org's retained change events as Event Relay's rule puts them on its queue (module docstring)."""
+        url = self.template.refs["EventRelayChangesQueue"]
+        events = self.org.relay_events(after)
+        for event in events:
+            self.sqs.send_message(QueueUrl=url, MessageBody=json.dumps(event))
+        return len(events)
+
+    def drain_queue(self, queue: str, *, redeliver: bool = False) -> int:
+        """Every visible message of ``queue``, in batches of its event source mapping's ``BatchSize``."""
+        if queue not in self.template.refs:
+            return 0
+        function, source = self._event_source("SQS", (queue, "Arn"))
+        batch_size = int(source.get("BatchSize", 10))
+        url, arn = self.template.refs[queue], self.template.attributes[(queue, "Arn")]
+        moved = 0
+        while batch := self.receive(queue, batch_size):
+            moved += len(batch)
+            self._deliver_sqs_batch(function, batch, url, arn, redeliver=redeliver)
+        return moved
+
+    def receive(self, queue: str, up_to: int) -> list[dict[str, Any]]:
+        """Up to ``up_to`` visible messages, as Lambda's poller gathers a batch (ten a ReceiveMessage)."""
+        messages: list[Any] = []
+        while len(messages) < up_to:
+            answer = self.sqs.receive_message(
+                QueueUrl=self.template.refs[queue],
+                MaxNumberOfMessages=min(10, up_to - len(messages)),
+                MessageSystemAttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+            got = answer.get("Messages", [])
+            if not got:
+                break
+            messages.extend(got)
+        return messages
+
+    def _deliver_sqs_batch(
+        self, function: Function, batch: list[dict[str, Any]], url: str, arn: str, *, redeliver: bool
+    ) -> None:
+        failed = self._hand_over(function, sqs_event(batch, arn), {m["MessageId"] for m in batch})
+        if redeliver and not failed:
+            again = [{**m, "Attributes": {**m["Attributes"], "ApproximateReceiveCount": "2"}} for m in batch]
+            failed = self._hand_over(function, sqs_event(again, arn), {m["MessageId"] for m in batch})
+        for message in batch:
+            if message["MessageId"] in failed:
+                # Back to the queue as after its visibility time-out; the redrive policy counts receives.
+                self.sqs.change_message_visibility(
+                    QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                )
+            else:
+                self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+    def _hand_over(self, function: Function, event: dict[str, Any], identifiers: set[str]) -> set[str]:
+        """The identifiers the handler reported failed; all of them when it raised."""
+        try:
+            answer = self.invoke(function.logical_id, event)
+        except Exception as error:  # Lambda retries the whole batch
+            self.failures.append(HandlerFailure(function.logical_id, error))
+            return identifiers
+        return {item["itemIdentifier"] for item in answer.get("batchItemFailures", [])}
+
+    def drain_stream(self, table: str, *, redeliver: bool = False) -> int:
+        """The table's new stream records into their function, ``BatchSize`` at a time; a batch whose
+        handler reported a record failed is retried from that record (``MaximumRetryAttempts``)."""
+        function, source = self._event_source("DynamoDB", (table, "StreamArn"))
+        batch_size = int(source.get("BatchSize", 100))
+        retries = int(source.get("MaximumRetryAttempts", 0))
+        arn = self.template.attributes[(table, "StreamArn")]
+        records = self._new_stream_records(arn)
+        for start in range(0, len(records), batch_size):
+            batch = records[start : start + batch_size]
+            for attempt in range(retries + 1):
+                sequences = {r["dynamodb"]["SequenceNumber"] for r in batch}
+                failed = self._hand_over(function, stream_event(batch, arn), sequences)
+                if redeliver and not failed and attempt == 0:
+                    failed = self._hand_over(function, stream_event(batch, arn), sequences)
+                if not failed:
+                    break
+                first = min(i for i, r in enumerate(batch) if r["dynamodb"]["SequenceNumber"] in failed)
+                batch = batch[first:]
+            else:
+                self.failures.append(HandlerFailure(function.logical_id, RuntimeError(f"stream records lost: {batch}")))
+        return len(records)
+
+    def discard_stream(self, table: str = "ReminderTaskTable") -> int:
+        """Lose the table's new stream records (a publisher that never got them): how many."""
+        return len(self._new_stream_records(self.template.attributes[(table, "StreamArn")]))
+
+    def _new_stream_records(self, arn: str) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        for shard in self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+            iterator = (
+                self._stream_iterators.get(shard["ShardId"])
+                or self.streams.get_shard_iterator(
+                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+            )
+            while True:
+                answer = self.streams.get_records(ShardIterator=iterator)
+                iterator = answer["NextShardIterator"]
+                if not answer["Records"]:
+                    break
+                records.extend(answer["Records"])
+            self._stream_iterators[shard["ShardId"]] = iterator
+        return records
+
+    def run_invocations(self, *, redeliver: bool = False) -> int:
+        """The asynchronous invocations made since, each run (and retried as ``EventInvokeConfig`` says)."""
+        pending, self._pending = self._pending, []
+        for invocation in pending:
+            function = self.function_named(invocation.function_name)
+            retries = int(
+                self.document_of(function.logical_id).get("EventInvokeConfig", {}).get("MaximumRetryAttempts", 2)
+            )
+            for attempt in range(retries + 1):
+                try:
+                    self.invoke(function.logical_id, invocation.payload)
+                    if redeliver:
+                        self.invoke(function.logical_id, invocation.payload)
+                    break
+                except Exception as error:
+                    if attempt == retries:
+                        self.failures.append(HandlerFailure(function.logical_id, error))
+        return len(pending)
+
+    def dead_letters(self, queue: str) -> list[str]:
+        """The bodies waiting in a dead-letter queue (received and left there)."""
+        answer = self.sqs.receive_message(
+            QueueUrl=self.template.refs[queue], MaxNumberOfMessages=10, VisibilityTimeout=0
+        )
+        return [message["Body"] for message in answer.get("Messages", [])]
+
+    # -- reps and their settings ------------------------------------------------------------------------
+
+    @property
+    def services(self) -> SyncServices:
+        return self.root.services
+
+    def now(self) -> datetime:
+        """The time of the sync and of the emulator (one clock; the org may be skewed from it)."""
+        return self.emulator.clock.now()
+
+    def connect(self, *, last_name: str | None = None, time_zone: str = "UTC") -> Rep:
+        """A new Salesforce user of the org connected to a new SIA user (OAuth done), sync still off."""
+        number = next(_names)
+        sf_user = self.org.create_user(last_name=last_name or f"Rep{number}", first_name="Test", time_zone=time_zone)
+        secret_name = f"{self.environment['SALESFORCE_SECRETS_PREFIX']}{self.org.id}/{sf_user.id}"
+        self.secretsmanager.create_secret(
+            Name=secret_name,
+            SecretString=json.dumps(
+                {
+                    "flow": "refresh_token",
+                    "client_id": self.app.client_id,
+                    "client_secret": self.app.client_secret,
+                    "refresh_token": self.org.refresh_token(sf_user, self.app),
+                    "login_url": self.emulator.instance_url,
+                    "instance_url": self.emulator.instance_url,
+                }
+            ),
+        )
+        rep = Rep(user_id=f"sia-user-{number}", sf_user=sf_user, secret_name=secret_name)
+        connection = SalesforceConnection(
+            org_id=self.org.id, sf_user_id=sf_user.id, instance_url=self.emulator.instance_url, secret_name=secret_name
+        )
+        self.services.settings.save_settings(
+            SyncSettings(user_id=rep.user_id, time_zone=time_zone, connection=connection)
+        )
+        return rep
+
+    def settings(self, rep: Rep) -> SyncSettings:
+        settings = self.services.settings.get_settings(rep.user_id)
+        assert settings is not None
+        return settings
+
+    def save_settings(self, rep: Rep, **changes: Any) -> SyncSettings:
+        return self.services.settings.save_settings(self.settings(rep).model_copy(update=changes))
+
+    def turn_sync_on(self, rep: Rep) -> Any:
+        """The settings saved with sync on, and the first sync this starts (SPEC 5), run to its end."""
+        self.save_settings(rep, enabled=True, enabled_at=self.now())
+        return self.first_sync(rep)
+
+    def turn_sync_off(self, rep: Rep) -> None:
+        self.save_settings(rep, enabled=False)
+
+    def first_sync(self, rep: Rep) -> Any:
+        """The first sync of ``rep``, as the settings API starts it. Until ``functions/first_sync`` is
+        built, through its use case (``run_first_sync``), which its handler is to call."""
+        from tasksync.use_cases.first_sync import run_first_sync
+
+        return run_first_sync(rep.user_id, self.services, self.root.cursors)
+
+    def sync_errors(self, rep: Rep) -> list[SyncError]:
+        return self.services.errors.errors_of(rep.user_id)
+
+    # -- the SIA side, as the rep changes it through the app (the API writes the store) ---------------
+
+    def sia_create(
+        self,
+        rep: Rep,
+        name: str,
+        *,
+        status: Status = Status.OPEN,
+        priority: Priority = Priority.NORMAL,
+        due_date: date | None = None,
+        details: str = "",
+    ) -> ReminderTask:
+        values = TaskValues(name=name, status=status, priority=priority, due_date=due_date, details=details)
+        return self.services.reminders.create(
+            rep.user_id, f"sia-{uuid.uuid4().hex[:20]}", values, Origin.USER, self.now()
+        )
+
+    def sia_update(self, rep: Rep, task_id: str, **changes: Any) -> ReminderTask:
+        """``changes`` by field name: ``name``, ``status``, ``priority``, ``due_date``, ``details``."""
+        fields = {TaskField(name): value for name, value in changes.items()}
+        return self.services.reminders.update(rep.user_id, task_id, fields, Origin.USER, self.now())
+
+    def sia_delete(self, rep: Rep, task_id: str) -> None:
+        self.services.reminders.delete(rep.user_id, task_id, Origin.USER, self.now())
+
+    def sia_task(self, rep: Rep, task_id: str) -> ReminderTask | None:
+        return self.services.reminders.get(rep.user_id, task_id)
+
+    def sia_tasks(self, rep: Rep) -> list[ReminderTask]:
+        return self.services.reminders.list(rep.user_id)
+
+    def sf_id_of(self, rep: Rep, task_id: str) -> str | None:
+        """The Salesforce Task the rep's SIA task is linked to."""
+        link = self.services.links.link_by_sia_id(rep.user_id, task_id)
+        return None if link is None else link.sf_id
+
+    def sia_task_for(self, rep: Rep, sf_id: str) -> ReminderTask | None:
+        """The rep's SIA task linked to Salesforce Task ``sf_id``."""
+        link = self.services.links.link_by_sf_id(rep.user_id, sf_id)
+        return None if link is None else self.sia_task(rep, link.sia_id)
+
+    # -- the Salesforce side ------------------------------------------------------------------------
+
+    def sf_task(self, sf_id: str) -> dict[str, Any] | None:
+        """The record as the org holds it; None when it is deleted (recycle bin) or purged."""
+        try:
+            record = self.org.task(sf_id)
+        except KeyError:
+            return None
+        return None if record["IsDeleted"] else record
+
+    def sf_tasks_of(self, rep: Rep) -> list[dict[str, Any]]:
+        return [task for task in self.org.tasks() if task["OwnerId"] == rep.sf_id]
+
+    def api_calls(self) -> int:
+        """The org's API calls in its rolling 24 hours (what ``Sforce-Limit-Info`` counts)."""
+        return self.org.api_usage()[0]
+
+    def close(self) -> None:
+        self.org.clear_webhook()
+        self.org.clear_faults()
+        self.org.clear_automation()
+
+
+@dataclass
+class CallCount:
+    """Salesforce API calls made inside ``counting``: by the org's count and by the gateways' own."""
+
+    org: int = 0
+    gateways: int = 0
+
+
+@contextmanager
+def counting(stack: HandlerStack) -> Iterator[CallCount]:
+    count = CallCount()
+    org_before, gateways_before = stack.api_calls(), stack.root.salesforce_calls()
+    yield count
+    count.org = stack.api_calls() - org_before
+    count.gateways = stack.root.salesforce_calls() - gateways_before
+
+
+def _fresh_process_state() -> None:
+    """What a new Lambda container would not hold: cached secrets, access tokens, the bus client."""
+    parameters.clear_caches()
+    PROCESS_TOKENS.clear()
+    publisher.event_bridge.cache_clear()
+
+
+@pytest.fixture
+def stack(
+    org_emulator: OrgEmulator,
+    connected_app: ConnectedApp,
+    webhook_receiver: WebhookReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[HandlerStack]:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    _fresh_process_state()
+    with mock_aws():
+        built = HandlerStack(org_emulator, connected_app, webhook_receiver, monkeypatch)
+        try:
+            with built.running():
+                yield built
+        finally:
+            built.close()
+    _fresh_process_state()
+    org_emulator.clock.set(datetime.now(UTC), frozen=False)
