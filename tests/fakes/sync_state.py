@@ -76,8 +76,9 @@ class InMemorySyncState:
     def links_of(self, user_id: str) -> Iterator[SyncLink]:
         return iter([link for (user, _), link in sorted(self.links.items()) if user == user_id])
 
-    def users_linked_to(self, sf_id: str) -> list[str]:
-        return sorted({user for (user, sf15) in self.sf_index if sf15 == sf_id[:15]})
+    def links_to(self, sf_id: str) -> list[SyncLink]:
+        keys = sorted(key for (_, sf15), key in self.sf_index.items() if sf15 == sf_id[:15])
+        return [self.links[key] for key in keys]
 
     def get_cursor(self, user_id: str, name: str) -> datetime | None:
         return self.cursors.get((user_id, name))

@@ -141,12 +141,20 @@ def test_a_users_links_are_listed_page_by_page_and_nobody_elses(link_repository:
     assert sorted(saved.sia_id for saved in listed) == [f"t{number:02d}" for number in range(30)]
 
 
-def test_the_users_linked_to_a_record_are_found_in_one_lookup(link_repository: DynamoDBLinkRepository) -> None:
+def test_every_reps_link_to_a_record_is_found_in_one_consistent_lookup(
+    link_repository: DynamoDBLinkRepository,
+) -> None:
     # A record reassigned between two connected reps: each holds a link to it
-    link_repository.save_link(link(sia_id="t1", sf_id=SF_TASK, user_id="u1"))
-    link_repository.save_link(link(sia_id="sf-t1", sf_id=SF_TASK, user_id="u2"))
+    first = link_repository.save_link(link(sia_id="t1", sf_id=SF_TASK, user_id="u1"))
+    second = link_repository.save_link(link(sia_id="sf-t1", sf_id=SF_TASK, user_id="u2"))
     link_repository.save_link(link(sia_id="t2", sf_id=OTHER_SF_TASK, user_id="u3"))
+    second = link_repository.save_link(second.updated(state=LinkState.LEFT))
+    reads: list[dict[str, object]] = []
+    link_repository.client.meta.events.register(
+        "provide-client-params.dynamodb.Query", lambda params, **_: reads.append(params)
+    )
 
-    assert link_repository.users_linked_to(SF_TASK) == ["u1", "u2"]
-    assert link_repository.users_linked_to(SF_TASK[:15]) == ["u1", "u2"]
-    assert link_repository.users_linked_to("00T5g00000NoNeEEAZ") == []
+    assert link_repository.links_to(SF_TASK) == [first, second]
+    assert link_repository.links_to(SF_TASK[:15]) == [first, second]
+    assert link_repository.links_to("00T5g00000NoNeEEAZ") == []
+    assert len(reads) == 3 and all(read["ConsistentRead"] for read in reads)

@@ -21,7 +21,7 @@ def test_tables_carry_their_keys_index_and_stream(dynamodb: Any, tables: dict[st
     idempotency = dynamodb.describe_table(TableName=tables["IdempotencyTable"])["Table"]
 
     assert [(key["AttributeName"], key["KeyType"]) for key in state["KeySchema"]] == [("pk", "HASH"), ("sk", "RANGE")]
-    assert [index["IndexName"] for index in state["GlobalSecondaryIndexes"]] == ["ConnectedOrgs", "RecordLinks"]
+    assert [index["IndexName"] for index in state["GlobalSecondaryIndexes"]] == ["ConnectedOrgs"]
     assert tasks["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
     assert [(key["AttributeName"], key["KeyType"]) for key in idempotency["KeySchema"]] == [("id", "HASH")]
 

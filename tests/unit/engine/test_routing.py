@@ -11,6 +11,7 @@ import pytest
 import tasksync.use_cases.routing as routing
 from tasksync.domain.salesforce_task import SalesforceTask
 from tasksync.domain.settings import ConnectionStatus, SyncSettings
+from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.ports.salesforce import SalesforceGateway
 from tasksync.use_cases.routing import apply_org_change, reps_for
@@ -74,14 +75,14 @@ def test_the_reps_of_a_change_are_found_in_one_lookup_whatever_the_number_of_rep
     world.org.update(record.id, {"Description": "bring the NDA"})
     (update,) = world.pending()
     lookups = []
-    linked = world.state.users_linked_to
+    linked = world.state.links_to
 
-    def counted(sf_id: str) -> list[str]:
+    def counted(sf_id: str) -> list[SyncLink]:
         lookups.append(sf_id)
-        users: list[str] = linked(sf_id)
-        return users
+        links: list[SyncLink] = linked(sf_id)
+        return links
 
-    world.state.users_linked_to = counted
+    world.state.links_to = counted
 
     assert reps_for(ORG, update, world.services) == [USER]
     assert lookups == [record.id]
@@ -178,3 +179,27 @@ def test_the_owner_of_an_unlinked_record_is_never_read_with_a_paused_reps_grant(
     # Then it joins the second rep's list, and the paused rep's grant was never used
     assert [task.name for task in world.sia.list(USER_2)] == ["Old call"]
     assert USER not in grants
+
+
+def test_each_rep_decides_with_the_link_the_router_read_and_reads_it_no_second_time():
+    world = three_reps()
+    record = world.org.create({"Subject": "Call Alice back", "OwnerId": SF_USER})
+    deliver_to_org(world)
+    world.org.update(record.id, {"Description": "bring the NDA"})
+    (update,) = world.pending()
+    world.mark_delivered()
+    second_reads: list[str] = []
+    by_sf_id = world.state.link_by_sf_id
+
+    def counted(user_id: str, sf_id: str) -> SyncLink | None:
+        second_reads.append(user_id)
+        found: SyncLink | None = by_sf_id(user_id, sf_id)
+        return found
+
+    world.state.link_by_sf_id = counted
+
+    assert isinstance(update, SalesforceChange)
+    apply_org_change(ORG, update, world.services)
+
+    assert second_reads == []
+    assert world.sia.get(USER, world.state.links_to(record.id)[0].sia_id).details == "bring the NDA"

@@ -55,9 +55,10 @@ class LinkRepository(Protocol):
         """Every link of the user, read page by page (re-enabling reads each one back, SPEC 5.5)."""
         ...
 
-    def users_linked_to(self, sf_id: str) -> list[str]:
-        """The users holding a link to that Salesforce record, in one lookup: an org's change is routed
-        to them (and to the record's owner) rather than to every connected rep."""
+    def links_to(self, sf_id: str) -> list[SyncLink]:
+        """Every user's link to that Salesforce record, read consistently in one lookup: an org's change
+        is routed to them (and to the record's owner) rather than to every connected rep, and each decides
+        with the link read here."""
         ...
 
 

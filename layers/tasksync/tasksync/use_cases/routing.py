@@ -2,7 +2,7 @@
 
 Links are per rep, and a change event is the org's: it concerns the record's owner (when a rep) and
 every rep holding a link to the record (a reassignment takes it from one rep to another). Both are
-found with one lookup each (the links' ``RecordLinks`` index, the connected Salesforce users), never
+found with one lookup each (the record's partition of links, the connected Salesforce users), never
 one per connected rep. A rep whose sync is off or paused is skipped: re-enabling reads their links back
 (SPEC 5.5). A change of every Task is no change of a record: ``scheduled_rounds.reconcile_org``.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.decisions import Decision
 from tasksync.use_cases.records import read_record
@@ -20,29 +21,35 @@ from tasksync.use_cases.services import SyncServices
 
 def reps_for(org_id: str, change: SalesforceChange, services: SyncServices) -> list[str]:
     """The users a change concerns: those linked to the record, and its owner's when the change says it."""
-    users = set(services.links.users_linked_to(change.sf_id))
+    return sorted(_concerned(org_id, change, services))
+
+
+def _concerned(org_id: str, change: SalesforceChange, services: SyncServices) -> dict[str, SyncLink | None]:
+    """Each user the change concerns, with their link to the record (one consistent read for all)."""
+    concerned: dict[str, SyncLink | None] = {link.user_id: link for link in services.links.links_to(change.sf_id)}
     owner = change.task.owner_id if "OwnerId" in change.carried else None
     if owner:
         user = services.settings.user_for_salesforce_user(org_id, owner)
         if user is not None:
-            users.add(user)
-    return sorted(users)
+            concerned.setdefault(user, None)
+    return concerned
 
 
 def apply_org_change(org_id: str, change: SalesforceChange, services: SyncServices) -> dict[str, Decision]:
     """Apply ``change`` for each rep it concerns. One rep's failure is raised after the others were served,
     so that the message is retried (the reps already served find it applied: no double effect)."""
-    users = reps_for(org_id, change, services)
-    if not users and change.change_type is not ChangeType.DELETE:
-        change, users = _owner_of_unlinked(org_id, change, services)
+    concerned = _concerned(org_id, change, services)
+    if not concerned and change.change_type is not ChangeType.DELETE:
+        change, owners = _owner_of_unlinked(org_id, change, services)
+        concerned = dict.fromkeys(owners)
     decisions: dict[str, Decision] = {}
     failure: Exception | None = None
-    for user in users:
+    for user, link in sorted(concerned.items()):
         settings = services.syncing(user)
         if settings is None:
             continue
         try:
-            decisions[user] = apply_salesforce_change(change, settings, services)
+            decisions[user] = apply_salesforce_change(change, settings, services, link)
         except Exception as error:  # re-raised below, once every rep had its turn
             failure = failure or error
     if failure is not None:

@@ -22,11 +22,15 @@ from tasksync.use_cases.services import SyncServices
 
 
 @paused_on_revoked_grant
-def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, services: SyncServices) -> Decision:
+def apply_salesforce_change(
+    change: SalesforceChange, settings: SyncSettings, services: SyncServices, link_read: SyncLink | None = None
+) -> Decision:
+    """``link_read``: the user's link to the record, read consistently just before (the router reads
+    every rep's at once); decided with it first, read again after a concurrent change."""
     last_error: Exception | None = None
-    for _ in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
         ctx = services.context(settings)
-        link = _link_of(change, settings.user_id, services)
+        link = link_read if attempt == 0 and link_read is not None else _link_of(change, settings.user_id, services)
         if link is not None and not link.unsent and change.event_key in link.applied_events:
             # A redelivery of an event already applied: known before anything is read. (With a write still
             # unsent, the redelivery is the retry that sends it.)

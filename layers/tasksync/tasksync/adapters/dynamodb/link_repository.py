@@ -31,19 +31,9 @@ class DynamoDBLinkRepository(TableAdapter):
 
     def link_by_sf_id(self, user_id: str, sf_id: str) -> SyncLink | None:
         """One read: the pointer holds a copy of the link, written with it in every save (a link's
-        Salesforce id never changes once set). A pointer written before copies were kept leads on."""
+        Salesforce id never changes once set)."""
         pointer = self.read(keys.sf_link_key(user_id, sf_id))
-        if pointer is None:
-            return None
-        link = (
-            load_model(SyncLink, pointer["link"])
-            if "link" in pointer
-            else self.link_by_sia_id(str(pointer["user_id"]), str(pointer["sia_id"]))
-        )
-        # A link that has moved on to another Salesforce record leaves its old pointer behind.
-        if link is None or link.sf_id is None or keys.salesforce_id(link.sf_id) != keys.salesforce_id(sf_id):
-            return None
-        return link
+        return None if pointer is None else self._pointed(pointer)
 
     def links_of(self, user_id: str) -> Iterator[SyncLink]:
         stored = self.query(
@@ -52,13 +42,18 @@ class DynamoDBLinkRepository(TableAdapter):
         )
         return (load_model(SyncLink, item["link"]) for item in stored)
 
-    def users_linked_to(self, sf_id: str) -> list[str]:
+    def links_to(self, sf_id: str) -> list[SyncLink]:
+        """Every rep's link to the record, read consistently in one query of its partition."""
         pointers = self.query(
-            IndexName=keys.RECORD_LINKS_INDEX,
-            KeyConditionExpression=f"{keys.RECORD_LINKS_PK} = :record",
+            KeyConditionExpression=f"{keys.PK} = :record",
             ExpressionAttributeValues=to_item({":record": keys.record_pk(sf_id)}),
+            ConsistentRead=True,
         )
-        return sorted({str(pointer["user_id"]) for pointer in pointers})
+        return sorted((self._pointed(pointer) for pointer in pointers), key=lambda link: link.user_id)
+
+    @staticmethod
+    def _pointed(pointer: dict[str, object]) -> SyncLink:
+        return load_model(SyncLink, pointer["link"])
 
     def save_link(self, link: SyncLink) -> SyncLink:
         saved = link.model_copy(update={"revision": link.revision + 1})
@@ -81,7 +76,6 @@ class DynamoDBLinkRepository(TableAdapter):
             **to_item(
                 {
                     keys.KIND: "sf_link",
-                    keys.RECORD_LINKS_PK: keys.record_pk(sf_id),
                     "user_id": link.user_id,
                     "sia_id": link.sia_id,
                     "sf_id": sf_id,

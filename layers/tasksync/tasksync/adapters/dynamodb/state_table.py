@@ -7,8 +7,7 @@ a user's sync settings        ``USER#<user>``          ``SETTINGS``            r
 (org, SF user) -> user        ``ORG#<org15>``          ``SFUSER#<sfuser15>``   user_id, org_id, sf_user_id
                                                                                + ConnectedOrgs index keys
 a sync link, by SIA id        ``USER#<user>``          ``LINK#<sia id>``       revision, link
-a sync link, by SF id         ``USER#<user>``          ``SFTASK#<sf id15>``    user_id, sia_id, link (a copy)
-                                                                               + RecordLinks index key
+a rep's link, by SF id        ``SFTASK#<sf id15>``     ``USER#<user>``         user_id, sia_id, link (a copy)
 a rep's scheduled-job cursor  ``USER#<user>``          ``CURSOR#<name>``       value (ISO timestamp)
 a sync error                  ``USER#<user>``          ``ERROR#<ULID>``        error, expires_at (TTL)
 an org's picklists            ``ORG#<org15>``          ``PICKLISTS``           picklists, read_at
@@ -44,10 +43,6 @@ CONNECTED_ORGS = "ORG"
 """The one partition of the sparse ConnectedOrgs index: written once per connection change, read by
 the scheduled jobs."""
 
-RECORD_LINKS_INDEX = "RecordLinks"
-RECORD_LINKS_PK = "record_pk"
-"""On each Salesforce-id pointer: ``SFTASK#<sf id15>``, so that one query finds every user linked to a
-record."""
 
 LINK_PREFIX = "LINK#"
 SF_USER_PREFIX = "SFUSER#"
@@ -92,7 +87,8 @@ def record_pk(sf_id: str) -> str:
 
 
 def sf_link_key(user_id: str, sf_id: str) -> Item:
-    return _key(user_pk(user_id), record_pk(sf_id))
+    """In the record's partition: one consistent query finds every rep's link to it."""
+    return _key(record_pk(sf_id), user_pk(user_id))
 
 
 def cursor_key(user_id: str, name: str) -> Item:
