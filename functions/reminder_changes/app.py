@@ -29,7 +29,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 @metrics.log_metrics
 @tracer().capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    root = sync_root(ReminderChangesConfig)
+    root = sync_root(ReminderChangesConfig).for_invocation()
     calls_before = root.salesforce_calls()
     events: dict[str, ReminderTaskEvent] = {}
     unreadable: dict[str, ValueError] = {}

@@ -55,7 +55,7 @@ def relay_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemF
 def _apply(
     event: dict[str, Any], context: LambdaContext, processor: SqsFifoPartialProcessor | BatchProcessor
 ) -> PartialItemFailureResponse:
-    root = sync_root(SalesforceChangesConfig)
+    root = sync_root(SalesforceChangesConfig).for_invocation()
     _idempotent_start().config.register_lambda_context(context)
     calls_before = root.salesforce_calls()
     decisions: list[Decision] = []

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -25,7 +25,7 @@ from tasksync.configuration import SyncConfig, load_config
 from tasksync.domain.field_map import FieldMap
 from tasksync.domain.settings import SyncSettings
 from tasksync.ports.salesforce import SalesforceGateway
-from tasksync.ports.sync_state import CursorRepository
+from tasksync.ports.sync_state import CursorRepository, SettingsRepository
 from tasksync.use_cases.services import SyncServices
 
 
@@ -48,6 +48,41 @@ class SyncRoot:
     cursors: CursorRepository
     invoke: Invoker
     salesforce_calls: Callable[[], int] = field(default=lambda: 0)
+
+    def for_invocation(self) -> SyncRoot:
+        """The same root with each user's settings read once for one invocation (a batch of changes for
+        one rep reads them once, not once a change); a save goes through and is what is read after."""
+        settings = _InvocationSettings(self.services.settings)
+        return replace(self, services=replace(self.services, settings=settings))
+
+
+class _InvocationSettings:
+    """A SettingsRepository that remembers what it read or saved, for one invocation only: turning sync
+    off takes effect from the next invocation, a second or so later."""
+
+    def __init__(self, inner: SettingsRepository) -> None:
+        self._inner = inner
+        self._read: dict[str, SyncSettings | None] = {}
+
+    def get_settings(self, user_id: str) -> SyncSettings | None:
+        if user_id not in self._read:
+            self._read[user_id] = self._inner.get_settings(user_id)
+        return self._read[user_id]
+
+    def save_settings(self, settings: SyncSettings) -> SyncSettings:
+        self._read.pop(settings.user_id, None)  # a refused save must not leave a stale copy behind
+        saved = self._inner.save_settings(settings)
+        self._read[settings.user_id] = saved
+        return saved
+
+    def user_for_salesforce_user(self, org_id: str, sf_user_id: str) -> str | None:
+        return self._inner.user_for_salesforce_user(org_id, sf_user_id)
+
+    def users_of_org(self, org_id: str) -> list[str]:
+        return self._inner.users_of_org(org_id)
+
+    def connected_orgs(self) -> list[str]:
+        return self._inner.connected_orgs()
 
 
 def build_sync_root(config: SyncConfig, *, clock: Callable[[], datetime] = _utc_now) -> SyncRoot:
