@@ -17,6 +17,10 @@ class SignatureError(ValueError):
     """The signature header is missing, malformed, out of its time window, or does not match."""
 
 
+class SignatureMismatch(SignatureError):
+    """A well-formed, timely header whose digests were not made with this secret (another one may fit)."""
+
+
 def sign(body: bytes, secret: str, timestamp: int) -> str:
     """The header value for ``body`` signed at ``timestamp`` (unix seconds)."""
     return f"t={timestamp},v1={_digest(body, secret, timestamp)}"
@@ -41,7 +45,7 @@ def verify(header: str | None, body: bytes, secret: str, now: int) -> None:
     expected = _digest(body, secret, timestamp)
     # Several v1 values let a sender sign with the old and the new secret while it rotates.
     if not any(hmac.compare_digest(expected, candidate) for candidate in parts.get("v1", [])):
-        raise SignatureError("signature does not match")
+        raise SignatureMismatch("signature does not match")
 
 
 def _digest(body: bytes, secret: str, timestamp: int) -> str:

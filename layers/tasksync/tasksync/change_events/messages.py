@@ -81,6 +81,14 @@ def read_change_events(body: object, *, org_id: str | None = None) -> TaskChange
     return TaskChangeEvents(org_id=org_id, events=tuple(events))
 
 
+def event_items(body: object) -> list[object]:
+    """``body``'s events as they appear in it, parsed but not read: one per event that
+    ``read_change_events(body)`` returns, in the same order, and ``read_change_events`` of this list
+    reads them as it reads ``body`` (the webhook queues each event as it came). Raises
+    ``ChangeEventRejected`` for a body that is not JSON or holds no events."""
+    return [item for _, item in _items(_document(body))]
+
+
 def _document(body: object) -> object:
     if isinstance(body, bytes | bytearray):
         try:
