@@ -443,8 +443,8 @@ def test_the_size_counts_bytes_not_characters(webhook: Webhook):
     assert webhook.post(body).status == 413
 
 
-def test_an_oversized_body_is_413_before_its_signature_is_checked(webhook: Webhook):
-    assert webhook.post(body_of_size(MAX_BODY_BYTES + 1), secret=None).status == 413
+def test_an_oversized_body_is_413_before_its_content_type_or_signature_is_checked(webhook: Webhook):
+    assert webhook.post(body_of_size(MAX_BODY_BYTES + 1), content_type="text/plain", secret=None).status == 413
 
 
 def test_an_event_too_large_for_an_sqs_message_is_413(webhook: Webhook):
@@ -510,6 +510,13 @@ def test_a_body_that_is_not_base64_when_the_event_says_so_is_400(webhook: Webhoo
 
     assert (answer.status, answer.body["error"]["code"]) == (400, "invalid_body")
     assert webhook.queued() == []
+
+
+def test_a_text_body_holding_a_lone_surrogate_is_refused_not_failed(webhook: Webhook):
+    # No sender's bytes decode to a lone surrogate, but an event's JSON text may hold "\\ud800".
+    answer = webhook.post(BODY, wire_body='{"data": "\ud800"}')
+
+    assert (answer.status, answer.body["error"]["code"]) == (401, "invalid_signature")
 
 
 # -- SQS refusing entries: retried once, then 503 so that the relay sends again -----------------------
