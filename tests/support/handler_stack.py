@@ -709,20 +709,21 @@ class HandlerStack:
     def save_settings(self, rep: Rep, **changes: Any) -> SyncSettings:
         return self.services.settings.save_settings(self.settings(rep).model_copy(update=changes))
 
-    def turn_sync_on(self, rep: Rep) -> Any:
-        """The settings saved with sync on, and the first sync this starts (SPEC 5), run to its end."""
+    def turn_sync_on(self, rep: Rep) -> None:
+        """The settings saved with sync on, and the first sync (SPEC 5) invoked as the settings API invokes
+        it: asynchronously, so that ``settle`` runs it."""
         self.save_settings(rep, enabled=True, enabled_at=self.now())
-        return self.first_sync(rep)
+        self._record_invocation(self.environment["FIRST_SYNC_FUNCTION_NAME"], {"userId": rep.user_id})
+
+    def syncing_rep(self, *, last_name: str | None = None, time_zone: str = "UTC") -> Rep:
+        """A rep connected, sync turned on, the first sync done and everything it started settled."""
+        rep = self.connect(last_name=last_name, time_zone=time_zone)
+        self.turn_sync_on(rep)
+        self.settle()
+        return rep
 
     def turn_sync_off(self, rep: Rep) -> None:
         self.save_settings(rep, enabled=False)
-
-    def first_sync(self, rep: Rep) -> Any:
-        """The first sync of ``rep``, as the settings API starts it. Until ``functions/first_sync`` is
-        built, through its use case (``run_first_sync``), which its handler is to call."""
-        from tasksync.use_cases.first_sync import run_first_sync
-
-        return run_first_sync(rep.user_id, self.services, self.root.cursors)
 
     def sync_errors(self, rep: Rep) -> list[SyncError]:
         return self.services.errors.errors_of(rep.user_id)
