@@ -25,6 +25,7 @@ Fixtures: ``org_emulator`` and ``webhook_receiver`` (one per session), ``stack``
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import json
 import re
@@ -33,7 +34,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from typing import Any
@@ -46,7 +47,9 @@ from moto import mock_aws
 from local.salesforce_org import ConnectedApp, OrgEmulator, OrgHandle, User
 from tasksync import configuration
 from tasksync.adapters.salesforce.auth import PROCESS_TOKENS
+from tasksync.adapters.salesforce.settings import GatewaySettings
 from tasksync.composition import intake, publisher
+from tasksync.composition import sync as sync_composition
 from tasksync.composition.sync import SyncRoot, build_sync_root, override
 from tasksync.configuration import SyncConfig, WebhookConfig, load_config
 from tasksync.domain.reminder_events import Origin
@@ -65,6 +68,10 @@ STACK_NAME = "tasksync-test"
 WEBHOOK_ROUTE = "POST /v1/webhooks/salesforce/{orgId}/cdc"
 MAX_ROUNDS = 40
 """``settle`` gives up after this many rounds that each moved something: a loop, not a slow path."""
+
+GATEWAY_READ_TIMEOUT = 5.0
+"""Seconds the gateway waits for an answer (30 in AWS): a lost answer (the emulator's SLOW_RESPONSE)
+costs seconds here, not half a minute."""
 
 _names = itertools.count(1)
 
@@ -336,6 +343,8 @@ class HandlerStack:
         self.functions = functions_of(self.template)
         self.invocations: list[Invocation] = []
         self.failures: list[HandlerFailure] = []
+        self.reported_failures: list[tuple[str, set[str]]] = []
+        """(function, identifiers) of each batch a handler answered with ``batchItemFailures``."""
         self._pending: list[Invocation] = []
         self._modules: dict[str, ModuleType] = {}
         self._stream_iterators: dict[str, str] = {}
@@ -440,6 +449,9 @@ class HandlerStack:
     def _build_root(self) -> SyncRoot:
         # A fresh container: no configuration, root, client or token of an earlier test.
         self._monkeypatch.setattr(configuration, "_loaded", {})
+        self._monkeypatch.setattr(
+            sync_composition, "GatewaySettings", functools.partial(GatewaySettings, read_timeout=GATEWAY_READ_TIMEOUT)
+        )
         built = build_sync_root(load_config(SyncConfig), clock=self.emulator.clock.now)
         return dataclasses.replace(built, invoke=self._record_invocation)
 
@@ -552,6 +564,16 @@ class HandlerStack:
             self._deliver_sqs_batch(function, batch, url, arn, redeliver=redeliver)
         return moved
 
+    def drain_queue_one_by_one(self, queue: str, *, reverse: bool = False) -> int:
+        """Every visible message of ``queue`` in a batch of its own, in the order received or reversed (a
+        standard queue promises no order, EventBridge neither)."""
+        function, _ = self._event_source("SQS", (queue, "Arn"))
+        url, arn = self.template.refs[queue], self.template.attributes[(queue, "Arn")]
+        messages = self.receive(queue, 10_000)
+        for message in reversed(messages) if reverse else messages:
+            self._deliver_sqs_batch(function, [message], url, arn, redeliver=False)
+        return len(messages)
+
     def receive(self, queue: str, up_to: int) -> list[dict[str, Any]]:
         """Up to ``up_to`` visible messages, as Lambda's poller gathers a batch (ten a ReceiveMessage)."""
         messages: list[Any] = []
@@ -591,7 +613,10 @@ class HandlerStack:
         except Exception as error:  # Lambda retries the whole batch
             self.failures.append(HandlerFailure(function.logical_id, error))
             return identifiers
-        return {item["itemIdentifier"] for item in answer.get("batchItemFailures", [])}
+        failed = {item["itemIdentifier"] for item in answer.get("batchItemFailures", [])}
+        if failed:
+            self.reported_failures.append((function.logical_id, failed))
+        return failed
 
     def drain_stream(self, table: str, *, redeliver: bool = False) -> int:
         """The table's new stream records into their function, ``BatchSize`` at a time; a batch whose
@@ -673,6 +698,16 @@ class HandlerStack:
     def now(self) -> datetime:
         """The time of the sync and of the emulator (one clock; the org may be skewed from it)."""
         return self.emulator.clock.now()
+
+    @contextmanager
+    def rewound(self, delta: timedelta) -> Iterator[None]:
+        """Inside, the shared clock (the sync's and the emulator's) runs ``delta`` behind, so that what
+        happens there is that long ago when the block ends; then it follows the machine's time again."""
+        self.emulator.clock.set(datetime.now(UTC) - delta, frozen=False)
+        try:
+            yield
+        finally:
+            self.emulator.clock.set(datetime.now(UTC), frozen=False)
 
     def connect(self, *, last_name: str | None = None, time_zone: str = "UTC") -> Rep:
         """A new Salesforce user of the org connected to a new SIA user (OAuth done), sync still off."""
@@ -782,6 +817,30 @@ class HandlerStack:
     def sf_tasks_of(self, rep: Rep) -> list[dict[str, Any]]:
         return [task for task in self.org.tasks() if task["OwnerId"] == rep.sf_id]
 
+    def disagreements(self, rep: Rep) -> list[str]:
+        """Where the rep's linked tasks and their Salesforce Tasks differ in what the field map syncs (SPEC
+        2: a Salesforce status or priority it does not map leaves SIA's as it was; Subject is SIA's)."""
+        found: list[str] = []
+        for link in self.services.links.links_of(rep.user_id):
+            sia = self.sia_task(rep, link.sia_id)
+            record = self.sf_task(link.sf_id) if link.sf_id else None
+            if sia is None or record is None:
+                if (sia is None) != (record is None):
+                    found.append(f"{link.sia_id} / {link.sf_id}: only on the {'SIA' if sia else 'Salesforce'} side")
+                continue
+            shown = {
+                "status": _SF_STATUS.get(record["Status"], sia.status),
+                "priority": _SF_PRIORITY.get(record["Priority"], sia.priority),
+                "due_date": record["ActivityDate"],
+                "details": record["Description"] or "",
+            }
+            for name, value in shown.items():
+                if getattr(sia, name) != value:
+                    found.append(
+                        f"{link.sia_id} / {link.sf_id}: {name} {getattr(sia, name)!r} in SIA, {value!r} in Salesforce"
+                    )
+        return found
+
     def api_calls(self) -> int:
         """The org's API calls in its rolling 24 hours (what ``Sforce-Limit-Info`` counts)."""
         return self.org.api_usage()[0]
@@ -790,6 +849,10 @@ class HandlerStack:
         self.org.clear_webhook()
         self.org.clear_faults()
         self.org.clear_automation()
+
+
+_SF_STATUS = {"Not Started": Status.OPEN, "Completed": Status.COMPLETE}
+_SF_PRIORITY = {"Normal": Priority.NORMAL, "High": Priority.HIGH}
 
 
 @dataclass
