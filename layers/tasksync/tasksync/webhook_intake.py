@@ -4,14 +4,16 @@ webhook starts cold quickly (docs/decisions/0008-webhook-intake.md).
 
 Checks, in this order; a refused request queues nothing:
 
-1. Size: a body over ``MAX_BODY_BYTES`` (1 MiB), as it came or base64-decoded, is 413.
+1. Size: a body over ``MAX_BODY_BYTES`` (1 MiB), as it came or base64-decoded, is 413 (one that says
+   it is base64 and is not, 400).
 2. ``Content-Type``: ``application/json``, a ``charset`` parameter only ``utf-8`` (RFC 8259, section
    8.1: JSON between systems is UTF-8), else 415.
 3. Signature (``webhook_signature``, over the raw body) with the org's secret: its ``AWSCURRENT``
    version, else its ``AWSPREVIOUS`` one (a rotation under way: the sender still has the old one), else
    ``AWSCURRENT`` read again past the cache (a rotation just done: the cached one is the old one). No
    version fits, or the org has no secret, or the org id is not one: 401.
-4. The body's Task change events (``change_events.messages``): anything else in it refuses it whole, 400.
+4. The body's Task change events (``change_events.messages``): anything else in it refuses it whole, 400;
+   an event whose message would be over SQS's ``MAX_MESSAGE_BYTES``, 413.
 
 Queue message contract (the FIFO ``SalesforceChangesQueue``; ``salesforce_changes`` reads it):
 
