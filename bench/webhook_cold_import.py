@@ -47,7 +47,7 @@ VARIANTS = {
 STAGES = {
     "boto3": "import boto3",
     "Powertools logger, metrics": "import tasksync.observability",
-    "pydantic, configuration": "import tasksync.configuration",
+    "its configuration": "import tasksync.configuration.webhook",
     "change-event parser": "import tasksync.change_events.messages",
     "rest of the handler": _IMPORT_HANDLER,
     "its clients (the root)": _BUILD_ROOT,

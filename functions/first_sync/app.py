@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from tasksync.composition.sync import sync_root
-from tasksync.configuration import FirstSyncConfig
+from tasksync.configuration.functions import FirstSyncConfig
 from tasksync.domain.settings import FirstSyncState
 from tasksync.observability import Metric, logger, metrics, tracer
 from tasksync.use_cases.first_sync import Invocation, run_first_sync

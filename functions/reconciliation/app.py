@@ -9,7 +9,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from tasksync.composition.sync import sync_root
-from tasksync.configuration import SafetyNetConfig, load_config
+from tasksync.configuration import load_config
+from tasksync.configuration.functions import SafetyNetConfig
 from tasksync.domain.settings import SyncSettings
 from tasksync.observability import logger, metrics, tracer
 from tasksync.sync_metrics import count_round

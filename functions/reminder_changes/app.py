@@ -15,7 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tasksync.composition.sync import sync_root
-from tasksync.configuration import ReminderChangesConfig
+from tasksync.configuration.functions import ReminderChangesConfig
 from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.observability import logger, metrics, tracer
 from tasksync.queued_events import reminder_event_of

@@ -27,7 +27,8 @@ from tasksync.adapters.dynamodb.idempotency import idempotency_config, idempoten
 from tasksync.change_events.conversion import ReconcileOrg
 from tasksync.change_events.queued import org_changes_of
 from tasksync.composition.sync import sync_root
-from tasksync.configuration import SalesforceChangesConfig, load_config
+from tasksync.configuration import load_config
+from tasksync.configuration.functions import SalesforceChangesConfig
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision
 from tasksync.observability import logger, metrics, tracer

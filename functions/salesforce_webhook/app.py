@@ -3,8 +3,8 @@ change events for ``salesforce_changes`` (``tasksync.webhook_intake`` holds the 
 contract). Answers 202 ``{"queued": n}``, or ``{"error": {"code", "message"}}`` with 413, 415, 401, 400,
 or 503 when SQS took only part (the relay sends again; copies are deduplicated).
 
-No tracer: Powertools' Tracer imports the X-Ray SDK, which about doubles this function's cold start,
-and the relay waits for the answer. Lambda's own segment (``Tracing: Active``) and the HTTP API's access
+No tracer: Powertools' Tracer imports the X-Ray SDK, which would put this function's cold start over
+its budget, and the relay waits for the answer. Lambda's own segment (``Tracing: Active``) and the HTTP API's access
 log still time each request (docs/decisions/0008-webhook-intake.md).
 """
 

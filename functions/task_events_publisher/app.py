@@ -16,7 +16,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tasksync.adapters.dynamodb.reminder_stream import reminder_event_from_stream_record
 from tasksync.composition.publisher import event_bridge
-from tasksync.configuration import PublisherConfig, load_config
+from tasksync.configuration import load_config
+from tasksync.configuration.functions import PublisherConfig
 from tasksync.observability import logger, metrics, tracer
 from tasksync.queued_events import reminder_event_entry
 

@@ -1,7 +1,7 @@
 """The one place that makes Powertools' logger, metrics and tracer (nothing else creates them).
 
 ``logger`` and ``metrics`` are cheap and made at import. The tracer is made on first use: Powertools'
-``Tracer`` imports the X-Ray SDK, which about doubles a cold import, and the webhook, whose answer
+``Tracer`` imports the X-Ray SDK (about half an ``import boto3``), and the webhook, whose answer
 Salesforce's relay waits for, does without it (docs/decisions/0008-webhook-intake.md). Service name, namespace
 and log level come from the ``POWERTOOLS_*`` variables that template.yaml's Globals set.
 """

@@ -9,7 +9,7 @@ from typing import Any
 from tasksync.adapters.dynamodb.picklist_cache import DynamoDBPicklistCache
 from tasksync.adapters.salesforce.settings import GatewaySettings
 from tasksync.composition.sync import Connections
-from tasksync.configuration import SyncConfig
+from tasksync.configuration.functions import SyncConfig
 from tasksync.domain.salesforce_task import Picklists, StatusValue
 from tasksync.domain.settings import SalesforceConnection, SyncSettings
 from tests.integration.dynamodb.conftest import NOW

@@ -25,7 +25,7 @@ import pytest
 
 from tasksync.adapters.sqs_changes_queue import SqsChangesQueue
 from tasksync.composition.intake import IntakeRoot, build_intake_root, override
-from tasksync.configuration import WebhookConfig
+from tasksync.configuration.webhook import WebhookConfig
 from tasksync.observability import metrics
 from tasksync.webhook_intake import MAX_BODY_BYTES, queued_change_event
 from tasksync.webhook_signature import sign
@@ -192,7 +192,7 @@ def webhook(secretsmanager: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[We
     queue_url = create_template_queue(sqs, "SalesforceChangesQueue")
     secretsmanager.create_secret(Name=PREFIX + ORG_ID, SecretString=SECRET)
     monkeypatch.setattr(metrics, "namespace", "Tasksync")  # read from the environment at first import
-    config = WebhookConfig.model_validate(
+    config = WebhookConfig.from_environment(
         {"STAGE": "local", "SALESFORCE_CHANGES_QUEUE_URL": queue_url, "WEBHOOK_SECRETS_PREFIX": PREFIX}
     )
     clock = Clock()

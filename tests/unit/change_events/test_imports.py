@@ -26,3 +26,10 @@ def test_the_validation_module_imports_neither_the_engine_nor_the_adapters():
 
 def test_the_conversion_module_does_import_the_engine():  # so the check above can fail
     assert "tasksync.engine" in loaded_after_importing("tasksync.change_events.conversion")
+
+
+def test_the_validation_module_imports_no_pydantic():
+    # pydantic costs about a third of an ``import boto3`` (bench/webhook_cold_import.py): the webhook reads
+    # change events without it.
+    assert "pydantic" not in loaded_after_importing("tasksync.change_events.messages")
+    assert "pydantic" in loaded_after_importing("tasksync.change_events.conversion")

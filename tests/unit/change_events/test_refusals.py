@@ -148,3 +148,21 @@ def test_a_body_mixing_task_change_events_with_anything_else_is_refused_whole(ot
 def test_an_eventbridge_event_that_is_not_an_event_relay_task_change_event_is_refused(event, reason):
     with pytest.raises(ChangeEventRejected, match=reason):
         read_change_events(event)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        pytest.param({"Subject": "x" * 256}, "Subject is longer than a Task's 255 characters", id="long Subject"),
+        pytest.param(
+            {"Description": "x" * 32_001}, "Description is longer than a Task's 32000 characters", id="long Description"
+        ),
+        pytest.param({"Subject": 7}, "Subject must be a string", id="numeric Subject"),
+        pytest.param({"IsRecurrence": "yes"}, "IsRecurrence must be true or false", id="text boolean"),
+    ],
+)
+def test_a_field_value_no_task_can_hold_is_refused_by_the_webhooks_check(fields, reason):
+    # The webhook checks values as they are read, before any model is built: a 400, not a dead letter.
+    with pytest.raises(ChangeEventRejected, match=reason):
+        read_change_events(cometd(payload(header(), **fields)), org_id=ORG)
+    assert read_change_events(cometd(payload(header(), Subject="x" * 255)), org_id=ORG)

@@ -23,9 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from pydantic import ValidationError
+
+from tasksync.change_events.errors import ChangeEventRejected
 from tasksync.change_events.header import EventType
 from tasksync.change_events.messages import TaskChangeEvent, TaskChangeEvents, read_change_events
-from tasksync.domain.salesforce_task import QUERY_FIELDS
+from tasksync.domain.salesforce_task import QUERY_FIELDS, SalesforceTask
 from tasksync.engine.changes import ChangeType, SalesforceChange
 
 _APPLIED_TYPES = {
@@ -86,9 +89,18 @@ def to_salesforce_changes(events: TaskChangeEvents) -> OrgChanges:
                 event_key=header.event_key,
                 modified_at=task.last_modified_date or task.created_date,
             )
-            for task in event.tasks
+            for task in _tasks(event)
         )
     return OrgChanges(org_id=events.org_id, changes=tuple(changes))
+
+
+def _tasks(event: TaskChangeEvent) -> list[SalesforceTask]:
+    """One record per id, holding what the body holds (None elsewhere)."""
+    try:
+        return [SalesforceTask.model_validate({"Id": sf_id, **event.values}) for sf_id in event.header.record_ids]
+    except ValidationError as error:  # the body's values were checked as they were read: not expected
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise ChangeEventRejected(f"not a Task the sync can read ({problems})") from None
 
 
 def _change_type(event: TaskChangeEvent) -> ChangeType:

@@ -32,13 +32,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pydantic import ValidationError
-
 from tasksync.change_events.errors import ChangeEventRejected
 from tasksync.change_events.header import ChangeEventHeader, read_header
 from tasksync.change_events.record_fields import BODY_FIELDS, read_record_fields
 from tasksync.change_events.wire_values import ORG_KEY_PREFIX, is_record_id, shown
-from tasksync.domain.salesforce_task import SalesforceTask
 
 EVENT_NAME = "TaskChangeEvent"
 
@@ -49,9 +46,10 @@ _EVENT_RELAY_SOURCE = re.compile(r"aws\.partner/salesforce\.com/(?P<org_id>[^/]+
 @dataclass(frozen=True)
 class TaskChangeEvent:
     header: ChangeEventHeader
-    tasks: tuple[SalesforceTask, ...]
-    """One per record id, holding what the body holds (None elsewhere, and for values sent as diffs);
-    none for an event that stands for every Task (``header.whole_entity``)."""
+    values: Mapping[str, object]
+    """The fields the sync reads that the body holds, by API name, each checked (a date a date, a Subject
+    within its 255 characters; None for a null, and for a value sent as a diff): the same for every
+    record of ``header.record_ids``. ``conversion`` makes them ``SalesforceTask`` records."""
     diffed_fields: frozenset[str]
     """Fields the sync reads whose new value came as a diff, so is not known."""
 
@@ -165,14 +163,4 @@ def _event(payload: Mapping[str, object], where: str) -> TaskChangeEvent:
     header = read_header(payload["ChangeEventHeader"], where)
     record = read_record_fields(payload, where)
     diffed = record.diffed | (header.diff_fields or frozenset()) & BODY_FIELDS
-    values = {**record.values, **dict.fromkeys(diffed)}
-    tasks = () if header.whole_entity else tuple(_task(record_id, values, where) for record_id in header.record_ids)
-    return TaskChangeEvent(header=header, tasks=tasks, diffed_fields=diffed)
-
-
-def _task(record_id: str, values: Mapping[str, object], where: str) -> SalesforceTask:
-    try:
-        return SalesforceTask.model_validate({"Id": record_id, **values})
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise ChangeEventRejected(f"{where}: not a Task the sync can read ({problems})") from None
+    return TaskChangeEvent(header=header, values={**record.values, **dict.fromkeys(diffed)}, diffed_fields=diffed)

@@ -22,11 +22,12 @@ from dataclasses import dataclass
 
 from tasksync.change_events.errors import ChangeEventRejected
 from tasksync.change_events.wire_values import date_value, datetime_value, shown
-from tasksync.domain.salesforce_task import QUERY_FIELDS
+from tasksync.domain.salesforce_fields import DESCRIPTION_MAX, QUERY_FIELDS, SUBJECT_MAX
 
 DATETIME_FIELDS = frozenset({"CreatedDate", "LastModifiedDate", "SystemModstamp"})
 DATE_FIELDS = frozenset({"ActivityDate"})
 BOOLEAN_FIELDS = frozenset({"IsRecurrence", "IsDeleted"})
+MAX_LENGTHS = {"Subject": SUBJECT_MAX, "Description": DESCRIPTION_MAX}
 BODY_FIELDS = frozenset(QUERY_FIELDS) - {"Id"}
 """What the sync reads of a body; the id comes in the header's ``recordIds``. Other fields are ignored."""
 
@@ -71,4 +72,6 @@ def _value(name: str, raw: object, where: str) -> object:
         return raw
     if not isinstance(raw, str):
         raise ChangeEventRejected(f"{where} must be a string, not {shown(raw)}")
+    if len(raw) > MAX_LENGTHS.get(name, len(raw)):
+        raise ChangeEventRejected(f"{where} is longer than a Task's {MAX_LENGTHS[name]} characters")
     return raw

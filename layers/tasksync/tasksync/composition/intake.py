@@ -18,7 +18,8 @@ import boto3
 
 from tasksync.adapters.sqs_changes_queue import SqsChangesQueue
 from tasksync.adapters.webhook_secrets import WebhookSecrets
-from tasksync.configuration import WebhookConfig, load_config
+from tasksync.configuration import load_config
+from tasksync.configuration.webhook import WebhookConfig
 from tasksync.webhook_intake import ChangesQueue, SigningSecrets
 
 

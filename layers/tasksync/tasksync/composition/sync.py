@@ -21,7 +21,8 @@ from tasksync.adapters.dynamodb.settings_repository import DynamoDBSettingsRepos
 from tasksync.adapters.dynamodb.sync_error_repository import DynamoDBSyncErrorRepository
 from tasksync.adapters.salesforce.credentials import SecretStore
 from tasksync.adapters.salesforce.settings import GatewaySettings
-from tasksync.configuration import SyncConfig, load_config
+from tasksync.configuration import load_config
+from tasksync.configuration.functions import SyncConfig
 from tasksync.domain.field_map import FieldMap
 from tasksync.domain.settings import SyncSettings
 from tasksync.ports.salesforce import SalesforceGateway

@@ -1,52 +1,19 @@
-"""The Salesforce Task fields the sync reads and writes, and the org's Status and Priority picklists.
-
-Field facts: Object Reference, "Task" (Subject 255, Description 32,000, Status/Priority picklists,
-ActivityDate a date, TaskSubtype settable on create only, IsRecurrence marks a series master).
-"""
+"""A Salesforce Task as the sync reads it, and the org's Status and Priority picklists (the fields'
+names and sizes: ``salesforce_fields``)."""
 
 from __future__ import annotations
 
 from datetime import date
-from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tasksync.domain.base import AwareDatetime, DomainModel
-
-SUBJECT_MAX = 255
-"""Object Reference, Task: Subject is a combobox of 255 characters."""
-DESCRIPTION_MAX = 32_000
-"""Object Reference, Task: Description (shown as Comments) is a text area of 32,000 characters."""
-
-EXTERNAL_ID_FIELD = "Tasksync_Id__c"
-"""Custom External ID (unique) field that carries the SIA task id, shipped under salesforce/: an upsert
-on it makes a retried create land on the same record."""
-
-
-class SalesforceField(StrEnum):
-    """The Task fields of the field map (SPEC section 2), by their API names."""
-
-    SUBJECT = "Subject"
-    STATUS = "Status"
-    PRIORITY = "Priority"
-    ACTIVITY_DATE = "ActivityDate"
-    DESCRIPTION = "Description"
-
-
-ELIGIBILITY_FIELDS = ("OwnerId", "TaskSubtype", "IsRecurrence")
-"""Fields that decide whether a Task is a reminder task at all (SPEC section 4)."""
-
-QUERY_FIELDS = (
-    "Id",
-    *SalesforceField,
-    *ELIGIBILITY_FIELDS,
-    EXTERNAL_ID_FIELD,
-    "IsDeleted",
-    "CreatedDate",
-    "LastModifiedDate",
-    "SystemModstamp",
-)
-"""What every read of a Task selects."""
+from tasksync.domain.salesforce_fields import DESCRIPTION_MAX as DESCRIPTION_MAX
+from tasksync.domain.salesforce_fields import ELIGIBILITY_FIELDS as ELIGIBILITY_FIELDS
+from tasksync.domain.salesforce_fields import EXTERNAL_ID_FIELD as EXTERNAL_ID_FIELD
+from tasksync.domain.salesforce_fields import QUERY_FIELDS as QUERY_FIELDS
+from tasksync.domain.salesforce_fields import SUBJECT_MAX as SUBJECT_MAX
+from tasksync.domain.salesforce_fields import SalesforceField as SalesforceField
 
 
 class SalesforceTask(BaseModel):
