@@ -6,7 +6,7 @@ BIN      := $(VENV)/bin
 SEEDS    ?= 300
 export PYTHONPATH := layers/tasksync:.
 
-.PHONY: test lint typecheck template unit sim org build clean lock
+.PHONY: test lint typecheck template unit sim bench org build clean lock
 
 # The whole suite: lint, types, template checks, then every test (the simulation runs SEEDS seeds).
 test: lint typecheck template
@@ -43,6 +43,10 @@ unit: $(BIN)/.installed
 # The seeded randomized convergence run: `make sim SEEDS=5000`, or one seed again with `make sim SEED=s`.
 sim: $(BIN)/.installed
 	$(BIN)/python -m tests.sim $(if $(SEED),--seed $(SEED),--seeds $(SEEDS))
+
+# The design targets' figures, printed (not timed tests: a noisy machine would make them flake).
+bench: $(BIN)/.installed
+	$(BIN)/python bench/webhook_cold_import.py
 
 # A Salesforce org emulator alone, over HTTPS; prints the variables a client needs.
 org: $(BIN)/.installed
