@@ -7,7 +7,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -20,7 +20,7 @@ from tasksync.domain.settings import SalesforceConnection, SyncSettings
 from tasksync.engine.changes import SalesforceChange
 from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tasksync.use_cases.attempts import StillConcurrent
-from tasksync.use_cases.first_sync import run_first_sync
+from tasksync.use_cases.first_sync import Invocation, run_first_sync
 from tasksync.use_cases.reminder_events import apply_reminder_event
 from tasksync.use_cases.safety_nets import reconcile_updates, sweep_deletions
 from tasksync.use_cases.salesforce_changes import apply_salesforce_change
@@ -149,7 +149,19 @@ class World:
         """Each rep ticks the checkbox: sync is on from now, and their first sync runs."""
         for user in REPS:
             self.state.save_settings(self.settings(user).model_copy(update={"enabled": True, "enabled_at": self.now}))
-            self._until_done(partial(run_first_sync, user, self.services, self.state))
+            self._first_sync_in_legs(user)
+
+    def _first_sync_in_legs(self, user: str) -> None:
+        """The first sync as its handler runs it: legs of a seeded few rows, each saving its checkpoint and
+        handing over to the next (a resume), each retried as Lambda retries an invocation."""
+        waiting = [False]
+        while waiting:
+            resume = waiting.pop()
+            budget = itertools.count(self.rng.randint(1, 2), -1)
+            invocation = Invocation(time_left=partial(_time_left, budget), hand_over=partial(waiting.append, True))
+            self._until_done(
+                partial(run_first_sync, user, self.services, self.state, resume=resume, invocation=invocation)
+            )
 
     def run_safety_nets(self) -> None:
         """Each syncing rep's scheduled sweep and reconciliation, twice, some minutes apart, as the schedule
@@ -233,6 +245,12 @@ class World:
         elif self.rng.random() < self.faults.salesforce_error:
             return SalesforceError(ErrorKind.TRANSIENT, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access")
         return None
+
+
+def _time_left(budget: Iterator[int]) -> timedelta:
+    """A leg's time, asked before each row after its first: plenty while its budget of rows lasts, then
+    less than the hand-over margin."""
+    return timedelta(minutes=10) if next(budget) > 1 else timedelta(minutes=1)
 
 
 def describe(message: ReminderTaskEvent | SalesforceChange) -> str:
