@@ -37,9 +37,10 @@ from tasksync.use_cases.services import SyncServices
 PROGRESS_EVERY = 500
 """Rows between two progress saves: the settings API shows a moving count, for two DynamoDB requests
 per 500 imported tasks."""
-HAND_OVER_MARGIN = timedelta(minutes=2)
-"""Time a leg keeps in hand when it stops: enough for the row in flight (a record read-back with its
-retries, a Bulk results page), the checkpoint's save and the invocation of the next leg."""
+HAND_OVER_MARGIN = timedelta(minutes=3)
+"""Time a leg keeps in hand when it stops: the row in flight may wait on one Salesforce call at worst
+(a Bulk results page, a record read: 4 attempts of a 30-second read time-out and 3.5 s of back-off,
+about 2 minutes), then the checkpoint is saved and the next leg invoked."""
 CATCH_UP_TIME = timedelta(minutes=5)
 """A catch-up (SPEC 5.3, 5.5) starts in a leg of its own unless this much time is left."""
 ASYNC_ATTEMPTS = 3
