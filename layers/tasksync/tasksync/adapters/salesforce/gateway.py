@@ -106,6 +106,13 @@ def _query_more(sf: Salesforce, *, url: str, headers: dict[str, str]) -> Any:
     return sf.query_more(url, identifier_is_url=True, headers=headers)
 
 
+def _json(answer: Any) -> dict[str, Any]:
+    """A JSON object answer (``restful`` is typed to answer None for an empty body)."""
+    if not isinstance(answer, dict):
+        raise SalesforceError(ErrorKind.TRANSIENT, "UNEXPECTED_ANSWER", f"expected a JSON object, got {answer!r}")
+    return answer
+
+
 def _tasks(sf: Salesforce) -> SFType:
     # ``sf.Task`` builds a new SFType at every access (its own api_usage too: see limits.UsageRecorder).
     return cast(SFType, sf.Task)
@@ -291,10 +298,8 @@ class SimpleSalesforceGateway:
         can use the locator to retrieve a set of results multiple times" (Bulk API 2.0 Developer Guide,
         "Get Results for a Query Job"), so a page read again after a failure is the same rows."""
         # Bulk API 2.0 Developer Guide, "Create a Query Job": POST jobs/query; the answer is the job info.
-        job = self._call(
-            Operation.QUERY,
-            lambda sf: sf.restful("jobs/query", method="POST", json={"operation": "query", "query": soql}),
-        )
+        body = {"operation": "query", "query": soql}
+        job = self._call(Operation.QUERY, lambda sf: _json(sf.restful("jobs/query", method="POST", json=body)))
         self._wait_for_bulk_job(str(job["id"]))
         locator = ""
         while True:
@@ -312,7 +317,7 @@ class SimpleSalesforceGateway:
         while True:
             self._retry.sleep(delay)
             waited += delay
-            info = self._call(Operation.QUERY, lambda sf: sf.restful(f"jobs/query/{job_id}"))
+            info = self._call(Operation.QUERY, lambda sf: _json(sf.restful(f"jobs/query/{job_id}")))
             state = info["state"]
             if state == "JobComplete":
                 return
