@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tasksync import configuration
 from tasksync.adapters.dynamodb import reminder_task_table as items
 from tasksync.adapters.dynamodb.link_repository import DynamoDBLinkRepository
 from tasksync.composition.sync import SyncRoot, override
@@ -29,7 +30,7 @@ from tests.integration.handlers.test_salesforce_webhook import Webhook, as_body,
 from tests.integration.handlers.test_salesforce_webhook import webhook as webhook
 from tests.support.handlers import LambdaContextStub, load_handler_module
 from tests.support.secrets_manager import secretsmanager as secretsmanager
-from tests.unit.builders import USER, SyncWorld
+from tests.unit.builders import CLIENT_ID, ORG, SF_USER, USER, SyncWorld
 
 # -- the webhook: every bad body is a clear 4xx that queues nothing (SPEC 8) -----------------------------
 
@@ -47,6 +48,15 @@ def test_a_datetime_that_has_no_utc_form_is_a_400_not_a_crash(webhook: Webhook, 
 
     assert answer.status == 400
     assert answer.body["error"]["code"] == "invalid_change_events"
+    assert webhook.queued() == []
+
+
+def test_a_signature_with_non_ascii_characters_is_a_401_not_a_crash(webhook: Webhook):
+    """Unauthenticated: whatever the header holds, the answer is 401 and no 5xx (which alarms)."""
+    answer = webhook.post(as_body(sample("cdc_create.json")), signature=f"t={webhook.clock.now},v1=caf\u00e9")
+
+    assert answer.status == 401
+    assert answer.body["error"]["code"] == "invalid_signature"
     assert webhook.queued() == []
 
 
@@ -246,3 +256,69 @@ def test_the_record_partition_gives_each_reps_latest_link_by_either_form_of_the_
     with pytest.raises(ConcurrentUpdate):
         link_repository.save_link(a_link("task-2"))  # a second task of the rep for the same record
     assert link_repository.links_to("00T000000000001AAA") == [second]
+
+
+# -- salesforce_changes (FIFO): one record's bad message holds that record's group alone -----------------
+
+
+@pytest.fixture
+def salesforce_changes(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, SyncWorld]]:
+    """The FIFO handler on a root of fakes; no reconciliation is started here."""
+    for name, value in {
+        "STAGE": "local",
+        "STATE_TABLE_NAME": "state",
+        "REMINDER_TASK_TABLE_NAME": "tasks",
+        "SALESFORCE_SECRETS_PREFIX": "tasksync/local/salesforce/",
+        "SALESFORCE_CALL_CLIENT": CLIENT_ID,
+        "IDEMPOTENCY_TABLE_NAME": "idempotency",
+        "RECONCILIATION_FUNCTION_NAME": "reconciliation",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(configuration, "_loaded", {})
+    monkeypatch.setattr(metrics, "namespace", "Tasksync")
+    world = SyncWorld()
+    app = load_handler_module("functions/salesforce_changes")
+    with override(SyncRoot(services=world.services, cursors=world.state, invoke=lambda *_: None)):
+        yield app.handler, world
+
+
+def created_in_salesforce(world: SyncWorld, subject: str, transaction: str) -> tuple[str, str]:
+    """A reminder task of the rep's made in Salesforce: its id, and the queue body of its CDC CREATE as
+    the webhook queues it."""
+    sf_id = world.org.create({"Subject": subject, "OwnerId": SF_USER}).id
+    world.mark_delivered()
+    event = sample("cdc_create.json")
+    payload = event["data"]["payload"]
+    stamp = world.now.isoformat().replace("+00:00", "Z")
+    payload.update({"OwnerId": SF_USER, "Subject": subject, "CreatedDate": stamp, "LastModifiedDate": stamp})
+    header = payload["ChangeEventHeader"]
+    header.update(
+        {"recordIds": [sf_id], "transactionKey": transaction, "commitTimestamp": int(world.now.timestamp()) * 1000}
+    )
+    return sf_id, json.dumps({"orgId": ORG, "event": event})
+
+
+def fifo_message(message_id: str, body: str, group: str) -> dict[str, Any]:
+    fifo = message(message_id, body)
+    fifo["attributes"] |= {"MessageGroupId": group, "MessageDeduplicationId": message_id}
+    fifo["eventSourceARN"] += ".fifo"
+    return fifo
+
+
+def test_a_bad_message_holds_its_records_group_and_no_other(salesforce_changes: tuple[Any, SyncWorld]):
+    handler, world = salesforce_changes
+    x, x_created = created_in_salesforce(world, "Call Alice", "t-x")
+    y, y_created = created_in_salesforce(world, "Call Bob", "t-y")
+    batch = [
+        fifo_message("x1", json.dumps({"orgId": ORG, "event": {"data": {}}}), f"{ORG[:15]}:{x[:15]}"),
+        fifo_message("y1", y_created, f"{ORG[:15]}:{y[:15]}"),
+        fifo_message("x2", x_created, f"{ORG[:15]}:{x[:15]}"),
+    ]
+
+    answer = handler({"Records": batch}, LambdaContextStub(function_name="tasksync-test-SalesforceChangesFunction"))
+
+    assert failed_ids(answer) == ["x1", "x2"]  # x2 waits behind x1, in order
+    assert [task.name for task in world.tasks()] == ["Call Bob"]

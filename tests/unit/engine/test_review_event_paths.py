@@ -8,14 +8,19 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+import pytest
+
+from tasksync.composition.sync import SyncRoot
 from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.domain.reminder_task import Status
 from tasksync.domain.salesforce_task import Picklists, SalesforceTask
 from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
 from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_error import SyncErrorKind
+from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.decisions import SkipReason
 from tasksync.ports.salesforce import ApiUsage, ErrorKind, SalesforceError, SalesforceGateway, WriteResult
+from tasksync.ports.sync_state import ConcurrentUpdate
 from tasksync.use_cases.reminder_batches import apply_reminder_batch
 from tasksync.use_cases.reminder_resync import SETTLING, resync_reminders
 from tasksync.use_cases.routing import apply_org_change
@@ -111,6 +116,52 @@ def test_an_edit_in_another_org_does_not_reach_a_reps_task_whose_record_has_the_
     assert task.status is Status.OPEN
 
 
+def test_a_late_delete_routed_with_links_read_before_an_undelete_was_applied_does_not_undo_it():
+    """SPEC 7: no delete is lost or undone, and an UNDELETE brings the task back. Salesforce deletes and
+    undeletes a record; both events come by two inputs (the webhook's queue and Event Relay's). The
+    router reads the record's links, and before the rep's turn the other input applies the UNDELETE:
+    the late DELETE, decided with the link read before, must not delete the task the UNDELETE kept."""
+    world, sf_id = a_rep_with_a_salesforce_task()
+    world.tick()
+    world.org.delete(sf_id)
+    world.tick(2)
+    world.org.undelete(sf_id)
+    delete, undelete = world.org.feed[-2:]
+    world.mark_delivered()
+    read_links = world.state.links_to
+
+    def undelete_applied_meanwhile(record_id: str) -> list[SyncLink]:
+        links = read_links(record_id)
+        object.__setattr__(world.state, "links_to", read_links)
+        world.tick()
+        apply_org_change(ORG, undelete, world.services)  # by the other input, between read and decision
+        return links
+
+    object.__setattr__(world.state, "links_to", undelete_applied_meanwhile)
+    world.tick()
+    apply_org_change(ORG, delete, world.services)
+    world.sync()
+
+    assert sf_id in world.org.records
+    assert [task.name for task in world.tasks()] == ["Renewal call"]
+
+
+# -- one invocation's settings ----------------------------------------------------------------------
+
+
+def test_an_invocations_settings_after_a_refused_save_are_read_again_not_kept():
+    world = SyncWorld()
+    invocation = SyncRoot(services=world.services, cursors=world.state, invoke=lambda *_: None).for_invocation()
+    read = invocation.services.settings.get_settings(USER)
+    assert read is not None
+    world.state.save_settings(read.model_copy(update={"enabled": False}))  # the rep, through the API
+
+    with pytest.raises(ConcurrentUpdate):
+        invocation.services.settings.save_settings(read.model_copy(update={"time_zone": "UTC"}))
+
+    assert invocation.services.syncing(USER) is None  # the rep's word, not the copy read before
+
+
 # -- the SIA batch path -------------------------------------------------------------------------------
 
 
@@ -124,10 +175,10 @@ def test_a_batch_of_every_kind_of_write_answers_each_task_with_its_own_result():
     refused = world.link_of("task-3").sf_id
     assert refused is not None
     with_gateway(world, CountingGateway(world, refused_updates=[refused]))
-    world.rep_updates("task-0", due_date=date(2026, 4, 6))
+    world.rep_updates("task-3", due_date=date(2026, 4, 11))
     world.rep_creates("Task 4", task_id="task-4")
     world.rep_deletes("task-1")
-    world.rep_updates("task-3", due_date=date(2026, 4, 11))
+    world.rep_updates("task-0", due_date=date(2026, 4, 6))
     world.rep_creates("Task 5", task_id="task-5")
     world.rep_updates("task-2", name="Task 2 renamed")
 
@@ -138,8 +189,7 @@ def test_a_batch_of_every_kind_of_write_answers_each_task_with_its_own_result():
     assert world.records_for("task-1") == []
     assert world.record_of("task-2").subject == "Task 2 renamed"
     assert world.record_of("task-3").activity_date is None
-    assert [r.subject for r in world.records_for("task-4")] == ["Task 4"]
-    assert [r.subject for r in world.records_for("task-5")] == ["Task 5"]
+    assert (world.record_of("task-4").subject, world.record_of("task-5").subject) == ("Task 4", "Task 5")
     (error,) = world.state.errors_of(USER)
     assert (error.sia_id, error.sf_id, error.kind) == ("task-3", refused, SyncErrorKind.PERMANENT)
 
