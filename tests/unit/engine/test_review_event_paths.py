@@ -131,7 +131,7 @@ def test_a_late_delete_routed_with_links_read_before_an_undelete_was_applied_doe
     read_links = world.state.links_to
 
     def undelete_applied_meanwhile(record_id: str) -> list[SyncLink]:
-        links = read_links(record_id)
+        links: list[SyncLink] = read_links(record_id)
         object.__setattr__(world.state, "links_to", read_links)
         world.tick()
         apply_org_change(ORG, undelete, world.services)  # by the other input, between read and decision
