@@ -27,6 +27,7 @@ from tasksync.use_cases.routing import apply_org_change
 from tasksync.use_cases.safety_nets import SweepResult
 from tasksync.use_cases.scheduled_rounds import BudgetGovernor, run_round
 from tests.fakes.salesforce import InMemoryGateway
+from tests.support.template import load_template
 from tests.unit.builders import CLIENT_ID, ORG, SF_USER, USER, SyncWorld, connection, settings, sf_deleted, sf_updated
 
 SANDBOX_ORG = "00D000000000009AAA"
@@ -271,6 +272,15 @@ def test_a_create_refused_for_good_is_not_sent_again_by_every_resync():
 
     assert gateway.calls == Counter()
     assert len(world.state.errors_of(USER)) == 1
+
+
+def test_resync_leaves_a_change_to_the_event_path_for_longer_than_one_retry_of_its_message():
+    """SETTLING says it is longer than the event path takes with its retries in the queue; a message
+    that failed comes back after the queue's visibility time-out, so the resync must wait at least that
+    long, else both send the same change while the event path still carries it."""
+    queue = load_template()["Resources"]["ReminderChangesQueue"]["Properties"]
+
+    assert timedelta(seconds=int(queue["VisibilityTimeout"])) < SETTLING
 
 
 def test_resync_does_not_bring_back_a_task_deleted_in_salesforce_whose_delete_reached_sia():
