@@ -93,7 +93,7 @@ def test_deleting_a_task_in_salesforce_deletes_it_in_sia():
 
     decision = decide_sf(sf_deleted(at(minutes=10)), link, task, 10)
 
-    assert decision.reminder == DeleteReminder(task.id)
+    assert decision.reminder == DeleteReminder(task.id, expected_version=task.version)
     assert decision.salesforce is None
     assert decision.link is not None
     assert (decision.link.state, decision.link.deleted_by) == (LinkState.DELETED, Side.SALESFORCE)

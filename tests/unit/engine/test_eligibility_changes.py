@@ -130,7 +130,7 @@ def test_a_task_reassigned_to_another_user_leaves_the_sia_list():
 
     decision = decide(sf_updated(at(minutes=10), OwnerId=OTHER_SF_USER), link, task)
 
-    assert decision.reminder == DeleteReminder(task.id)
+    assert decision.reminder == DeleteReminder(task.id, expected_version=task.version)
     assert decision.salesforce is None  # the record stays, with its new owner
     assert decision.link is not None
     assert decision.link.state is LinkState.LEFT
@@ -150,7 +150,7 @@ def test_a_read_record_that_shows_another_owner_makes_the_task_leave():
 
     decision = decide(sf_record(at(minutes=10), OwnerId=OTHER_SF_USER), link, task)
 
-    assert decision.reminder == DeleteReminder(task.id)
+    assert decision.reminder == DeleteReminder(task.id, expected_version=task.version)
     assert decision.link is not None
     assert decision.link.state is LinkState.LEFT
 

@@ -179,27 +179,3 @@ def test_the_owner_of_an_unlinked_record_is_never_read_with_a_paused_reps_grant(
     # Then it joins the second rep's list, and the paused rep's grant was never used
     assert [task.name for task in world.sia.list(USER_2)] == ["Old call"]
     assert USER not in grants
-
-
-def test_each_rep_decides_with_the_link_the_router_read_and_reads_it_no_second_time():
-    world = three_reps()
-    record = world.org.create({"Subject": "Call Alice back", "OwnerId": SF_USER})
-    deliver_to_org(world)
-    world.org.update(record.id, {"Description": "bring the NDA"})
-    (update,) = world.pending()
-    world.mark_delivered()
-    second_reads: list[str] = []
-    by_sf_id = world.state.link_by_sf_id
-
-    def counted(user_id: str, sf_id: str) -> SyncLink | None:
-        second_reads.append(user_id)
-        found: SyncLink | None = by_sf_id(user_id, sf_id)
-        return found
-
-    world.state.link_by_sf_id = counted
-
-    assert isinstance(update, SalesforceChange)
-    apply_org_change(ORG, update, world.services)
-
-    assert second_reads == []
-    assert world.sia.get(USER, world.state.links_to(record.id)[0].sia_id).details == "bring the NDA"

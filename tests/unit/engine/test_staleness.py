@@ -131,7 +131,7 @@ def test_a_delete_older_than_an_undelete_is_stale():
 def test_a_redelivered_delete_after_the_undelete_brought_the_task_back_is_stale():
     task, link = linked()
     gone = decide_sf(sf_deleted(at(minutes=10)), link, task, 11)
-    assert gone.reminder == DeleteReminder(task.id)
+    assert gone.reminder == DeleteReminder(task.id, expected_version=task.version)
     back = decide_sf(sf_record(at(minutes=20), Subject=task.name), stored(gone.link, at(minutes=11)), None, 21)
     assert back.link is not None and back.reminder is not None
     restored = reminder(task.name, version=back.reminder.version, created_at=at(minutes=21))

@@ -66,6 +66,8 @@ def datetime_value(value: object, where: str) -> datetime:
         return datetime.fromisoformat(value).astimezone(UTC)
     except ValueError:
         raise ChangeEventRejected(f"{where} is not a real datetime: {shown(value)}") from None
+    except OverflowError:  # year 1 east of UTC, year 9999 west of it: no UTC form
+        raise ChangeEventRejected(f"{where} is out of range: {shown(value)}") from None
 
 
 def date_value(value: object, where: str) -> date:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tasksync.domain.reminder_task import TaskField, TaskValues
+from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
 from tasksync.domain.sync_error import SyncError
 from tasksync.domain.sync_link import SyncLink
@@ -42,6 +42,13 @@ class UpdateReminder:
 @dataclass(frozen=True)
 class DeleteReminder:
     task_id: str
+    expected_version: int | None = None
+    """The version the decision saw: a task changed since (brought back by a change applied meanwhile)
+    is not deleted on an old word, the decision is made again."""
+
+    @classmethod
+    def of(cls, task: ReminderTask) -> DeleteReminder:
+        return cls(task.id, task.version)
 
 
 ReminderAction = CreateReminder | UpdateReminder | DeleteReminder

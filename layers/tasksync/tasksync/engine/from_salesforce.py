@@ -114,20 +114,20 @@ def copy_above(decided: Decision, deleted_version: int) -> Decision:
 def _unlinked(change: SalesforceChange, echo: bool, orphan: ReminderTask | None, ctx: SyncContext) -> Decision:
     """``orphan`` is an SIA copy under the record's import id whose link was never saved (a crash)."""
     if change.change_type is ChangeType.DELETE:
-        return Decision(reminder=DeleteReminder(orphan.id) if orphan else None, skipped=SkipReason.NOT_LINKED)
+        return Decision(reminder=DeleteReminder.of(orphan) if orphan else None, skipped=SkipReason.NOT_LINKED)
     if echo:
         # Made by the sync for an SIA task: that task's link, not this event, decides about it. (A record
         # the sync made for another rep and that was reassigned to this one has no link here: it joins.)
         return Decision.skip(SkipReason.ECHO)
     if _never_a_reminder(change):
-        return Decision(reminder=DeleteReminder(orphan.id) if orphan else None, skipped=SkipReason.NOT_ELIGIBLE)
+        return Decision(reminder=DeleteReminder.of(orphan) if orphan else None, skipped=SkipReason.NOT_ELIGIBLE)
     if change.change_type is not ChangeType.RECORD:
         # Read the record before importing it: the event may be older than a delete or a reassignment
         # that was already seen (with no link, nothing remembers those). An eligible task the first sync
         # did not import also joins this way, on its first change (SPEC 6).
         return Decision.skip(SkipReason.NEEDS_RECORD)
     if ineligibility(change.task, ctx.sf_user_id) is not None:
-        return Decision(reminder=DeleteReminder(orphan.id) if orphan else None, skipped=SkipReason.NOT_ELIGIBLE)
+        return Decision(reminder=DeleteReminder.of(orphan) if orphan else None, skipped=SkipReason.NOT_ELIGIBLE)
     enabled_at = ctx.settings.enabled_at
     if enabled_at is not None and _changed_last(change) < enabled_at - FIRST_SYNC_WINDOW - CLOCK_MARGIN:
         # Last changed before the first sync's window (Salesforce's clock, so the window is widened by the
@@ -186,7 +186,7 @@ def _on_deleted(
         tombstone = _dated_delete(link, change)
         if reminder is not None:
             # The SIA copy came back (a restore whose link was not saved): the delete takes it again.
-            return Decision(link=remember(tombstone or link, reminder), reminder=DeleteReminder(link.sia_id))
+            return Decision(link=remember(tombstone or link, reminder), reminder=DeleteReminder.of(reminder))
         return Decision(link=tombstone, skipped=SkipReason.DUPLICATE)
     if link.deleted_by is Side.SIA and learnt_id:
         # The record outlived its SIA delete: the sync's create answered after it.
@@ -249,7 +249,7 @@ def _on_delete(change: SalesforceChange, link: SyncLink, reminder: ReminderTask 
         # The same second as the last change applied (an undelete, say): the record decides.
         return Decision.skip(SkipReason.NEEDS_RECORD)
     tombstone = _tombstone(remember(link, reminder), Side.SALESFORCE, ctx, change)
-    return Decision(link=tombstone, reminder=DeleteReminder(link.sia_id) if reminder else None)
+    return Decision(link=tombstone, reminder=DeleteReminder.of(reminder) if reminder else None)
 
 
 def _owner_tied(change: SalesforceChange, link: SyncLink, ctx: SyncContext) -> bool:
@@ -285,7 +285,7 @@ def _leave(change: SalesforceChange, link: SyncLink, reminder: ReminderTask | No
     left = remember(link, reminder).updated(
         state=LinkState.LEFT, last_sf_commit=_newest(link, change), owner_seen_at=change.commit_at
     )
-    return Decision(link=left, reminder=DeleteReminder(link.sia_id) if reminder else None)
+    return Decision(link=left, reminder=DeleteReminder.of(reminder) if reminder else None)
 
 
 def _bring_back(
@@ -312,7 +312,7 @@ def _bring_back(
         )
         return Decision(
             link=left,
-            reminder=DeleteReminder(link.sia_id) if reminder else None,
+            reminder=DeleteReminder.of(reminder) if reminder else None,
             skipped=None if reminder else SkipReason.NOT_ELIGIBLE,
         )
     if gone is not None and gone.deleted_by == Origin.USER.value and gone.version > link.sia_version:

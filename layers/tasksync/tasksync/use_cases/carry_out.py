@@ -189,9 +189,9 @@ def _apply_reminder(action: ReminderAction, ctx: SyncContext, services: SyncServ
                 return version
         case UpdateReminder(task_id, changes, expected_version):
             return store.update(user, task_id, changes, Origin.SYNC, ctx.now, expected_version).version
-        case DeleteReminder(task_id):
+        case DeleteReminder(task_id, expected_version):
             try:
-                return store.delete(user, task_id, Origin.SYNC, ctx.now).version
+                return store.delete(user, task_id, Origin.SYNC, ctx.now, expected_version).version
             except TaskNotFound:
                 existing = store.get(user, task_id)
                 return existing.version if existing else 0

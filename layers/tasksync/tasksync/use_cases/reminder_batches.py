@@ -51,7 +51,8 @@ def apply_reminder_batch(events: Iterable[ReminderTaskEvent], services: SyncServ
     for user, user_events in by_user.items():
         try:
             settings = services.settings.get_settings(user)
-            if settings is None:
+            if settings is None or not settings.syncing:
+                # Off, paused or disconnected: neither direction runs, and nothing is asked of Salesforce.
                 skipped = Decision.skip(SkipReason.SYNC_OFF)
                 outcome.decisions.update((event.event_id, skipped) for event in user_events)
                 continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tasksync.domain.sync_link import SyncLink
+from tasksync.domain.settings import SyncSettings
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.decisions import Decision
 from tasksync.use_cases.records import read_record
@@ -21,35 +21,29 @@ from tasksync.use_cases.services import SyncServices
 
 def reps_for(org_id: str, change: SalesforceChange, services: SyncServices) -> list[str]:
     """The users a change concerns: those linked to the record, and its owner's when the change says it."""
-    return sorted(_concerned(org_id, change, services))
-
-
-def _concerned(org_id: str, change: SalesforceChange, services: SyncServices) -> dict[str, SyncLink | None]:
-    """Each user the change concerns, with their link to the record (one consistent read for all)."""
-    concerned: dict[str, SyncLink | None] = {link.user_id: link for link in services.links.links_to(change.sf_id)}
+    users = {link.user_id for link in services.links.links_to(change.sf_id)}
     owner = change.task.owner_id if "OwnerId" in change.carried else None
     if owner:
         user = services.settings.user_for_salesforce_user(org_id, owner)
         if user is not None:
-            concerned.setdefault(user, None)
-    return concerned
+            users.add(user)
+    return sorted(users)
 
 
 def apply_org_change(org_id: str, change: SalesforceChange, services: SyncServices) -> dict[str, Decision]:
     """Apply ``change`` for each rep it concerns. One rep's failure is raised after the others were served,
     so that the message is retried (the reps already served find it applied: no double effect)."""
-    concerned = _concerned(org_id, change, services)
-    if not concerned and change.change_type is not ChangeType.DELETE:
-        change, owners = _owner_of_unlinked(org_id, change, services)
-        concerned = dict.fromkeys(owners)
+    users = reps_for(org_id, change, services)
+    if not users and change.change_type is not ChangeType.DELETE:
+        change, users = _owner_of_unlinked(org_id, change, services)
     decisions: dict[str, Decision] = {}
     failure: Exception | None = None
-    for user, link in sorted(concerned.items()):
+    for user in users:
         settings = services.syncing(user)
-        if settings is None:
+        if settings is None or not _of_org(settings, org_id):
             continue
         try:
-            decisions[user] = apply_salesforce_change(change, settings, services, link)
+            decisions[user] = apply_salesforce_change(change, settings, services)
         except Exception as error:  # re-raised below, once every rep had its turn
             failure = failure or error
     if failure is not None:
@@ -93,3 +87,10 @@ def _owner_of_unlinked(
         owner = services.settings.user_for_salesforce_user(org_id, record.task.owner_id or "")
         return record, [owner] if owner else []
     return change, []
+
+
+def _of_org(settings: SyncSettings, org_id: str) -> bool:
+    """Record ids are unique within an org only: a sandbox keeps its production's ids, so a change of
+    another org's record with the same id is not the rep's."""
+    connection = settings.connection
+    return connection is not None and connection.org_id[:15] == org_id[:15]

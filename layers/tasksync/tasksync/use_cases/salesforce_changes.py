@@ -22,15 +22,13 @@ from tasksync.use_cases.services import SyncServices
 
 
 @paused_on_revoked_grant
-def apply_salesforce_change(
-    change: SalesforceChange, settings: SyncSettings, services: SyncServices, link_read: SyncLink | None = None
-) -> Decision:
-    """``link_read``: the user's link to the record, read consistently just before (the router reads
-    every rep's at once); decided with it first, read again after a concurrent change."""
+def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, services: SyncServices) -> Decision:
     last_error: Exception | None = None
-    for attempt in range(MAX_ATTEMPTS):
+    for _ in range(MAX_ATTEMPTS):
         ctx = services.context(settings)
-        link = link_read if attempt == 0 and link_read is not None else _link_of(change, settings.user_id, services)
+        # Read here, not handed in by the router: what lies between a read and the decision is a window
+        # for another input's change of the link (a delete decided on an older link is not undone).
+        link = _link_of(change, settings.user_id, services)
         if link is not None and not link.unsent and change.event_key in link.applied_events:
             # A redelivery of an event already applied: known before anything is read. (With a write still
             # unsent, the redelivery is the retry that sends it.)
