@@ -1,8 +1,9 @@
 """Publishes the reminder-task table's stream as SIA task events on the app's event bus.
 
-Every stream record of the batch is turned into its event first, then the events are put ten to a call
-(the PutEvents maximum); a record whose event EventBridge did not take is reported as failed, so that
-Lambda retries from it (bisecting, up to its retry limit, then the record's metadata lands in the DLQ).
+Every stream record of the batch is turned into its event first, then the events are put in as few
+PutEvents calls as EventBridge takes (ten entries, under 256 KB); a record whose event EventBridge did
+not take is reported as failed, so that Lambda retries from it (bisecting, up to its retry limit, then
+the record's metadata lands in the DLQ).
 """
 
 from __future__ import annotations
@@ -19,12 +20,11 @@ from tasksync.composition.publisher import event_bridge
 from tasksync.configuration import load_config
 from tasksync.configuration.functions import PublisherConfig
 from tasksync.observability import logger, metrics, tracer
-from tasksync.queued_events import reminder_event_entry
+from tasksync.queued_events import put_events_requests, reminder_event_entry
 
 if TYPE_CHECKING:
     from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
 
-PUT_EVENTS_LIMIT = 10
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
@@ -51,8 +51,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailure
                 detail_type=config.task_event_detail_type,
             )
             entries.append((sequence, entry))
-    for start in range(0, len(entries), PUT_EVENTS_LIMIT):
-        chunk = entries[start : start + PUT_EVENTS_LIMIT]
+    for chunk in put_events_requests(entries):
         answer = event_bridge().put_events(Entries=[entry for _, entry in chunk])
         for (sequence, _), result in zip(chunk, answer["Entries"], strict=True):
             if "ErrorCode" in result:

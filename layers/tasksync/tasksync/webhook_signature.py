@@ -44,7 +44,10 @@ def verify(header: str | None, body: bytes, secret: str, now: int) -> None:
         raise SignatureError(f"signature timestamp is more than {TOLERANCE_SECONDS} seconds from now")
     expected = _digest(body, secret, timestamp)
     # Several v1 values let a sender sign with the old and the new secret while it rotates.
-    if not any(hmac.compare_digest(expected, candidate) for candidate in parts.get("v1", [])):
+    # compare_digest takes ASCII text only (else TypeError): compared as bytes, whatever the header holds.
+    expected_bytes = expected.encode()
+    candidates = (candidate.encode("utf-8", "replace") for candidate in parts.get("v1", []))
+    if not any(hmac.compare_digest(expected_bytes, candidate) for candidate in candidates):
         raise SignatureMismatch("signature does not match")
 
 
