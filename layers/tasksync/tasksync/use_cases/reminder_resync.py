@@ -16,13 +16,15 @@ from tasksync.domain.imported_ids import imported_from
 from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
 from tasksync.domain.reminder_task import ReminderTask
 from tasksync.domain.settings import SyncSettings
+from tasksync.domain.sync_error import SyncErrorKind
 from tasksync.domain.sync_link import LinkState, SyncLink
 from tasksync.use_cases.reminder_batches import apply_reminder_batch
 from tasksync.use_cases.safety_nets import SweepResult
 from tasksync.use_cases.services import SyncServices
 
-SETTLING = timedelta(minutes=10)
-"""Longer than the event path takes with its retries in the queue (visibility time-out 6 minutes)."""
+SETTLING = timedelta(minutes=20)
+"""Longer than the event path takes to try a change again: a failed message comes back after the
+queue's visibility time-out (725 s in template.yaml) and its batching window."""
 
 
 def resync_reminders(settings: SyncSettings, services: SyncServices) -> SweepResult:
@@ -47,6 +49,7 @@ def unsynced_events(settings: SyncSettings, services: SyncServices) -> list[Remi
                 events.append(_event(ReminderEventKind.CREATED, task))
         elif _behind(task, link):
             events.append(_event(ReminderEventKind.UPDATED, task))
+    events = _not_refused(events, links, services, user)
     live = {task.id for task in tasks}
     for link in links.values():
         if link.state is LinkState.ACTIVE and link.sia_id not in live:
@@ -60,6 +63,31 @@ def unsynced_events(settings: SyncSettings, services: SyncServices) -> list[Remi
                 deleted = _deleted_task(link, tombstone.version, tombstone.deleted_at)
                 events.append(_event(ReminderEventKind.DELETED, deleted))
     return events
+
+
+def _not_refused(
+    events: list[ReminderTaskEvent], links: dict[str, SyncLink], services: SyncServices, user: str
+) -> list[ReminderTaskEvent]:
+    """Leaves out the creates Salesforce refused for good since their link was saved (a validation rule:
+    SPEC 7, not retried; the rep's next edit tries again). One read of the rep's errors, when needed."""
+    pending = {
+        event.task.id
+        for event in events
+        if (link := links.get(event.task.id)) is not None
+        and link.sf_id is None
+        and event.task.version <= link.sia_version
+    }
+    if not pending:
+        return events
+    refused = {
+        error.sia_id
+        for error in services.errors.errors_of(user)
+        if error.kind is SyncErrorKind.PERMANENT
+        and error.sia_id in pending
+        and (saved := links[error.sia_id].saved_at) is not None
+        and error.occurred_at >= saved
+    }
+    return [event for event in events if event.task.id not in refused]
 
 
 def _behind(task: ReminderTask, link: SyncLink) -> bool:

@@ -11,6 +11,8 @@ from tasksync.domain.settings import ConnectionStatus, SyncSettings
 from tasksync.domain.sync_error import SyncErrorKind
 from tasksync.engine.decisions import Decision, SkipReason
 from tasksync.ports.salesforce import ErrorKind, SalesforceError
+from tasksync.ports.sync_state import ConcurrentUpdate
+from tasksync.use_cases.attempts import MAX_ATTEMPTS
 from tasksync.use_cases.services import SyncServices
 from tasksync.use_cases.sync_errors import record_refusal
 
@@ -53,10 +55,16 @@ def pause_on_revoked_grant(
 
 def pause_sync(settings: SyncSettings, reason: str, services: SyncServices) -> None:
     """A revoked grant stops the user's sync in both directions until they reconnect (SPEC 7)."""
-    current = services.settings.get_settings(settings.user_id) or settings
-    if current.connection is None or current.connection.status is ConnectionStatus.REVOKED:
+    for _ in range(MAX_ATTEMPTS):
+        current = services.settings.get_settings(settings.user_id) or settings
+        if current.connection is None or current.connection.status is ConnectionStatus.REVOKED:
+            return
+        connection = current.connection.model_copy(
+            update={"status": ConnectionStatus.REVOKED, "status_reason": reason[:500]}
+        )
+        try:
+            services.settings.save_settings(current.model_copy(update={"connection": connection}))
+        except ConcurrentUpdate:
+            continue  # saved meanwhile (the rep, the first sync): read again
         return
-    connection = current.connection.model_copy(
-        update={"status": ConnectionStatus.REVOKED, "status_reason": reason[:500]}
-    )
-    services.settings.save_settings(current.model_copy(update={"connection": connection}))
+    raise ConcurrentUpdate(f"settings of {settings.user_id} kept changing")

@@ -69,6 +69,8 @@ def run_round(job: Job, services: SyncServices, governor: BudgetGovernor, *, org
         if spent is not None:
             result.put_off[user] = spent
             continue
+        gateway = services.salesforce(settings)
+        before = gateway.api_usage()
         try:
             result.done[user] = job(settings)
         except SalesforceError as error:
@@ -78,7 +80,11 @@ def run_round(job: Job, services: SyncServices, governor: BudgetGovernor, *, org
         except Exception as error:  # reported; the other reps' runs go on
             result.failed[user] = error
         finally:
-            governor.observe(org, services.salesforce(settings).api_usage())
+            after = gateway.api_usage()
+            # Only a reading this run made: a container's gateway keeps its last one, however old, and an
+            # answer's reading is a new object (an old one would hold the org's work up for good).
+            if after is not before:
+                governor.observe(org, after)
     return result
 
 
