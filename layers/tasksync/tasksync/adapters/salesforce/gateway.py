@@ -247,18 +247,29 @@ class SimpleSalesforceGateway:
             raise
         return self._task(record)
 
-    def find_by_external_id(self, external_id: str) -> SalesforceTask | None:
+    def find_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, SalesforceTask]:
         """``queryAll`` (REST API Developer Guide, "Execute a SOQL Query that Includes Deleted Items"),
-        so that a record in the recycle bin is found too; a live one first."""
+        so that a record in the recycle bin is found too; ordered by ``IsDeleted``, a live one first."""
+        wanted = list(dict.fromkeys(external_ids))
+        if not wanted:
+            return {}
         if self._marker_mode:
             # Description (a long text area) cannot be filtered in SOQL: scan the recent creates.
             since = soql_datetime(self._clock() - self._settings.marker_lookback)
-            soql = f"SELECT {self._fields} FROM Task WHERE CreatedDate >= {since} ORDER BY IsDeleted"  # noqa: S608
-            matches = (self._task(r) for r in self._query_records(soql, include_deleted=True))
-            return next((task for task in matches if task.external_id == external_id), None)
-        where = f"{EXTERNAL_ID_FIELD} = {quote(external_id)}"
-        soql = f"SELECT {self._fields} FROM Task WHERE {where} ORDER BY IsDeleted LIMIT 1"  # noqa: S608 - quoted
-        return next((self._task(r) for r in self._query_records(soql, include_deleted=True)), None)
+            soqls = [f"SELECT {self._fields} FROM Task WHERE CreatedDate >= {since} ORDER BY IsDeleted"]  # noqa: S608
+        else:
+            before = f"SELECT {self._fields} FROM Task WHERE {EXTERNAL_ID_FIELD} IN "  # noqa: S608 - quoted
+            after = " ORDER BY IsDeleted"
+            chunks = chunk_for_url(before, wanted, after, self._settings.max_query_url_chars)
+            soqls = [before + in_list(chunk) + after for chunk in chunks]
+        found: dict[str, SalesforceTask] = {}
+        keep = set(wanted)
+        for soql in soqls:
+            for record in self._query_records(soql, include_deleted=True):
+                task = self._task(record)
+                if task.external_id in keep:
+                    found.setdefault(task.external_id, task)
+        return found
 
     def get_tasks(self, sf_ids: Sequence[str], *, include_deleted: bool = False) -> list[SalesforceTask]:
         """``Id IN (...)`` pages; ``queryAll`` with ``include_deleted`` (REST API Developer Guide,
