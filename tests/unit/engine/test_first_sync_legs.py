@@ -294,6 +294,31 @@ def test_a_resume_after_sync_was_turned_off_ends_the_run():
     assert len(world.tasks()) == 2
 
 
+def turning_sync_off_after_the_first_rows(world: SyncWorld) -> Invocation:
+    """An invocation during which, once a few tasks are in, the rep turns sync off."""
+    done: list[bool] = []
+
+    def time_left() -> timedelta:
+        if not done and len(world.tasks()) >= 2:
+            done.append(True)
+            world.state.save_settings(world.settings.model_copy(update={"enabled": False}))
+        return ENOUGH
+
+    return Invocation(time_left=time_left, hand_over=lambda: None)
+
+
+def test_turning_sync_off_stops_a_running_import_at_its_next_save(monkeypatch):
+    monkeypatch.setattr(first_sync, "PROGRESS_EVERY", 3)
+    world = a_world(9)
+
+    progress = run_first_sync(
+        USER, world.services, world.state, invocation=turning_sync_off_after_the_first_rows(world)
+    )
+
+    assert (progress.state, progress.error_code) == (FirstSyncState.FAILED, "SYNC_OFF")
+    assert world.settings.first_sync == progress and len(world.tasks()) == 3
+
+
 # -- errors ----------------------------------------------------------------------------------------------
 
 

@@ -64,6 +64,13 @@ class Superseded(Exception):
     """Another invocation took the run on (a retry, a duplicate delivery): this leg stops, quietly."""
 
 
+class SyncTurnedOff(Exception):
+    """The rep turned sync off (or it was paused) while the import ran: it stops at once (SPEC 6)."""
+
+
+SYNC_OFF_MESSAGE = "sync was turned off or paused before the first sync finished"
+
+
 def run_first_sync(
     user_id: str,
     services: SyncServices,
@@ -111,9 +118,8 @@ class _Leg:
             if not settings.syncing:
                 if not running:
                     return None
-                message = "sync was turned off or paused before the first sync finished"
                 claimed = progress.model_copy(
-                    update={"state": FirstSyncState.FAILED, "error_code": "SYNC_OFF", "error": message}
+                    update={"state": FirstSyncState.FAILED, "error_code": "SYNC_OFF", "error": SYNC_OFF_MESSAGE}
                 )
             elif running and (resume or progress.window_start == window_start(settings, now)):
                 # A retry, the next leg, a duplicate, or sync saved again meanwhile: go on from the checkpoint.
@@ -151,6 +157,8 @@ class _Leg:
         except (StillConcurrent, ConcurrentUpdate) as error:
             self._failed_for_now(error, invocation)
             raise
+        except SyncTurnedOff:
+            return self._failed("SYNC_OFF", SYNC_OFF_MESSAGE)
         except ValueError as error:  # a record Salesforce answered that does not validate, a missing connection
             return self._failed(type(error).__name__, str(error))
 
@@ -177,8 +185,8 @@ class _Leg:
                 imported=self.progress.imported + isinstance(decision.reminder, CreateReminder),
                 checkpoint=_checkpoint(task.last_modified_date, task.id) or self.progress.checkpoint,
             )
-            if applied % PROGRESS_EVERY == 0:
-                self.save()
+            if applied % PROGRESS_EVERY == 0 and not self.save_and_read().syncing:
+                raise SyncTurnedOff()
         self.save(import_done=True)
         return True
 
@@ -234,8 +242,12 @@ class _Leg:
         self.progress = self.progress.model_copy(update=changes)
 
     def save(self, *, ever_enabled: bool = False, **changes: object) -> FirstSyncProgress:
+        self.save_and_read(ever_enabled=ever_enabled, **changes)
+        return self.progress
+
+    def save_and_read(self, *, ever_enabled: bool = False, **changes: object) -> SyncSettings:
         """Saves this leg's progress over whatever else changed meanwhile (the user may have saved other
-        settings), unless another leg has taken the run on."""
+        settings), unless another leg has taken the run on; returns the settings as saved."""
         self._note(**changes)
         for _ in range(SAVE_ATTEMPTS):
             current = self.services.settings.get_settings(self.settings.user_id)
@@ -245,10 +257,9 @@ class _Leg:
             if ever_enabled:
                 update["ever_enabled"] = True
             try:
-                self.services.settings.save_settings(current.model_copy(update=update))
+                return self.services.settings.save_settings(current.model_copy(update=update))
             except ConcurrentUpdate:
                 continue
-            return self.progress
         raise ConcurrentUpdate(f"settings of {self.settings.user_id} kept changing")
 
 
