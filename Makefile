@@ -47,6 +47,7 @@ sim: $(BIN)/.installed
 # The design targets' figures, printed (not timed tests: a noisy machine would make them flake).
 bench: $(BIN)/.installed
 	$(BIN)/python bench/webhook_cold_import.py
+	$(BIN)/python bench/first_sync_memory.py
 
 # A Salesforce org emulator alone, over HTTPS; prints the variables a client needs.
 org: $(BIN)/.installed
