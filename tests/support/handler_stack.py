@@ -24,25 +24,30 @@ Fixtures: ``org_emulator`` and ``webhook_receiver`` (one per session), ``stack``
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 import itertools
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import boto3
 import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models.table import Table
+from moto.sqs import models as sqs_models
 
 from local.salesforce_org import ConnectedApp, OrgEmulator, OrgHandle, User
 from tasksync import configuration
@@ -51,7 +56,9 @@ from tasksync.adapters.salesforce.settings import GatewaySettings
 from tasksync.composition import intake, publisher
 from tasksync.composition import sync as sync_composition
 from tasksync.composition.sync import SyncRoot, build_sync_root, override
-from tasksync.configuration import SyncConfig, WebhookConfig, load_config
+from tasksync.configuration import load_config
+from tasksync.configuration.functions import SyncConfig
+from tasksync.configuration.webhook import WebhookConfig
 from tasksync.domain.reminder_events import Origin
 from tasksync.domain.reminder_task import Priority, ReminderTask, Status, TaskField, TaskValues
 from tasksync.domain.settings import SalesforceConnection, SyncSettings
@@ -343,6 +350,8 @@ class HandlerStack:
         self.functions = functions_of(self.template)
         self.invocations: list[Invocation] = []
         self.failures: list[HandlerFailure] = []
+        self.batches: list[tuple[str, int]] = []
+        """(function, number of messages) of each SQS batch handed over, in order."""
         self.reported_failures: list[tuple[str, set[str]]] = []
         """(function, identifiers) of each batch a handler answered with ``batchItemFailures``."""
         self._pending: list[Invocation] = []
@@ -593,6 +602,7 @@ class HandlerStack:
     def _deliver_sqs_batch(
         self, function: Function, batch: list[dict[str, Any]], url: str, arn: str, *, redeliver: bool
     ) -> None:
+        self.batches.append((function.logical_id, len(batch)))
         failed = self._hand_over(function, sqs_event(batch, arn), {m["MessageId"] for m in batch})
         if redeliver and not failed:
             again = [{**m, "Attributes": {**m["Attributes"], "ApproximateReceiveCount": "2"}} for m in batch]
@@ -841,6 +851,19 @@ class HandlerStack:
                     )
         return found
 
+    def spend_api_calls(self, count: int) -> None:
+        """``count`` API calls of the org's allowance spent by another client of the org."""
+        user = self.org.users[0] if self.org.users else self.org.create_user(last_name="Integration")
+        token = self.org.access_token(user)
+        with self.emulator.http_session() as session:
+            for _ in range(count):
+                answer = session.get(
+                    f"{self.emulator.instance_url}/services/data/v59.0/limits",
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=10,
+                )
+                answer.raise_for_status()
+
     def api_calls(self) -> int:
         """The org's API calls in its rolling 24 hours (what ``Sforce-Limit-Info`` counts)."""
         return self.org.api_usage()[0]
@@ -872,6 +895,66 @@ def counting(stack: HandlerStack) -> Iterator[CallCount]:
     count.gateways = stack.root.salesforce_calls() - gateways_before
 
 
+def _item_level_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto backs a ``TransactWriteItems`` up by deep-copying every table it names, so that each
+    transaction costs the whole table (the state table holds two items a link: the 1,000-task burst took
+    many minutes). Here the backup is of the items the transaction names, put back when it is cancelled:
+    the same outcome, for tables without a stream (a table with one keeps moto's own way, so that a
+    cancelled transaction leaves no stream record)."""
+    original = dynamodb_models.DynamoDBBackend.transact_write_items
+    real_copy = dynamodb_models.copy
+    tables_as_they_are = SimpleNamespace(
+        deepcopy=lambda value, memo=None: value if isinstance(value, Table) else copy.deepcopy(value, memo),
+        copy=copy.copy,
+    )
+
+    def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
+        named = [(op.get("TableName"), kind, op) for item in transact_items for kind, op in item.items()]
+        tables = {name: backend.tables[name] for name, _, _ in named if name in backend.tables}
+        if any(table.stream_shard is not None for table in tables.values()):
+            return original(backend, transact_items)  # type: ignore[no-any-return]
+        backups = []
+        for name, kind, op in named:
+            table = tables.get(name)
+            if table is None:
+                continue
+            keys = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+            key = op["Item"] if kind == "Put" else op.get("Key", {})
+            if not all(attribute in key for attribute in keys):
+                continue  # moto's own checks refuse it
+            key = {attribute: key[attribute] for attribute in keys}
+            backups.append((name, key, copy.deepcopy(backend.get_item(name, key))))
+        dynamodb_models.copy = tables_as_they_are
+        try:
+            return original(backend, transact_items)  # type: ignore[no-any-return]
+        except Exception:
+            for name, key, item in reversed(backups):
+                if item is None:
+                    backend.delete_item(name, key)
+                else:
+                    backend.put_item(name, item.to_json()["Attributes"])
+            raise
+        finally:
+            dynamodb_models.copy = real_copy
+
+    monkeypatch.setattr(dynamodb_models.DynamoDBBackend, "transact_write_items", transact_write_items)
+
+
+def _quick_sqs_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's SQS reads the time through datetimes several times for every message a ``ReceiveMessage``
+    passes, and reads every queue attribute (counting the messages) to check each one's retention: a
+    batch of 1,000 messages took minutes to receive. The same time, read quickly, and the retention
+    period read as it is stored."""
+
+    def retained(backend: Any, queue_name: str, message: Any) -> bool:
+        period = int(backend.get_queue(queue_name).message_retention_period)
+        return bool(period + message.sent_timestamp / 1000 > time.time())
+
+    monkeypatch.setattr(sqs_models, "unix_time", time.time)
+    monkeypatch.setattr(sqs_models, "unix_time_millis", lambda: time.time() * 1000)
+    monkeypatch.setattr(sqs_models.SQSBackend, "is_message_valid_based_on_retention_period", retained)
+
+
 def _fresh_process_state() -> None:
     """What a new Lambda container would not hold: cached secrets, access tokens, the bus client."""
     parameters.clear_caches()
@@ -896,6 +979,8 @@ def stack(
     for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     _fresh_process_state()
+    _item_level_transactions(monkeypatch)
+    _quick_sqs_clock(monkeypatch)
     with mock_aws():
         built = HandlerStack(org_emulator, connected_app, webhook_receiver, monkeypatch)
         try:
