@@ -86,12 +86,18 @@ _names = itertools.count(1)
 # -- template.yaml, resolved against what the stack built ----------------------------------------------
 
 
+@functools.cache
+def _template_document() -> dict[str, Any]:
+    """template.yaml read once a session (a stack only reads it)."""
+    return load_template()
+
+
 class Template:
     """template.yaml with its parameters (defaults, or the given ones), conditions, and the physical
     name, ARN and URL of each resource the stack builds."""
 
     def __init__(self, parameters: Mapping[str, str]) -> None:
-        self.document = load_template()
+        self.document = _template_document()
         self.parameters = {
             name: str(spec.get("Default", ""))
             for name, spec in self.document["Parameters"].items()
@@ -901,8 +907,9 @@ def _item_level_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
     many minutes). Here the backup is of the items the transaction names, put back when it is cancelled:
     the same outcome, for tables without a stream (a table with one keeps moto's own way, so that a
     cancelled transaction leaves no stream record)."""
-    original = dynamodb_models.DynamoDBBackend.transact_write_items
-    real_copy = dynamodb_models.copy
+    models: Any = dynamodb_models  # its ``copy`` module is what the backup goes through
+    original = models.DynamoDBBackend.transact_write_items
+    real_copy = models.copy
     tables_as_they_are = SimpleNamespace(
         deepcopy=lambda value, memo=None: value if isinstance(value, Table) else copy.deepcopy(value, memo),
         copy=copy.copy,
@@ -912,7 +919,8 @@ def _item_level_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
         named = [(op.get("TableName"), kind, op) for item in transact_items for kind, op in item.items()]
         tables = {name: backend.tables[name] for name, _, _ in named if name in backend.tables}
         if any(table.stream_shard is not None for table in tables.values()):
-            return original(backend, transact_items)  # type: ignore[no-any-return]
+            original(backend, transact_items)
+            return
         backups = []
         for name, kind, op in named:
             table = tables.get(name)
@@ -924,9 +932,9 @@ def _item_level_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
                 continue  # moto's own checks refuse it
             key = {attribute: key[attribute] for attribute in keys}
             backups.append((name, key, copy.deepcopy(backend.get_item(name, key))))
-        dynamodb_models.copy = tables_as_they_are
+        models.copy = tables_as_they_are
         try:
-            return original(backend, transact_items)  # type: ignore[no-any-return]
+            original(backend, transact_items)
         except Exception:
             for name, key, item in reversed(backups):
                 if item is None:
@@ -935,9 +943,9 @@ def _item_level_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
                     backend.put_item(name, item.to_json()["Attributes"])
             raise
         finally:
-            dynamodb_models.copy = real_copy
+            models.copy = real_copy
 
-    monkeypatch.setattr(dynamodb_models.DynamoDBBackend, "transact_write_items", transact_write_items)
+    monkeypatch.setattr(models.DynamoDBBackend, "transact_write_items", transact_write_items)
 
 
 def _quick_sqs_clock(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -234,7 +234,7 @@ def test_an_sia_event_older_than_one_applied_changes_nothing(stack: HandlerStack
 # -- conflicts -----------------------------------------------------------------------------------
 
 SF_FIELD = {"due_date": "ActivityDate", "details": "Description"}
-VALUES = {
+VALUES: dict[str, dict[Side, date | str]] = {
     "due_date": {Side.SIA: date(2024, 6, 10), Side.SALESFORCE: date(2024, 6, 20)},
     "details": {Side.SIA: "SIA's words", Side.SALESFORCE: "Salesforce's words"},
 }
