@@ -60,6 +60,10 @@ def test_the_syncs_own_write_comes_back_and_changes_nothing(stack: HandlerStack,
 
     print(f"the echo ({'with' if client_id_on_writes else 'without'} client id) cost {calls.org} API calls")
     assert moved.salesforce_changes == 1  # the echo came back
+    [echo] = stack.org.events()[-1:]
+    origin = echo["data"]["payload"]["ChangeEventHeader"]["changeOrigin"]
+    client = f"client={stack.environment['SALESFORCE_CALL_CLIENT']}"
+    assert (client in origin) is client_id_on_writes  # the write's Sforce-Call-Options
     assert calls.org == 0
     assert stack.sia_task(rep, task.id) == task  # not written again
     assert stack.org.task(sf_id)["SystemModstamp"] == written

@@ -33,8 +33,9 @@ def test_the_deletion_sweep_applies_a_delete_whose_event_never_came(stack: Handl
     assert len(stack.sia_tasks(rep)) == 3  # the deletes' events were lost
 
     answer = stack.scheduled("DeletionSweepFunction")
+    again = stack.scheduled("DeletionSweepFunction")  # the next run, or a retried one
 
-    assert answer["done"] == [rep.user_id]
+    assert answer["done"] == again["done"] == [rep.user_id]
     assert [task.id for task in stack.sia_tasks(rep)] == [kept.id]
     assert stack.sf_id_of(rep, kept.id) is not None
 
@@ -51,6 +52,7 @@ def test_the_reconciliation_applies_an_update_whose_event_never_came(stack: Hand
     assert task is not None and task.status is Status.OPEN  # the update's event was lost
 
     answer = stack.scheduled("ReconciliationFunction")
+    stack.scheduled("ReconciliationFunction")  # the next run, or a retried one
 
     assert answer["done"] == [rep.user_id]
     task = stack.sia_task_for(rep, sf_id)
@@ -72,6 +74,7 @@ def test_the_reminder_resync_sends_sia_changes_whose_events_were_lost(stack: Han
     assert len(stack.sf_tasks_of(rep)) == 2
 
     answer = stack.scheduled("ReminderResyncFunction")
+    stack.scheduled("ReminderResyncFunction")  # the next run, or a retried one, finds nothing left
     stack.settle()  # the echoes of its writes
 
     assert answer["done"] == [rep.user_id]
