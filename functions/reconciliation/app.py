@@ -4,6 +4,8 @@ Task of an org (``GAP_OVERFLOW``, a wildcard id), that org's reps also audit the
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
@@ -25,6 +27,8 @@ class ReconciliationRequest(BaseModel):
 
     org_id: str | None = Field(default=None, alias="orgId", pattern=r"^00D[0-9A-Za-z]{12}([0-9A-Za-z]{3})?$")
     reason: str | None = None
+    commit_at: datetime | None = Field(default=None, alias="commitAt")
+    """When every Task changed: the run fails (and Lambda tries again) until getUpdated covers it."""
 
 
 @logger.inject_lambda_context
@@ -37,7 +41,7 @@ def handler(event: ReconciliationRequest, context: LambdaContext) -> dict[str, o
     governor = BudgetGovernor(load_config(SafetyNetConfig).api_budget_threshold)
     if event.org_id is not None:
         logger.info("reconciling an org after a change of every Task", org_id=event.org_id, reason=event.reason)
-        result = reconcile_org(event.org_id, root.services, root.cursors, governor)
+        result = reconcile_org(event.org_id, root.services, root.cursors, governor, event.commit_at)
     else:
 
         def reconcile(settings: SyncSettings) -> SweepResult:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
+
 from tasksync.domain.reminder_events import Origin
 from tasksync.domain.reminder_task import TaskValues
 from tasksync.domain.settings import ConnectionStatus
 from tasksync.domain.sync_error import SyncErrorKind
-from tasksync.ports.salesforce import ApiUsage, AuthRevoked
+from tasksync.ports.salesforce import ApiUsage, AuthRevoked, UpdatedWindow
 from tasksync.use_cases.reminder_resync import SETTLING, resync_reminders
 from tasksync.use_cases.safety_nets import SweepResult
-from tasksync.use_cases.scheduled_rounds import BudgetGovernor, run_round
-from tests.unit.builders import ORG, USER, SyncWorld, connection, settings
+from tasksync.use_cases.scheduled_rounds import BudgetGovernor, NotCoveredYet, reconcile_org, run_round
+from tests.fakes.salesforce import InMemoryGateway
+from tests.unit.builders import CLIENT_ID, ORG, USER, SyncWorld, connection, settings
 
 USER_2, SF_USER_2 = "user-2", "005000000000003AAA"
 OTHER_ORG = "00D000000000002AAA"
@@ -156,3 +159,26 @@ def test_resync_never_pushes_a_task_created_before_sync_was_turned_on():
     resync_reminders(world.settings, world.services)
 
     assert world.records_for("old-1") == []
+
+
+def test_an_orgs_reconciliation_fails_until_get_updated_covers_the_moment_every_task_changed():
+    world = SyncWorld()
+    changed_at = world.now
+    world.state.put_cursor(USER, "updated", changed_at - timedelta(seconds=30))
+
+    class CoveredUntil(InMemoryGateway):
+        covered = changed_at - timedelta(seconds=15)  # Salesforce's minute has not ended yet
+
+        def updated_ids(self, start, end):
+            return UpdatedWindow(ids=(), latest_date_covered=self.covered)
+
+    gateway = CoveredUntil(world.org, CLIENT_ID)
+    object.__setattr__(world.services, "salesforce", lambda _rep: gateway)
+
+    with pytest.raises(NotCoveredYet):
+        reconcile_org(ORG, world.services, world.state, BudgetGovernor(), changed_at)
+
+    gateway.covered = changed_at + timedelta(seconds=45)
+    world.tick(60)
+    result = reconcile_org(ORG, world.services, world.state, BudgetGovernor(), changed_at)
+    assert list(result.done) == [USER]

@@ -139,8 +139,9 @@ def reconcile_updates(settings: SyncSettings, services: SyncServices, cursors: C
     floor = now - UPDATED_RETENTION + CLOCK_MARGIN
     enabled = settings.enabled_at - CLOCK_MARGIN if settings.enabled_at else None
     start = max(cursors.get_cursor(settings.user_id, UPDATED_CURSOR) or enabled or floor, floor)
-    if now - start < MIN_WINDOW:
-        return SweepResult(applied=0, removed=0, complete=True)
+    # getUpdated wants a window of a minute at least: a run soon after the last one (a GAP_OVERFLOW's,
+    # moments after the first sync) looks back that far rather than skip what just changed.
+    start = min(start, now - MIN_WINDOW)
     gateway = services.salesforce(settings)
     window = gateway.updated_ids(start, now)
     read_at = services.clock()

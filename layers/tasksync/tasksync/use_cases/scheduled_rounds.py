@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from tasksync.domain.settings import SyncSettings
 from tasksync.ports.salesforce import ApiUsage, ErrorKind, SalesforceError
 from tasksync.ports.sync_state import CursorRepository
 from tasksync.use_cases.revoked_grant import pause_on_revoked_grant
-from tasksync.use_cases.safety_nets import SweepResult, audit_deletes, reconcile_updates
+from tasksync.use_cases.safety_nets import UPDATED_CURSOR, SweepResult, audit_deletes, reconcile_updates
 from tasksync.use_cases.services import SyncServices
 
 DEFAULT_THRESHOLD = 0.8
@@ -88,13 +89,33 @@ def run_round(job: Job, services: SyncServices, governor: BudgetGovernor, *, org
     return result
 
 
+class NotCoveredYet(Exception):
+    """getUpdated has not covered the moment every Task changed: Salesforce ignores the seconds of its
+    window ("sObject Get Updated"), so the changes of the current minute come with the next one."""
+
+
 def reconcile_org(
-    org_id: str, services: SyncServices, cursors: CursorRepository, governor: BudgetGovernor
+    org_id: str,
+    services: SyncServices,
+    cursors: CursorRepository,
+    governor: BudgetGovernor,
+    changed_at: datetime | None = None,
 ) -> RoundResult:
-    """The whole entity changed (``GAP_OVERFLOW``, a wildcard record id): each syncing rep of the org
-    reconciles its changes and audits its links for deletes."""
+    """The whole entity changed (``GAP_OVERFLOW``, a wildcard record id) at ``changed_at``: each syncing
+    rep of the org reconciles its changes and audits its links for deletes. Raises ``NotCoveredYet``
+    when a rep's reconciliation does not reach ``changed_at`` yet, so that its invoker tries again a
+    minute or so later (Lambda's retry of an asynchronous invocation)."""
 
     def both(settings: SyncSettings) -> SweepResult:
         return reconcile_updates(settings, services, cursors) + audit_deletes(settings, services)
 
-    return run_round(both, services, governor, org_id=org_id)
+    result = run_round(both, services, governor, org_id=org_id)
+    if changed_at is not None:
+        behind = [
+            user
+            for user in result.done
+            if (cursor := cursors.get_cursor(user, UPDATED_CURSOR)) is None or cursor <= changed_at
+        ]
+        if behind:
+            raise NotCoveredYet(f"getUpdated has not covered {changed_at.isoformat()} for {', '.join(behind)}")
+    return result
