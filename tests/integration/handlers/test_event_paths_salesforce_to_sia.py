@@ -122,15 +122,18 @@ def test_a_gap_event_is_applied_by_reading_the_record(stack: HandlerStack) -> No
 def test_gap_overflow_starts_one_reconciliation_that_audits_deletes_even_when_delivered_twice(
     stack: HandlerStack,
 ) -> None:
-    rep = stack.syncing_rep()
-    kept, deleted = (
-        stack.org.ui_create_task({"Subject": f"Task {n}", "OwnerId": rep.sf_id}, as_user=rep.sf_user) for n in range(2)
-    )
-    stack.settle()
-    # Salesforce could not publish the change by itself: the subscriber gets GAP_OVERFLOW instead.
-    stack.org.webhook_faults(drop=1)
-    stack.org.ui_delete_task(deleted, as_user=rep.sf_user)
-    stack.org.emit_gap("GAP_OVERFLOW")
+    # Two minutes ago: the overflow's minute is one getUpdated has covered (see the test below).
+    with stack.rewound(timedelta(minutes=2)):
+        rep = stack.syncing_rep()
+        kept, deleted = (
+            stack.org.ui_create_task({"Subject": f"Task {n}", "OwnerId": rep.sf_id}, as_user=rep.sf_user)
+            for n in range(2)
+        )
+        stack.settle()
+        # Salesforce could not publish the change by itself: the subscriber gets GAP_OVERFLOW instead.
+        stack.org.webhook_faults(drop=1)
+        stack.org.ui_delete_task(deleted, as_user=rep.sf_user)
+        stack.org.emit_gap("GAP_OVERFLOW")
 
     stack.settle(redeliver=True)  # the GAP_OVERFLOW message comes twice
 
@@ -142,12 +145,15 @@ def test_gap_overflow_starts_one_reconciliation_that_audits_deletes_even_when_de
 
 
 def test_the_reconciliation_gap_overflow_starts_applies_the_updates_it_stands_for(stack: HandlerStack) -> None:
-    rep = stack.syncing_rep()
-    sf_id = stack.org.ui_create_task({"Subject": "Task", "OwnerId": rep.sf_id}, as_user=rep.sf_user)
-    stack.settle()
-    stack.org.webhook_faults(drop=1)
-    stack.org.ui_update_task(sf_id, {"Priority": "High"}, as_user=rep.sf_user)
-    stack.org.emit_gap("GAP_OVERFLOW")
+    # getUpdated drops its window's seconds: the overflow's reconciliation sees a change once its minute
+    # is over (until then it fails, and Lambda tries again later). Here that minute is two minutes ago.
+    with stack.rewound(timedelta(minutes=2)):
+        rep = stack.syncing_rep()
+        sf_id = stack.org.ui_create_task({"Subject": "Task", "OwnerId": rep.sf_id}, as_user=rep.sf_user)
+        stack.settle()
+        stack.org.webhook_faults(drop=1)
+        stack.org.ui_update_task(sf_id, {"Priority": "High"}, as_user=rep.sf_user)
+        stack.org.emit_gap("GAP_OVERFLOW")
 
     stack.settle()
 

@@ -132,16 +132,19 @@ def _linked_records(
                 yield SalesforceChange.of_record(task, read_at)
 
 
-def reconcile_updates(settings: SyncSettings, services: SyncServices, cursors: CursorRepository) -> SweepResult:
-    """Read every Task Salesforce changed since the rep's cursor and apply it as a record: the engine finds
-    what the event path already applied and changes nothing for it."""
+def reconcile_updates(
+    settings: SyncSettings, services: SyncServices, cursors: CursorRepository, since: datetime | None = None
+) -> SweepResult:
+    """Read every Task Salesforce changed since the rep's cursor (or ``since``, when earlier: the moment
+    every Task changed) and apply it as a record: the engine finds what the event path already applied
+    and changes nothing for it."""
     now = services.clock()
     floor = now - UPDATED_RETENTION + CLOCK_MARGIN
     enabled = settings.enabled_at - CLOCK_MARGIN if settings.enabled_at else None
     start = max(cursors.get_cursor(settings.user_id, UPDATED_CURSOR) or enabled or floor, floor)
     # getUpdated wants a window of a minute at least: a run soon after the last one (a GAP_OVERFLOW's,
     # moments after the first sync) looks back that far rather than skip what just changed.
-    start = min(start, now - MIN_WINDOW)
+    start = min(start, now - MIN_WINDOW, since or now)
     gateway = services.salesforce(settings)
     window = gateway.updated_ids(start, now)
     read_at = services.clock()

@@ -107,7 +107,7 @@ def reconcile_org(
     minute or so later (Lambda's retry of an asynchronous invocation)."""
 
     def both(settings: SyncSettings) -> SweepResult:
-        return reconcile_updates(settings, services, cursors) + audit_deletes(settings, services)
+        return reconcile_updates(settings, services, cursors, since=changed_at) + audit_deletes(settings, services)
 
     result = run_round(both, services, governor, org_id=org_id)
     if changed_at is not None:
