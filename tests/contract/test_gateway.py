@@ -448,9 +448,19 @@ def test_the_description_marker_fallback_is_idempotent_and_invisible(org, rep, m
 # -- injected faults -----------------------------------------------------------------------------
 
 
-def test_a_locked_row_fails_the_records_transiently_for_the_caller_to_retry(org, rep, gateway):
+def test_a_locked_row_is_sent_again_with_back_off_and_lands(org, rep, gateway, sleeps):
     gateway.picklists()
     org.inject_fault("UNABLE_TO_LOCK_ROW", 1)
+
+    results = gateway.create_tasks(creates(rep.id, 2))
+
+    assert all(r.ok for r in results) and len(sleeps) == 1
+    assert sorted(t["Tasksync_Id__c"] for t in org.tasks()) == ["sia-0", "sia-1"]
+
+
+def test_a_row_locked_past_the_retries_fails_transiently_for_the_caller_to_retry(org, rep, gateway):
+    gateway.picklists()
+    org.inject_fault("UNABLE_TO_LOCK_ROW", 4)
 
     locked = gateway.create_tasks(creates(rep.id, 2))
     retried = gateway.create_tasks(creates(rep.id, 2))

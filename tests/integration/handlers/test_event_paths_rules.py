@@ -327,10 +327,23 @@ def test_undelete_in_salesforce_brings_the_task_back(stack: HandlerStack) -> Non
 # -- errors --------------------------------------------------------------------------------------
 
 
-def test_a_transient_salesforce_error_is_retried_by_the_queue(stack: HandlerStack) -> None:
+def test_a_locked_record_is_sent_again_by_the_gateway_with_back_off(stack: HandlerStack) -> None:
     rep = stack.syncing_rep()
-    # A lock failure inside an sObject Collections answer fails that record: its message goes back.
+    # A lock failure inside an sObject Collections answer fails that record; the gateway sends it again.
     stack.org.inject_fault("UNABLE_TO_LOCK_ROW", 1, path_contains="composite")
+    task = stack.sia_create(rep, "Call Ada")
+
+    stack.settle()
+
+    assert stack.failures == [] and stack.reported_failures == []
+    [record] = stack.sf_tasks_of(rep)
+    assert stack.sf_id_of(rep, task.id) == record["Id"]
+
+
+def test_a_transient_salesforce_error_past_the_gateways_retries_is_retried_by_the_queue(stack: HandlerStack) -> None:
+    rep = stack.syncing_rep()
+    # Locked through the gateway's four tries: the record's message goes back to its queue.
+    stack.org.inject_fault("UNABLE_TO_LOCK_ROW", 4, path_contains="composite")
     task = stack.sia_create(rep, "Call Ada")
 
     stack.settle()

@@ -461,6 +461,29 @@ def test_per_record_results_come_back_in_request_order(transport, gateway):
     assert results[2].error is not None and results[2].error.kind is ErrorKind.TRANSIENT  # the caller retries it
 
 
+def test_a_locked_record_is_sent_again_after_a_back_off_and_the_others_are_not(transport, gateway, sleeps):
+    locked = {"success": False, "errors": [{"statusCode": "UNABLE_TO_LOCK_ROW", "message": "locked", "fields": []}]}
+    refused = {"success": False, "errors": [{"statusCode": "REQUIRED_FIELD_MISSING", "message": "x", "fields": []}]}
+    transport.on(
+        "PATCH",
+        r"/Tasksync_Id__c$",
+        answer(200, [{"id": ID1, "success": True, "errors": []}, locked, refused]),
+        answer(200, [locked]),
+        answer(200, [{"id": ID2, "success": True, "errors": []}]),
+    )
+
+    results = gateway.create_tasks(creates(3))
+
+    assert [(r.sf_id, r.ok) for r in results[:2]] == [(ID1, True), (ID2, True)]
+    assert results[2].error is not None and results[2].error.code == "REQUIRED_FIELD_MISSING"
+    sent = [
+        [record["Tasksync_Id__c"] for record in c.json()["records"]]
+        for c in transport.calls("PATCH", r"/Tasksync_Id__c$")
+    ]
+    assert sent == [["sia-0", "sia-1", "sia-2"], ["sia-1"], ["sia-1"]]
+    assert sleeps == [0.5, 1.0]  # the retry policy's back-off, jitter pinned to 1
+
+
 def test_a_chunk_that_fails_transiently_fails_its_records_and_stops_the_rest(transport, gateway):
     transport.on("PATCH", r"/Tasksync_Id__c$", answer(503, text="unavailable"))
 

@@ -78,6 +78,7 @@ COLLECTION_LIMIT = 200  # REST API Developer Guide, "sObject Collections": at mo
 
 
 REPLICATION_DATE_REFUSED = "INVALID_REPLICATION_DATE"
+UNEXPECTED_ANSWER = "UNEXPECTED_ANSWER"
 
 BULK_POLL_CAP = 30.0
 """Seconds between two polls of a Bulk API 2.0 job at most."""
@@ -109,8 +110,13 @@ def _query_more(sf: Salesforce, *, url: str, headers: dict[str, str]) -> Any:
 def _json(answer: Any) -> dict[str, Any]:
     """A JSON object answer (``restful`` is typed to answer None for an empty body)."""
     if not isinstance(answer, dict):
-        raise SalesforceError(ErrorKind.TRANSIENT, "UNEXPECTED_ANSWER", f"expected a JSON object, got {answer!r}")
+        raise SalesforceError(ErrorKind.TRANSIENT, UNEXPECTED_ANSWER, f"expected a JSON object, got {answer!r}")
     return answer
+
+
+def _own_failure(result: WriteResult) -> bool:
+    """A record's own failure, not a malformed answer's (which fails every record of its call)."""
+    return result.error is not None and result.error.code != UNEXPECTED_ANSWER
 
 
 def _tasks(sf: Salesforce) -> SFType:
@@ -500,8 +506,32 @@ class SimpleSalesforceGateway:
     ) -> list[WriteResult]:
         """Chunks of 200, one call each, per-record results in request order (matched by position: a
         failed create has no id). A whole chunk that fails gives every record in it that error; after
-        a transient one the remaining chunks are not tried. Auth failures are raised."""
+        a transient one (its call retried already) the remaining chunks are not tried. A record that
+        fails transiently on its own (``UNABLE_TO_LOCK_ROW`` in a Collections answer) is sent again with
+        the retry policy's back-off: each item either did not happen or is idempotent (an upsert, an
+        update of the same values, a delete). Auth failures are raised."""
+        results, retryable = self._chunked_writes(items, operation, make_call, known_id)
+        for retry in range(self._retry.attempts - 1):
+            again = [index for index in retryable if not results[index].ok]
+            if not again:
+                break
+            self._retry.sleep(self._retry.delay(retry))
+            retried, still = self._chunked_writes([items[i] for i in again], operation, make_call, known_id)
+            for index, result in zip(again, retried, strict=True):
+                results[index] = result
+            retryable = {again[position] for position in still}
+        return results
+
+    def _chunked_writes(
+        self,
+        items: Sequence[W],
+        operation: Operation,
+        make_call: Callable[[Sequence[W]], Callable[[Salesforce], Any]],
+        known_id: Callable[[W], str | None],
+    ) -> tuple[list[WriteResult], set[int]]:
+        """The results, and the positions of the records that failed transiently on their own."""
         results: list[WriteResult] = []
+        retryable: set[int] = set()
         halted: SalesforceError | None = None
         for start in range(0, len(items), COLLECTION_LIMIT):
             chunk = items[start : start + COLLECTION_LIMIT]
@@ -517,8 +547,14 @@ class SimpleSalesforceGateway:
                     halted = error
                 results.extend(WriteResult(known_id(item), error) for item in chunk)
                 continue
-            results.extend(self._item_results(answer, chunk, operation, known_id))
-        return results
+            answered = self._item_results(answer, chunk, operation, known_id)
+            retryable.update(
+                start + offset
+                for offset, result in enumerate(answered)
+                if result.error is not None and result.error.kind is ErrorKind.TRANSIENT and _own_failure(result)
+            )
+            results.extend(answered)
+        return results, retryable
 
     @staticmethod
     def _item_results(
@@ -526,7 +562,7 @@ class SimpleSalesforceGateway:
     ) -> list[WriteResult]:
         if not isinstance(answer, list) or len(answer) != len(chunk):
             error = SalesforceError(
-                ErrorKind.TRANSIENT, "UNEXPECTED_ANSWER", "sObject Collections answer does not match the request"
+                ErrorKind.TRANSIENT, UNEXPECTED_ANSWER, "sObject Collections answer does not match the request"
             )
             return [WriteResult(known_id(item), error) for item in chunk]
         results = []
