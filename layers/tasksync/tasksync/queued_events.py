@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from tasksync.batching import batches
 from tasksync.domain.reminder_events import ReminderTaskEvent
 
 if TYPE_CHECKING:
@@ -57,17 +58,12 @@ def put_events_requests(
 ) -> Iterator[list[tuple[Key, PutEventsRequestEntryTypeDef]]]:
     """``entries`` (an entry with what the caller keeps beside it) in order, cut into PutEvents requests
     that EventBridge takes: ten entries at most, under 256 KB together."""
-    request: list[tuple[Key, PutEventsRequestEntryTypeDef]] = []
-    size = 0
-    for item in entries:
-        item_size = entry_size(item[1])
-        if request and (len(request) == PUT_EVENTS_MAX_ENTRIES or size + item_size >= PUT_EVENTS_MAX_BYTES):
-            yield request
-            request, size = [], 0
-        request.append(item)
-        size += item_size
-    if request:
-        yield request
+    return batches(
+        entries,
+        lambda item: entry_size(item[1]),
+        max_items=PUT_EVENTS_MAX_ENTRIES,
+        max_bytes=PUT_EVENTS_MAX_BYTES - 1,  # under, not up to
+    )
 
 
 def reminder_event_of(body: str) -> ReminderTaskEvent:

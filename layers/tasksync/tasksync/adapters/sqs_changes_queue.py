@@ -9,9 +9,10 @@ call returns an HTTP status code of 200"): those are sent once more, in their or
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from tasksync.batching import batches
 from tasksync.webhook_intake import QueueMessage
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ class SqsChangesQueue:
 
     def _send_once(self, messages: Sequence[QueueMessage]) -> list[tuple[QueueMessage, str]]:
         refused = []
-        for batch in _batches(messages):
+        for batch in batches(messages, _size, max_items=BATCH_ENTRIES, max_bytes=BATCH_BYTES):
             entries: list[SendMessageBatchRequestEntryTypeDef] = [
                 {
                     "Id": str(index),
@@ -51,15 +52,5 @@ class SqsChangesQueue:
         return refused
 
 
-def _batches(messages: Sequence[QueueMessage]) -> Iterator[list[QueueMessage]]:
-    batch: list[QueueMessage] = []
-    size = 0
-    for message in messages:
-        length = len(message.body.encode())
-        if batch and (len(batch) == BATCH_ENTRIES or size + length > BATCH_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append(message)
-        size += length
-    if batch:
-        yield batch
+def _size(message: QueueMessage) -> int:
+    return len(message.body.encode())
