@@ -10,14 +10,10 @@ from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
-from tasksync.composition.sync import sync_root
-from tasksync.configuration import load_config
-from tasksync.configuration.functions import SafetyNetConfig
-from tasksync.domain.settings import SyncSettings
 from tasksync.observability import logger, metrics, tracer
-from tasksync.sync_metrics import count_round
-from tasksync.use_cases.safety_nets import SweepResult, reconcile_updates
-from tasksync.use_cases.scheduled_rounds import BudgetGovernor, reconcile_org, run_round
+from tasksync.scheduled_jobs import run_scheduled
+from tasksync.use_cases.safety_nets import reconcile_updates
+from tasksync.use_cases.scheduled_rounds import reconcile_org, run_round
 
 
 class ReconciliationRequest(BaseModel):
@@ -36,16 +32,14 @@ class ReconciliationRequest(BaseModel):
 @tracer().capture_lambda_handler
 @event_parser(model=ReconciliationRequest)
 def handler(event: ReconciliationRequest, context: LambdaContext) -> dict[str, object]:
-    root = sync_root(SafetyNetConfig)
-    calls_before = root.salesforce_calls()
-    governor = BudgetGovernor(load_config(SafetyNetConfig).api_budget_threshold)
-    if event.org_id is not None:
-        logger.info("reconciling an org after a change of every Task", org_id=event.org_id, reason=event.reason)
-        result = reconcile_org(event.org_id, root.services, root.cursors, governor, event.commit_at)
-    else:
-
-        def reconcile(settings: SyncSettings) -> SweepResult:
-            return reconcile_updates(settings, root.services, root.cursors)
-
-        result = run_round(reconcile, root.services, governor)
-    return count_round(result, salesforce_calls=root.salesforce_calls() - calls_before)
+    org_id = event.org_id
+    if org_id is None:
+        return run_scheduled(
+            lambda root, governor: run_round(
+                lambda settings: reconcile_updates(settings, root.services, root.cursors), root.services, governor
+            )
+        )
+    logger.info("reconciling an org after a change of every Task", org_id=org_id, reason=event.reason)
+    return run_scheduled(
+        lambda root, governor: reconcile_org(org_id, root.services, root.cursors, governor, event.commit_at)
+    )
