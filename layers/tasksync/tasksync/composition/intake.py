@@ -10,14 +10,14 @@ to the imports).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import boto3
 
 from tasksync.adapters.sqs_changes_queue import SqsChangesQueue
 from tasksync.adapters.webhook_secrets import WebhookSecrets
+from tasksync.composition import RootSeam
 from tasksync.configuration import load_config
 from tasksync.configuration.webhook import WebhookConfig
 from tasksync.webhook_intake import ChangesQueue, SigningSecrets
@@ -45,25 +45,16 @@ def build_intake_root(config: WebhookConfig) -> IntakeRoot:
 
 
 _root: IntakeRoot | None = None
-_override: IntakeRoot | None = None
+_seam: RootSeam[IntakeRoot] = RootSeam()
+override = _seam.override
+"""Tests: the webhook uses the given root instead of the container's."""
 
 
 def intake_root() -> IntakeRoot:
     """The container's root, built on first use from ``WebhookConfig``."""
     global _root
-    if _override is not None:
-        return _override
+    if _seam.root is not None:
+        return _seam.root
     if _root is None:
         _root = build_intake_root(load_config(WebhookConfig))
     return _root
-
-
-@contextmanager
-def override(root: IntakeRoot) -> Iterator[IntakeRoot]:
-    """Tests: the webhook uses ``root`` instead of the container's."""
-    global _override
-    previous, _override = _override, root
-    try:
-        yield root
-    finally:
-        _override = previous

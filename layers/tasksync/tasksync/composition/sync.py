@@ -5,8 +5,7 @@ container and in the state table), and asynchronous invocations of other functio
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -21,6 +20,7 @@ from tasksync.adapters.dynamodb.settings_repository import DynamoDBSettingsRepos
 from tasksync.adapters.dynamodb.sync_error_repository import DynamoDBSyncErrorRepository
 from tasksync.adapters.salesforce.credentials import SecretStore
 from tasksync.adapters.salesforce.settings import GatewaySettings
+from tasksync.composition import RootSeam
 from tasksync.configuration import load_config
 from tasksync.configuration.functions import SyncConfig
 from tasksync.domain.field_map import FieldMap
@@ -183,24 +183,15 @@ class _LambdaInvoker:
 
 
 _roots: dict[type[SyncConfig], SyncRoot] = {}
-_override: SyncRoot | None = None
+_seam: RootSeam[SyncRoot] = RootSeam()
+override = _seam.override
+"""Tests: the handlers use the given root instead of the real adapters."""
 
 
 def sync_root(model: type[SyncConfig]) -> SyncRoot:
     """The container's root, built on first use from the function's configuration model."""
-    if _override is not None:
-        return _override
+    if _seam.root is not None:
+        return _seam.root
     if model not in _roots:
         _roots[model] = build_sync_root(load_config(model))
     return _roots[model]
-
-
-@contextmanager
-def override(root: SyncRoot) -> Iterator[SyncRoot]:
-    """Tests: the handlers use ``root`` instead of the real adapters."""
-    global _override
-    previous, _override = _override, root
-    try:
-        yield root
-    finally:
-        _override = previous
