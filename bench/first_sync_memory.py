@@ -95,6 +95,7 @@ def first_sync(org: Org, size: int, answer: Connection) -> None:
     from tasksync.domain.sync_link import SyncLink
     from tasksync.use_cases.first_sync import run_first_sync
     from tasksync.use_cases.services import SyncServices
+    from tests.fakes.linked_task_writes import InMemoryLinkedTaskWrites
     from tests.fakes.reminder_store import InMemoryReminderStore
     from tests.fakes.sync_state import InMemorySyncState
 
@@ -130,12 +131,13 @@ def first_sync(org: Org, size: int, answer: Connection) -> None:
             field_maps.append(FieldMap.from_picklists(gateway.picklists()))
         return field_maps[0]
 
-    state = SinkState()
+    state, store = SinkState(), SinkStore()
     services = SyncServices(
         settings=state,
         links=state,
         errors=state,
-        reminders=SinkStore(),
+        reminders=store,
+        linked=InMemoryLinkedTaskWrites(store, state),
         salesforce=lambda settings: gateway,
         field_maps=field_map,
         client_id="tasksync_bench",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
-from tasksync.domain.reminder_task import ReminderTask, Status, TaskField, TaskValues, Tombstone
+from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent, changed_task, deleted_task
+from tasksync.domain.reminder_task import ReminderTask, TaskValues, Tombstone
 from tasksync.ports.reminder_tasks import (
     FieldChanges,
     TaskAlreadyExists,
@@ -47,9 +47,7 @@ class InMemoryReminderStore:
         if deleted_version >= version:
             by, at = self._deleted_by.get(key, (Origin.USER, None))
             raise TaskDeletedSince(task_id, deleted_version, by, at)
-        task = ReminderTask(
-            id=task_id, user_id=user_id, created_at=now, updated_at=now, version=version, **values.model_dump()
-        )
+        task = ReminderTask.created(user_id, task_id, values, now, version)
         self._store(task)
         self._publish(ReminderEventKind.CREATED, task, origin, now)
         return task
@@ -63,18 +61,15 @@ class InMemoryReminderStore:
         now: datetime,
         expected_version: int | None = None,
     ) -> ReminderTask:
-        current = self._current(user_id, task_id, expected_version)
-        task = current.with_changes({TaskField(field): value for field, value in changes.items()}, now)
+        task, kind = changed_task(self._current(user_id, task_id, expected_version), changes, now)
         self._store(task)
-        completed = current.status is Status.OPEN and task.status is Status.COMPLETE
-        self._publish(ReminderEventKind.COMPLETED if completed else ReminderEventKind.UPDATED, task, origin, now)
+        self._publish(kind, task, origin, now)
         return task
 
     def delete(
         self, user_id: str, task_id: str, origin: Origin, now: datetime, expected_version: int | None = None
     ) -> ReminderTask:
-        current = self._current(user_id, task_id, expected_version)
-        gone = current.model_copy(update={"updated_at": now, "version": current.version + 1})
+        gone = deleted_task(self._current(user_id, task_id, expected_version), now)
         del self.tasks[(user_id, task_id)]
         self._versions[(user_id, task_id)] = gone.version
         self._deleted_by[(user_id, task_id)] = (origin, now)

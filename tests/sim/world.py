@@ -25,6 +25,7 @@ from tasksync.use_cases.reminder_events import apply_reminder_event
 from tasksync.use_cases.safety_nets import reconcile_updates, sweep_deletions
 from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
+from tests.fakes.linked_task_writes import InMemoryLinkedTaskWrites
 from tests.fakes.reminder_store import InMemoryReminderStore
 from tests.fakes.salesforce import InMemoryOrg
 from tests.fakes.sync_state import InMemorySyncState
@@ -133,6 +134,7 @@ class World:
             links=flaky(self.state),
             errors=self.state,
             reminders=flaky(self.sia),
+            linked=flaky(InMemoryLinkedTaskWrites(self.sia, self.state)),
             salesforce=lambda _settings: self.org.gateway(CLIENT_ID, self._salesforce_fault),
             field_maps=lambda _settings: field_map,
             client_id=CLIENT_ID,

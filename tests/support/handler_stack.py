@@ -33,6 +33,7 @@ import re
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -901,12 +902,28 @@ def counting(stack: HandlerStack) -> Iterator[CallCount]:
     count.gateways = stack.root.salesforce_calls() - gateways_before
 
 
+@contextmanager
+def dynamodb_requests(stack: HandlerStack) -> Iterator[Counter[str]]:
+    """The DynamoDB requests the handlers' root makes inside, by operation."""
+    requests: Counter[str] = Counter()
+    client: Any = stack.services.settings._client  # type: ignore[attr-defined]  # the root's one client
+
+    def count(event_name: str, **kwargs: Any) -> None:
+        requests[event_name.rsplit(".", 1)[-1]] += 1
+
+    client.meta.events.register("before-call.dynamodb", count)
+    try:
+        yield requests
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", count)
+
+
 def _item_level_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
     """moto backs a ``TransactWriteItems`` up by deep-copying every table it names, so that each
     transaction costs the whole table (the state table holds two items a link: the 1,000-task burst took
-    many minutes). Here the backup is of the items the transaction names, put back when it is cancelled:
-    the same outcome, for tables without a stream (a table with one keeps moto's own way, so that a
-    cancelled transaction leaves no stream record)."""
+    many minutes). Here the backup is of the items the transaction names, put back when it is cancelled,
+    and of the length of each named table's stream, cut back to it: the same outcome (a cancelled
+    transaction changes no item and leaves no stream record)."""
     models: Any = dynamodb_models  # its ``copy`` module is what the backup goes through
     original = models.DynamoDBBackend.transact_write_items
     real_copy = models.copy
@@ -918,9 +935,7 @@ def _item_level_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
     def transact_write_items(backend: Any, transact_items: list[dict[str, Any]]) -> None:
         named = [(op.get("TableName"), kind, op) for item in transact_items for kind, op in item.items()]
         tables = {name: backend.tables[name] for name, _, _ in named if name in backend.tables}
-        if any(table.stream_shard is not None for table in tables.values()):
-            original(backend, transact_items)
-            return
+        streams = {name: len(t.stream_shard.items) for name, t in tables.items() if t.stream_shard is not None}
         backups = []
         for name, kind, op in named:
             table = tables.get(name)
@@ -941,6 +956,8 @@ def _item_level_transactions(monkeypatch: pytest.MonkeyPatch) -> None:
                     backend.delete_item(name, key)
                 else:
                     backend.put_item(name, item.to_json()["Attributes"])
+            for name, length in streams.items():
+                del tables[name].stream_shard.items[length:]
             raise
         finally:
             models.copy = real_copy

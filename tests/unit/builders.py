@@ -23,6 +23,7 @@ from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tasksync.use_cases.reminder_events import apply_reminder_event
 from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
+from tests.fakes.linked_task_writes import InMemoryLinkedTaskWrites
 from tests.fakes.reminder_store import InMemoryReminderStore
 from tests.fakes.salesforce import InMemoryOrg
 from tests.fakes.sync_state import InMemorySyncState
@@ -260,6 +261,7 @@ class SyncWorld:
             links=self.state,
             errors=self.state,
             reminders=self.sia,
+            linked=InMemoryLinkedTaskWrites(self.sia, self.state),
             salesforce=lambda _settings: self.org.gateway(CLIENT_ID, self._fault),
             field_maps=lambda _settings: field_map,
             client_id=CLIENT_ID,

@@ -4,9 +4,6 @@ the rep's own refresh-token grant, and its asynchronous self-invocations run as 
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -19,7 +16,7 @@ from tasksync.adapters.salesforce.settings import GatewaySettings
 from tasksync.domain.settings import ConnectionStatus, FirstSyncState
 from tasksync.use_cases.first_sync import HAND_OVER_MARGIN
 from tests.support import handler_stack
-from tests.support.handler_stack import HandlerStack, Rep, counting
+from tests.support.handler_stack import HandlerStack, Rep, counting, dynamodb_requests
 from tests.support.handler_stack import connected_app as connected_app
 from tests.support.handler_stack import org_emulator as org_emulator
 from tests.support.handler_stack import stack as stack
@@ -49,22 +46,6 @@ class ShortOfTime(LambdaContextStub):
         self.asked -= 1
         left = timedelta(minutes=10) if self.asked >= 0 else HAND_OVER_MARGIN - timedelta(seconds=1)
         return int(left.total_seconds() * 1000)
-
-
-@contextmanager
-def dynamodb_requests(stack: HandlerStack) -> Iterator[Counter[str]]:
-    """The DynamoDB requests the handlers' root makes inside, by operation."""
-    requests: Counter[str] = Counter()
-    client: Any = stack.services.settings._client  # type: ignore[attr-defined]  # the root's one client
-
-    def count(event_name: str, **kwargs: Any) -> None:
-        requests[event_name.rsplit(".", 1)[-1]] += 1
-
-    client.meta.events.register("before-call.dynamodb", count)
-    try:
-        yield requests
-    finally:
-        client.meta.events.unregister("before-call.dynamodb", count)
 
 
 def test_turning_sync_on_imports_the_reps_tasks_and_shows_the_count(stack: HandlerStack) -> None:

@@ -84,7 +84,7 @@ def test_the_reps_of_a_change_are_found_in_one_lookup_whatever_the_number_of_rep
 
     world.state.links_to = counted
 
-    assert reps_for(ORG, update, world.services) == [USER]
+    assert list(reps_for(ORG, update, world.services)) == [USER]
     assert lookups == [record.id]
 
 

@@ -14,6 +14,7 @@ import boto3
 
 from tasksync.adapters.dynamodb.cursor_repository import DynamoDBCursorRepository
 from tasksync.adapters.dynamodb.link_repository import DynamoDBLinkRepository
+from tasksync.adapters.dynamodb.linked_task_writes import DynamoDBLinkedTaskWrites
 from tasksync.adapters.dynamodb.picklist_cache import DynamoDBPicklistCache
 from tasksync.adapters.dynamodb.reminder_task_store import DynamoDBReminderTaskStore
 from tasksync.adapters.dynamodb.settings_repository import DynamoDBSettingsRepository
@@ -90,11 +91,14 @@ def build_sync_root(config: SyncConfig, *, clock: Callable[[], datetime] = _utc_
     dynamodb = boto3.client("dynamodb")
     state = config.state_table_name
     connections = Connections(config, DynamoDBPicklistCache(state, dynamodb), clock)
+    links = DynamoDBLinkRepository(state, dynamodb)
+    reminders = DynamoDBReminderTaskStore(config.reminder_task_table_name, dynamodb)
     services = SyncServices(
         settings=DynamoDBSettingsRepository(state, dynamodb),
-        links=DynamoDBLinkRepository(state, dynamodb),
+        links=links,
         errors=DynamoDBSyncErrorRepository(state, dynamodb),
-        reminders=DynamoDBReminderTaskStore(config.reminder_task_table_name, dynamodb),
+        reminders=reminders,
+        linked=DynamoDBLinkedTaskWrites(reminders, links),
         salesforce=connections.gateway,
         field_maps=connections.field_map,
         client_id=config.salesforce_call_client,

@@ -64,6 +64,10 @@ class ReminderTask(TaskValues):
         default_factory=dict, description="when each field last changed (absent: at creation); conflicts need it"
     )
 
+    @classmethod
+    def created(cls, user_id: str, task_id: str, values: TaskValues, now: datetime, version: int = 1) -> ReminderTask:
+        return cls(id=task_id, user_id=user_id, created_at=now, updated_at=now, version=version, **values.model_dump())
+
     def changed(self, field: TaskField) -> AwareDatetime:
         return self.changed_at.get(field, self.created_at)
 

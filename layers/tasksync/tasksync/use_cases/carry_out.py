@@ -1,7 +1,9 @@
 """Carry out an engine decision, in an order that a crash at any step leaves safe to retry:
 
 - conflicts are recorded first, under keys of their own, so that none is lost and none doubled;
-- the SIA task is written first, conditional on the version the decision read;
+- the SIA task is written first, conditional on the version the decision read; when nothing goes to
+  Salesforce, the task's change and the link's save are one write (``LinkedTaskWrites``), so that a
+  decision made on a link changed meanwhile writes nothing at all;
 - a Salesforce create saves its (pending) link first, so that the create's own CDC event finds it by
   the external id, and upserts on that id, so that a retry finds the record it made;
 - a Salesforce update saves its link first with the written fields marked unsent, sends, then clears
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from tasksync.domain.reminder_events import Origin
+from tasksync.domain.reminder_task import ReminderTask
 from tasksync.domain.sync_error import SyncErrorKind
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.context import SyncContext
@@ -68,20 +71,42 @@ class StagedWrite:
     """The link to save instead when Salesforce refuses the write for good."""
 
 
-def carry_out(decision: Decision, ctx: SyncContext, services: SyncServices) -> None:
-    staged = stage(decision, ctx, services)
+def carry_out(
+    decision: Decision,
+    ctx: SyncContext,
+    services: SyncServices,
+    read: ReminderTask | None = None,
+    *,
+    absent: bool = False,
+) -> None:
+    """``read``: the SIA task as the decision saw it, if it was read; ``absent``: not read, because none
+    can be there (the rep has no link to the record, and the sync makes a copy only with its link)."""
+    staged = stage(decision, ctx, services, read, absent=absent)
     if staged is not None:
         (result,) = send([staged], services.salesforce(ctx.settings))
         finish(staged, result, ctx, services)
 
 
-def stage(decision: Decision, ctx: SyncContext, services: SyncServices) -> StagedWrite | None:
+def stage(
+    decision: Decision,
+    ctx: SyncContext,
+    services: SyncServices,
+    read: ReminderTask | None = None,
+    *,
+    absent: bool = False,
+) -> StagedWrite | None:
     """Everything before the Salesforce write; None when the decision writes nothing to Salesforce."""
     # Conflicts first, keyed by the changes that met: a crash before the link is saved decides again and
     # records them again under the same key, where recording them last could lose them.
     for conflict in decision.conflicts:
         services.errors.record_error(conflict)
     link, refused = decision.link, decision.if_refused
+    if (
+        decision.salesforce is None
+        and link is not None
+        and _write_with_link(decision.reminder, read, absent, link, ctx, services)
+    ):
+        return None
     if decision.reminder is not None:
         version = _apply_reminder(decision.reminder, ctx, services)
         made = {"copy_version": version} if isinstance(decision.reminder, CreateReminder) else {}
@@ -172,6 +197,33 @@ def finish(staged: StagedWrite, result: WriteResult, ctx: SyncContext, services:
 def _save(link: SyncLink, services: SyncServices) -> SyncLink:
     """Stamped with the time of the save, which comes after the Salesforce write the link records."""
     return services.links.save_link(link.updated(saved_at=services.clock()))
+
+
+def _write_with_link(
+    action: ReminderAction | None,
+    read: ReminderTask | None,
+    absent: bool,
+    link: SyncLink,
+    ctx: SyncContext,
+    services: SyncServices,
+) -> bool:
+    """The SIA task's change and the link's save as one write, when the task was read at the version the
+    action expects, or a first copy is made where none can be; False for any other action."""
+    stamped = link.updated(saved_at=services.clock())
+    if isinstance(action, CreateReminder) and absent and action.version == 1:
+        task = ReminderTask.created(ctx.user_id, action.task_id, action.values, ctx.now)
+        services.linked.create_with_link(task, stamped.updated(copy_version=task.version))
+        return True
+    if read is None or action is None or action.task_id != read.id:
+        return False
+    match action:
+        case UpdateReminder(_, changes, expected_version) if expected_version == read.version:
+            services.linked.update_with_link(read, changes, ctx.now, stamped)
+        case DeleteReminder(_, expected_version) if expected_version == read.version:
+            services.linked.delete_with_link(read, ctx.now, stamped)
+        case _:
+            return False
+    return True
 
 
 def _apply_reminder(action: ReminderAction, ctx: SyncContext, services: SyncServices) -> int:

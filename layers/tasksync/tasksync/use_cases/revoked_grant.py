@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Concatenate, ParamSpec, TypeVar
 
 from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.domain.settings import ConnectionStatus, SyncSettings
@@ -17,18 +17,21 @@ from tasksync.use_cases.services import SyncServices
 from tasksync.use_cases.sync_errors import record_refusal
 
 Change = TypeVar("Change")
+Options = ParamSpec("Options")
 
 
 def paused_on_revoked_grant(
-    apply: Callable[[Change, SyncSettings, SyncServices], Decision],
-) -> Callable[[Change, SyncSettings, SyncServices], Decision]:
+    apply: Callable[Concatenate[Change, SyncSettings, SyncServices, Options], Decision],
+) -> Callable[Concatenate[Change, SyncSettings, SyncServices, Options], Decision]:
     """A revoked or expired grant (``invalid_grant``), met by any Salesforce call of ``apply``: the user's
     sync stops in both directions until they reconnect, and they are told why (SPEC 7)."""
 
     @functools.wraps(apply)
-    def applying(change: Change, settings: SyncSettings, services: SyncServices) -> Decision:
+    def applying(
+        change: Change, settings: SyncSettings, services: SyncServices, /, *args: Options.args, **kwargs: Options.kwargs
+    ) -> Decision:
         try:
-            return apply(change, settings, services)
+            return apply(change, settings, services, *args, **kwargs)
         except SalesforceError as error:
             if error.kind is not ErrorKind.AUTH:
                 raise

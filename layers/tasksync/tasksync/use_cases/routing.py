@@ -12,22 +12,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tasksync.domain.settings import SyncSettings
+from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.decisions import Decision
 from tasksync.use_cases.records import read_record
-from tasksync.use_cases.salesforce_changes import apply_salesforce_change
+from tasksync.use_cases.salesforce_changes import Routed, apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 
 
-def reps_for(org_id: str, change: SalesforceChange, services: SyncServices) -> list[str]:
-    """The users a change concerns: those linked to the record, and its owner's when the change says it."""
-    users = {link.user_id for link in services.links.links_to(change.sf_id)}
+def reps_for(org_id: str, change: SalesforceChange, services: SyncServices) -> dict[str, SyncLink | None]:
+    """The users a change concerns, each with their link to the record: those linked to it, and its
+    owner's (no link yet, perhaps) when the change says it."""
+    users: dict[str, SyncLink | None] = {link.user_id: link for link in services.links.links_to(change.sf_id)}
     owner = change.task.owner_id if "OwnerId" in change.carried else None
     if owner:
         user = services.settings.user_for_salesforce_user(org_id, owner)
         if user is not None:
-            users.add(user)
-    return sorted(users)
+            users.setdefault(user, None)
+    return dict(sorted(users.items()))
 
 
 def apply_org_change(org_id: str, change: SalesforceChange, services: SyncServices) -> dict[str, Decision]:
@@ -35,15 +37,16 @@ def apply_org_change(org_id: str, change: SalesforceChange, services: SyncServic
     so that the message is retried (the reps already served find it applied: no double effect)."""
     users = reps_for(org_id, change, services)
     if not users and change.change_type is not ChangeType.DELETE:
-        change, users = _owner_of_unlinked(org_id, change, services)
+        change, owners = _owner_of_unlinked(org_id, change, services)
+        users = dict.fromkeys(owners)
     decisions: dict[str, Decision] = {}
     failure: Exception | None = None
-    for user in users:
+    for user, link in users.items():
         settings = services.syncing(user)
         if settings is None or not _of_org(settings, org_id):
             continue
         try:
-            decisions[user] = apply_salesforce_change(change, settings, services)
+            decisions[user] = apply_salesforce_change(change, settings, services, routed=Routed(link))
         except Exception as error:  # re-raised below, once every rep had its turn
             failure = failure or error
     if failure is not None:

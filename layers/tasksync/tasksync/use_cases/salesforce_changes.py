@@ -4,6 +4,7 @@ user's reminder tasks."""
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 from tasksync.domain.imported_ids import imported_task_id
 from tasksync.domain.reminder_events import Origin
@@ -21,20 +22,35 @@ from tasksync.use_cases.revoked_grant import paused_on_revoked_grant
 from tasksync.use_cases.services import SyncServices
 
 
+@dataclass(frozen=True)
+class Routed:
+    """The rep's link to the record as the router's consistent read of the record's partition found it;
+    None when the rep holds none under the record's id."""
+
+    link: SyncLink | None
+
+
 @paused_on_revoked_grant
-def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, services: SyncServices) -> Decision:
+def apply_salesforce_change(
+    change: SalesforceChange, settings: SyncSettings, services: SyncServices, routed: Routed | None = None
+) -> Decision:
+    """``routed``: what the router read, decided with at first. A decision made on a link changed since
+    writes nothing: the SIA task and its link are saved together on the revision read (and a Salesforce
+    write waits for the link's save). Any later attempt reads everything again."""
     last_error: Exception | None = None
-    for _ in range(MAX_ATTEMPTS):
+    for attempt in range(MAX_ATTEMPTS):
         ctx = services.context(settings)
-        # Read here, not handed in by the router: what lies between a read and the decision is a window
-        # for another input's change of the link (a delete decided on an older link is not undone).
-        link = _link_of(change, settings.user_id, services)
+        first_routed = routed if attempt == 0 else None
+        link = _link_of(change, settings.user_id, services, first_routed)
         if link is not None and not link.unsent and change.event_key in link.applied_events:
             # A redelivery of an event already applied: known before anything is read. (With a write still
             # unsent, the redelivery is the retry that sends it.)
             return Decision.skip(SkipReason.DUPLICATE)
+        # Without a link there is no sync copy to read: the sync makes one only together with its link
+        # (a copy left by an older crash fails the create's condition, and the next attempt reads it).
+        absent = first_routed is not None and link is None
         sia_id = link.sia_id if link else imported_task_id(change.sf_id)
-        reminder = services.reminders.get(settings.user_id, sia_id)
+        reminder = None if absent else services.reminders.get(settings.user_id, sia_id)
         gone = services.reminders.tombstone(settings.user_id, sia_id) if reminder is None and link else None
         decision = decide_salesforce_change(change, link, reminder, ctx, gone=gone)
         if decision.skipped is SkipReason.NEEDS_RECORD:
@@ -47,7 +63,7 @@ def apply_salesforce_change(change: SalesforceChange, settings: SyncSettings, se
         decision = _stamped(decision, change)
         try:
             try:
-                carry_out(decision, ctx, services)
+                carry_out(decision, ctx, services, read=reminder, absent=absent)
             except TaskDeletedSince as lost:
                 if lost.deleted_by is Origin.USER:
                     carry_out(copy_deleted_since(decision, change.sf_id, lost.deleted_version, ctx), ctx, services)
@@ -75,10 +91,14 @@ def _stamped(decision: Decision, change: SalesforceChange) -> Decision:
     return dataclasses.replace(decision, link=link)
 
 
-def _link_of(change: SalesforceChange, user_id: str, services: SyncServices) -> SyncLink | None:
-    """By the record's id; else by the SIA id it would have: the sync's own create whose answer was not
-    saved yet (its external id), or an import whose link was not saved before the rep deleted the task."""
-    link = services.links.link_by_sf_id(user_id, change.sf_id)
+def _link_of(change: SalesforceChange, user_id: str, services: SyncServices, routed: Routed | None) -> SyncLink | None:
+    """By the record's id (as routed, or read); else by the SIA id it would have: the sync's own create
+    whose answer was not saved yet (its external id: such a link has no Salesforce id, so the record's
+    partition does not know it), or, unless routed, an import whose link was not saved before the rep
+    deleted the task."""
+    link = routed.link if routed is not None else services.links.link_by_sf_id(user_id, change.sf_id)
     if link is None and change.task.external_id:
         link = services.links.link_by_sia_id(user_id, change.task.external_id)
-    return link or services.links.link_by_sia_id(user_id, imported_task_id(change.sf_id))
+    if link is None and routed is None:
+        link = services.links.link_by_sia_id(user_id, imported_task_id(change.sf_id))
+    return link

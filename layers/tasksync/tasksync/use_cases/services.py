@@ -9,6 +9,7 @@ from datetime import datetime
 from tasksync.domain.field_map import FieldMap
 from tasksync.domain.settings import SyncSettings
 from tasksync.engine.context import SyncContext
+from tasksync.ports.linked_writes import LinkedTaskWrites
 from tasksync.ports.reminder_tasks import ReminderTaskStore
 from tasksync.ports.salesforce import SalesforceGateway
 from tasksync.ports.sync_state import LinkRepository, SettingsRepository, SyncErrorRepository
@@ -20,6 +21,8 @@ class SyncServices:
     links: LinkRepository
     errors: SyncErrorRepository
     reminders: ReminderTaskStore
+    linked: LinkedTaskWrites
+    """The sync's change of an SIA task together with its link's save."""
     salesforce: Callable[[SyncSettings], SalesforceGateway]
     """The gateway for a user's connection."""
     field_maps: Callable[[SyncSettings], FieldMap]

@@ -56,6 +56,15 @@ class DynamoDBLinkRepository(TableAdapter):
         return load_model(SyncLink, pointer["link"])
 
     def save_link(self, link: SyncLink) -> SyncLink:
+        saved, writes = self.link_writes(link)
+        try:
+            self.transact(writes)
+        except TransactionCancelled as cancelled:
+            raise ConcurrentUpdate(f"link of {link.sia_id} ({cancelled})") from cancelled
+        return saved
+
+    def link_writes(self, link: SyncLink) -> tuple[SyncLink, list[TransactWriteItemTypeDef]]:
+        """The link as saved, and the transaction's writes that save it at ``link.revision``."""
         saved = link.model_copy(update={"revision": link.revision + 1})
         item = {
             **keys.link_key(link.user_id, link.sia_id),
@@ -64,11 +73,7 @@ class DynamoDBLinkRepository(TableAdapter):
         writes = [keys.put_at_revision(self.table_name, item, link.revision)]
         if saved.sf_id is not None:
             writes.append(self._put_pointer(saved, saved.sf_id))
-        try:
-            self.transact(writes)
-        except TransactionCancelled as cancelled:
-            raise ConcurrentUpdate(f"link of {link.sia_id} ({cancelled})") from cancelled
-        return saved
+        return saved, writes
 
     def _put_pointer(self, link: SyncLink, sf_id: str) -> TransactWriteItemTypeDef:
         item = {

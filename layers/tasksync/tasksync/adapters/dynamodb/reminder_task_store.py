@@ -11,8 +11,8 @@ from botocore.exceptions import ClientError
 from tasksync.adapters.dynamodb import reminder_task_table as items
 from tasksync.adapters.dynamodb.item_codec import to_item
 from tasksync.adapters.dynamodb.table_adapter import TableAdapter, condition_failed
-from tasksync.domain.reminder_events import Origin, ReminderEventKind
-from tasksync.domain.reminder_task import ReminderTask, Status, TaskField, TaskValues, Tombstone
+from tasksync.domain.reminder_events import Origin, ReminderEventKind, changed_task, deleted_task
+from tasksync.domain.reminder_task import ReminderTask, TaskValues, Tombstone
 from tasksync.ports.reminder_tasks import (
     FieldChanges,
     TaskAlreadyExists,
@@ -23,6 +23,7 @@ from tasksync.ports.reminder_tasks import (
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import PutTypeDef
 
 MAX_ATTEMPTS = 5
 """Read-and-write rounds of a change that names no version, before it gives up as a VersionConflict."""
@@ -81,9 +82,7 @@ class DynamoDBReminderTaskStore(TableAdapter):
                     Origin(str(stored[items.ORIGIN])),
                     datetime.fromisoformat(str(stored[items.DELETED_AT])),
                 )
-            task = ReminderTask(
-                id=task_id, user_id=user_id, created_at=now, updated_at=now, version=version, **values.model_dump()
-            )
+            task = ReminderTask.created(user_id, task_id, values, now, version)
             if self._put(task, origin, ReminderEventKind.CREATED, read=stored):
                 return task
         raise VersionConflict(f"task {task_id} kept changing while it was created")
@@ -97,12 +96,9 @@ class DynamoDBReminderTaskStore(TableAdapter):
         now: datetime,
         expected_version: int | None = None,
     ) -> ReminderTask:
-        named = {TaskField(field): value for field, value in changes.items()}
         for _ in range(self.max_attempts):
             stored, current = self._live(user_id, task_id, expected_version)
-            task = current.with_changes(named, now)
-            completed = current.status is Status.OPEN and task.status is Status.COMPLETE
-            kind = ReminderEventKind.COMPLETED if completed else ReminderEventKind.UPDATED
+            task, kind = changed_task(current, changes, now)
             if self._put(task, origin, kind, read=stored):
                 return task
         raise VersionConflict(f"task {task_id} kept changing while it was updated")
@@ -112,7 +108,7 @@ class DynamoDBReminderTaskStore(TableAdapter):
     ) -> ReminderTask:
         for _ in range(self.max_attempts):
             stored, current = self._live(user_id, task_id, expected_version)
-            gone = current.model_copy(update={"updated_at": now, "version": current.version + 1})
+            gone = deleted_task(current, now)
             if self._put(gone, origin, ReminderEventKind.DELETED, read=stored, deleted_at=now):
                 return gone
         raise VersionConflict(f"task {task_id} kept changing while it was deleted")
@@ -135,19 +131,30 @@ class DynamoDBReminderTaskStore(TableAdapter):
         deleted_at: datetime | None = None,
     ) -> bool:
         """Writes ``task`` if the item is still as ``read`` (absent when None); False when it is not."""
-        if read is None:
-            condition: dict[str, Any] = {"ConditionExpression": f"attribute_not_exists({items.TASK_ID})"}
-        else:
-            condition = {
-                "ConditionExpression": f"{items.VERSION} = :read",
-                "ExpressionAttributeValues": to_item({":read": read[items.VERSION]}),
-            }
         try:
             self.client.put_item(
-                TableName=self.table_name, Item=items.task_item(task, origin, kind, deleted_at), **condition
+                **self.put_over(task, origin, kind, None if read is None else int(read[items.VERSION]), deleted_at)
             )
         except ClientError as error:
             if condition_failed(error):
                 return False
             raise
         return True
+
+    def put_over(
+        self,
+        task: ReminderTask,
+        origin: Origin,
+        kind: ReminderEventKind,
+        read_version: int | None,
+        deleted_at: datetime | None = None,
+    ) -> PutTypeDef:
+        """The put of ``task`` over the item at ``read_version`` (over no item when None), for ``put_item``
+        or for a transaction."""
+        put: PutTypeDef = {"TableName": self.table_name, "Item": items.task_item(task, origin, kind, deleted_at)}
+        if read_version is None:
+            put["ConditionExpression"] = f"attribute_not_exists({items.TASK_ID})"
+        else:
+            put["ConditionExpression"] = f"{items.VERSION} = :read"
+            put["ExpressionAttributeValues"] = to_item({":read": read_version})
+        return put

@@ -1,0 +1,54 @@
+"""LinkedTaskWrites on DynamoDB: the SIA task's put and the link's puts in one TransactWriteItems,
+across the reminder-task table and the state table (one request, all or nothing)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tasksync.adapters.dynamodb.link_repository import DynamoDBLinkRepository
+from tasksync.adapters.dynamodb.reminder_task_store import DynamoDBReminderTaskStore
+from tasksync.adapters.dynamodb.table_adapter import TransactionCancelled
+from tasksync.domain.reminder_events import Origin, ReminderEventKind, changed_task, deleted_task
+from tasksync.domain.reminder_task import ReminderTask
+from tasksync.domain.sync_link import SyncLink
+from tasksync.ports.reminder_tasks import FieldChanges, VersionConflict
+from tasksync.ports.sync_state import ConcurrentUpdate
+
+TASK_WRITE = 0
+"""The task's put comes first in the transaction, so that its cancellation reason is the first."""
+
+
+class DynamoDBLinkedTaskWrites:
+    def __init__(self, reminders: DynamoDBReminderTaskStore, links: DynamoDBLinkRepository) -> None:
+        self.reminders = reminders
+        self.links = links
+
+    def create_with_link(self, task: ReminderTask, link: SyncLink) -> SyncLink:
+        return self._write(task, None, ReminderEventKind.CREATED, None, link)
+
+    def update_with_link(self, read: ReminderTask, changes: FieldChanges, now: datetime, link: SyncLink) -> SyncLink:
+        task, kind = changed_task(read, changes, now)
+        return self._write(task, read.version, kind, None, link)
+
+    def delete_with_link(self, read: ReminderTask, now: datetime, link: SyncLink) -> SyncLink:
+        return self._write(deleted_task(read, now), read.version, ReminderEventKind.DELETED, now, link)
+
+    def _write(
+        self,
+        task: ReminderTask,
+        read_version: int | None,
+        kind: ReminderEventKind,
+        deleted_at: datetime | None,
+        link: SyncLink,
+    ) -> SyncLink:
+        # On the version read: a tombstone is a version past the live task it was, so a task deleted since
+        # fails the condition as surely as one changed since.
+        put = self.reminders.put_over(task, Origin.SYNC, kind, read_version, deleted_at)
+        saved, link_writes = self.links.link_writes(link.updated(sia_version=task.version))
+        try:
+            self.links.transact([{"Put": put}, *link_writes])
+        except TransactionCancelled as cancelled:
+            if cancelled.condition_failed(TASK_WRITE):
+                raise VersionConflict(f"task {task.id} is not as it was read ({read_version})") from cancelled
+            raise ConcurrentUpdate(f"link of {link.sia_id} ({cancelled})") from cancelled
+        return saved
