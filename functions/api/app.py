@@ -1,13 +1,26 @@
-"""The user HTTP API: tasks, command center, sync settings, Salesforce connection, sync errors.
-
-Not built yet: the handlers issue builds it. The module exists so that template.yaml validates and
-`sam build` packages a real handler entry point.
-"""
+"""The rep's HTTP API (SPEC 9): tasks, Command Center, sync settings, the Salesforce connection and sync
+errors, behind the HTTP API's JWT authorizer. Routes live in ``tasksync.http_api``; errors are answered
+in one place (``tasksync.http_api.errors``)."""
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tasksync.http_api import settings_routes, task_routes
+from tasksync.http_api.errors import register_error_answers
+from tasksync.observability import logger, metrics
+
+app = APIGatewayHttpResolver()
+app.include_router(task_routes.router)
+app.include_router(settings_routes.router)
+register_error_answers(app)
 
 
-def handler(event: dict[str, Any], context: Any) -> NoReturn:
-    raise NotImplementedError("api: built in the handlers issue")
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from tasksync.domain.settings import SyncSettings
-from tasksync.domain.sync_error import SyncError
+from tasksync.domain.sync_error import TASK_ERRORS, SyncError
 from tasksync.domain.sync_link import SyncLink
 from tasksync.ports.sync_state import ConcurrentUpdate
 
@@ -94,3 +94,10 @@ class InMemorySyncState:
 
     def errors_of(self, user_id: str, limit: int = 100) -> list[SyncError]:
         return [error for error in reversed(self.errors) if error.user_id == user_id][:limit]
+
+    def latest_task_errors(self, user_id: str) -> dict[str, SyncError]:
+        stopping = [e for e in self.errors if e.user_id == user_id and e.sia_id and e.kind in TASK_ERRORS]
+        return {e.sia_id: e for e in sorted(stopping, key=lambda e: e.occurred_at) if e.sia_id}
+
+    def latest_task_error(self, user_id: str, sia_id: str) -> SyncError | None:
+        return self.latest_task_errors(user_id).get(sia_id)

@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any
+from urllib.parse import urlencode
 
 from tests.support.template import ROOT
 
@@ -102,15 +103,18 @@ def http_api_event(
     route_key: str,
     path_parameters: Mapping[str, str],
     headers: Mapping[str, str],
-    body: str,
+    body: str | None,
+    query: Mapping[str, str] | None = None,
+    claims: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An HTTP API (payload format 2.0) request: header names in lower case, as API Gateway sends them."""
+    """An HTTP API (payload format 2.0) request: header names in lower case, as API Gateway sends them;
+    ``claims``, those of a token the JWT authorizer accepted (API Gateway hands them over as strings)."""
     now = time.time()
-    return {
+    event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route_key,
         "rawPath": path,
-        "rawQueryString": "",
+        "rawQueryString": urlencode(query or {}),
         "headers": {name.lower(): value for name, value in headers.items()},
         "requestContext": {
             "accountId": "123456789012",
@@ -131,6 +135,12 @@ def http_api_event(
             "timeEpoch": int(now * 1000),
         },
         "pathParameters": dict(path_parameters),
-        "body": body,
         "isBase64Encoded": False,
     }
+    if body is not None:
+        event["body"] = body
+    if query:
+        event["queryStringParameters"] = dict(query)
+    if claims is not None:
+        event["requestContext"]["authorizer"] = {"jwt": {"claims": dict(claims), "scopes": None}}
+    return event

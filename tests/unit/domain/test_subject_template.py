@@ -114,3 +114,13 @@ def test_an_overlong_template_is_refused():
 def test_whether_a_rename_changes_the_subject_depends_on_the_template_using_activity_subject(template, renames_follow):
     renamed = render_subject(template, values("New name")) != render_subject(template, values("Old name"))
     assert renamed is renames_follow
+
+
+@pytest.mark.parametrize("template", ["{{activity_subject", "Call }} back", "{{activity_subject}} {{"])
+def test_a_template_with_a_brace_pair_that_opens_or_closes_no_field_is_refused(template):
+    with pytest.raises(ValueError, match="opens or closes no field"):
+        validate_template(template)
+
+
+def test_single_braces_are_text():
+    assert validate_template("{Acme} {{activity_subject}}") == "{Acme} {{activity_subject}}"

@@ -65,10 +65,7 @@ class SafetyNetConfig(SyncConfig):
     """Share of the org's daily API allowance above which scheduled work waits for the next run."""
 
 
-class ApiConfig(FunctionConfig):
-    """The user API (its routes come with the API's own issue)."""
+class ApiConfig(SyncConfig):
+    """The rep's API: the sync's state and store, and the first sync it starts."""
 
-    state_table_name: str = Field(alias="STATE_TABLE_NAME", min_length=1)
-    reminder_task_table_name: str = Field(alias="REMINDER_TASK_TABLE_NAME", min_length=1)
-    salesforce_secrets_prefix: str = Field(alias="SALESFORCE_SECRETS_PREFIX", min_length=1)
     first_sync_function_name: str = Field(alias="FIRST_SYNC_FUNCTION_NAME", min_length=1)

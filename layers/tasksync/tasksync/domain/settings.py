@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -104,6 +104,11 @@ class SyncSettings(DomainModel):
     @classmethod
     def _valid_template(cls, value: str) -> str:
         return validate_template(value)
+
+    def pushes_tasks_made_at(self, created_at: datetime) -> bool:
+        """Whether an SIA task made at ``created_at`` goes to Salesforce: only those made once sync was on
+        do; existing tasks stay local, even when edited later (SPEC 5.2)."""
+        return self.enabled_at is not None and created_at >= self.enabled_at
 
     @property
     def syncing(self) -> bool:

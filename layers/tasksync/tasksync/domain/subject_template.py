@@ -44,6 +44,9 @@ def validate_template(template: str) -> str:
     if unknown:
         named = ", ".join(name or "{{}} (an empty placeholder)" for name in unknown)
         raise ValueError(f"subject template has unknown fields {named}; known: {', '.join(sorted(FIELDS))}")
+    rest = _ANY_PLACEHOLDER.sub("", template)
+    if "{{" in rest or "}}" in rest:
+        raise ValueError("subject template has a {{ or }} that opens or closes no field")
     return template
 
 

@@ -15,6 +15,13 @@ class SyncErrorKind(StrEnum):
     AUTH = "auth"  # the connection was revoked; sync is paused
     CONFLICT = "conflict"  # both sides changed one field; the later change won
     DEAD_LETTER = "dead_letter"  # retries ran out; the event is in the dead-letter queue
+    TRANSIENT = "transient"  # Salesforce was busy or down past the gateway's retries; the queue retries
+
+
+RETRIED = frozenset({SyncErrorKind.TRANSIENT})
+"""Error kinds the sync retries by itself; the others wait for the rep (a change, a reconnect)."""
+TASK_ERRORS = frozenset(SyncErrorKind) - {SyncErrorKind.CONFLICT}
+"""Error kinds that stop a task's sync (a conflict is resolved, and only told)."""
 
 
 class SyncError(DomainModel):

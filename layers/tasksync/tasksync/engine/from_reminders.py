@@ -43,9 +43,7 @@ def _unlinked(event: ReminderTaskEvent, ctx: SyncContext) -> Decision:
     if imported_from(task.id):
         # An import whose link was not saved: settle the Salesforce record first, never push a copy.
         return Decision.skip(SkipReason.NEEDS_RECORD)
-    enabled_at = ctx.settings.enabled_at
-    if enabled_at is None or task.created_at < enabled_at:
-        # Existing tasks stay local, even when edited later (SPEC 5.2).
+    if not ctx.settings.pushes_tasks_made_at(task.created_at):
         return Decision.skip(SkipReason.CREATED_BEFORE_SYNC)
     if event.kind is ReminderEventKind.DELETED:
         # Deleted before its create was delivered: a tombstone keeps that late create from pushing it.

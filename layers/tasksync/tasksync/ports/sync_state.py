@@ -77,3 +77,10 @@ class SyncErrorRepository(Protocol):
     def errors_of(self, user_id: str, limit: int = 100) -> list[SyncError]:
         """Newest first."""
         ...
+
+    def latest_task_errors(self, user_id: str) -> dict[str, SyncError]:
+        """By SIA id, the latest error recorded for each task that stops its sync (conflicts are resolved,
+        and only told): one lookup for a whole listing."""
+        ...
+
+    def latest_task_error(self, user_id: str, sia_id: str) -> SyncError | None: ...

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.domain.settings import SyncSettings
+from tasksync.domain.sync_error import SyncError, SyncErrorKind
 from tasksync.domain.sync_link import LinkState, SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
@@ -81,6 +82,8 @@ def _apply_for_rep(
         pause_on_revoked_grant(error, settings, services)
         decided = dict.fromkeys(latest, Decision.skip(SkipReason.SYNC_OFF))
         failed = {}
+    for task_id, failure in failed.items():
+        _tell_of_retry(latest[task_id], failure, settings, services)
     for event in events:
         task_id = event.task.id
         if task_id in failed:
@@ -89,6 +92,25 @@ def _apply_for_rep(
             latest_event = latest[task_id]
             same = event is latest_event or event.event_id == latest_event.event_id
             outcome.decisions[event.event_id] = decided[task_id] if same else Decision.skip(SkipReason.STALE)
+
+
+def _tell_of_retry(event: ReminderTaskEvent, error: Exception, settings: SyncSettings, services: SyncServices) -> None:
+    """A change Salesforce could not take for now (busy, down, out of API calls past the gateway's
+    retries) is retried by the queue; the rep sees it stands and that it will be retried. Recorded under
+    the change's own time and key, so that each retry of it overwrites the one record."""
+    if not isinstance(error, SalesforceError) or error.kind is not ErrorKind.TRANSIENT:
+        return
+    services.errors.record_error(
+        SyncError(
+            user_id=settings.user_id,
+            kind=SyncErrorKind.TRANSIENT,
+            occurred_at=event.occurred_at,
+            message=f"Salesforce could not take the change for now; it will be retried ({error.message})"[:4_000],
+            code=error.code,
+            sia_id=event.task.id,
+            key=f"transient/{event.event_id}",
+        )
+    )
 
 
 def _links_settled(

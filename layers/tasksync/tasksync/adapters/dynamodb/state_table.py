@@ -10,6 +10,7 @@ a sync link, by SIA id        ``USER#<user>``          ``LINK#<sia id>``       r
 a rep's link, by SF id        ``SFTASK#<sf id15>``     ``USER#<user>``         user_id, sia_id, link (a copy)
 a rep's scheduled-job cursor  ``USER#<user>``          ``CURSOR#<name>``       value (ISO timestamp)
 a sync error                  ``USER#<user>``          ``ERROR#<ULID>``        error, expires_at (TTL)
+a task's latest sync error    ``USER#<user>``          ``TASKERROR#<sia id>``  error, occurred_at, expires_at
 an org's picklists            ``ORG#<org15>``          ``PICKLISTS``           picklists, read_at
 ============================  =======================  ======================  ==========================
 
@@ -47,6 +48,7 @@ the scheduled jobs."""
 LINK_PREFIX = "LINK#"
 SF_USER_PREFIX = "SFUSER#"
 ERROR_PREFIX = "ERROR#"
+TASK_ERROR_PREFIX = "TASKERROR#"
 
 
 def salesforce_id(value: str) -> str:
@@ -101,6 +103,10 @@ def picklists_key(org_id: str) -> Item:
 
 def error_key(user_id: str, error_id: str) -> Item:
     return _key(user_pk(user_id), f"{ERROR_PREFIX}{error_id}")
+
+
+def task_error_key(user_id: str, sia_id: str) -> Item:
+    return _key(user_pk(user_id), f"{TASK_ERROR_PREFIX}{sia_id}")
 
 
 def put_at_revision(table_name: str, item: Item, read_revision: int) -> TransactWriteItemTypeDef:

@@ -1,0 +1,91 @@
+"""The rep's HTTP API driven through its handler as API Gateway would: the route found in template.yaml
+(so an unrouted path is refused as API Gateway refuses it), the JWT authorizer's claims put in the
+event (API Gateway verifies the token before the function runs), the answer read as JSON."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from tests.support.handler_stack import HandlerStack
+from tests.support.handlers import http_api_event
+
+API_FUNCTION = "ApiFunction"
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    pattern: re.Pattern[str]
+
+
+def routes_of(stack: HandlerStack, function: str = API_FUNCTION) -> list[Route]:
+    found = []
+    for event in stack.functions[function].events.values():
+        if event["Type"] != "HttpApi":
+            continue
+        path = event["Properties"]["Path"]
+        pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
+        found.append(Route(event["Properties"]["Method"].upper(), path, pattern))
+    return found
+
+
+class ApiClient:
+    def __init__(self, stack: HandlerStack, user_id: str | None) -> None:
+        """``user_id``: the subject of the caller's token; None for a call that carries none."""
+        self.stack = stack
+        self.user_id = user_id
+        self.routes = routes_of(stack)
+
+    def get(self, path: str, query: dict[str, str] | None = None) -> Answer:
+        return self.request("GET", path, query=query)
+
+    def post(self, path: str, body: Any) -> Answer:
+        return self.request("POST", path, body)
+
+    def patch(self, path: str, body: Any) -> Answer:
+        return self.request("PATCH", path, body)
+
+    def put(self, path: str, body: Any) -> Answer:
+        return self.request("PUT", path, body)
+
+    def delete(self, path: str) -> Answer:
+        return self.request("DELETE", path)
+
+    def request(
+        self, method: str, path: str, body: Any = None, *, raw: str | None = None, query: dict[str, str] | None = None
+    ) -> Answer:
+        route, parameters = self._route(method, path)
+        if route is None:
+            return Answer(404, {"message": "Not Found"}, {})  # API Gateway's own answer to an unrouted request
+        text = raw if raw is not None else (None if body is None else json.dumps(body))
+        event = http_api_event(
+            method,
+            path,
+            route_key=f"{method} {route.path}",
+            path_parameters=parameters,
+            headers={"Content-Type": "application/json"} if text is not None else {},
+            body=text,
+            query=query,
+            claims=None if self.user_id is None else {"sub": self.user_id, "aud": "tasksync-local"},
+        )
+        answer = self.stack.invoke(API_FUNCTION, event)
+        payload = answer.get("body") or None
+        return Answer(answer["statusCode"], json.loads(payload) if payload else None, answer.get("headers", {}))
+
+    def _route(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
+        for route in self.routes:
+            match = route.pattern.match(path)
+            if match and route.method == method:
+                return route, match.groupdict()
+        return None, {}
