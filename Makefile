@@ -6,10 +6,10 @@ BIN      := $(VENV)/bin
 SEEDS    ?= 300
 export PYTHONPATH := layers/tasksync:.
 
-.PHONY: test lint typecheck template unit sim bench org build clean lock
+.PHONY: test lint typecheck template apex unit sim bench org build clean lock
 
 # The whole suite: lint, types, template checks, then every test (the simulation runs SEEDS seeds).
-test: lint typecheck template
+test: lint typecheck template apex
 	$(BIN)/pytest -q tests
 	$(MAKE) --no-print-directory sim SEEDS=$(SEEDS)
 
@@ -37,6 +37,15 @@ template: $(BIN)/.installed $(SAMVENV)/bin/.installed
 	$(BIN)/cfn-lint template.yaml
 	$(SAMVENV)/bin/sam validate --lint --template-file template.yaml --region us-east-1
 
+# The Salesforce relay's Apex, parsed offline by prettier-plugin-apex (Salesforce's own Apex parser),
+# pinned in salesforce/package-lock.json: syntax and layout only, an org alone checks types and limits.
+salesforce/node_modules/.installed: salesforce/package-lock.json
+	cd salesforce && npm ci --no-audit --no-fund
+	touch $@
+
+apex: salesforce/node_modules/.installed
+	cd salesforce && node_modules/.bin/prettier --check "force-app/**/*.{cls,trigger}"
+
 unit: $(BIN)/.installed
 	$(BIN)/pytest tests/unit
 
@@ -63,4 +72,4 @@ lock:
 	/tmp/tasksync-lock/bin/pip install -q --group dev && /tmp/tasksync-lock/bin/pip freeze > requirements/dev.lock
 
 clean:
-	rm -rf $(VENV) $(SAMVENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAMVENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache salesforce/node_modules
