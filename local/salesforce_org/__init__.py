@@ -1,7 +1,8 @@
 """A Salesforce org emulator for tests and the local stack (never deployed).
 
-It speaks, over real HTTPS, the parts of Salesforce the sync uses: the OAuth token endpoint (refresh
-token and JWT bearer grants), the REST API for Task (sObject rows, upsert by ``Tasksync_Id__c``,
+It speaks, over real HTTPS, the parts of Salesforce the sync uses: OAuth (the web-server flow's
+authorize page and code exchange, the refresh token and JWT bearer grants, revocation, the identity URL
+and userinfo), the REST API for Task (sObject rows, upsert by ``Tasksync_Id__c``,
 describe, sObject Collections, SOQL query/queryAll/queryMore with a real grammar, getUpdated /
 getDeleted, limits), Bulk API 2.0 query jobs, and Change Data Capture events for Task, posted to a
 webhook with the ``X-Tasksync-Signature`` of SPEC section 8 (computed here: the emulator imports no
@@ -21,6 +22,16 @@ Start one, make an org, a user and a connected app::
 
         session = emu.http_session()                   # verify=emu.ca_path, trust_env=False
         sf = Salesforce(instance_url=emu.instance_url, session_id=token, session=session)
+
+Connect as a rep would, through the web-server flow (``web_server_flow``)::
+
+        app = emu.create_connected_app("tasksync", callback_urls=["https://app.test/callback"])
+        url = f"{emu.authorize_url}?response_type=code&client_id={app.client_id}&redirect_uri=...&state=s"
+        # a browser shows the login-and-approve page at url; a script presses Allow as the rep:
+        location = emu.approve_authorization(url, rep.username)   # https://app.test/callback?code=...&state=s
+        # or POSTs the page's form itself: the authorize parameters + username=<rep> + action=allow|deny
+        # then POST {emu.token_url}: grant_type=authorization_code, code, client_id, client_secret,
+        # redirect_uri (+ code_verifier); revoke at {emu.revoke_url}; who it is at the answer's "id"
 
 Drive it:
 

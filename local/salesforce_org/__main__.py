@@ -3,7 +3,9 @@
 Prints, one per line and in this order, ``SALESFORCE_INSTANCE_URL``, ``SALESFORCE_CA_BUNDLE``,
 ``SALESFORCE_ORG_ID``, ``SALESFORCE_USER_ID``, ``SALESFORCE_ACCESS_TOKEN``, then
 ``SALESFORCE_USERNAME``, ``SALESFORCE_CLIENT_ID``, ``SALESFORCE_CLIENT_SECRET``,
-``SALESFORCE_REFRESH_TOKEN`` and ``SALESFORCE_TOKEN_URL``.
+``SALESFORCE_REFRESH_TOKEN``, ``SALESFORCE_TOKEN_URL``, then ``SALESFORCE_LOGIN_URL``,
+``SALESFORCE_AUTHORIZE_URL``, ``SALESFORCE_REVOKE_URL`` and ``SALESFORCE_CALLBACK_URLS`` (space-separated:
+the connected app's Callback URLs, where the web-server flow may send a code).
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from types import FrameType
 
 from local.salesforce_org.emulator import OrgEmulator
 
+DEFAULT_CALLBACK_URL = "http://127.0.0.1:3000/v1/oauth/salesforce/callback"
+"""The product's callback route (issue 9) on ``sam local start-api``'s default address."""
+
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local.salesforce_org", description=__doc__)
@@ -29,6 +34,12 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--session-hours", type=float, default=2.0, help="access token lifetime")
     parser.add_argument("--webhook-url", help="post the org's change events here")
     parser.add_argument("--webhook-secret", help="secret for X-Tasksync-Signature (with --webhook-url)")
+    parser.add_argument(
+        "--callback-url",
+        action="append",
+        dest="callback_urls",
+        help=f"a Callback URL of the connected app (repeatable; default {DEFAULT_CALLBACK_URL})",
+    )
     return parser.parse_args(argv)
 
 
@@ -46,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         org = emu.create_org("Tasksync Local")
         org.configure(session_timeout=timedelta(hours=args.session_hours))
         user = org.create_user(args.username, first_name="Local", last_name="Rep")
-        app = emu.create_connected_app("tasksync", rotate_refresh_tokens=args.rotate_refresh_tokens)
+        callback_urls = args.callback_urls or [DEFAULT_CALLBACK_URL]
+        app = emu.create_connected_app(
+            "tasksync", rotate_refresh_tokens=args.rotate_refresh_tokens, callback_urls=callback_urls
+        )
         if args.webhook_url:
             if not args.webhook_secret:
                 print("--webhook-secret is required with --webhook-url", file=sys.stderr)
@@ -63,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
             f"SALESFORCE_CLIENT_SECRET={app.client_secret}",
             f"SALESFORCE_REFRESH_TOKEN={org.refresh_token(user, app)}",
             f"SALESFORCE_TOKEN_URL={emu.token_url}",
+            f"SALESFORCE_LOGIN_URL={emu.instance_url}",
+            f"SALESFORCE_AUTHORIZE_URL={emu.authorize_url}",
+            f"SALESFORCE_REVOKE_URL={emu.revoke_url}",
+            f"SALESFORCE_CALLBACK_URLS={' '.join(callback_urls)}",
         ]
         print("\n".join(lines), flush=True)
         stop.wait()

@@ -15,7 +15,8 @@ Routes (``<org>``: org id; ``<user>``: user id)::
                                                      | {"freeze": true} | {"resume": true}
     GET    /__emulator/connected-apps
     POST   /__emulator/connected-apps                {"name", "rotateRefreshTokens", "jwtPublicKey",
-                                                      "clientId", "clientSecret", "sessionTimeoutSeconds"}
+                                                      "clientId", "clientSecret", "sessionTimeoutSeconds",
+                                                      "callbackUrls", "requireSecret", "scopes"}
     GET    /__emulator/orgs
     POST   /__emulator/orgs                          {"name"}
     GET    /__emulator/orgs/<org>
@@ -87,6 +88,7 @@ from local.salesforce_org import formats
 from local.salesforce_org.automation import rule_from_json
 from local.salesforce_org.context import error_response, json_response
 from local.salesforce_org.errors import ApiError
+from local.salesforce_org.oauth import DEFAULT_SCOPES
 from local.salesforce_org.org import PicklistEntry
 from local.salesforce_org.org_handle import OrgHandle
 from local.salesforce_org.records import LIGHTNING_API_VERSION
@@ -158,6 +160,13 @@ def _body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ControlError("the body must be a JSON object")
     return body
+
+
+def _strings(body: dict[str, Any], key: str, default: list[str]) -> list[str]:
+    value = body.get(key, default)
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ControlError(f"{key}: a list of strings is required")
+    return value
 
 
 def _odds(body: dict[str, Any]) -> tuple[float, int]:
@@ -260,6 +269,9 @@ class ControlApi:
             client_id=body.get("clientId"),
             client_secret=body.get("clientSecret"),
             session_timeout=timedelta(seconds=float(timeout)) if timeout else None,
+            callback_urls=_strings(body, "callbackUrls", []),
+            require_secret=bool(body.get("requireSecret", True)),
+            scopes=_strings(body, "scopes", list(DEFAULT_SCOPES)),
         )
         return json_response(app.describe(), 201)
 

@@ -6,9 +6,11 @@ See the package docstring for a tour.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import parse_qsl, urlsplit
 
 import requests
 from werkzeug.wrappers import Request, Response
@@ -17,7 +19,7 @@ from local.salesforce_org.clock import Clock
 from local.salesforce_org.context import error_response
 from local.salesforce_org.control import ControlApi
 from local.salesforce_org.errors import not_found
-from local.salesforce_org.oauth import ConnectedApp
+from local.salesforce_org.oauth import DEFAULT_SCOPES, ConnectedApp
 from local.salesforce_org.org_handle import OrgHandle
 from local.salesforce_org.rest_api import RestApi
 from local.salesforce_org.server import TlsServer
@@ -66,7 +68,7 @@ class OrgEmulator:
     def _dispatch(self, request: Request) -> Response:
         if request.path.startswith("/__emulator"):
             return self._control.handle(request)
-        if request.path.startswith("/services/"):
+        if request.path.startswith(("/services/", "/id/")):
             return self._rest.handle(request)
         return error_response(not_found())
 
@@ -80,6 +82,15 @@ class OrgEmulator:
     @property
     def token_url(self) -> str:
         return f"{self.state.base_url}/services/oauth2/token"
+
+    @property
+    def authorize_url(self) -> str:
+        """The web-server flow's login-and-approve page (``web_server_flow``)."""
+        return f"{self.state.base_url}/services/oauth2/authorize"
+
+    @property
+    def revoke_url(self) -> str:
+        return f"{self.state.base_url}/services/oauth2/revoke"
 
     @property
     def ca_path(self) -> str:
@@ -111,7 +122,13 @@ class OrgEmulator:
         client_id: str | None = None,
         client_secret: str | None = None,
         session_timeout: timedelta | None = None,
+        callback_urls: Sequence[str] = (),
+        require_secret: bool = True,
+        scopes: Sequence[str] = DEFAULT_SCOPES,
     ) -> ConnectedApp:
+        """``callback_urls``: where the web-server flow may send a code (``redirect_uri`` must be one of
+        them exactly); ``require_secret``: the code exchange needs ``client_secret`` ("Require Secret for
+        Web Server Flow"); ``scopes``: what the app may be granted."""
         return self.state.tokens.create_app(
             name,
             rotate_refresh_tokens=rotate_refresh_tokens,
@@ -119,4 +136,21 @@ class OrgEmulator:
             client_id=client_id,
             client_secret=client_secret,
             session_timeout=session_timeout,
+            callback_urls=callback_urls,
+            require_secret=require_secret,
+            scopes=scopes,
         )
+
+    def approve_authorization(self, url: str, username: str, *, allow: bool = True) -> str:
+        """Do what a person does on the login-and-approve page of ``url`` (an authorize URL, as a client
+        would send a browser to): log in as ``username`` and press Allow (or Deny). Returns the
+        ``Location`` the browser is sent to (``redirect_uri?code=...&state=...``). It POSTs the page's
+        own form over HTTPS, so every check of the authorize endpoint applies; ValueError when the
+        endpoint answers with a page instead of a redirect (an OAuth error, or a failed login)."""
+        form = dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+        form.update(username=username, action="allow" if allow else "deny")
+        with self.http_session() as session:
+            answer = session.post(self.authorize_url, data=form, allow_redirects=False, timeout=10)
+        if answer.status_code != 302:
+            raise ValueError(f"the authorize endpoint answered {answer.status_code}, not a redirect")
+        return answer.headers["Location"]

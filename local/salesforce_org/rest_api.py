@@ -1,4 +1,5 @@
-"""The Salesforce-facing routes: ``/services/oauth2/token`` and ``/services/data/vXX.X/...``.
+"""The Salesforce-facing routes: ``/services/oauth2/...`` (token, authorize, revoke, userinfo), the
+identity URL ``/id/<orgId>/<userId>``, and ``/services/data/vXX.X/...``.
 
 Every ``/services/data/vXX.X`` call goes through the same steps: the access token (``Authorization:
 Bearer <token>``; ``OAuth <token>`` also works) picks the org and the user, or the answer is 401
@@ -7,6 +8,15 @@ Bearer <token>``; ``OAuth <token>`` also works) picks the org and the user, or t
 Every answer to an authenticated call carries ``Sforce-Limit-Info: api-usage=<used>/<max>`` (REST API
 Developer Guide, "Limit Info Header"). Any API version ``vNN.N`` is accepted; simple-salesforce 1.12.10
 defaults to 59.0 (``DEFAULT_API_VERSION`` in its ``api.py``).
+
+The OAuth routes and the identity URL are not API calls: no allowance, latency or faults apply.
+``/services/oauth2/revoke`` (Mobile SDK Guide, "Revoking OAuth Tokens"; Salesforce Help, "Revoke OAuth
+Tokens Programmatically"; Salesforce Developers Blog, "Revoking OAuth 2.0 Access Tokens and Refresh
+Tokens", 2011, for the GET variant): ``token=`` form-encoded in a POST (or as a GET parameter); an
+access token is revoked alone, a refresh token with every access token issued with or through it;
+HTTP 200 on success, else 400 ``unsupported_token_type`` ("Token type not supported") or
+``invalid_token`` ("Token was invalid"). Which token is of an unsupported type is not documented: here
+an authorization code is; an unknown, revoked or expired token is invalid.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from local.salesforce_org import bulk, collections, query_paging, replication, sobjects
+from local.salesforce_org import bulk, collections, ids, query_paging, replication, sobjects
 from local.salesforce_org.context import QUERY_OPTIONS, ApiContext, error_response, json_response
 from local.salesforce_org.errors import (
     ApiError,
@@ -31,8 +41,27 @@ from local.salesforce_org.errors import (
     server_unavailable,
 )
 from local.salesforce_org.faults import FaultKind
-from local.salesforce_org.oauth import JWT_BEARER, Grant, check_jwt_grant, check_refresh_grant, token_answer
+from local.salesforce_org.identity import IdentityFailure, api_version, identity_answer, userinfo_answer
+from local.salesforce_org.login_page import error_page, login_page
+from local.salesforce_org.oauth import (
+    JWT_BEARER,
+    Grant,
+    TokenKind,
+    check_jwt_grant,
+    check_refresh_grant,
+    token_answer,
+)
+from local.salesforce_org.org import Org, User
 from local.salesforce_org.state import EmulatorState
+from local.salesforce_org.web_server_flow import (
+    LOGIN_FAILED,
+    AuthorizeError,
+    AuthorizeRefusal,
+    approve,
+    check_code_grant,
+    deny,
+    parse_authorize,
+)
 
 LIMIT_INFO = "Sforce-Limit-Info"
 _VERSION = re.compile(r"^\d{2}\.\d$")
@@ -47,6 +76,10 @@ def _rules() -> list[Rule]:
 
     return [
         Rule("/services/oauth2/token", endpoint="token", methods=["POST"]),
+        Rule("/services/oauth2/authorize", endpoint="authorize", methods=["GET", "POST"]),
+        Rule("/services/oauth2/revoke", endpoint="revoke", methods=["GET", "POST"]),
+        Rule("/services/oauth2/userinfo", endpoint="userinfo", methods=["GET", "POST"]),
+        Rule("/id/<org>/<user>", endpoint="identity", methods=["GET", "POST"]),
         Rule("/services/data", endpoint="versions", methods=["GET"]),
         rule("", "resources"),
         rule("/limits", "limits"),
@@ -93,6 +126,13 @@ class RestApi:
             "bulk_job": self._bulk_job,
             "bulk_results": lambda ctx, job: bulk.results(ctx, job),
         }
+        self._oauth_handlers: dict[str, Callable[..., Response]] = {
+            "token": self._token,
+            "authorize": self._authorize,
+            "revoke": self._revoke,
+            "userinfo": self._userinfo,
+            "identity": self._identity,
+        }
 
     # -- dispatch --------------------------------------------------------------------------------------
 
@@ -110,8 +150,8 @@ class RestApi:
             )
         except NotFound:
             return error_response(not_found())
-        if endpoint == "token":
-            return self._token(request)
+        if endpoint in self._oauth_handlers:
+            return self._oauth_handlers[str(endpoint)](request, **values)
         if endpoint == "versions":
             return json_response(_versions())
         values = dict(values)
@@ -170,6 +210,8 @@ class RestApi:
             grant: Grant
             if grant_type == "refresh_token":
                 grant = check_refresh_grant(state.tokens, form, state.users, now)
+            elif grant_type == "authorization_code":
+                grant = check_code_grant(state.tokens, form, state.users, now)
             elif grant_type == JWT_BEARER:
                 grant = check_jwt_grant(state.tokens, form, state.usernames, state.jwt_audiences, now)
             else:
@@ -177,8 +219,90 @@ class RestApi:
         except OAuthError as error:
             return json_response(error.body(), error.status)
         org = state.orgs[grant.user.org_id]
-        access = state.tokens.issue_access_token(org, grant.user, grant.app, now)
+        access = state.tokens.issue_access_token(
+            org, grant.user, grant.app, now, refresh_token=grant.parent_refresh_token
+        )
         return json_response(token_answer(grant, access, state.base_url))
+
+    def _authorize(self, request: Request) -> Response:
+        """The web-server flow's first leg (``web_server_flow``): GET shows the login-and-approve page,
+        whose form POSTs the same parameters back with ``username`` and ``action`` (``allow`` or
+        ``deny``). A script approves as a user with that POST alone; it is checked like the GET."""
+        state = self.state
+        params = dict(request.values.items())
+        try:
+            authorize = parse_authorize(state.tokens, params)
+        except AuthorizeRefusal as refusal:
+            return _html(error_page(refusal.error, refusal.description), 400)
+        except AuthorizeError as error:
+            return _redirect(error.location())
+        users = self._active_users()
+        if request.method == "GET":
+            return _html(login_page(authorize, users))
+        action = request.form.get("action", "")
+        username = request.form.get("username", "").strip()
+        if action == "deny":
+            return _redirect(deny(authorize))
+        if action != "allow":
+            page = login_page(authorize, users, error="Choose Allow or Deny.", username=username)
+            return _html(page, 400)
+        user = state.usernames.get(username.lower())
+        if user is None or not user.is_active or user.org_id not in state.orgs:
+            return _html(login_page(authorize, users, error=LOGIN_FAILED, username=username))
+        return _redirect(approve(state.tokens, authorize, user, state.now()))
+
+    def _active_users(self) -> list[tuple[User, str]]:
+        state = self.state
+        with state.lock:
+            users = [u for u in state.usernames.values() if u.is_active and u.org_id in state.orgs]
+        return [(u, state.orgs[u.org_id].name) for u in sorted(users, key=lambda u: u.username.lower())]
+
+    def _revoke(self, request: Request) -> Response:
+        source = request.form if request.method == "POST" else request.args
+        kind = self.state.tokens.revoke(source.get("token", ""), self.state.now())
+        if kind is TokenKind.CODE:
+            return json_response(OAuthError("unsupported_token_type", "Token type not supported").body(), 400)
+        if kind is None:
+            return json_response(OAuthError("invalid_token", "Token was invalid").body(), 400)
+        return Response(status=200)
+
+    def _bearer(self, request: Request) -> tuple[Org, User]:
+        """The identity services' caller: a live token of an active user, or 403."""
+        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+        given = value.strip() if scheme.lower() in ("bearer", "oauth") else ""
+        given = given or request.values.get("oauth_token", "") or request.values.get("access_token", "")
+        if not given:
+            raise IdentityFailure(403, "Missing_OAuth_Token")
+        state = self.state
+        token = state.tokens.access(given, state.now())
+        org = state.orgs.get(token.org_id) if token else None
+        user = org.users.get(token.user_id) if org and token else None
+        if token is None or org is None or user is None or not user.is_active:
+            raise IdentityFailure(403, "Bad_OAuth_Token")
+        return org, user
+
+    def _identity(self, request: Request, org: str, user: str) -> Response:
+        state = self.state
+        try:
+            token_org, asker = self._bearer(request)
+            if ids.normalize(org) != token_org.id:
+                raise IdentityFailure(403, "Wrong_Org")
+            target = token_org.users.get(ids.normalize(user) or "")
+            if target is None:
+                raise IdentityFailure(404, "Bad_Id")
+            version = api_version(request.values.get("version"), max(_RELEASES, key=float))
+        except IdentityFailure as failure:
+            return _text(failure.code, failure.status)
+        return json_response(
+            identity_answer(state.base_url, token_org, target, asker=asker, version=version, now=state.now())
+        )
+
+    def _userinfo(self, request: Request) -> Response:
+        try:
+            org, user = self._bearer(request)
+        except IdentityFailure as failure:
+            return _text(failure.code, failure.status)
+        return json_response(userinfo_answer(self.state.base_url, org, user, now=self.state.now()))
 
     # -- handlers that pick between resources ----------------------------------------------------------
 
@@ -292,12 +416,31 @@ def _with_headers(response: Response, headers: dict[str, str]) -> Response:
     return response
 
 
+def _html(page: str, status: int = 200) -> Response:
+    response = Response(page, status=status, content_type="text/html; charset=utf-8")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _text(body: str, status: int) -> Response:
+    return Response(body, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _redirect(location: str) -> Response:
+    response = Response(status=302)
+    response.headers["Location"] = location
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+_RELEASES = {
+    "58.0": "Summer '23",
+    "59.0": "Winter '24",
+    "60.0": "Spring '24",
+    "61.0": "Summer '24",
+    "62.0": "Winter '25",
+}
+
+
 def _versions() -> list[dict[str, str]]:
-    releases = {
-        "58.0": "Summer '23",
-        "59.0": "Winter '24",
-        "60.0": "Spring '24",
-        "61.0": "Summer '24",
-        "62.0": "Winter '25",
-    }
-    return [{"label": label, "url": f"/services/data/v{v}", "version": v} for v, label in releases.items()]
+    return [{"label": label, "url": f"/services/data/v{v}", "version": v} for v, label in _RELEASES.items()]
