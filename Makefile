@@ -31,7 +31,7 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 
 typecheck: $(BIN)/.installed
-	$(BIN)/mypy layers/tasksync functions local tests
+	$(BIN)/mypy layers/tasksync functions local ops tests
 
 template: $(BIN)/.installed $(SAMVENV)/bin/.installed
 	$(BIN)/cfn-lint template.yaml

@@ -10,13 +10,14 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tasksync.http_api import settings_routes, task_routes
+from tasksync.http_api import connection_routes, settings_routes, task_routes
 from tasksync.http_api.errors import register_error_answers
 from tasksync.observability import logger, metrics
 
 app = APIGatewayHttpResolver()
 app.include_router(task_routes.router)
 app.include_router(settings_routes.router)
+app.include_router(connection_routes.router)
 register_error_answers(app)
 
 

@@ -63,7 +63,14 @@ class ApiClient:
         return self.request("DELETE", path)
 
     def request(
-        self, method: str, path: str, body: Any = None, *, raw: str | None = None, query: dict[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: str | None = None,
+        query: dict[str, str] | None = None,
+        accept: str | None = None,
     ) -> Answer:
         route, parameters = self._route(method, path)
         if route is None:
@@ -74,7 +81,10 @@ class ApiClient:
             path,
             route_key=f"{method} {route.path}",
             path_parameters=parameters,
-            headers={"Content-Type": "application/json"} if text is not None else {},
+            headers={
+                **({"Content-Type": "application/json"} if text is not None else {}),
+                **({"Accept": accept} if accept else {}),
+            },
             body=text,
             query=query,
             claims=None if self.user_id is None else {"sub": self.user_id, "aud": "tasksync-local"},

@@ -54,6 +54,7 @@ from local.salesforce_org import ConnectedApp, OrgEmulator, OrgHandle, User
 from tasksync import configuration
 from tasksync.adapters.salesforce.auth import PROCESS_TOKENS
 from tasksync.adapters.salesforce.settings import GatewaySettings
+from tasksync.composition import api as api_composition
 from tasksync.composition import intake, publisher
 from tasksync.composition import sync as sync_composition
 from tasksync.composition.sync import SyncRoot, build_sync_root, override
@@ -74,6 +75,8 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 STACK_NAME = "tasksync-test"
 WEBHOOK_ROUTE = "POST /v1/webhooks/salesforce/{orgId}/cdc"
+OAUTH_CALLBACK_URL = "https://local.execute-api.us-east-1.amazonaws.com/v1/oauth/salesforce/callback"
+"""The API's callback as its requests (``http_api_event``) name its host: registered with the app."""
 MAX_ROUNDS = 40
 """``settle`` gives up after this many rounds that each moved something: a loop, not a slow path."""
 
@@ -259,7 +262,9 @@ def org_emulator() -> Iterator[OrgEmulator]:
 
 @pytest.fixture(scope="session")
 def connected_app(org_emulator: OrgEmulator) -> ConnectedApp:
-    return org_emulator.create_connected_app("tasksync-handlers", rotate_refresh_tokens=True)
+    return org_emulator.create_connected_app(
+        "tasksync-handlers", rotate_refresh_tokens=True, callback_urls=[OAUTH_CALLBACK_URL]
+    )
 
 
 @pytest.fixture(scope="session")
@@ -377,6 +382,12 @@ class HandlerStack:
         self._build_aws()
         self._set_environment()
         self.root = self._build_root()
+        self.secretsmanager.create_secret(
+            Name=self.environment["SALESFORCE_APP_SECRET_NAME"],
+            SecretString=json.dumps(
+                {"client_id": app.client_id, "client_secret": app.client_secret, "login_url": emulator.instance_url}
+            ),
+        )
         self.webhook_secret = f"whsec-{uuid.uuid4().hex}"
         self.secretsmanager.create_secret(
             Name=self.environment["WEBHOOK_SECRETS_PREFIX"] + self.org.id, SecretString=self.webhook_secret
@@ -465,6 +476,7 @@ class HandlerStack:
     def _build_root(self) -> SyncRoot:
         # A fresh container: no configuration, root, client or token of an earlier test.
         self._monkeypatch.setattr(configuration, "_loaded", {})
+        self._monkeypatch.setattr(api_composition, "_root", None)
         self._monkeypatch.setattr(
             sync_composition, "GatewaySettings", functools.partial(GatewaySettings, read_timeout=GATEWAY_READ_TIMEOUT)
         )

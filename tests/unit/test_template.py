@@ -570,15 +570,17 @@ def test_the_http_api_serves_the_routes_of_the_spec() -> None:
         ("GET", f"{user}/salesforce-connection"),
         ("PUT", f"{user}/salesforce-connection"),
         ("DELETE", f"{user}/salesforce-connection"),
+        ("GET", f"{user}/salesforce-connection/authorize"),
+        ("GET", "/v1/oauth/salesforce/callback"),
         ("GET", f"{user}/sync/errors"),
         ("POST", "/v1/webhooks/salesforce/{orgId}/cdc"),
     }
-    # User routes take the default (token) authorizer; only the signed webhook opts out.
+    # User routes take the default (token) authorizer; only the signed webhook and Salesforce's OAuth
+    # redirect (tied to the rep by the flow's one-time state) opt out.
     assert RESOURCES["HttpApi"]["Properties"]["Auth"]["DefaultAuthorizer"] == "UserToken"
-    assert {route for route, auth in routes.items() if auth is not None} == {
-        ("POST", "/v1/webhooks/salesforce/{orgId}/cdc")
-    }
-    assert routes[("POST", "/v1/webhooks/salesforce/{orgId}/cdc")] == {"Authorizer": "NONE"}
+    unauthenticated = {("POST", "/v1/webhooks/salesforce/{orgId}/cdc"), ("GET", "/v1/oauth/salesforce/callback")}
+    assert {route for route, auth in routes.items() if auth is not None} == unauthenticated
+    assert all(routes[route] == {"Authorizer": "NONE"} for route in unauthenticated)
 
 
 def test_outputs_name_what_an_operator_needs() -> None:

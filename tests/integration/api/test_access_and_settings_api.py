@@ -22,6 +22,10 @@ USER_ROUTES = [
     ("GET", "/v1/users/{user}/settings/sync", None),
     ("PUT", "/v1/users/{user}/settings/sync", {"enabled": False}),
     ("GET", "/v1/users/{user}/sync/errors", None),
+    ("GET", "/v1/users/{user}/salesforce-connection", None),
+    ("GET", "/v1/users/{user}/salesforce-connection/authorize", None),
+    ("PUT", "/v1/users/{user}/salesforce-connection", {"flow": "jwtBearer", "username": "someone@example.com"}),
+    ("DELETE", "/v1/users/{user}/salesforce-connection", None),
 ]
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tasksync.adapters.dynamodb.settings_repository import DynamoDBSettingsRepository, SalesforceUserTaken
+from tasksync.adapters.dynamodb.settings_repository import DynamoDBSettingsRepository
+from tasksync.ports.sync_state import SalesforceUserTaken
 from tasksync.domain.settings import (
     ConnectionStatus,
     FirstSyncProgress,

@@ -69,3 +69,5 @@ class ApiConfig(SyncConfig):
     """The rep's API: the sync's state and store, and the first sync it starts."""
 
     first_sync_function_name: str = Field(alias="FIRST_SYNC_FUNCTION_NAME", min_length=1)
+    salesforce_app_secret_name: str = Field(alias="SALESFORCE_APP_SECRET_NAME", min_length=1)
+    """The connected app's credentials (``adapters.salesforce.connector``)."""

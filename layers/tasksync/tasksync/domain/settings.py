@@ -30,6 +30,8 @@ class SalesforceConnection(DomainModel):
     secret_name: str = Field(min_length=1, description="Secrets Manager id of the OAuth credentials")
     status: ConnectionStatus = ConnectionStatus.CONNECTED
     status_reason: str = ""
+    username: str = Field(default="", description="the Salesforce user's username, as its identity URL says")
+    display_name: str = ""
 
 
 class FirstSyncState(StrEnum):

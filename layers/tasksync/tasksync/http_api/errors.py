@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from tasksync.observability import logger
 from tasksync.ports.reminder_tasks import TaskNotFound, VersionConflict
-from tasksync.ports.sync_state import ConcurrentUpdate
+from tasksync.ports.sync_state import ConcurrentUpdate, SalesforceUserTaken
 
 
 class ApiError(Exception):
@@ -55,6 +55,10 @@ def _busy(error: Exception) -> Response[str]:
     return error_response(HTTPStatus.CONFLICT, "CONCURRENT_CHANGE", "it changed meanwhile; try again")
 
 
+def _taken(error: SalesforceUserTaken) -> Response[str]:
+    return error_response(HTTPStatus.CONFLICT, "SALESFORCE_USER_TAKEN", str(error))
+
+
 def _no_route(error: NotFoundError) -> Response[str]:
     return error_response(HTTPStatus.NOT_FOUND, "NOT_FOUND", "no such resource")
 
@@ -69,5 +73,6 @@ def register_error_answers(app: APIGatewayHttpResolver) -> None:
     app.exception_handler(ValidationError)(_invalid)
     app.exception_handler(TaskNotFound)(_no_task)
     app.exception_handler([VersionConflict, ConcurrentUpdate])(_busy)
+    app.exception_handler(SalesforceUserTaken)(_taken)
     app.not_found(_no_route)
     app.exception_handler(Exception)(_unexpected)

@@ -7,8 +7,8 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
 
+from tasksync.composition.api import api_root
 from tasksync.composition.sync import sync_root
-from tasksync.configuration import load_config
 from tasksync.configuration.functions import ApiConfig
 from tasksync.domain.settings import SyncSettings
 from tasksync.http_api.access import body_as, require_owner
@@ -30,15 +30,11 @@ def get_settings(user_id: str) -> dict[str, Any]:
 def put_settings(user_id: str) -> dict[str, Any]:
     require_owner(router.current_event, user_id)
     body = body_as(router.current_event, NewSettings)
-    root = sync_root(ApiConfig)
-    first_sync = load_config(ApiConfig).first_sync_function_name
+    root = api_root()
+    services = root.sync.services
     try:
         saved = save_sync_settings(
-            user_id,
-            body.model_dump(exclude_none=True),
-            root.services.settings,
-            root.services.clock(),
-            lambda user: root.invoke(first_sync, {"userId": user}),
+            user_id, body.model_dump(exclude_none=True), services.settings, services.clock(), root.start_first_sync
         )
     except NotConnected as refused:
         raise ApiError(HTTPStatus.CONFLICT, "SALESFORCE_NOT_CONNECTED", str(refused)) from refused

@@ -11,7 +11,7 @@ from pydantic.alias_generators import to_camel
 
 from tasksync.domain.reminder_task import NAME_MAX, Priority, Status, TaskField
 from tasksync.domain.salesforce_task import DESCRIPTION_MAX
-from tasksync.domain.settings import FirstSyncProgress, SyncSettings
+from tasksync.domain.settings import FirstSyncProgress, SalesforceConnection, SyncSettings
 from tasksync.domain.sync_error import SyncError
 from tasksync.domain.sync_status import TaskSyncStatus
 from tasksync.use_cases.rep_tasks import TaskWithStatus
@@ -186,4 +186,36 @@ class SyncErrorEntry(Outgoing):
             winner=error.winner.value if error.winner else None,
             salesforce_id=error.sf_id,
             task=task,
+        )
+
+
+class SalesforceUserBody(Outgoing):
+    id: str
+    username: str
+    name: str
+
+
+class OrgBody(Outgoing):
+    id: str
+    instance_url: str
+
+
+class ConnectionBody(Outgoing):
+    state: str
+    """``connected``, ``revoked`` (Salesforce refused the grant: reconnect) or ``none``."""
+    reason: str | None
+    salesforce_user: SalesforceUserBody | None
+    org: OrgBody | None
+
+    @classmethod
+    def of(cls, connection: SalesforceConnection | None) -> ConnectionBody:
+        if connection is None:
+            return cls(state="none", reason=None, salesforce_user=None, org=None)
+        return cls(
+            state=connection.status.value,
+            reason=connection.status_reason or None,
+            salesforce_user=SalesforceUserBody(
+                id=connection.sf_user_id, username=connection.username, name=connection.display_name
+            ),
+            org=OrgBody(id=connection.org_id, instance_url=connection.instance_url),
         )

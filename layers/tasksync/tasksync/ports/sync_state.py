@@ -19,12 +19,18 @@ class ConcurrentUpdate(Exception):
     """The item changed since it was read (or was created by someone else meanwhile)."""
 
 
+class SalesforceUserTaken(Exception):
+    """Another SIA user is already connected as this Salesforce user: two users syncing one Salesforce
+    user's tasks would import each task twice. (Not a concurrent update: reading again will not help.)"""
+
+
 class SettingsRepository(Protocol):
     def get_settings(self, user_id: str) -> SyncSettings | None: ...
 
     def save_settings(self, settings: SyncSettings) -> SyncSettings:
         """Saves when the stored revision is ``settings.revision`` (absent for 0); returns the settings
-        with the next revision."""
+        with the next revision. SalesforceUserTaken when the connection's Salesforce user is another
+        user's."""
         ...
 
     def user_for_salesforce_user(self, org_id: str, sf_user_id: str) -> str | None:

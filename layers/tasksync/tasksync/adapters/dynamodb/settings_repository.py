@@ -8,15 +8,10 @@ from tasksync.adapters.dynamodb import state_table as keys
 from tasksync.adapters.dynamodb.item_codec import Item, dump_model, load_model, to_item
 from tasksync.adapters.dynamodb.table_adapter import TableAdapter, TransactionCancelled
 from tasksync.domain.settings import SalesforceConnection, SyncSettings
-from tasksync.ports.sync_state import ConcurrentUpdate
+from tasksync.ports.sync_state import ConcurrentUpdate, SalesforceUserTaken
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
-
-
-class SalesforceUserTaken(Exception):
-    """Another SIA user is already connected as this Salesforce user: two users syncing one Salesforce
-    user's tasks would import each task twice. (Not a concurrent update: reading again will not help.)"""
 
 
 class DynamoDBSettingsRepository(TableAdapter):

@@ -12,6 +12,7 @@ a rep's scheduled-job cursor  ``USER#<user>``          ``CURSOR#<name>``       v
 a sync error                  ``USER#<user>``          ``ERROR#<ULID>``        error, expires_at (TTL)
 a task's latest sync error    ``USER#<user>``          ``TASKERROR#<sia id>``  error, occurred_at, expires_at
 an org's picklists            ``ORG#<org15>``          ``PICKLISTS``           picklists, read_at
+an OAuth flow under way       ``OAUTH#<state>``        ``PENDING``             pending, expires_at (TTL)
 ============================  =======================  ======================  ==========================
 
 Salesforce ids come as 15-character (case-sensitive) and 18-character forms of one id; keys use the
@@ -107,6 +108,10 @@ def error_key(user_id: str, error_id: str) -> Item:
 
 def task_error_key(user_id: str, sia_id: str) -> Item:
     return _key(user_pk(user_id), f"{TASK_ERROR_PREFIX}{sia_id}")
+
+
+def pending_authorization_key(state: str) -> Item:
+    return _key(f"OAUTH#{state}", "PENDING")
 
 
 def put_at_revision(table_name: str, item: Item, read_revision: int) -> TransactWriteItemTypeDef:

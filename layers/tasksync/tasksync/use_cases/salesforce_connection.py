@@ -1,0 +1,114 @@
+"""Connecting a rep's Salesforce user, and disconnecting it (SPEC 9).
+
+Connecting stores the grant's credentials in Secrets Manager, then names them in the rep's settings:
+settings never point at a secret that is not there. A Salesforce user syncs for one SIA user only (two
+would import each task twice), which is checked before anything is stored. Disconnecting revokes and
+removes the credentials and keeps the links, so that a later connection of the same Salesforce user
+brings both sides into agreement again (SPEC 5.5): with sync on, connecting runs the first sync, as
+turning sync on does.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tasksync.domain.settings import SalesforceConnection, SyncSettings
+from tasksync.ports.salesforce_connector import (
+    ConnectionRefused,
+    Granted,
+    PendingAuthorization,
+    PendingAuthorizations,
+    SalesforceConnector,
+)
+from tasksync.ports.sync_state import ConcurrentUpdate, SalesforceUserTaken, SettingsRepository
+
+AUTHORIZATION_LIFETIME = timedelta(minutes=10)
+"""A rep who started connecting has this long to log in and allow the app."""
+SAVE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Connecting:
+    connector: SalesforceConnector
+    pending: PendingAuthorizations
+    settings: SettingsRepository
+    now: datetime
+    start_first_sync: Callable[[str], None]
+
+    def start(self, user_id: str, login_url: str | None, redirect_uri: str, return_to: str) -> str:
+        """The URL of Salesforce's authorize page to send the rep's browser to."""
+        login = self.connector.login_url(login_url)
+        verifier, challenge = self.connector.new_pkce()
+        state = secrets.token_urlsafe(32)
+        self.pending.put(
+            PendingAuthorization(
+                state=state,
+                user_id=user_id,
+                code_verifier=verifier,
+                login_url=login,
+                redirect_uri=redirect_uri,
+                return_to=return_to,
+                expires_at=self.now + AUTHORIZATION_LIFETIME,
+            )
+        )
+        return self.connector.authorize_url(login, redirect_uri, state, challenge)
+
+    def finish(self, state: str, code: str | None, error: str | None, description: str) -> PendingAuthorization:
+        """The callback: the flow ``state`` started, finished with Salesforce's ``code`` (or ``error``).
+        ConnectionRefused when the state is unknown, used or expired, or Salesforce refused."""
+        pending = self.pending.take(state) if state else None
+        if pending is None or pending.expires_at <= self.now:
+            raise ConnectionRefused("STATE_MISMATCH", "this sign-in is unknown, used or expired: connect again")
+        if error or not code:
+            raise ConnectionRefused(error or "NO_CODE", description or "Salesforce sent no authorization code")
+        granted = self.connector.exchange_code(pending.login_url, pending.redirect_uri, code, pending.code_verifier)
+        self.connect(pending.user_id, granted)
+        return pending
+
+    def connect_by_jwt(self, user_id: str, login_url: str | None, username: str) -> SyncSettings:
+        granted = self.connector.grant_by_jwt(self.connector.login_url(login_url), username)
+        return self.connect(user_id, granted)
+
+    def connect(self, user_id: str, granted: Granted) -> SyncSettings:
+        holder = self.settings.user_for_salesforce_user(granted.org_id, granted.sf_user_id)
+        if holder is not None and holder != user_id:
+            self.connector.forget(granted)
+            raise SalesforceUserTaken(f"{granted.username} is connected to another user of the app")
+        connection = self.connector.store(granted)
+        saved = _saved(self.settings, user_id, lambda current: _connected(current, connection, self.now))
+        if saved.enabled:
+            self.start_first_sync(user_id)
+        return saved
+
+
+def disconnect(user_id: str, connector: SalesforceConnector, settings: SettingsRepository) -> None:
+    """Idempotent: disconnecting what is not connected changes nothing."""
+    current = settings.get_settings(user_id)
+    if current is None or current.connection is None:
+        return
+    connection = current.connection
+    _saved(settings, user_id, lambda latest: latest.model_copy(update={"connection": None}))
+    connector.disconnect(connection)
+
+
+def _connected(current: SyncSettings, connection: SalesforceConnection, now: datetime) -> SyncSettings:
+    """With sync on, connecting turns it on again: tasks made while it could not run stay local (SPEC 5.2)
+    and the first sync catches up on the links (SPEC 5.3, 5.5)."""
+    changes: dict[str, object] = {"connection": connection}
+    if current.enabled and not current.syncing:
+        changes["enabled_at"] = now
+    return current.model_copy(update=changes)
+
+
+def _saved(settings: SettingsRepository, user_id: str, change: Callable[[SyncSettings], SyncSettings]) -> SyncSettings:
+    error: ConcurrentUpdate | None = None
+    for _ in range(SAVE_ATTEMPTS):
+        current = settings.get_settings(user_id) or SyncSettings(user_id=user_id)
+        try:
+            return settings.save_settings(change(current))
+        except ConcurrentUpdate as concurrent:
+            error = concurrent
+    raise ConcurrentUpdate(f"settings of {user_id} kept changing") from error
