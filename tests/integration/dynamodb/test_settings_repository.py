@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from tasksync.adapters.dynamodb.settings_repository import DynamoDBSettingsRepository
-from tasksync.ports.sync_state import SalesforceUserTaken
 from tasksync.domain.settings import (
     ConnectionStatus,
     FirstSyncProgress,
@@ -13,7 +12,7 @@ from tasksync.domain.settings import (
     SalesforceConnection,
     SyncSettings,
 )
-from tasksync.ports.sync_state import ConcurrentUpdate
+from tasksync.ports.sync_state import ConcurrentUpdate, SalesforceUserTaken
 from tests.integration.dynamodb.conftest import NOW
 
 ORG_A = "00D5g000004XyZaEAK"  # 18 characters
