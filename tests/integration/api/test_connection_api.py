@@ -233,3 +233,24 @@ def test_reconnecting_after_a_disconnect_brings_both_sides_into_agreement(stack:
     assert stack.sia_task_for(rep, in_salesforce).priority.value == "high"  # type: ignore[union-attr]
     assert stack.sf_id_of(rep, made_meanwhile["id"]) is None
     assert api.get(f"/v1/users/{rep.user_id}/tasks/{made_meanwhile['id']}").body["sync"]["state"] == "local"
+
+
+def test_a_revoked_grant_shows_as_revoked_with_why_and_reconnecting_mends_it(stack: HandlerStack) -> None:
+    rep = stack.syncing_rep()
+    api = ApiClient(stack, rep.user_id)
+    stack.org.revoke_tokens(rep.sf_user)
+    task = api.post(f"/v1/users/{rep.user_id}/tasks", {"name": "Call Ada"}).body
+    stack.settle()
+
+    shown = api.get(f"/v1/users/{rep.user_id}/salesforce-connection").body
+    assert shown["state"] == "revoked" and shown["reason"]
+    assert api.get(f"/v1/users/{rep.user_id}/tasks/{task['id']}").body["sync"]["state"] == "local"
+    errors = api.get(f"/v1/users/{rep.user_id}/sync/errors").body["errors"]
+    assert [error["kind"] for error in errors] == ["auth"]
+
+    callback(stack, stack.emulator.approve_authorization(authorize(api, rep), rep.sf_user.username))
+    stack.settle()
+    assert api.get(f"/v1/users/{rep.user_id}/salesforce-connection").body["state"] == "connected"
+    later = api.post(f"/v1/users/{rep.user_id}/tasks", {"name": "After reconnecting"}).body
+    stack.settle()
+    assert api.get(f"/v1/users/{rep.user_id}/tasks/{later['id']}").body["sync"]["state"] == "synced"
