@@ -29,7 +29,6 @@ import dataclasses
 import functools
 import itertools
 import json
-import re
 import threading
 import time
 import uuid
@@ -51,6 +50,8 @@ from moto.dynamodb.models.table import Table
 from moto.sqs import models as sqs_models
 
 from local.salesforce_org import ConnectedApp, OrgEmulator, OrgHandle, User
+from local.stack.aws import AwsClients, build_resources, function_environment
+from local.stack.template import Function, StackIdentity, Template, functions_of
 from tasksync import configuration
 from tasksync.adapters.salesforce.auth import PROCESS_TOKENS
 from tasksync.adapters.salesforce.settings import GatewaySettings
@@ -68,8 +69,6 @@ from tasksync.domain.sync_error import SyncError
 from tasksync.observability import metrics
 from tasksync.use_cases.services import SyncServices
 from tests.support.handlers import LambdaContextStub, http_api_event, load_handler_module, sqs_event, stream_event
-from tests.support.template import load_template, resources_of_type
-from tests.support.template_tables import create_tables
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -85,138 +84,6 @@ GATEWAY_READ_TIMEOUT = 5.0
 costs seconds here, not half a minute."""
 
 _names = itertools.count(1)
-
-
-# -- template.yaml, resolved against what the stack built ----------------------------------------------
-
-
-@functools.cache
-def _template_document() -> dict[str, Any]:
-    """template.yaml read once a session (a stack only reads it)."""
-    return load_template()
-
-
-class Template:
-    """template.yaml with its parameters (defaults, or the given ones), conditions, and the physical
-    name, ARN and URL of each resource the stack builds."""
-
-    def __init__(self, parameters: Mapping[str, str]) -> None:
-        self.document = _template_document()
-        self.parameters = {
-            name: str(spec.get("Default", ""))
-            for name, spec in self.document["Parameters"].items()
-            if "Default" in spec
-        } | dict(parameters)
-        self.pseudo = {
-            "AWS::StackName": STACK_NAME,
-            "AWS::Region": REGION,
-            "AWS::AccountId": ACCOUNT,
-            "AWS::Partition": "aws",
-            "AWS::URLSuffix": "amazonaws.com",
-        }
-        self.refs: dict[str, str] = {}
-        self.attributes: dict[tuple[str, str], str] = {}
-
-    def resources(self, resource_type: str) -> dict[str, dict[str, Any]]:
-        """Logical id -> resource, of the resources whose condition holds."""
-        return {
-            logical_id: resource
-            for logical_id, resource in resources_of_type(self.document, resource_type).items()
-            if "Condition" not in resource or self.condition(resource["Condition"])
-        }
-
-    def condition(self, name: str) -> bool:
-        return bool(self._evaluate(self.document["Conditions"][name]))
-
-    def _evaluate(self, expression: Any) -> Any:
-        if isinstance(expression, dict) and len(expression) == 1:
-            ((function, argument),) = expression.items()
-            if function == "Condition":
-                return self.condition(argument)
-            if function == "Fn::Equals":
-                left, right = (self.resolve(part) for part in argument)
-                return left == right
-            if function == "Fn::Not":
-                return not self._evaluate(argument[0])
-            if function == "Fn::And":
-                return all(self._evaluate(part) for part in argument)
-            if function == "Fn::Or":
-                return any(self._evaluate(part) for part in argument)
-        return self.resolve(expression)
-
-    def ref(self, name: str) -> str:
-        if name in self.pseudo:
-            return self.pseudo[name]
-        if name in self.parameters:
-            return self.parameters[name]
-        return self.refs[name]
-
-    def resolve(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return [self.resolve(item) for item in value]
-        if not isinstance(value, dict):
-            return value
-        if len(value) == 1:
-            ((function, argument),) = value.items()
-            if function == "Ref":
-                return self.ref(argument)
-            if function == "Fn::GetAtt":
-                resource, attribute = argument
-                return self.attributes[(resource, attribute)]
-            if function == "Fn::Sub":
-                return self._sub(argument)
-            if function == "Fn::FindInMap":
-                mapping, key, name = (self.resolve(part) for part in argument)
-                return self.document["Mappings"][mapping][key][name]
-            if function == "Fn::If":
-                condition, then, otherwise = argument
-                return self.resolve(then if self.condition(condition) else otherwise)
-        return {key: self.resolve(inner) for key, inner in value.items()}
-
-    def _sub(self, argument: str | list[Any]) -> str:
-        text, variables = (argument, {}) if isinstance(argument, str) else (argument[0], argument[1])
-
-        def substitute(match: re.Match[str]) -> str:
-            name = match[1]
-            if name in variables:
-                return str(self.resolve(variables[name]))
-            if "." in name and name not in self.pseudo:
-                resource, attribute = name.split(".", 1)
-                return self.attributes[(resource, attribute)]
-            return self.ref(name)
-
-        return re.sub(r"\$\{([^!}]+)\}", substitute, text)
-
-
-@dataclass(frozen=True)
-class Function:
-    logical_id: str
-    name: str
-    code_uri: str
-    handler: str
-    timeout: int
-    environment: dict[str, str]
-    events: dict[str, dict[str, Any]]
-
-
-def functions_of(template: Template) -> dict[str, Function]:
-    globals_ = template.document["Globals"]["Function"]
-    found: dict[str, Function] = {}
-    for logical_id, resource in template.resources("AWS::Serverless::Function").items():
-        properties = resource["Properties"]
-        name = template.resolve(properties.get("FunctionName", f"{STACK_NAME}-{logical_id}"))
-        template.refs[logical_id] = name
-        template.attributes[(logical_id, "Arn")] = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}"
-        found[logical_id] = Function(
-            logical_id=logical_id,
-            name=name,
-            code_uri=properties["CodeUri"],
-            handler=properties["Handler"],
-            timeout=int(properties.get("Timeout", globals_.get("Timeout", 3))),
-            environment={},
-            events=properties.get("Events", {}),
-        )
-    return found
 
 
 # -- the org emulator and the webhook's receiver (one per session) -------------------------------------
@@ -358,7 +225,10 @@ class HandlerStack:
         self.app = app
         self.receiver = receiver
         self.org: OrgHandle = emulator.create_org(f"Handlers Org {next(_names)}")
-        self.template = Template({"Stage": "local", "EventRelayPartnerEventSource": self._relay_source()})
+        self.template = Template(
+            {"Stage": "local", "EventRelayPartnerEventSource": self._relay_source()},
+            StackIdentity(STACK_NAME, REGION, ACCOUNT),
+        )
         self.functions = functions_of(self.template)
         self.invocations: list[Invocation] = []
         self.failures: list[HandlerFailure] = []
@@ -400,67 +270,11 @@ class HandlerStack:
     # -- building ------------------------------------------------------------------------------------
 
     def _build_aws(self) -> None:
-        template = self.template
-        tables = {logical_id: f"{STACK_NAME}-{logical_id}" for logical_id in template.resources("AWS::DynamoDB::Table")}
-        create_tables(self.dynamodb, names=tables, template=template.document)
-        for logical_id, table in tables.items():
-            described = self.dynamodb.describe_table(TableName=table)["Table"]
-            template.refs[logical_id] = table
-            template.attributes[(logical_id, "Arn")] = described["TableArn"]
-            if "LatestStreamArn" in described:
-                template.attributes[(logical_id, "StreamArn")] = described["LatestStreamArn"]
-        queues = template.resources("AWS::SQS::Queue")
-        # Dead-letter queues first: a redrive policy names its queue's ARN.
-        for logical_id in sorted(queues, key=lambda q: "RedrivePolicy" in queues[q]["Properties"]):
-            self._create_queue(logical_id, queues[logical_id]["Properties"])
-        for logical_id, bus in template.resources("AWS::Events::EventBus").items():
-            name = template.resolve(bus["Properties"]["Name"])
-            template.refs[logical_id] = name
-            if "EventSourceName" not in bus["Properties"]:  # a partner bus moto cannot hold (module docstring)
-                self.events.create_event_bus(Name=name)
-        for logical_id, rule in template.resources("AWS::Events::Rule").items():
-            properties = template.resolve(rule["Properties"])
-            if properties["EventBusName"].startswith("aws.partner/"):
-                continue
-            self.events.put_rule(
-                Name=logical_id,
-                EventBusName=properties["EventBusName"],
-                EventPattern=json.dumps(properties["EventPattern"]),
-            )
-            self.events.put_targets(
-                Rule=logical_id,
-                EventBusName=properties["EventBusName"],
-                Targets=[{"Id": target["Id"], "Arn": target["Arn"]} for target in properties["Targets"]],
-            )
-
-    def _create_queue(self, logical_id: str, properties: Mapping[str, Any]) -> None:
-        resolved = self.template.resolve(dict(properties))
-        name = resolved.pop("QueueName")
-        attributes = {
-            key: json.dumps(value)
-            if isinstance(value, dict)
-            else str(value).lower()
-            if isinstance(value, bool)
-            else str(value)
-            for key, value in resolved.items()
-        }
-        url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-        arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-        self.template.refs[logical_id] = url
-        self.template.attributes[(logical_id, "Arn")] = arn
-        self.template.attributes[(logical_id, "QueueName")] = name
+        build_resources(self.template, AwsClients(self.dynamodb, self.sqs, self.events))
 
     def _set_environment(self) -> None:
         """Every function's variables in one process environment; no two functions may disagree on one."""
-        merged: dict[str, str] = {}
-        globals_ = self.template.document["Globals"]["Function"]["Environment"]["Variables"]
-        for function in self.functions.values():
-            own = self.document_of(function.logical_id).get("Environment", {}).get("Variables", {})
-            variables = {name: str(self.template.resolve(value)) for name, value in {**globals_, **own}.items()}
-            function.environment.update(variables)
-            for name, value in variables.items():
-                if merged.setdefault(name, value) != value:
-                    raise ValueError(f"functions disagree on {name}: {merged[name]!r} and {value!r}")
+        merged = function_environment(self.template, self.functions)
         merged["SALESFORCE_CA_BUNDLE"] = self.emulator.ca_path  # the emulator's CA; unset in AWS
         self.environment = merged
         for name, value in merged.items():
