@@ -6,7 +6,7 @@ BIN      := $(VENV)/bin
 SEEDS    ?= 300
 export PYTHONPATH := layers/tasksync:.
 
-.PHONY: test lint typecheck template apex unit sim bench org build clean lock
+.PHONY: test run lint typecheck template apex unit sim bench org build clean lock
 
 # The whole suite: lint, types, template checks, then every test (the simulation runs SEEDS seeds).
 test: lint typecheck template apex
@@ -14,6 +14,7 @@ test: lint typecheck template apex
 	$(MAKE) --no-print-directory sim SEEDS=$(SEEDS)
 
 $(BIN)/.installed: requirements/dev.lock
+	@echo "installing the Python environment ($(VENV)) from requirements/dev.lock: a few minutes, once" >&2
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q --require-virtualenv -r requirements/dev.lock
@@ -58,9 +59,14 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/webhook_cold_import.py
 	$(BIN)/python bench/first_sync_memory.py
 
-# A Salesforce org emulator alone, over HTTPS; prints the variables a client needs.
+# The whole system on this machine (moto as AWS, the org emulator, the API and the page on one port):
+# `make run PORT=3001 ORG_PORT=8444`. Prints TASKSYNC_* and SALESFORCE_* lines when ready; Ctrl-C stops it.
+run: $(BIN)/.installed
+	$(BIN)/python -m local.stack --port $(or $(PORT),3000) --org-port $(or $(ORG_PORT),8443)
+
+# A Salesforce org emulator alone, over HTTPS; prints the variables a client needs (`make org PORT=8444`).
 org: $(BIN)/.installed
-	$(BIN)/python -m local.salesforce_org
+	$(BIN)/python -m local.salesforce_org --port $(or $(PORT),8443)
 
 build: $(SAMVENV)/bin/.installed
 	$(SAMVENV)/bin/sam build

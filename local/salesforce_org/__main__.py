@@ -19,6 +19,9 @@ from pathlib import Path
 from types import FrameType
 
 from local.salesforce_org.emulator import OrgEmulator
+from local.salesforce_org.oauth import ConnectedApp
+from local.salesforce_org.org import User
+from local.salesforce_org.org_handle import OrgHandle
 
 DEFAULT_CALLBACK_URL = "http://127.0.0.1:3000/v1/oauth/salesforce/callback"
 """The product's callback route (issue 9) on ``sam local start-api``'s default address."""
@@ -41,6 +44,28 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         help=f"a Callback URL of the connected app (repeatable; default {DEFAULT_CALLBACK_URL})",
     )
     return parser.parse_args(argv)
+
+
+def salesforce_lines(
+    emu: OrgEmulator, org: OrgHandle, user: User, app: ConnectedApp, callback_urls: list[str]
+) -> list[str]:
+    """What a client of the org needs, one ``NAME=value`` a line (``make org``, ``make run``)."""
+    return [
+        f"SALESFORCE_INSTANCE_URL={emu.instance_url}",
+        f"SALESFORCE_CA_BUNDLE={emu.ca_path}",
+        f"SALESFORCE_ORG_ID={org.id}",
+        f"SALESFORCE_USER_ID={user.id}",
+        f"SALESFORCE_ACCESS_TOKEN={org.access_token(user, app)}",
+        f"SALESFORCE_USERNAME={user.username}",
+        f"SALESFORCE_CLIENT_ID={app.client_id}",
+        f"SALESFORCE_CLIENT_SECRET={app.client_secret}",
+        f"SALESFORCE_REFRESH_TOKEN={org.refresh_token(user, app)}",
+        f"SALESFORCE_TOKEN_URL={emu.token_url}",
+        f"SALESFORCE_LOGIN_URL={emu.instance_url}",
+        f"SALESFORCE_AUTHORIZE_URL={emu.authorize_url}",
+        f"SALESFORCE_REVOKE_URL={emu.revoke_url}",
+        f"SALESFORCE_CALLBACK_URLS={' '.join(callback_urls)}",
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,22 +91,7 @@ def main(argv: list[str] | None = None) -> int:
                 print("--webhook-secret is required with --webhook-url", file=sys.stderr)
                 return 2
             org.set_webhook(args.webhook_url, args.webhook_secret)
-        lines = [
-            f"SALESFORCE_INSTANCE_URL={emu.instance_url}",
-            f"SALESFORCE_CA_BUNDLE={emu.ca_path}",
-            f"SALESFORCE_ORG_ID={org.id}",
-            f"SALESFORCE_USER_ID={user.id}",
-            f"SALESFORCE_ACCESS_TOKEN={org.access_token(user, app)}",
-            f"SALESFORCE_USERNAME={user.username}",
-            f"SALESFORCE_CLIENT_ID={app.client_id}",
-            f"SALESFORCE_CLIENT_SECRET={app.client_secret}",
-            f"SALESFORCE_REFRESH_TOKEN={org.refresh_token(user, app)}",
-            f"SALESFORCE_TOKEN_URL={emu.token_url}",
-            f"SALESFORCE_LOGIN_URL={emu.instance_url}",
-            f"SALESFORCE_AUTHORIZE_URL={emu.authorize_url}",
-            f"SALESFORCE_REVOKE_URL={emu.revoke_url}",
-            f"SALESFORCE_CALLBACK_URLS={' '.join(callback_urls)}",
-        ]
+        lines = salesforce_lines(emu, org, user, app, callback_urls)
         print("\n".join(lines), flush=True)
         stop.wait()
     return 0
