@@ -55,6 +55,17 @@ def routes_of(functions: dict[str, Any]) -> list[Route]:
 OrgPanel = Callable[[str, str, dict[str, Any] | None], tuple[int, Any]]
 """(method, path under /org, JSON body) -> (status, JSON answer)."""
 
+Session = Callable[[], dict[str, str]]
+"""The demo rep's ``{"userId", "token"}`` for the page (``GET /local/session``), a fresh token each time.
+
+The page asks the local server for its token rather than taking one from a ``#token=...`` fragment:
+opening the printed address is all a newcomer does (no token of a thousand characters to paste), a reload
+gets a fresh token however long the stack has run, and no token sits in the address bar, the history or
+a screenshot. Only the local stack has this route; a deployed page gets the rep's token from SIA's own
+sign-in."""
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
 
 class LocalApi:
     def __init__(
@@ -65,12 +76,14 @@ class LocalApi:
         issuer: LocalIssuer,
         org_panel: OrgPanel,
         status: Callable[[], Any],
+        session: Session | None = None,
     ) -> None:
         self.lambda_ = lambda_
         self.issuer = issuer
         self.routes = routes_of(lambda_.functions)
         self.org_panel = org_panel
         self.status = status
+        self.session = session
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -114,6 +127,13 @@ class LocalApi:
             self._send(request, status, answer)
         elif parts.path == "/local/status":
             self._send(request, 200, self.status())
+        elif parts.path == "/local/session" and self.session is not None and request.command == "GET":
+            # A page of another site that rebinds its name to this address sends that name as its Host:
+            # it gets no token (the browser's same-origin rule already keeps it from reading the answer).
+            if urlsplit("//" + request.headers.get("Host", "")).hostname not in LOCAL_HOSTS:
+                self._send(request, 403, {"message": "Forbidden"})
+                return
+            self._send(request, 200, self.session())
         elif request.command == "GET":
             self._static(request, parts.path)
         else:
@@ -143,6 +163,7 @@ class LocalApi:
                 body=text,
                 query=dict(parse_qsl(query, keep_blank_values=True)),
                 claims=claims,
+                cookies=[part.strip() for part in request.headers.get("Cookie", "").split(";") if part.strip()],
             )
             event["isBase64Encoded"] = encoded
             host = request.headers.get("Host") or self.url.removeprefix("http://")

@@ -106,6 +106,7 @@ def http_api_event(
     body: str | None,
     query: Mapping[str, str] | None = None,
     claims: Mapping[str, str] | None = None,
+    cookies: Sequence[str] = (),
 ) -> dict[str, Any]:
     """An HTTP API (payload format 2.0) request: header names in lower case, as API Gateway sends them;
     ``claims``, those of a token the JWT authorizer accepted (API Gateway hands them over as strings)."""
@@ -141,6 +142,8 @@ def http_api_event(
         event["body"] = body
     if query:
         event["queryStringParameters"] = dict(query)
+    if cookies:
+        event["cookies"] = list(cookies)  # API Gateway moves the Cookie header here, one name=value an item
     if claims is not None:
         event["requestContext"]["authorizer"] = {"jwt": {"claims": dict(claims), "scopes": None}}
     return event

@@ -20,6 +20,8 @@ class Answer:
     status: int
     body: Any
     headers: dict[str, str]
+    cookies: tuple[str, ...] = ()
+    """``Set-Cookie`` values, as the function answered them."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class Route:
     method: str
     path: str
     pattern: re.Pattern[str]
+    authorized: bool
+    """Behind the JWT authorizer (API Gateway passes no claims to a route that opts out)."""
 
 
 def routes_of(stack: HandlerStack, function: str = API_FUNCTION) -> list[Route]:
@@ -36,16 +40,19 @@ def routes_of(stack: HandlerStack, function: str = API_FUNCTION) -> list[Route]:
             continue
         path = event["Properties"]["Path"]
         pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
-        found.append(Route(event["Properties"]["Method"].upper(), path, pattern))
+        authorized = event["Properties"].get("Auth", {}).get("Authorizer") != "NONE"
+        found.append(Route(event["Properties"]["Method"].upper(), path, pattern, authorized))
     return found
 
 
 class ApiClient:
     def __init__(self, stack: HandlerStack, user_id: str | None) -> None:
-        """``user_id``: the subject of the caller's token; None for a call that carries none."""
+        """``user_id``: the subject of the caller's token; None for a call that carries none. The client
+        is one browser too: it keeps the cookies it is given and sends them back."""
         self.stack = stack
         self.user_id = user_id
         self.routes = routes_of(stack)
+        self.cookies: dict[str, str] = {}
 
     def get(self, path: str, query: dict[str, str] | None = None) -> Answer:
         return self.request("GET", path, query=query)
@@ -87,11 +94,23 @@ class ApiClient:
             },
             body=text,
             query=query,
-            claims=None if self.user_id is None else {"sub": self.user_id, "aud": "tasksync-local"},
+            claims=None
+            if self.user_id is None or not route.authorized
+            else {"sub": self.user_id, "aud": "tasksync-local"},
+            cookies=[f"{name}={value}" for name, value in self.cookies.items()],
         )
         answer = self.stack.invoke(API_FUNCTION, event)
+        set_cookies = tuple(answer.get("cookies") or ())
+        for cookie in set_cookies:
+            name, _, rest = cookie.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in cookie or not value:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
         payload = answer.get("body") or None
-        return Answer(answer["statusCode"], json.loads(payload) if payload else None, answer.get("headers", {}))
+        body = json.loads(payload) if payload else None
+        return Answer(answer["statusCode"], body, answer.get("headers", {}), set_cookies)
 
     def _route(self, method: str, path: str) -> tuple[Route | None, dict[str, str]]:
         for route in self.routes:

@@ -28,12 +28,12 @@ def new_rep(stack: HandlerStack) -> tuple[Rep, ApiClient]:
     return rep, ApiClient(stack, rep.user_id)
 
 
-def callback(stack: HandlerStack, location: str) -> Answer:
-    """The rep's browser following Salesforce's redirect to the API's callback."""
+def callback(browser: ApiClient, location: str) -> Answer:
+    """The browser following Salesforce's redirect to the API's callback (with its cookies, no token)."""
     parts = urlsplit(location)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == OAUTH_CALLBACK_URL
     query = {name: values[0] for name, values in parse_qs(parts.query).items()}
-    return ApiClient(stack, None).get(parts.path, query=query)
+    return browser.get(parts.path, query=query)
 
 
 def authorize(api: ApiClient, rep: Rep, **query: str) -> str:
@@ -48,7 +48,7 @@ def test_a_rep_connects_through_salesforces_authorize_page(stack: HandlerStack) 
 
     location = authorize(api, rep, returnTo="/settings")
     assert location.startswith(stack.emulator.authorize_url + "?")
-    back = callback(stack, stack.emulator.approve_authorization(location, rep.sf_user.username))
+    back = callback(api, stack.emulator.approve_authorization(location, rep.sf_user.username))
 
     assert (back.status, back.headers["Location"]) == (302, "/settings?salesforce=connected")
     shown = api.get(f"/v1/users/{rep.user_id}/salesforce-connection").body
@@ -72,7 +72,7 @@ def test_a_rep_connects_through_salesforces_authorize_page(stack: HandlerStack) 
 
 def test_the_refresh_token_lives_in_secrets_manager_and_nowhere_else(stack: HandlerStack) -> None:
     rep, api = new_rep(stack)
-    callback(stack, stack.emulator.approve_authorization(authorize(api, rep), rep.sf_user.username))
+    callback(api, stack.emulator.approve_authorization(authorize(api, rep), rep.sf_user.username))
 
     connection = stack.settings(rep).connection
     assert isinstance(connection, SalesforceConnection)
@@ -86,9 +86,9 @@ def test_the_refresh_token_lives_in_secrets_manager_and_nowhere_else(stack: Hand
 def test_a_callback_is_good_once(stack: HandlerStack) -> None:
     rep, api = new_rep(stack)
     location = stack.emulator.approve_authorization(authorize(api, rep), rep.sf_user.username)
-    callback(stack, location)
+    callback(api, location)
 
-    again = callback(stack, location)
+    again = callback(api, location)
 
     assert again.headers["Location"] == "/?salesforce=refused&code=STATE_MISMATCH"
 
@@ -98,7 +98,7 @@ def test_a_forged_state_connects_nobody(stack: HandlerStack) -> None:
     location = stack.emulator.approve_authorization(authorize(api, rep), rep.sf_user.username)
     forged = location.replace("state=", "state=x")
 
-    answer = callback(stack, forged)
+    answer = callback(api, forged)
 
     assert answer.headers["Location"] == "/?salesforce=refused&code=STATE_MISMATCH"
     assert stack.settings(rep).connection is None
@@ -108,7 +108,7 @@ def test_a_rep_who_denies_access_stays_unconnected(stack: HandlerStack) -> None:
     rep, api = new_rep(stack)
 
     answer = callback(
-        stack, stack.emulator.approve_authorization(authorize(api, rep), rep.sf_user.username, allow=False)
+        api, stack.emulator.approve_authorization(authorize(api, rep), rep.sf_user.username, allow=False)
     )
 
     assert answer.headers["Location"] == "/?salesforce=refused&code=access_denied"
@@ -132,7 +132,7 @@ def test_a_page_may_ask_for_the_authorize_url_as_json_and_the_return_is_kept_on_
 
     assert event_answer.status == 200
     location = event_answer.body["authorizeUrl"]
-    back = callback(stack, stack.emulator.approve_authorization(location, rep.sf_user.username))
+    back = callback(api, stack.emulator.approve_authorization(location, rep.sf_user.username))
     assert back.headers["Location"] == "/?salesforce=connected"
 
 
@@ -140,7 +140,7 @@ def test_a_salesforce_user_connects_to_one_sia_user_only(stack: HandlerStack) ->
     owner = stack.connect()
     rep, api = new_rep(stack)
 
-    answer = callback(stack, stack.emulator.approve_authorization(authorize(api, rep), owner.sf_user.username))
+    answer = callback(api, stack.emulator.approve_authorization(authorize(api, rep), owner.sf_user.username))
 
     assert answer.headers["Location"] == "/?salesforce=refused&code=SALESFORCE_USER_TAKEN"
     assert stack.settings(rep).connection is None
@@ -225,7 +225,7 @@ def test_reconnecting_after_a_disconnect_brings_both_sides_into_agreement(stack:
     made_meanwhile = api.post(f"/v1/users/{rep.user_id}/tasks", {"name": "Made while disconnected"}).body
     stack.settle()
 
-    callback(stack, stack.emulator.approve_authorization(authorize(api, rep), rep.sf_user.username))
+    callback(api, stack.emulator.approve_authorization(authorize(api, rep), rep.sf_user.username))
     stack.settle()
 
     assert stack.disagreements(rep) == []
@@ -248,9 +248,22 @@ def test_a_revoked_grant_shows_as_revoked_with_why_and_reconnecting_mends_it(sta
     errors = api.get(f"/v1/users/{rep.user_id}/sync/errors").body["errors"]
     assert [error["kind"] for error in errors] == ["auth"]
 
-    callback(stack, stack.emulator.approve_authorization(authorize(api, rep), rep.sf_user.username))
+    callback(api, stack.emulator.approve_authorization(authorize(api, rep), rep.sf_user.username))
     stack.settle()
     assert api.get(f"/v1/users/{rep.user_id}/salesforce-connection").body["state"] == "connected"
     later = api.post(f"/v1/users/{rep.user_id}/tasks", {"name": "After reconnecting"}).body
     stack.settle()
     assert api.get(f"/v1/users/{rep.user_id}/tasks/{later['id']}").body["sync"]["state"] == "synced"
+
+
+def test_a_flow_finished_in_another_browser_connects_nobody(stack: HandlerStack) -> None:
+    """The flow's state is tied to the browser that started it by a cookie only the callback is sent: a
+    link to Salesforce's page forwarded to a colleague, approved in their browser, connects nobody."""
+    rep, api = new_rep(stack)
+    colleague = stack.connect()
+    location = stack.emulator.approve_authorization(authorize(api, rep), colleague.sf_user.username)
+
+    answer = callback(ApiClient(stack, None), location)
+
+    assert answer.headers["Location"] == "/?salesforce=refused&code=OTHER_BROWSER"
+    assert stack.settings(rep).connection is None

@@ -31,12 +31,12 @@ def new_rep(stack: HandlerStack) -> tuple[Rep, ApiClient]:
     return rep, ApiClient(stack, rep.user_id)
 
 
-def callback(stack: HandlerStack, location: str) -> Answer:
-    """A browser following Salesforce's redirect to the API's callback (it carries no token of ours)."""
+def callback(browser: ApiClient, location: str) -> Answer:
+    """A browser following Salesforce's redirect to the API's callback (its cookies, no token of ours)."""
     parts = urlsplit(location)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == OAUTH_CALLBACK_URL
     query = {name: values[0] for name, values in parse_qs(parts.query).items()}
-    return ApiClient(stack, None).get(parts.path, query=query)
+    return browser.get(parts.path, query=query)
 
 
 def authorize(api: ApiClient, rep: Rep, **query: str) -> str:
@@ -209,13 +209,6 @@ def test_an_odd_task_id_in_the_path_is_an_unknown_task(stack: HandlerStack, task
 # -- sync status --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sync_status (domain/sync_status.py) calls a task synced once its link's last save is newer than "
-    "the latest error and takes in the task's version; a refused write's link (carry_out.finish, "
-    "'refused') takes in that version without the write, so a later successful edit of another field "
-    "shows the task synced while Salesforce still lacks the refused change",
-)
 def test_a_refused_change_followed_by_a_successful_edit_of_another_field_is_not_shown_synced(
     stack: HandlerStack,
 ) -> None:
@@ -335,7 +328,7 @@ def test_a_state_past_its_ten_minutes_connects_nobody(stack: HandlerStack) -> No
         location = authorize(api, rep)
     approved = stack.emulator.approve_authorization(location, rep.sf_user.username)
 
-    answer = callback(stack, approved)
+    answer = callback(api, approved)
 
     assert answer.headers["Location"] == "/?salesforce=refused&code=STATE_MISMATCH"
     assert stack.settings(rep).connection is None
@@ -359,31 +352,18 @@ def test_a_state_is_one_users_and_the_code_exchange_cannot_be_redirected(stack: 
         assert (answer.status, answer.body["error"]["code"]) == (400, "LOGIN_URL_REFUSED"), login_url
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the return path is checked by http_api/connection_routes._safe_return for a leading '/' and no "
-    "'//' or backslash only; a tab inside it, which browsers strip from URLs (WHATWG), makes "
-    "'/\\t/evil.example' the scheme-relative '//evil.example': an open redirect after connecting",
-)
 @pytest.mark.parametrize("return_to", ["/\t/evil.example/"])
 def test_the_browser_is_sent_back_to_this_site_whatever_the_return_path(stack: HandlerStack, return_to: str) -> None:
     rep, api = new_rep(stack)
     location = authorize(api, rep, returnTo=return_to)
 
-    back = callback(stack, stack.emulator.approve_authorization(location, rep.sf_user.username))
+    back = callback(api, stack.emulator.approve_authorization(location, rep.sf_user.username))
 
     assert back.status == 302
     sent_to = urljoin(API_ORIGIN + "/settings", back.headers["Location"])  # urllib strips tabs as browsers do
     assert urlsplit(sent_to).netloc == urlsplit(API_ORIGIN).netloc, sent_to
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the OAuth state is bound to the SIA user who started the flow, not to that user's browser "
-    "(use_cases/salesforce_connection.Connecting.start/finish, connection_routes.callback: no cookie or "
-    "other user-agent binding): rep A can hand the authorize URL to a colleague, whose approval connects "
-    "the colleague's Salesforce user to A's SIA account, and A's sync then reads and deletes their tasks",
-)
 def test_an_authorization_started_by_one_rep_and_approved_in_anothers_browser_connects_nobody(
     stack: HandlerStack,
 ) -> None:
@@ -393,25 +373,19 @@ def test_an_authorization_started_by_one_rep_and_approved_in_anothers_browser_co
     location = authorize(api, attacker)  # sent to the victim as a link to Salesforce's own page
 
     # The victim's browser: logged in to Salesforce as the victim, never to the attacker's SIA session.
-    back = callback(stack, stack.emulator.approve_authorization(location, victim.username))
+    back = callback(ApiClient(stack, None), stack.emulator.approve_authorization(location, victim.username))
 
     connection = stack.settings(attacker).connection
     assert connection is None or connection.sf_user_id != victim.id, back
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="connecting another Salesforce user (Connecting.connect) stores the new grant and points the "
-    "settings at it, but neither revokes nor deletes the grant it replaces: the old user's refresh token "
-    "stays live in Secrets Manager, named by no settings, where disconnect would have removed it",
-)
 def test_connecting_another_salesforce_user_retires_the_grant_it_replaces(stack: HandlerStack) -> None:
     rep = stack.connect()
     api = ApiClient(stack, rep.user_id)
     replaced = rep.secret_name
     other = stack.org.create_user(last_name="Second", first_name="Login", time_zone="UTC")
 
-    back = callback(stack, stack.emulator.approve_authorization(authorize(api, rep), other.username))
+    back = callback(api, stack.emulator.approve_authorization(authorize(api, rep), other.username))
 
     assert back.headers["Location"] == "/?salesforce=connected"
     connection = stack.settings(rep).connection
@@ -427,7 +401,7 @@ def test_a_callback_answer_tells_no_code_token_or_verifier(stack: HandlerStack) 
     approved = stack.emulator.approve_authorization(authorize(api, rep, returnTo="/settings"), rep.sf_user.username)
     code = parse_qs(urlsplit(approved).query)["code"][0]
 
-    back = callback(stack, approved)
+    back = callback(api, approved)
 
     connection = stack.settings(rep).connection
     assert connection is not None

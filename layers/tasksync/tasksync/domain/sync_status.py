@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from tasksync.domain.base import AwareDatetime, DomainModel
+from tasksync.domain.field_map import SF_FIELD
 from tasksync.domain.reminder_task import ReminderTask
 from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_error import RETRIED, TASK_ERRORS, SyncError
@@ -39,7 +40,7 @@ def sync_status(
     active = link if link is not None and link.state is LinkState.ACTIVE else None
     sf_id = active.sf_id if active else None
     synced_at = active.saved_at if active and sf_id else None
-    if latest_error is not None and latest_error.kind in TASK_ERRORS and _after(latest_error.occurred_at, synced_at):
+    if latest_error is not None and _stands(latest_error, task, synced_at):
         error = TaskSyncError(
             code=latest_error.code or latest_error.kind.value.upper(),
             message=latest_error.message,
@@ -59,5 +60,17 @@ def _goes_to_salesforce(task: ReminderTask, settings: SyncSettings | None) -> bo
     return settings is not None and settings.syncing and settings.pushes_tasks_made_at(task.created_at)
 
 
-def _after(moment: datetime, synced_at: datetime | None) -> bool:
-    return synced_at is None or moment > synced_at
+def _stands(error: SyncError, task: ReminderTask, synced_at: datetime | None) -> bool:
+    """Whether the error still stops the task: nothing synced since it, or, for a refusal of named
+    fields, none of them changed since (a later change of another field lands, and leaves the refused
+    value where it was: only a change of the field tries it again)."""
+    if error.kind not in TASK_ERRORS:
+        return False
+    if synced_at is None or error.occurred_at > synced_at:
+        return True
+    refused = [TASK_FIELD[name] for name in (error.field or "").split(",") if name in TASK_FIELD]
+    return bool(refused) and all(task.changed(field) <= error.occurred_at for field in refused)
+
+
+TASK_FIELD = {sf_field.value: task_field for task_field, sf_field in SF_FIELD.items()}
+"""The SIA field behind each Salesforce field a refusal names."""

@@ -4,12 +4,14 @@ Salesforce's callback), the JWT bearer flow, and disconnecting."""
 from __future__ import annotations
 
 import json
+import re
 from http import HTTPStatus
 from typing import Any, Literal
 from urllib.parse import urlencode
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.router import APIGatewayHttpRouter
+from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from tasksync.composition.api import ApiRoot, api_root
 from tasksync.domain.settings import SyncSettings
@@ -18,11 +20,12 @@ from tasksync.http_api.errors import ApiError
 from tasksync.http_api.shapes import ConnectionBody, Incoming
 from tasksync.ports.salesforce_connector import ConnectionRefused
 from tasksync.ports.sync_state import SalesforceUserTaken
-from tasksync.use_cases.salesforce_connection import Connecting, disconnect
+from tasksync.use_cases.salesforce_connection import AUTHORIZATION_LIFETIME, Connecting, disconnect
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]  # Powertools leaves its __init__ untyped
 
 CALLBACK_PATH = "/v1/oauth/salesforce/callback"
+BROWSER_COOKIE = "tasksync_oauth_browser"
 
 
 class JwtConnection(Incoming):
@@ -47,15 +50,33 @@ def _origin() -> str:
     return f"{scheme}://{event.request_context.domain_name}"
 
 
+SAFE_RETURN = re.compile(r"^/(?![/\\])[A-Za-z0-9/_.~%=&?-]*$")
+"""A path on this origin: printable characters a path and query use, never a second slash or backslash at
+its start (``//host`` is another site, and browsers drop tabs and line breaks before they read a URL)."""
+
+
 def _safe_return(path: str | None) -> str:
     """Where the browser goes once connected: a path on this origin only (never another site)."""
-    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
-        return "/"
-    return path
+    return path if path and SAFE_RETURN.match(path) else "/"
 
 
-def _redirect(location: str) -> Response[str]:
-    return Response(status_code=HTTPStatus.FOUND.value, headers={"Location": location}, body="")
+def _browser_cookie(value: str, seconds: float) -> Cookie:
+    """Sent back only to the callback, only by this browser, only on a top-level navigation to it."""
+    https = router.current_event.headers.get("x-forwarded-proto", "https") == "https"
+    return Cookie(
+        name=BROWSER_COOKIE,
+        value=value,
+        path=CALLBACK_PATH,
+        secure=https,
+        http_only=True,
+        max_age=int(seconds),
+        same_site=SameSite.LAX_MODE,
+    )
+
+
+def _redirect(location: str, cookie: Cookie | None = None) -> Response[str]:
+    cookies = [cookie] if cookie is not None else None
+    return Response(status_code=HTTPStatus.FOUND.value, headers={"Location": location}, body="", cookies=cookies)
 
 
 @router.get("/v1/users/<user_id>/salesforce-connection")
@@ -72,32 +93,38 @@ def authorize(user_id: str) -> Response[str]:
     require_owner(event, user_id)
     query = event.query_string_parameters or {}
     try:
-        url = _connecting(api_root()).start(
+        url, browser = _connecting(api_root()).start(
             user_id, query.get("loginUrl"), _origin() + CALLBACK_PATH, _safe_return(query.get("returnTo"))
         )
     except ConnectionRefused as refused:
         raise ApiError(HTTPStatus.BAD_REQUEST, refused.code, refused.message) from refused
+    cookie = _browser_cookie(browser, AUTHORIZATION_LIFETIME.total_seconds())
     if "application/json" in event.headers.get("accept", ""):
         body = json.dumps({"authorizeUrl": url})
-        return Response(status_code=HTTPStatus.OK.value, content_type=content_types.APPLICATION_JSON, body=body)
-    return _redirect(url)
+        return Response(
+            status_code=HTTPStatus.OK.value, content_type=content_types.APPLICATION_JSON, body=body, cookies=[cookie]
+        )
+    return _redirect(url, cookie)
 
 
 @router.get(CALLBACK_PATH)
 def callback() -> Response[str]:
     """Salesforce's redirect: no token of ours, the flow's one-time state stands for the rep. Back to the
     page the rep came from, saying how it went."""
-    query = router.current_event.query_string_parameters or {}
-    connecting = _connecting(api_root())
+    event = router.current_event
+    query = event.query_string_parameters or {}
+    browser = event.resolved_cookies_field.get(BROWSER_COOKIE)
+    spent = _browser_cookie("", 0)  # the flow is over, whichever way
     try:
-        pending = connecting.finish(
-            query.get("state", ""), query.get("code"), query.get("error"), query.get("error_description", "")
+        pending = _connecting(api_root()).finish(
+            query.get("state", ""), query.get("code"), query.get("error"), query.get("error_description", ""), browser
         )
     except ConnectionRefused as refused:
-        return _redirect("/?" + urlencode({"salesforce": "refused", "code": refused.code}))
+        return _redirect("/?" + urlencode({"salesforce": "refused", "code": refused.code}), spent)
     except SalesforceUserTaken:
-        return _redirect("/?" + urlencode({"salesforce": "refused", "code": "SALESFORCE_USER_TAKEN"}))
-    return _redirect(pending.return_to + ("&" if "?" in pending.return_to else "?") + "salesforce=connected")
+        return _redirect("/?" + urlencode({"salesforce": "refused", "code": "SALESFORCE_USER_TAKEN"}), spent)
+    done = pending.return_to + ("&" if "?" in pending.return_to else "?") + "salesforce=connected"
+    return _redirect(done, spent)
 
 
 @router.put("/v1/users/<user_id>/salesforce-connection")

@@ -44,6 +44,9 @@ class PendingAuthorization(DomainModel):
     redirect_uri: str
     return_to: str
     expires_at: datetime
+    browser: str = ""
+    """The SHA-256 of the cookie set in the browser that started the flow: the callback must come back
+    in that same browser (a link to Salesforce's page sent to a colleague connects nobody)."""
 
 
 class PendingAuthorizations(Protocol):

@@ -10,6 +10,8 @@ turning sync on does.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,11 +40,12 @@ class Connecting:
     now: datetime
     start_first_sync: Callable[[str], None]
 
-    def start(self, user_id: str, login_url: str | None, redirect_uri: str, return_to: str) -> str:
-        """The URL of Salesforce's authorize page to send the rep's browser to."""
+    def start(self, user_id: str, login_url: str | None, redirect_uri: str, return_to: str) -> tuple[str, str]:
+        """The URL of Salesforce's authorize page to send the rep's browser to, and the value that browser
+        keeps (a cookie) to finish the flow with."""
         login = self.connector.login_url(login_url)
         verifier, challenge = self.connector.new_pkce()
-        state = secrets.token_urlsafe(32)
+        state, browser = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         self.pending.put(
             PendingAuthorization(
                 state=state,
@@ -52,16 +55,22 @@ class Connecting:
                 redirect_uri=redirect_uri,
                 return_to=return_to,
                 expires_at=self.now + AUTHORIZATION_LIFETIME,
+                browser=_digest(browser),
             )
         )
-        return self.connector.authorize_url(login, redirect_uri, state, challenge)
+        return self.connector.authorize_url(login, redirect_uri, state, challenge), browser
 
-    def finish(self, state: str, code: str | None, error: str | None, description: str) -> PendingAuthorization:
-        """The callback: the flow ``state`` started, finished with Salesforce's ``code`` (or ``error``).
-        ConnectionRefused when the state is unknown, used or expired, or Salesforce refused."""
+    def finish(
+        self, state: str, code: str | None, error: str | None, description: str, browser: str | None
+    ) -> PendingAuthorization:
+        """The callback: the flow ``state`` started, finished with Salesforce's ``code`` (or ``error``), in
+        the browser that keeps ``browser``. ConnectionRefused when the state is unknown, used or expired,
+        the browser is another, or Salesforce refused."""
         pending = self.pending.take(state) if state else None
         if pending is None or pending.expires_at <= self.now:
             raise ConnectionRefused("STATE_MISMATCH", "this sign-in is unknown, used or expired: connect again")
+        if not browser or not hmac.compare_digest(_digest(browser), pending.browser):
+            raise ConnectionRefused("OTHER_BROWSER", "finish connecting in the browser that started it")
         if error or not code:
             raise ConnectionRefused(error or "NO_CODE", description or "Salesforce sent no authorization code")
         granted = self.connector.exchange_code(pending.login_url, pending.redirect_uri, code, pending.code_verifier)
@@ -77,8 +86,12 @@ class Connecting:
         if holder is not None and holder != user_id:
             self.connector.forget(granted)
             raise SalesforceUserTaken(f"{granted.username} is connected to another user of the app")
+        before = self.settings.get_settings(user_id)
+        replaced = before.connection if before is not None else None
         connection = self.connector.store(granted)
         saved = _saved(self.settings, user_id, lambda current: _connected(current, connection, self.now))
+        if replaced is not None and replaced.secret_name != connection.secret_name:
+            self.connector.disconnect(replaced)  # another Salesforce user: the grant it replaces is retired
         if saved.enabled:
             self.start_first_sync(user_id)
         return saved
@@ -92,6 +105,10 @@ def disconnect(user_id: str, connector: SalesforceConnector, settings: SettingsR
     connection = current.connection
     _saved(settings, user_id, lambda latest: latest.model_copy(update={"connection": None}))
     connector.disconnect(connection)
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def _connected(current: SyncSettings, connection: SalesforceConnection, now: datetime) -> SyncSettings:
