@@ -9,12 +9,13 @@
 - Event Relay relays what the Pub/Sub API delivers, so the payload is in the Pub/Sub shape (``cdc``),
   whatever shape the event took for the webhook.
 
-Salesforce publishes no sample of the whole envelope (SALESFORCE_NOTES). Chosen here: ``detail-type`` is
-the event's name, ``TaskChangeEvent``; ``detail`` is ``{"payload": <the Pub/Sub payload as JSON>,
-"schemaId": <the schema id>, "id": <the event's UUID>}``; ``time`` is when the event was published, to
-the second (``2024-05-07T22:07:19Z``); ``id`` is derived from the event's UUID, so one event keeps one
-envelope id; ``resources`` is empty; ``account`` and ``region`` are the AWS account and region of the
-relay's named credential, ``123456789012`` and ``us-east-1`` unless given.
+Salesforce publishes no sample of the whole envelope (the Event Relay guide's "Event Relay Configuration
+and Event Channels" and "Process Events in Amazon EventBridge Using Rules" show none). Chosen here:
+``detail-type`` is the event's name, ``TaskChangeEvent``; ``detail`` is ``{"payload": <the Pub/Sub
+payload as JSON>, "schemaId": <the schema id>, "id": <the event's UUID>}``; ``time`` is when the event
+was published, to the second (``2024-05-07T22:07:19Z``); ``id`` is derived from the event's UUID, so one
+event keeps one envelope id; ``resources`` is empty; ``account`` and ``region`` are the AWS account and
+region of the relay's named credential, ``123456789012`` and ``us-east-1`` unless given.
 """
 
 from __future__ import annotations

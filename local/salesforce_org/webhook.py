@@ -16,10 +16,12 @@ order once n have gathered, or when ``release_held`` is called).
 Relay-like delivery, by chance (``relay``; off by default). No relay promises order or exactly-once
 delivery: EventBridge User Guide, "Event delivery from AWS services": "at least once" when durable, and
 best effort "in some rare cases an event might not be delivered", with no ordering promised; an Apex
-relay has "no retry of a failed callout, no ordering" (SALESFORCE_NOTES). So each event, with its own
-seeded probability, is dropped for good (never posted, still in the replay log), posted twice, or held
-back and posted after 1 to ``window`` later events (or when ``release_held`` is called). The three draw
-from seeds ``seed``, ``seed + 1`` and ``seed + 2``. Counted faults apply first.
+relay's failed callout is tried again only if its own code enqueues the job again (Apex Developer Guide,
+"Transaction Finalizers"), and queued jobs run as resources allow, in no promised order (Apex Developer
+Guide, "Queueable Apex"). So each event, with its own seeded probability, is dropped for good (never
+posted, still in the replay log), posted twice, or held back and posted after 1 to ``window`` later events
+(or when ``release_held`` is called). The three draw from seeds ``seed``, ``seed + 1`` and ``seed + 2``.
+Counted faults apply first.
 """
 
 from __future__ import annotations

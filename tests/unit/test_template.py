@@ -1,4 +1,7 @@
-"""template.yaml keeps the house rules (STYLE.md): what an operator relies on when something goes wrong.
+"""template.yaml keeps the house rules, what an operator relies on when something goes wrong: each function
+logs to its own group with a retention and alarms on errors and throttles; each queue redrives to a
+dead-letter queue with an alarm, with a visibility time-out at least six times its consumer's; policies
+name one resource, never ``*``; secrets stay out of environment variables.
 
 cfn-lint and ``sam validate --lint`` check that the template is well formed; these tests check that it
 says what the product needs.
