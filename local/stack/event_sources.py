@@ -202,7 +202,7 @@ def event_sources(template: Template, functions: dict[str, Function], clients: A
                 sources.append(
                     Schedule(
                         function,
-                        schedule_period(properties["ScheduleExpression"]),
+                        schedule_period(template.resolve(properties["ScheduleExpression"])),
                         json.loads(properties.get("Input", "{}")),
                         int(properties.get("RetryPolicy", {}).get("MaximumRetryAttempts", 0)),
                         template.refs[dead_letter["Fn::GetAtt"][0]] if dead_letter else None,

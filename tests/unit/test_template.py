@@ -438,12 +438,28 @@ def test_the_scheduled_jobs_retry_and_dead_letter() -> None:
         (schedule,) = events_of(function_id, "ScheduleV2")
         assert schedule["RetryPolicy"]["MaximumRetryAttempts"] >= 1
         assert ref_target(schedule["DeadLetterConfig"]["Arn"]) in QUEUES
-        expressions[function_id] = schedule["ScheduleExpression"]
+        expression = schedule["ScheduleExpression"]
+        if isinstance(expression, dict):  # a parameter: its default
+            expression = TEMPLATE["Parameters"][expression["Ref"]]["Default"]
+        expressions[function_id] = expression
     assert expressions == {
         "DeletionSweepFunction": "rate(15 minutes)",
         "ReconciliationFunction": "rate(1 hour)",
         "ReminderResyncFunction": "rate(15 minutes)",
     }
+
+
+def test_the_polls_of_a_real_org_take_their_rate_from_parameters() -> None:
+    """Where no webhook reaches the stack, a rate of a minute makes getUpdated the event path."""
+    for function_id, parameter in (
+        ("ReconciliationFunction", "ReconciliationSchedule"),
+        ("DeletionSweepFunction", "DeletionSweepSchedule"),
+    ):
+        (schedule,) = events_of(function_id, "ScheduleV2")
+        assert schedule["ScheduleExpression"] == {"Ref": parameter}
+        pattern = re.compile(TEMPLATE["Parameters"][parameter]["AllowedPattern"])
+        assert pattern.match("rate(1 minute)") and pattern.match("rate(2 hours)")
+        assert not pattern.match("cron(0 * * * ? *)") and not pattern.match("rate(0 minutes)")
 
 
 def test_the_scheduled_jobs_share_one_api_budget_threshold() -> None:
