@@ -107,9 +107,7 @@ def test_a_forged_state_connects_nobody(stack: HandlerStack) -> None:
 def test_a_rep_who_denies_access_stays_unconnected(stack: HandlerStack) -> None:
     rep, api = new_rep(stack)
 
-    answer = callback(
-        api, stack.emulator.approve_authorization(authorize(api, rep), rep.sf_user.username, allow=False)
-    )
+    answer = callback(api, stack.emulator.approve_authorization(authorize(api, rep), rep.sf_user.username, allow=False))
 
     assert answer.headers["Location"] == "/?salesforce=refused&code=access_denied"
     assert stack.settings(rep).connection is None
