@@ -84,17 +84,20 @@ class StreamSource:
     retries: int
     on_failure: str | None
     """The queue URL that hears of records given up on."""
+    function_arn: str
     streams: Any
     sqs: Any
     _iterators: dict[str, str] = field(default_factory=dict)
 
     def poll(self, lambda_: LambdaService) -> int:
-        records = self._new_records()
-        for start in range(0, len(records), self.batch_size):
-            self._hand_over(lambda_, records[start : start + self.batch_size])
-        return len(records)
+        moved = 0
+        for shard_id, records in self._new_records().items():
+            for start in range(0, len(records), self.batch_size):
+                self._hand_over(lambda_, shard_id, records[start : start + self.batch_size])
+            moved += len(records)
+        return moved
 
-    def _hand_over(self, lambda_: LambdaService, batch: list[dict[str, Any]]) -> None:
+    def _hand_over(self, lambda_: LambdaService, shard_id: str, batch: list[dict[str, Any]]) -> None:
         for _ in range(self.retries + 1):
             sequences = {record["dynamodb"]["SequenceNumber"] for record in batch}
             failed = _handed_over(lambda_, self.function, stream_event(batch, self.arn), sequences)
@@ -104,21 +107,28 @@ class StreamSource:
             batch = batch[first:]
         logger.error("stream records given up on", function=self.function.logical_id, records=len(batch))
         if self.on_failure is not None:
+            # The shape of Lambda's on-failure record for a stream (AWS Lambda Developer Guide, "Retaining
+            # records of discarded batches for a DynamoDB event source"): where to read them again.
             numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
+            arrivals = [_arrival(record) for record in batch]
             failure = {
-                "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": self.function.name},
+                "requestContext": {"condition": "RetryAttemptsExhausted", "functionArn": self.function_arn},
                 "timestamp": datetime.now(UTC).isoformat(),
                 "DDBStreamBatchInfo": {
+                    "shardId": shard_id,
                     "streamArn": self.arn,
                     "startSequenceNumber": numbers[0],
                     "endSequenceNumber": numbers[-1],
+                    "approximateArrivalOfFirstRecord": arrivals[0],
+                    "approximateArrivalOfLastRecord": arrivals[-1],
                     "batchSize": len(batch),
                 },
             }
             self.sqs.send_message(QueueUrl=self.on_failure, MessageBody=json.dumps(failure))
 
-    def _new_records(self) -> list[dict[str, Any]]:
-        records: list[dict[str, Any]] = []
+    def _new_records(self) -> dict[str, list[dict[str, Any]]]:
+        """By shard, in the shard's order."""
+        records: dict[str, list[dict[str, Any]]] = {}
         for shard in self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]:
             shard_id = shard["ShardId"]
             iterator = (
@@ -132,7 +142,7 @@ class StreamSource:
                 iterator = answer["NextShardIterator"]
                 if not answer["Records"]:
                     break
-                records.extend(answer["Records"])
+                records.setdefault(shard_id, []).extend(answer["Records"])
             self._iterators[shard_id] = iterator
         return records
 
@@ -161,6 +171,12 @@ class Schedule:
         if self.dead_letter is not None:
             self.sqs.send_message(QueueUrl=self.dead_letter, MessageBody=json.dumps(self.payload))
         return 1
+
+
+def _arrival(record: dict[str, Any]) -> str:
+    created = record["dynamodb"].get("ApproximateCreationDateTime")
+    moment = created if isinstance(created, datetime) else datetime.now(UTC)
+    return moment.astimezone(UTC).isoformat()
 
 
 Source = QueueSource | StreamSource | Schedule
@@ -193,6 +209,7 @@ def event_sources(template: Template, functions: dict[str, Function], clients: A
                         int(properties.get("BatchSize", 100)),
                         int(properties.get("MaximumRetryAttempts", 0)),
                         template.refs[failure["Fn::GetAtt"][0]] if failure else None,
+                        template.attributes[(function.logical_id, "Arn")],
                         streams,
                         clients.sqs,
                     )
