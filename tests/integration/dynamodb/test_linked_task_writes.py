@@ -122,3 +122,19 @@ def test_a_first_copy_is_not_made_over_an_item(
 
     assert link_repository.link_by_sia_id("u1", "t1") is None
     assert link_repository.link_by_sf_id("u1", SF_TASK) is None
+
+
+def test_a_copy_comes_back_over_the_tombstone_it_read_and_not_over_a_later_one(
+    linked: DynamoDBLinkedTaskWrites, task_store: DynamoDBReminderTaskStore, link_repository: DynamoDBLinkRepository
+) -> None:
+    task_store.create("u1", "t1", VALUES, Origin.SYNC, NOW)
+    task_store.delete("u1", "t1", Origin.SYNC, NOW)  # the tombstone at version 2
+    copy = ReminderTask.created("u1", "t1", VALUES, LATER, version=3)
+
+    with pytest.raises(VersionConflict):
+        linked.create_with_link(copy, link(sf_id=SF_TASK), over=1)  # read at another version: refused
+    saved = linked.create_with_link(copy, link(sf_id=SF_TASK), over=2)
+
+    assert task_store.get("u1", "t1") == copy and saved.sia_version == 3
+    with pytest.raises(VersionConflict):
+        linked.create_with_link(copy, link(sf_id=SF_TASK).updated(revision=saved.revision), over=2)  # live now

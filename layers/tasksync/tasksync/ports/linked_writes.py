@@ -22,9 +22,9 @@ class LinkedTaskWrites(Protocol):
     task's new version. They raise VersionConflict when the task is no longer as ``read`` (changed or
     deleted since), and ConcurrentUpdate when the link is no longer at ``link.revision``."""
 
-    def create_with_link(self, task: ReminderTask, link: SyncLink) -> SyncLink:
-        """``task`` made where no item is, not even a tombstone (else VersionConflict: read and decide
-        again); the saved link."""
+    def create_with_link(self, task: ReminderTask, link: SyncLink, *, over: int | None = None) -> SyncLink:
+        """``task`` made where no item is, not even a tombstone, or with ``over`` over the tombstone of that
+        version (else VersionConflict: read and decide again); the saved link."""
         ...
 
     def update_with_link(self, read: ReminderTask, changes: FieldChanges, now: datetime, link: SyncLink) -> SyncLink:

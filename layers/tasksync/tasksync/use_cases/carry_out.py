@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from tasksync.domain.reminder_events import Origin
-from tasksync.domain.reminder_task import ReminderTask
+from tasksync.domain.reminder_task import ReminderTask, Tombstone
 from tasksync.domain.sync_error import SyncErrorKind
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.context import SyncContext
@@ -78,10 +78,12 @@ def carry_out(
     read: ReminderTask | None = None,
     *,
     absent: bool = False,
+    over: Tombstone | None = None,
 ) -> None:
     """``read``: the SIA task as the decision saw it, if it was read; ``absent``: not read, because none
-    can be there (the rep has no link to the record, and the sync makes a copy only with its link)."""
-    staged = stage(decision, ctx, services, read, absent=absent)
+    can be there (the rep has no link to the record, and the sync makes a copy only with its link); ``over``:
+    the tombstone read where the task was, which a copy brought back (UNDELETE, a rejoin) is made over."""
+    staged = stage(decision, ctx, services, read, absent=absent, over=over)
     if staged is not None:
         (result,) = send([staged], services.salesforce(ctx.settings))
         finish(staged, result, ctx, services)
@@ -94,6 +96,7 @@ def stage(
     read: ReminderTask | None = None,
     *,
     absent: bool = False,
+    over: Tombstone | None = None,
 ) -> StagedWrite | None:
     """Everything before the Salesforce write; None when the decision writes nothing to Salesforce."""
     # Conflicts first, keyed by the changes that met: a crash before the link is saved decides again and
@@ -104,7 +107,7 @@ def stage(
     if (
         decision.salesforce is None
         and link is not None
-        and _write_with_link(decision.reminder, read, absent, link, ctx, services)
+        and _write_with_link(decision.reminder, read, absent, over, link, ctx, services)
     ):
         return None
     if decision.reminder is not None:
@@ -203,16 +206,23 @@ def _write_with_link(
     action: ReminderAction | None,
     read: ReminderTask | None,
     absent: bool,
+    over: Tombstone | None,
     link: SyncLink,
     ctx: SyncContext,
     services: SyncServices,
 ) -> bool:
     """The SIA task's change and the link's save as one write, when the task was read at the version the
-    action expects, or a first copy is made where none can be; False for any other action."""
+    action expects, a first copy is made where none can be, or a copy comes back over the tombstone
+    read; False for any other action."""
     stamped = link.updated(saved_at=services.clock())
-    if isinstance(action, CreateReminder) and absent and action.version == 1:
-        task = ReminderTask.created(ctx.user_id, action.task_id, action.values, ctx.now)
-        services.linked.create_with_link(task, stamped.updated(copy_version=task.version))
+    if isinstance(action, CreateReminder):
+        first = absent and action.version == 1
+        above = over is not None and action.version == over.version + 1
+        if not (first or above):
+            return False
+        task = ReminderTask.created(ctx.user_id, action.task_id, action.values, ctx.now, action.version)
+        under = over.version if above and over is not None else None
+        services.linked.create_with_link(task, stamped.updated(copy_version=task.version), over=under)
         return True
     if read is None or action is None or action.task_id != read.id:
         return False

@@ -48,10 +48,14 @@ def apply_salesforce_change(
             return Decision.skip(SkipReason.DUPLICATE)
         # Without a link there is no sync copy to read: the sync makes one only together with its link
         # (a copy left by an older crash fails the create's condition, and the next attempt reads it).
-        absent = first_routed is not None and link is None
+        unread = first_routed is not None and link is None
         sia_id = link.sia_id if link else imported_task_id(change.sf_id)
-        reminder = None if absent else services.reminders.get(settings.user_id, sia_id)
+        reminder = None if unread else services.reminders.get(settings.user_id, sia_id)
         gone = services.reminders.tombstone(settings.user_id, sia_id) if reminder is None and link else None
+        # A first copy is made with its link in one write on the first attempt (where its read found
+        # nothing, or there was none to read); a later attempt, after that write's condition failed,
+        # goes the way that learns what is there.
+        absent = attempt == 0 and link is None and reminder is None
         decision = decide_salesforce_change(change, link, reminder, ctx, gone=gone)
         if decision.skipped is SkipReason.NEEDS_RECORD:
             # Read now, after the link was loaded: decided with that link, the record is the truth.
@@ -63,7 +67,7 @@ def apply_salesforce_change(
         decision = _stamped(decision, change)
         try:
             try:
-                carry_out(decision, ctx, services, read=reminder, absent=absent)
+                carry_out(decision, ctx, services, read=reminder, absent=absent, over=gone)
             except TaskDeletedSince as lost:
                 if lost.deleted_by is Origin.USER:
                     carry_out(copy_deleted_since(decision, change.sf_id, lost.deleted_version, ctx), ctx, services)

@@ -23,8 +23,8 @@ class DynamoDBLinkedTaskWrites:
         self.reminders = reminders
         self.links = links
 
-    def create_with_link(self, task: ReminderTask, link: SyncLink) -> SyncLink:
-        return self._write(task, None, ReminderEventKind.CREATED, None, link)
+    def create_with_link(self, task: ReminderTask, link: SyncLink, *, over: int | None = None) -> SyncLink:
+        return self._write(task, over, ReminderEventKind.CREATED, None, link)
 
     def update_with_link(self, read: ReminderTask, changes: FieldChanges, now: datetime, link: SyncLink) -> SyncLink:
         task, kind = changed_task(read, changes, now)
