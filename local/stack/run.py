@@ -91,7 +91,13 @@ def local_stack(port: int = 3000, org_port: int = 8443, *, say: Any = print) -> 
         issuer = LocalIssuer()
         panel = OrgPanel(org, user)
         api = LocalApi(
-            "127.0.0.1", port, lambda_, issuer, panel.handle, lambda: _status(template, clients.sqs, lambda_)
+            "127.0.0.1",
+            port,
+            lambda_,
+            issuer,
+            panel.handle,
+            lambda: _status(template, clients.sqs, lambda_),
+            session=lambda: {"userId": DEMO_USER, "token": issuer.mint(DEMO_USER, hours=TOKEN_HOURS)},
         )
         threads = [threading.Thread(target=api.server.serve_forever, name="api", daemon=True)]
         cleanup.callback(api.server.server_close)
