@@ -7,6 +7,7 @@ the web page (``local/web``) and, for the page's Salesforce panel, the emulated 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -113,6 +114,11 @@ class LocalApi:
         return f"http://{host!s}:{port}"
 
     def handle(self, request: BaseHTTPRequestHandler) -> None:
+        # The browser may go away mid-answer (a page reloaded): then there is nothing to tell it.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self._handle(request)
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(request.path)
         length = int(request.headers.get("Content-Length") or 0)
         if length > MAX_BODY:
@@ -121,6 +127,12 @@ class LocalApi:
         body = request.rfile.read(length) if length else b""
         if parts.path.startswith("/v1/"):
             self._api(request, parts.path, parts.query, body)
+            return
+        local = parts.path.startswith(("/org/", "/local/"))
+        if local and urlsplit("//" + request.headers.get("Host", "")).hostname not in LOCAL_HOSTS:
+            # A page of another site that rebinds its name to this address sends that name as its Host:
+            # it reaches neither the org nor the session (the API itself asks for a token).
+            self._send(request, 403, {"message": "Forbidden"})
         elif parts.path.startswith("/org/"):
             payload = json.loads(body) if body else None
             status, answer = self.org_panel(request.command, parts.path.removeprefix("/org"), payload)
@@ -128,11 +140,6 @@ class LocalApi:
         elif parts.path == "/local/status":
             self._send(request, 200, self.status())
         elif parts.path == "/local/session" and self.session is not None and request.command == "GET":
-            # A page of another site that rebinds its name to this address sends that name as its Host:
-            # it gets no token (the browser's same-origin rule already keeps it from reading the answer).
-            if urlsplit("//" + request.headers.get("Host", "")).hostname not in LOCAL_HOSTS:
-                self._send(request, 403, {"message": "Forbidden"})
-                return
             self._send(request, 200, self.session())
         elif request.command == "GET":
             self._static(request, parts.path)
@@ -216,7 +223,7 @@ class LocalApi:
 
     @staticmethod
     def _send(request: BaseHTTPRequestHandler, status: int, answer: Any) -> None:
-        raw = json.dumps(answer, default=str).encode()  # the org panel's times are datetimes
+        raw = b"" if status == 204 else json.dumps(answer, default=str).encode()  # the org panel's times are datetimes
         request.send_response(status)
         request.send_header("Content-Type", "application/json")
         request.send_header("Content-Length", str(len(raw)))

@@ -17,9 +17,10 @@ import signal
 import socket
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -37,6 +38,7 @@ from local.stack.lambda_service import LambdaService
 from local.stack.org_panel import OrgPanel
 from local.stack.template import StackIdentity, Template, functions_of
 from local.user_tokens import LocalIssuer
+from ops.org_webhook import OrgWebhook
 from ops.org_webhook import create as create_webhook_secret
 
 STACK = StackIdentity("tasksync-local")
@@ -60,42 +62,64 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclasses.dataclass(frozen=True)
+class RealOrg:
+    """A real Salesforce org instead of the emulator: the connected app the rep connects through (its
+    callback URL ``http://localhost:<port>/v1/oauth/salesforce/callback``), and no webhook: the
+    reconciliation and the deletion sweep poll every ``poll_minutes`` instead."""
+
+    login_url: str
+    client_id: str
+    client_secret: str | None = None
+    private_key: str | None = None
+    """PEM of the connected app's certificate key, for the JWT bearer flow."""
+    poll_minutes: int = 1
+
+
 @contextmanager
-def local_stack(port: int = 3000, org_port: int = 8443, *, say: Any = print) -> Iterator[Running]:
+def local_stack(
+    port: int = 3000, org_port: int = 8443, *, real_org: RealOrg | None = None, say: Any = print
+) -> Iterator[Running]:
     stop = threading.Event()
     with ExitStack() as cleanup:
+        cleanup.callback(_restore_environment, dict(os.environ))  # a caller's process is as it was after
         say("starting moto (AWS), the Salesforce org emulator, the API...", file=sys.stderr)
         aws_url = _start_moto(cleanup)
-        emulator = OrgEmulator.start(port=org_port)
-        cleanup.callback(emulator.stop)
-        os.environ["SALESFORCE_CA_BUNDLE"] = emulator.ca_path
-        template = Template({"Stage": "local"}, STACK)
+        emulator = None if real_org is not None else OrgEmulator.start(port=org_port)
+        if emulator is not None:
+            cleanup.callback(emulator.stop)
+            os.environ["SALESFORCE_CA_BUNDLE"] = emulator.ca_path  # read by the functions' configuration
+        parameters = {"Stage": "local"}
+        if real_org is not None:
+            every = f"rate({real_org.poll_minutes} minute{'s' if real_org.poll_minutes > 1 else ''})"
+            parameters |= {"ReconciliationSchedule": every, "DeletionSweepSchedule": every}
+        template = Template(parameters, STACK)
         functions = functions_of(template)
         clients = AwsClients(*(boto3.client(name) for name in ("dynamodb", "sqs", "events")))
         build_resources(template, clients)
         _set_environment(function_environment(template, functions))
         lambda_ = LambdaService(template, functions, clients.sqs)
         cleanup.enter_context(_local_invocations(lambda_))
-
-        org = emulator.create_org("Tasksync Local")
-        user = org.create_user(DEMO_USERNAME, first_name="Demo", last_name="Rep")
-        api_url = f"http://127.0.0.1:{port}"
-        callback = f"{api_url}/v1/oauth/salesforce/callback"
-        app = emulator.create_connected_app("tasksync", rotate_refresh_tokens=True, callback_urls=[callback])
         secrets = boto3.client("secretsmanager")
-        _connected_app_secret(secrets, app, emulator.instance_url)
-        webhook = create_webhook_secret(secrets, org.id, "local", prefix="tasksync", api_url=api_url)
-        _demo_rep(secrets, org, user, app, emulator.instance_url)
-        _demo_tasks(org, user)
-
         issuer = LocalIssuer()
-        panel = OrgPanel(org, user)
+
+        if emulator is not None:
+            api_url = f"http://127.0.0.1:{port}"
+            emulated = _emulated_org(emulator, api_url, secrets)
+            panel: Any = emulated.panel.handle
+            salesforce = emulated.lines
+        elif real_org is not None:
+            api_url = f"http://localhost:{port}"  # the callback the connected app names
+            _real_org_app(secrets, real_org)
+            panel = _no_panel
+            callback = f"{api_url}/v1/oauth/salesforce/callback"
+            salesforce = [f"SALESFORCE_LOGIN_URL={real_org.login_url}", f"SALESFORCE_CALLBACK_URL={callback}"]
         api = LocalApi(
             "127.0.0.1",
             port,
             lambda_,
             issuer,
-            panel.handle,
+            panel,
             lambda: _status(template, clients.sqs, lambda_),
             session=lambda: {"userId": DEMO_USER, "token": issuer.mint(DEMO_USER, hours=TOKEN_HOURS)},
         )
@@ -112,17 +136,60 @@ def local_stack(port: int = 3000, org_port: int = 8443, *, say: Any = print) -> 
         for thread in threads[1:]:
             cleanup.callback(thread.join, 5)
         cleanup.callback(stop.set)
-        org.set_webhook(webhook.url or "", webhook.secret)
+        if real_org is None:
+            emulated.org.set_webhook(emulated.webhook.url or "", emulated.webhook.secret)
 
         lines = [
             f"TASKSYNC_API_URL={api_url}",
             f"TASKSYNC_USER_ID={DEMO_USER}",
             f"TASKSYNC_TOKEN={issuer.mint(DEMO_USER, hours=TOKEN_HOURS)}",
-            f"TASKSYNC_WEBHOOK_SECRET={webhook.secret}",
+            *([f"TASKSYNC_WEBHOOK_SECRET={emulated.webhook.secret}"] if real_org is None else []),
             f"TASKSYNC_AWS_ENDPOINT_URL={aws_url}",
-            *salesforce_lines(emulator, org, user, app, [callback]),
+            *salesforce,
         ]
         yield Running(lines, api, lambda_, stop)
+
+
+@dataclasses.dataclass(frozen=True)
+class EmulatedOrg:
+    org: OrgHandle
+    panel: OrgPanel
+    webhook: OrgWebhook
+    lines: list[str]
+
+
+def _emulated_org(emulator: OrgEmulator, api_url: str, secrets: Any) -> EmulatedOrg:
+    """An org in the emulator with the demo rep connected (sync off) and a few of their Salesforce tasks."""
+    org = emulator.create_org("Tasksync Local")
+    user = org.create_user(DEMO_USERNAME, first_name="Demo", last_name="Rep")
+    callback = f"{api_url}/v1/oauth/salesforce/callback"
+    app = emulator.create_connected_app("tasksync", rotate_refresh_tokens=True, callback_urls=[callback])
+    _connected_app_secret(
+        secrets, {"client_id": app.client_id, "client_secret": app.client_secret}, emulator.instance_url
+    )
+    webhook = create_webhook_secret(secrets, org.id, "local", prefix="tasksync", api_url=api_url)
+    _demo_rep(secrets, org, user, app, emulator.instance_url)
+    _demo_tasks(org, user)
+    lines = salesforce_lines(emulator, org, user, app, [callback])
+    return EmulatedOrg(org, OrgPanel(org, user), webhook, lines)
+
+
+def _real_org_app(secrets: Any, real_org: RealOrg) -> None:
+    app = {
+        "client_id": real_org.client_id,
+        "client_secret": real_org.client_secret,
+        "private_key": real_org.private_key,
+    }
+    _connected_app_secret(secrets, {name: value for name, value in app.items() if value}, real_org.login_url)
+
+
+def _no_panel(method: str, path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
+    return 404, {"message": "a real org: use Salesforce itself"}
+
+
+def _restore_environment(before: dict[str, str]) -> None:
+    os.environ.clear()
+    os.environ.update(before)
 
 
 def _set_environment(environment: dict[str, str]) -> None:
@@ -168,8 +235,9 @@ def _local_invocations(lambda_: LambdaService) -> Iterator[None]:
         yield
 
 
-def _connected_app_secret(secrets: Any, app: ConnectedApp, login_url: str) -> None:
-    value = {"client_id": app.client_id, "client_secret": app.client_secret, "login_url": login_url}
+def _connected_app_secret(secrets: Any, app: dict[str, str | None], login_url: str) -> None:
+    """The connected app's credentials where the API reads them (``adapters.salesforce.connector``)."""
+    value = {**app, "login_url": login_url}
     secrets.create_secret(Name="tasksync/local/salesforce-app", SecretString=json.dumps(value))
 
 
@@ -246,9 +314,28 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    with local_stack(arguments.port, arguments.org_port, say=print) as running:
+    real_org = real_org_from(os.environ)
+    with local_stack(arguments.port, arguments.org_port, real_org=real_org, say=print) as running:
         print("\n".join(running.lines), flush=True)
-        print(f"ready: open {running.api.url}/ (Ctrl-C stops everything)", file=sys.stderr, flush=True)
+        where = f"http://localhost:{arguments.port}/" if real_org else f"{running.api.url}/"
+        print(f"ready: open {where} (Ctrl-C stops everything)", file=sys.stderr, flush=True)
         stopping.wait()
     print("stopped", file=sys.stderr)
     return 0
+
+
+def real_org_from(environ: Mapping[str, str]) -> RealOrg | None:
+    """``SALESFORCE_LOGIN_URL`` and ``SALESFORCE_CLIENT_ID`` (with ``SALESFORCE_CLIENT_SECRET``, or
+    ``SALESFORCE_PRIVATE_KEY_FILE`` for the JWT bearer flow, and ``POLL_MINUTES``) point the stack at a
+    real org; without them it runs the emulator."""
+    login_url, client_id = environ.get("SALESFORCE_LOGIN_URL"), environ.get("SALESFORCE_CLIENT_ID")
+    if not login_url or not client_id:
+        return None
+    key_file = environ.get("SALESFORCE_PRIVATE_KEY_FILE")
+    return RealOrg(
+        login_url=login_url.rstrip("/"),
+        client_id=client_id,
+        client_secret=environ.get("SALESFORCE_CLIENT_SECRET") or None,
+        private_key=Path(key_file).read_text() if key_file else None,
+        poll_minutes=int(environ.get("POLL_MINUTES", "1")),
+    )
