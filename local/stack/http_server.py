@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import jwt
 
@@ -26,6 +26,7 @@ from tasksync.observability import logger
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css"}
+INVOKE_PATH = "/2015-03-31/functions/"
 MAX_BODY = 10 * 1024 * 1024
 """API Gateway's payload limit for HTTP APIs."""
 
@@ -128,7 +129,7 @@ class LocalApi:
         if parts.path.startswith("/v1/"):
             self._api(request, parts.path, parts.query, body)
             return
-        local = parts.path.startswith(("/org/", "/local/"))
+        local = parts.path.startswith(("/org/", "/local/", INVOKE_PATH))
         if local and urlsplit("//" + request.headers.get("Host", "")).hostname not in LOCAL_HOSTS:
             # A page of another site that rebinds its name to this address sends that name as its Host:
             # it reaches neither the org nor the session (the API itself asks for a token).
@@ -141,6 +142,8 @@ class LocalApi:
             self._send(request, 200, self.status())
         elif parts.path == "/local/session" and self.session is not None and request.command == "GET":
             self._send(request, 200, self.session())
+        elif parts.path.startswith(INVOKE_PATH) and parts.path.endswith("/invocations") and request.command == "POST":
+            self._invoke(request, unquote(parts.path.removeprefix(INVOKE_PATH).removesuffix("/invocations")), body)
         elif request.command == "GET":
             self._static(request, parts.path)
         else:
@@ -185,6 +188,29 @@ class LocalApi:
             return
         self._send(request, 404, {"message": "Not Found"})
 
+    def _invoke(self, request: BaseHTTPRequestHandler, name: str, body: bytes) -> None:
+        """Lambda's Invoke API (``POST /2015-03-31/functions/<name>/invocations``) for the functions this
+        process runs, so that a boto3 Lambda client pointed here (``AWS_ENDPOINT_URL_LAMBDA``), such as the
+        dead-letter command's replays, reaches the same handlers (Lambda API Reference, "Invoke": 202 for
+        ``Event``; 200 with ``X-Amz-Function-Error`` when the function failed)."""
+        try:
+            function = self.lambda_.by_name(name.rsplit(":function:", 1)[-1].split(":", 1)[0])
+        except KeyError:
+            self._send(request, 404, {"Type": "User", "message": f"Function not found: {name}"})
+            return
+        payload = json.loads(body) if body else {}
+        if request.headers.get("X-Amz-Invocation-Type", "RequestResponse") == "Event":
+            self.lambda_.invoke_async(function.name, payload)
+            self._send(request, 202, None, empty=True)
+            return
+        try:
+            answer = self.lambda_.invoke(function.logical_id, payload)
+        except Exception as error:  # the function's error, told as Lambda tells it
+            failed = {"errorMessage": str(error), "errorType": type(error).__name__}
+            self._send(request, 200, failed, headers={"X-Amz-Function-Error": "Unhandled"})
+            return
+        self._send(request, 200, answer)
+
     def _claims(self, authorization: str) -> dict[str, str] | None:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token:
@@ -222,10 +248,20 @@ class LocalApi:
         request.wfile.write(content)
 
     @staticmethod
-    def _send(request: BaseHTTPRequestHandler, status: int, answer: Any) -> None:
-        raw = b"" if status == 204 else json.dumps(answer, default=str).encode()  # the org panel's times are datetimes
+    def _send(
+        request: BaseHTTPRequestHandler,
+        status: int,
+        answer: Any,
+        *,
+        empty: bool = False,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        # The org panel's times are datetimes: as text.
+        raw = b"" if status == 204 or empty else json.dumps(answer, default=str).encode()
         request.send_response(status)
         request.send_header("Content-Type", "application/json")
+        for name, value in (headers or {}).items():
+            request.send_header(name, value)
         request.send_header("Content-Length", str(len(raw)))
         request.end_headers()
         request.wfile.write(raw)

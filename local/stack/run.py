@@ -145,6 +145,7 @@ def local_stack(
             f"TASKSYNC_TOKEN={issuer.mint(DEMO_USER, hours=TOKEN_HOURS)}",
             *([f"TASKSYNC_WEBHOOK_SECRET={emulated.webhook.secret}"] if real_org is None else []),
             f"TASKSYNC_AWS_ENDPOINT_URL={aws_url}",
+            f"TASKSYNC_LAMBDA_ENDPOINT_URL={api_url}",
             *salesforce,
         ]
         yield Running(lines, api, lambda_, stop)

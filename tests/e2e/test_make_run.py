@@ -6,16 +6,19 @@ The tests run in file order on one ``make run`` and build on each other, as a re
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+import boto3
 import pytest
 import requests
 from simple_salesforce import Salesforce, format_soql
@@ -219,6 +222,42 @@ def test_spec_5_5_a_pause_and_a_re_enable_end_with_both_sides_in_agreement(stack
         "the Salesforce completion made while paused in SIA",
     )
     assert stack.sf_task("Made while paused") is None  # SPEC 5.2: made while off, it stays local
+
+
+def test_a_dead_lettered_invocation_is_replayed_into_the_stacks_own_function(stack: RunningStack) -> None:
+    """The dead-letter command against the local stack: queues at its AWS endpoint, functions at its
+    Lambda endpoint (the stack answers Lambda's Invoke API for the handlers it runs)."""
+    aws = {
+        "AWS_ENDPOINT_URL": stack.lines["TASKSYNC_AWS_ENDPOINT_URL"],
+        "AWS_ENDPOINT_URL_LAMBDA": stack.lines["TASKSYNC_LAMBDA_ENDPOINT_URL"],
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=aws["AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    dlq = sqs.get_queue_url(QueueName="tasksync-local-first-sync-dlq")["QueueUrl"]
+    sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"userId": stack.user}))  # a first sync given up on
+    command = [sys.executable, "-m", "ops.dead_letters", "replay", "--stack", "tasksync-local", "--stage", "local"]
+
+    replayed = subprocess.run(  # noqa: S603 - our own command
+        [*command, "--queue", "FirstSyncDLQ"],
+        cwd=ROOT,
+        env={**os.environ, **aws, "PYTHONPATH": "layers/tasksync:."},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    depth = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
+    assert depth["Attributes"]["ApproximateNumberOfMessages"] == "0"
+    eventually(lambda: stack.call("GET", "/settings/sync").json()["firstSync"]["state"] == "done", "the first sync ran")
 
 
 def test_ctrl_c_stops_everything_cleanly(stack: RunningStack) -> None:
