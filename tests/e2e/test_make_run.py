@@ -224,6 +224,35 @@ def test_spec_5_5_a_pause_and_a_re_enable_end_with_both_sides_in_agreement(stack
     assert stack.sf_task("Made while paused") is None  # SPEC 5.2: made while off, it stays local
 
 
+def test_a_message_no_consumer_can_take_is_redriven_to_its_dead_letter_queue_and_shown(stack: RunningStack) -> None:
+    """As Lambda's SQS event source and the queue's redrive policy do: failed, it comes back, and after
+    ``maxReceiveCount`` receives it moves to the dead-letter queue, which the page's status shows."""
+    sqs = _sqs(stack)
+    queue = sqs.get_queue_url(QueueName="tasksync-local-reminder-changes")["QueueUrl"]
+
+    sqs.send_message(QueueUrl=queue, MessageBody="not an event")
+
+    depths = eventually(
+        lambda: (
+            (d := requests.get(f"{stack.url}/local/status", timeout=10).json()["deadLetters"])
+            and d["ReminderChangesDLQ"] == 1
+            and d
+        ),
+        "the message in ReminderChangesDLQ",
+    )
+    assert depths["ReminderChangesDLQ"] == 1
+
+
+def _sqs(stack: RunningStack) -> Any:
+    return boto3.client(
+        "sqs",
+        endpoint_url=stack.lines["TASKSYNC_AWS_ENDPOINT_URL"],
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
 def test_a_dead_lettered_invocation_is_replayed_into_the_stacks_own_function(stack: RunningStack) -> None:
     """The dead-letter command against the local stack: queues at its AWS endpoint, functions at its
     Lambda endpoint (the stack answers Lambda's Invoke API for the handlers it runs)."""
@@ -234,13 +263,7 @@ def test_a_dead_lettered_invocation_is_replayed_into_the_stacks_own_function(sta
         "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": "us-east-1",
     }
-    sqs = boto3.client(
-        "sqs",
-        endpoint_url=aws["AWS_ENDPOINT_URL"],
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    sqs = _sqs(stack)
     dlq = sqs.get_queue_url(QueueName="tasksync-local-first-sync-dlq")["QueueUrl"]
     sqs.send_message(QueueUrl=dlq, MessageBody=json.dumps({"userId": stack.user}))  # a first sync given up on
     command = [sys.executable, "-m", "ops.dead_letters", "replay", "--stack", "tasksync-local", "--stage", "local"]
