@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from local.stack.lambdas import http_api_event
 from tests.support.handler_stack import HandlerStack
-from tests.support.handlers import http_api_event
 
 API_FUNCTION = "ApiFunction"
 

@@ -51,6 +51,7 @@ from moto.sqs import models as sqs_models
 
 from local.salesforce_org import ConnectedApp, OrgEmulator, OrgHandle, User
 from local.stack.aws import AwsClients, build_resources, function_environment
+from local.stack.lambdas import LambdaContextStub, http_api_event, load_handler_module, sqs_event, stream_event
 from local.stack.template import Function, StackIdentity, Template, functions_of
 from tasksync import configuration
 from tasksync.adapters.salesforce.auth import PROCESS_TOKENS
@@ -68,7 +69,6 @@ from tasksync.domain.settings import SalesforceConnection, SyncSettings
 from tasksync.domain.sync_error import SyncError
 from tasksync.observability import metrics
 from tasksync.use_cases.services import SyncServices
-from tests.support.handlers import LambdaContextStub, http_api_event, load_handler_module, sqs_event, stream_event
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

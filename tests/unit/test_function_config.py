@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from local.stack.template import load_template, resources_of_type
 from tasksync.configuration import ConfigModel
 from tasksync.configuration.functions import (
     ApiConfig,
@@ -23,7 +24,6 @@ from tasksync.configuration.functions import (
     SalesforceChangesConfig,
 )
 from tasksync.configuration.webhook import WebhookConfig
-from tests.support.template import load_template, resources_of_type
 
 TEMPLATE = load_template()
 FUNCTIONS = resources_of_type(TEMPLATE, "AWS::Serverless::Function")

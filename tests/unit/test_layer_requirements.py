@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from tests.support.template import ROOT
+from local.stack.template import ROOT
 
 LAYER = ROOT / "layers" / "tasksync"
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
+from local.stack.template import ROOT, load_template, resources_of_type
 from tasksync.observability import Metric
-from tests.support.template import ROOT, load_template, resources_of_type
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, dict[str, Any]] = TEMPLATE["Resources"]

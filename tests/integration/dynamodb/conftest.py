@@ -10,12 +10,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from local.stack.tables import create_tables
 from tasksync.adapters.dynamodb.cursor_repository import DynamoDBCursorRepository
 from tasksync.adapters.dynamodb.link_repository import DynamoDBLinkRepository
 from tasksync.adapters.dynamodb.reminder_task_store import DynamoDBReminderTaskStore
 from tasksync.adapters.dynamodb.settings_repository import DynamoDBSettingsRepository
 from tasksync.adapters.dynamodb.sync_error_repository import DynamoDBSyncErrorRepository
-from tests.support.template_tables import create_tables
 
 REGION = "us-east-1"
 NOW = datetime(2024, 6, 3, 9, 30, tzinfo=UTC)

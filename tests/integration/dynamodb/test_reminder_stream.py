@@ -9,12 +9,12 @@ from typing import Any
 import boto3
 import pytest
 
+from local.stack.template import ROOT
 from tasksync.adapters.dynamodb.reminder_stream import NotATaskRecord, reminder_event_from_stream_record
 from tasksync.adapters.dynamodb.reminder_task_store import DynamoDBReminderTaskStore
 from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
 from tasksync.domain.reminder_task import Status, TaskField, TaskValues
 from tests.integration.dynamodb.conftest import NOW, REGION
-from tests.support.template import ROOT
 
 SAMPLE = ROOT / "events" / "reminder_task_stream.json"
 SAMPLE_START = datetime(2024, 6, 3, 9, 30, tzinfo=UTC)

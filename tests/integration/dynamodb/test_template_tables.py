@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.support.template import load_template
-from tests.support.template_tables import UnresolvedIntrinsic, create_table_arguments, table_properties
+from local.stack.tables import UnresolvedIntrinsic, create_table_arguments, table_properties
+from local.stack.template import load_template
 
 
 def test_every_template_table_is_created(dynamodb: Any, tables: dict[str, str]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from local.stack.lambdas import LambdaContextStub
 from tasksync.adapters.salesforce.settings import GatewaySettings
 from tasksync.domain.settings import ConnectionStatus, FirstSyncState
 from tasksync.use_cases.first_sync import HAND_OVER_MARGIN
@@ -21,7 +22,6 @@ from tests.support.handler_stack import connected_app as connected_app
 from tests.support.handler_stack import org_emulator as org_emulator
 from tests.support.handler_stack import stack as stack
 from tests.support.handler_stack import webhook_receiver as webhook_receiver
-from tests.support.handlers import LambdaContextStub
 
 FIRST_SYNC = "FirstSyncFunction"
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from local.stack.lambdas import LambdaContextStub, load_handler_module
 from tasksync import configuration
 from tasksync.adapters.dynamodb import reminder_task_table as items
 from tasksync.adapters.dynamodb.link_repository import DynamoDBLinkRepository
@@ -28,7 +29,6 @@ from tests.integration.dynamodb.conftest import link_repository as link_reposito
 from tests.integration.dynamodb.conftest import tables as tables
 from tests.integration.handlers.test_salesforce_webhook import Webhook, as_body, sample
 from tests.integration.handlers.test_salesforce_webhook import webhook as webhook
-from tests.support.handlers import LambdaContextStub, load_handler_module
 from tests.support.secrets_manager import secretsmanager as secretsmanager
 from tests.unit.builders import CLIENT_ID, ORG, SF_USER, USER, SyncWorld
 

@@ -23,16 +23,16 @@ from typing import Any
 import boto3
 import pytest
 
+from local.stack.lambdas import LambdaContextStub, http_api_event, load_handler_module
+from local.stack.template import ROOT, load_template, resources_of_type
 from tasksync.adapters.sqs_changes_queue import SqsChangesQueue
 from tasksync.composition.intake import IntakeRoot, build_intake_root, override
 from tasksync.configuration.webhook import WebhookConfig
 from tasksync.observability import metrics
 from tasksync.webhook_intake import MAX_BODY_BYTES, queued_change_event
 from tasksync.webhook_signature import sign
-from tests.support.handlers import LambdaContextStub, http_api_event, load_handler_module
 from tests.support.secrets_manager import secretsmanager as secretsmanager
 from tests.support.signature_vector import VECTOR
-from tests.support.template import ROOT, load_template, resources_of_type
 
 ORG_ID = "00D8a000000XyZ1EAK"
 ORG15 = "00D8a000000XyZ1"

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from local.stack.template import load_template
 from tasksync.composition.sync import SyncRoot
 from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.domain.reminder_task import Status
@@ -27,7 +28,6 @@ from tasksync.use_cases.routing import apply_org_change
 from tasksync.use_cases.safety_nets import SweepResult
 from tasksync.use_cases.scheduled_rounds import BudgetGovernor, run_round
 from tests.fakes.salesforce import InMemoryGateway
-from tests.support.template import load_template
 from tests.unit.builders import CLIENT_ID, ORG, SF_USER, USER, SyncWorld, connection, settings, sf_deleted, sf_updated
 
 SANDBOX_ORG = "00D000000000009AAA"

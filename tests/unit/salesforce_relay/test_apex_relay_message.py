@@ -14,12 +14,12 @@ import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
+from local.stack.template import load_template
 from tasksync.change_events.conversion import parse_change_events
 from tasksync.change_events.record_fields import BODY_FIELDS
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.webhook_intake import MAX_BODY_BYTES, QueueMessage, WebhookRequest, take_in
 from tasksync.webhook_signature import HEADER, sign
-from tests.support.template import load_template
 from tests.unit.salesforce_relay.apex_source import (
     class_source,
     integer_constant,
