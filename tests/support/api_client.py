@@ -5,10 +5,10 @@ event (API Gateway verifies the token before the function runs), the answer read
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
+from local.stack.http_server import Route, routes_of
 from local.stack.lambdas import http_api_event
 from tests.support.handler_stack import HandlerStack
 
@@ -24,34 +24,13 @@ class Answer:
     """``Set-Cookie`` values, as the function answered them."""
 
 
-@dataclass(frozen=True)
-class Route:
-    method: str
-    path: str
-    pattern: re.Pattern[str]
-    authorized: bool
-    """Behind the JWT authorizer (API Gateway passes no claims to a route that opts out)."""
-
-
-def routes_of(stack: HandlerStack, function: str = API_FUNCTION) -> list[Route]:
-    found = []
-    for event in stack.functions[function].events.values():
-        if event["Type"] != "HttpApi":
-            continue
-        path = event["Properties"]["Path"]
-        pattern = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", path) + "$")
-        authorized = event["Properties"].get("Auth", {}).get("Authorizer") != "NONE"
-        found.append(Route(event["Properties"]["Method"].upper(), path, pattern, authorized))
-    return found
-
-
 class ApiClient:
     def __init__(self, stack: HandlerStack, user_id: str | None) -> None:
         """``user_id``: the subject of the caller's token; None for a call that carries none. The client
         is one browser too: it keeps the cookies it is given and sends them back."""
         self.stack = stack
         self.user_id = user_id
-        self.routes = routes_of(stack)
+        self.routes = [route for route in routes_of(stack.functions) if route.function == API_FUNCTION]
         self.cookies: dict[str, str] = {}
 
     def get(self, path: str, query: dict[str, str] | None = None) -> Answer:

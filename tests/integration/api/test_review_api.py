@@ -13,36 +13,15 @@ import pytest
 
 from local.salesforce_org import PrefixOnSave
 from tasksync.domain.settings import ConnectionStatus
-from tests.support.api_client import Answer, ApiClient, routes_of
-from tests.support.handler_stack import OAUTH_CALLBACK_URL, HandlerStack, Rep
+from tests.integration.api.test_connection_api import authorize, callback, new_rep
+from tests.support.api_client import ApiClient
+from tests.support.handler_stack import HandlerStack
 from tests.support.handler_stack import connected_app as connected_app
 from tests.support.handler_stack import org_emulator as org_emulator
 from tests.support.handler_stack import stack as stack
 from tests.support.handler_stack import webhook_receiver as webhook_receiver
 
 API_ORIGIN = "https://local.execute-api.us-east-1.amazonaws.com"
-
-
-def new_rep(stack: HandlerStack) -> tuple[Rep, ApiClient]:
-    """A rep whose SIA user has no connection yet."""
-    rep = stack.connect()
-    stack.save_settings(rep, connection=None)
-    stack.secretsmanager.delete_secret(SecretId=rep.secret_name, ForceDeleteWithoutRecovery=True)
-    return rep, ApiClient(stack, rep.user_id)
-
-
-def callback(browser: ApiClient, location: str) -> Answer:
-    """A browser following Salesforce's redirect to the API's callback (its cookies, no token of ours)."""
-    parts = urlsplit(location)
-    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == OAUTH_CALLBACK_URL
-    query = {name: values[0] for name, values in parse_qs(parts.query).items()}
-    return browser.get(parts.path, query=query)
-
-
-def authorize(api: ApiClient, rep: Rep, **query: str) -> str:
-    started = api.get(f"/v1/users/{rep.user_id}/salesforce-connection/authorize", query=query or None)
-    assert started.status == 302, started
-    return started.headers["Location"]
 
 
 # -- ownership: every user route, another user's token ------------------------------------------------------
@@ -61,7 +40,7 @@ def test_every_user_route_refuses_another_users_token(stack: HandlerStack) -> No
         "PATCH": {"name": "Hijacked"},
         "PUT": {"enabled": False},
     }
-    routed = [route for route in routes_of(stack) if "{userId}" in route.path]
+    routed = [route for route in ApiClient(stack, None).routes if "{userId}" in route.path]
     assert len(routed) >= 9, [route.path for route in routed]
 
     for route in routed:
@@ -97,7 +76,7 @@ def test_a_rep_cannot_reach_another_reps_task_by_its_id_under_their_own_path(sta
 def test_a_call_without_claims_is_401_on_every_user_route(stack: HandlerStack) -> None:
     """Attack that did not work: no token at all (the authorizer's claims missing)."""
     anonymous = ApiClient(stack, None)
-    for route in routes_of(stack):
+    for route in ApiClient(stack, None).routes:
         if "{userId}" not in route.path:
             continue
         path = route.path.replace("{userId}", "sia-user-x").replace("{taskId}", "t")
