@@ -14,7 +14,7 @@ from tasksync.configuration.functions import ApiConfig
 from tasksync.domain.reminder_task import TaskValues
 from tasksync.http_api.access import body_as, require_owner
 from tasksync.http_api.shapes import NewTask, SyncErrorEntry, TaskBody, TaskChanges, TaskRef
-from tasksync.use_cases.rep_tasks import RepTasks, local_today
+from tasksync.use_cases.rep_tasks import RepTasks
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]  # Powertools leaves its __init__ untyped
 
@@ -64,9 +64,7 @@ def delete_task(user_id: str, task_id: str) -> Response[str]:
 
 @router.get("/v1/users/<user_id>/command-center")
 def command_center(user_id: str) -> dict[str, Any]:
-    tasks = _tasks(user_id)
-    today = local_today(tasks.now, tasks.settings.get_settings(user_id))
-    entries = tasks.command_center(user_id)
+    today, entries = _tasks(user_id).command_center(user_id)
     return {"today": today.isoformat(), "tasks": [TaskBody.of(entry).json_body() for entry in entries]}
 
 

@@ -36,12 +36,14 @@ class RepTasks:
     now: datetime
 
     def all(self, user_id: str) -> list[TaskWithStatus]:
+        return self._all(user_id, self.settings.get_settings(user_id))
+
+    def _all(self, user_id: str, settings: SyncSettings | None) -> list[TaskWithStatus]:
         tasks = self.reminders.list(user_id)
         if not tasks:
             return []
         links = {link.sia_id: link for link in self.links.links_of(user_id)}
         errors = self.errors.latest_task_errors(user_id)
-        settings = self.settings.get_settings(user_id)
         return [
             TaskWithStatus(task, sync_status(task, links.get(task.id), errors.get(task.id), settings)) for task in tasks
         ]
@@ -64,14 +66,14 @@ class RepTasks:
     def delete(self, user_id: str, task_id: str) -> None:
         self.reminders.delete(user_id, task_id, Origin.USER, self.now)
 
-    def command_center(self, user_id: str) -> list[TaskWithStatus]:
-        """Open and completed tasks due today or tomorrow in the rep's time zone, open first, each group by
-        due date; tasks without a due date are not in it (SPEC 5.1, 9)."""
+    def command_center(self, user_id: str) -> tuple[date, list[TaskWithStatus]]:
+        """The rep's today, and the open and completed tasks due today or tomorrow in the rep's time zone,
+        open first, each group by due date; tasks without a due date are not in it (SPEC 5.1, 9)."""
         settings = self.settings.get_settings(user_id)
         today = local_today(self.now, settings)
         shown = {today, today + timedelta(days=1)}
-        due = [entry for entry in self.all(user_id) if entry.task.due_date in shown]
-        return sorted(due, key=lambda e: (e.task.status is not Status.OPEN, e.task.due_date, e.task.created_at))
+        due = [entry for entry in self._all(user_id, settings) if entry.task.due_date in shown]
+        return today, sorted(due, key=lambda e: (e.task.status is not Status.OPEN, e.task.due_date, e.task.created_at))
 
     def _with_status(self, task: ReminderTask) -> TaskWithStatus:
         user_id = task.user_id

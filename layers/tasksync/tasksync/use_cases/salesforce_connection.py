@@ -25,11 +25,11 @@ from tasksync.ports.salesforce_connector import (
     PendingAuthorizations,
     SalesforceConnector,
 )
-from tasksync.ports.sync_state import ConcurrentUpdate, SalesforceUserTaken, SettingsRepository
+from tasksync.ports.sync_state import SalesforceUserTaken, SettingsRepository
+from tasksync.use_cases.settings_saving import saved
 
 AUTHORIZATION_LIFETIME = timedelta(minutes=10)
 """A rep who started connecting has this long to log in and allow the app."""
-SAVE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -89,12 +89,12 @@ class Connecting:
         before = self.settings.get_settings(user_id)
         replaced = before.connection if before is not None else None
         connection = self.connector.store(granted)
-        saved = _saved(self.settings, user_id, lambda current: _connected(current, connection, self.now))
+        connected = saved(self.settings, user_id, lambda current: _connected(current, connection, self.now))
         if replaced is not None and replaced.secret_name != connection.secret_name:
             self.connector.disconnect(replaced)  # another Salesforce user: the grant it replaces is retired
-        if saved.enabled:
+        if connected.enabled:
             self.start_first_sync(user_id)
-        return saved
+        return connected
 
 
 def disconnect(user_id: str, connector: SalesforceConnector, settings: SettingsRepository) -> None:
@@ -103,7 +103,7 @@ def disconnect(user_id: str, connector: SalesforceConnector, settings: SettingsR
     if current is None or current.connection is None:
         return
     connection = current.connection
-    _saved(settings, user_id, lambda latest: latest.model_copy(update={"connection": None}))
+    saved(settings, user_id, lambda latest: latest.model_copy(update={"connection": None}))
     connector.disconnect(connection)
 
 
@@ -118,14 +118,3 @@ def _connected(current: SyncSettings, connection: SalesforceConnection, now: dat
     if current.enabled and not current.syncing:
         changes["enabled_at"] = now
     return current.model_copy(update=changes)
-
-
-def _saved(settings: SettingsRepository, user_id: str, change: Callable[[SyncSettings], SyncSettings]) -> SyncSettings:
-    error: ConcurrentUpdate | None = None
-    for _ in range(SAVE_ATTEMPTS):
-        current = settings.get_settings(user_id) or SyncSettings(user_id=user_id)
-        try:
-            return settings.save_settings(change(current))
-        except ConcurrentUpdate as concurrent:
-            error = concurrent
-    raise ConcurrentUpdate(f"settings of {user_id} kept changing") from error

@@ -27,22 +27,31 @@ def save_sync_settings(
     """``changes``: ``enabled`` and, optionally, ``time_zone`` and ``subject_template``. A value the
     settings refuse (an unknown time zone, a bad template) raises pydantic's ValidationError and saves
     nothing."""
+
+    def wanted(current: SyncSettings) -> SyncSettings:
+        changed = SyncSettings.model_validate({**current.model_dump(), **changes})
+        if changed.enabled and not _connected(current):
+            raise NotConnected("connect Salesforce before turning sync on")
+        if changed.enabled and not current.enabled:
+            changed = changed.model_copy(update={"enabled_at": now})
+        return changed
+
+    done = saved(settings, user_id, wanted)
+    if done.enabled:
+        start_first_sync(user_id)
+    return done
+
+
+def saved(settings: SettingsRepository, user_id: str, change: Callable[[SyncSettings], SyncSettings]) -> SyncSettings:
+    """``change`` of the rep's settings as they are, saved; read again and changed again when another save
+    came first (the first sync saving its progress, say)."""
     error: ConcurrentUpdate | None = None
     for _ in range(SAVE_ATTEMPTS):
         current = settings.get_settings(user_id) or SyncSettings(user_id=user_id)
-        wanted = SyncSettings.model_validate({**current.model_dump(), **changes})
-        if wanted.enabled and not _connected(current):
-            raise NotConnected("connect Salesforce before turning sync on")
-        if wanted.enabled and not current.enabled:
-            wanted = wanted.model_copy(update={"enabled_at": now})
         try:
-            saved = settings.save_settings(wanted)
-        except ConcurrentUpdate as concurrent:  # the first sync saving its progress, say
+            return settings.save_settings(change(current))
+        except ConcurrentUpdate as concurrent:
             error = concurrent
-            continue
-        if saved.enabled:
-            start_first_sync(user_id)
-        return saved
     raise ConcurrentUpdate(f"settings of {user_id} kept changing") from error
 
 
