@@ -127,24 +127,7 @@ class StreamSource:
             self.sqs.send_message(QueueUrl=self.on_failure, MessageBody=json.dumps(failure))
 
     def _new_records(self) -> dict[str, list[dict[str, Any]]]:
-        """By shard, in the shard's order."""
-        records: dict[str, list[dict[str, Any]]] = {}
-        for shard in self.streams.describe_stream(StreamArn=self.arn)["StreamDescription"]["Shards"]:
-            shard_id = shard["ShardId"]
-            iterator = (
-                self._iterators.get(shard_id)
-                or self.streams.get_shard_iterator(
-                    StreamArn=self.arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            )
-            while True:
-                answer = self.streams.get_records(ShardIterator=iterator)
-                iterator = answer["NextShardIterator"]
-                if not answer["Records"]:
-                    break
-                records.setdefault(shard_id, []).extend(answer["Records"])
-            self._iterators[shard_id] = iterator
-        return records
+        return new_stream_records(self.streams, self.arn, self._iterators)
 
 
 @dataclass
@@ -171,6 +154,28 @@ class Schedule:
         if self.dead_letter is not None:
             self.sqs.send_message(QueueUrl=self.dead_letter, MessageBody=json.dumps(self.payload))
         return 1
+
+
+def new_stream_records(streams: Any, arn: str, iterators: dict[str, str]) -> dict[str, list[dict[str, Any]]]:
+    """The stream's records since the last read, by shard, in each shard's order; ``iterators`` keeps
+    where each shard was left (a shard not read yet starts at its oldest record)."""
+    records: dict[str, list[dict[str, Any]]] = {}
+    for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+        shard_id = shard["ShardId"]
+        iterator = (
+            iterators.get(shard_id)
+            or streams.get_shard_iterator(StreamArn=arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON")[
+                "ShardIterator"
+            ]
+        )
+        while True:
+            answer = streams.get_records(ShardIterator=iterator)
+            iterator = answer["NextShardIterator"]
+            if not answer["Records"]:
+                break
+            records.setdefault(shard_id, []).extend(answer["Records"])
+        iterators[shard_id] = iterator
+    return records
 
 
 def _arrival(record: dict[str, Any]) -> str:

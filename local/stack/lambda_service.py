@@ -10,7 +10,7 @@ import json
 import queue
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -44,9 +44,18 @@ class LambdaService:
         """Run the handler on ``event``, as a synchronous invocation; raises what it raises."""
         function = self.functions[logical_id]
         with self._running:
-            handler = getattr(self._module(function), function.handler.rsplit(".", 1)[1])
             context = LambdaContextStub(function_name=function.name, timeout_seconds=function.timeout)
-            return handler(event, context)
+            return self.handler(logical_id)(event, context)
+
+    def handler(self, logical_id: str) -> Callable[[Any, Any], Any]:
+        """The function's handler, its module loaded once (a warm container)."""
+        function = self.functions[logical_id]
+        module_name, attribute = function.handler.rsplit(".", 1)
+        key = f"{function.code_uri}:{module_name}"
+        if key not in self._modules:
+            self._modules[key] = load_handler_module(function.code_uri, module_name)
+        handler: Callable[[Any, Any], Any] = getattr(self._modules[key], attribute)
+        return handler
 
     def invoke_async(self, function_name: str, payload: Mapping[str, Any]) -> None:
         """``InvocationType=Event``: queued, answered at once."""
@@ -104,10 +113,3 @@ class LambdaService:
             },
         )
         self.dead_lettered += 1
-
-    def _module(self, function: Function) -> ModuleType:
-        module_name = function.handler.rsplit(".", 1)[0]
-        key = f"{function.code_uri}:{module_name}"
-        if key not in self._modules:
-            self._modules[key] = load_handler_module(function.code_uri, module_name)
-        return self._modules[key]

@@ -38,7 +38,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import ModuleType, SimpleNamespace
+from types import SimpleNamespace
 from typing import Any
 
 import boto3
@@ -51,7 +51,9 @@ from moto.sqs import models as sqs_models
 
 from local.salesforce_org import ConnectedApp, OrgEmulator, OrgHandle, User
 from local.stack.aws import AwsClients, build_resources, function_environment
-from local.stack.lambdas import LambdaContextStub, http_api_event, load_handler_module, sqs_event, stream_event
+from local.stack.event_sources import new_stream_records
+from local.stack.lambda_service import LambdaService
+from local.stack.lambdas import http_api_event, sqs_event, stream_event
 from local.stack.template import Function, StackIdentity, Template, functions_of
 from tasksync import configuration
 from tasksync.adapters.salesforce.auth import PROCESS_TOKENS
@@ -237,7 +239,6 @@ class HandlerStack:
         self.reported_failures: list[tuple[str, set[str]]] = []
         """(function, identifiers) of each batch a handler answered with ``batchItemFailures``."""
         self._pending: list[Invocation] = []
-        self._modules: dict[str, ModuleType] = {}
         self._stream_iterators: dict[str, str] = {}
         self.webhook_answers: list[dict[str, Any]] = []
         self._monkeypatch = monkeypatch
@@ -250,6 +251,7 @@ class HandlerStack:
             "dynamodbstreams", region_name=REGION, endpoint_url=f"https://streams.dynamodb.{REGION}.amazonaws.com"
         )
         self._build_aws()
+        self.lambda_ = LambdaService(self.template, self.functions, self.sqs)
         self._set_environment()
         self.root = self._build_root()
         self.secretsmanager.create_secret(
@@ -312,19 +314,11 @@ class HandlerStack:
 
     def handler(self, logical_id: str) -> Callable[[Any, Any], Any]:
         """The function's handler, its module loaded once per stack (one container per test)."""
-        function = self.functions[logical_id]
-        module_name, attribute = function.handler.rsplit(".", 1)
-        key = f"{function.code_uri}:{module_name}"
-        if key not in self._modules:
-            self._modules[key] = load_handler_module(function.code_uri, module_name)
-        handler: Callable[[Any, Any], Any] = getattr(self._modules[key], attribute)
-        return handler
+        return self.lambda_.handler(logical_id)
 
     def invoke(self, logical_id: str, event: Any) -> Any:
         """Run one function's handler on ``event`` as Lambda would; raises what it raises."""
-        function = self.functions[logical_id]
-        context = LambdaContextStub(function_name=function.name, timeout_seconds=function.timeout)
-        return self.handler(logical_id)(event, context)
+        return self.lambda_.invoke(logical_id, event)
 
     def scheduled(self, logical_id: str) -> Any:
         """A schedule's run of a scheduled function (EventBridge Scheduler sends ``{}``)."""
@@ -489,22 +483,8 @@ class HandlerStack:
         return len(self._new_stream_records(self.template.attributes[(table, "StreamArn")]))
 
     def _new_stream_records(self, arn: str) -> list[dict[str, Any]]:
-        records: list[dict[str, Any]] = []
-        for shard in self.streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
-            iterator = (
-                self._stream_iterators.get(shard["ShardId"])
-                or self.streams.get_shard_iterator(
-                    StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-            )
-            while True:
-                answer = self.streams.get_records(ShardIterator=iterator)
-                iterator = answer["NextShardIterator"]
-                if not answer["Records"]:
-                    break
-                records.extend(answer["Records"])
-            self._stream_iterators[shard["ShardId"]] = iterator
-        return records
+        by_shard = new_stream_records(self.streams, arn, self._stream_iterators)
+        return [record for records in by_shard.values() for record in records]
 
     def run_invocations(self, *, redeliver: bool = False) -> int:
         """The asynchronous invocations made since, each run (and retried as ``EventInvokeConfig`` says)."""
