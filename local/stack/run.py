@@ -38,6 +38,7 @@ from local.stack.lambda_service import LambdaService
 from local.stack.org_panel import OrgPanel
 from local.stack.template import StackIdentity, Template, functions_of
 from local.user_tokens import LocalIssuer
+from ops.dead_letter_wiring import feeds_of
 from ops.org_webhook import OrgWebhook
 from ops.org_webhook import create as create_webhook_secret
 
@@ -283,8 +284,8 @@ def _demo_tasks(org: OrgHandle, user: User) -> None:
 def _status(template: Template, sqs: Any, lambda_: LambdaService) -> dict[str, Any]:
     """What the page shows of failed work: each dead-letter queue's depth."""
     depths = {}
-    for logical_id in template.resources("AWS::SQS::Queue"):
-        if logical_id.endswith("DLQ"):
+    for logical_id in sorted(feeds_of(template.document)):  # the queues the template sends failures to
+        if logical_id in template.refs:  # built here (Event Relay's is not, without a partner source)
             attributes = sqs.get_queue_attributes(
                 QueueUrl=template.refs[logical_id], AttributeNames=["ApproximateNumberOfMessages"]
             )["Attributes"]
