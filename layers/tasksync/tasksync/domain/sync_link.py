@@ -11,11 +11,14 @@ observation confirms them, so that its echo, with or without a client id, is nev
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
-from pydantic import Field, NonNegativeInt
+from pydantic import BaseModel, Field, NonNegativeInt, create_model
+from pydantic.fields import FieldInfo
 
 from tasksync.domain.base import AwareDatetime, DomainModel
 from tasksync.domain.reminder_task import TaskField, TaskValues
@@ -140,15 +143,17 @@ class SyncLink(DomainModel):
 
     def updated(self, **changes: object) -> SyncLink:
         """A validated copy with ``changes``: a name that is no field of the link, or a value of the wrong
-        type, is refused (``model_copy`` would keep either silently)."""
-        unknown = set(changes) - set(SyncLink.model_fields)
+        type, is refused (``model_copy`` would keep either silently). Only the changes are validated: the
+        other fields are this link's, valid already."""
+        unknown = changes.keys() - SyncLink.model_fields.keys()
         if unknown:
             raise TypeError(f"SyncLink has no field {', '.join(sorted(unknown))}")
         moved = changes.get("sf_id", self.sf_id)
         if self.sf_id is not None and moved != self.sf_id:
             # One link, one record, for good: the state table keeps a copy of the link under that id.
             raise ValueError(f"link of {self.sia_id} is linked to {self.sf_id}; it cannot move to {moved}")
-        return SyncLink.model_validate({**dict(self), **changes})
+        valid = _link_changes().model_validate(changes)
+        return self.model_copy(update={name: getattr(valid, name) for name in changes})
 
     def written_values(self, field: SalesforceField) -> list[SF_JSON]:
         return [write.value for write in self.writes if write.field is field]
@@ -218,3 +223,14 @@ class SyncLink(DomainModel):
         if key is None or key in self.applied_events:
             return self
         return self.updated(applied_events=(*self.applied_events, key)[-APPLIED_EVENTS_KEPT:])
+
+
+@functools.cache
+def _link_changes() -> type[BaseModel]:
+    """The link's fields, each with the link's own type and constraints, and each optional: a change to
+    some fields is validated as the link validates them, without validating the rest again."""
+    fields: dict[str, Any] = {
+        name: (info.annotation, FieldInfo.merge_field_infos(info, default=None))
+        for name, info in SyncLink.model_fields.items()
+    }
+    return create_model("SyncLinkChanges", __config__=SyncLink.model_config, **fields)
