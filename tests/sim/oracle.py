@@ -1,0 +1,544 @@
+"""A reference model of what the product promises (SPEC sections 2 to 5 and 7), apart from the product.
+
+It imports none of the product's mapping, subject template, eligibility or engine: it reads the run's
+history (``tests.sim.history``: who changed what, when, on which side) and the two systems' final
+records, and says what each side must hold once everything is delivered:
+
+- each field of a linked task takes its latest change, whichever side made it (SPEC 7); where the two
+  sides' latest changes lie within the clocks' margin, either may win, but both sides then agree;
+- a Salesforce value SIA cannot hold (``In Progress``, ``Low``, ...) stays in Salesforce and leaves
+  SIA's value as it was (SPEC 2); a task imported with one is ``open`` / ``normal``;
+- the Subject is the template rendered from SIA's name when SIA last changed what it renders, unless a
+  change made in Salesforce is later; the SIA name never takes a Subject edited in Salesforce (SPEC 3);
+- which records are the rep's reminders, which are imported, which SIA tasks go to Salesforce (SPEC 4,
+  5, 6); deletes stay deleted unless Salesforce undeletes (SPEC 7);
+- one record per SIA task and one SIA task per record, by provenance: the history says who made what;
+- each conflict whose changes lie further apart than the margin is recorded, with the later side as
+  the winner.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from tests.sim.history import Actor, History, SfWrite, SiaWrite, Switch
+
+MARGIN = timedelta(minutes=2, seconds=1)
+"""SPEC 7: Salesforce's clock and AWS's may differ by up to 2 minutes, and commit times are whole seconds."""
+IMPORT_WINDOW = timedelta(hours=24)
+"""SPEC 5.1."""
+
+SIA_FIELDS = ("status", "priority", "due_date", "details")
+API_NAME = {"status": "Status", "priority": "Priority", "due_date": "ActivityDate", "details": "Description"}
+TO_SIA: dict[str, dict[object, str]] = {
+    "status": {"Not Started": "open", "Completed": "complete"},
+    "priority": {"Normal": "normal", "High": "high"},
+}
+TO_SF = {name: {sia: sf for sf, sia in values.items()} for name, values in TO_SIA.items()}
+IMPORTED_AS = {"status": "open", "priority": "normal"}
+"""SPEC 2: a task created in Salesforce with a value SIA does not hold is imported with these."""
+REMINDER_SUBTYPES = (None, "Task")
+"""SPEC 4."""
+SUBJECT_MAX = 255
+
+
+class Unsynced:
+    def __repr__(self) -> str:
+        return "<not held in SIA>"
+
+
+UNSYNCED = Unsynced()
+
+
+def to_sia(name: str, sf_value: object) -> object:
+    """The SIA value of a Salesforce field's value, or UNSYNCED."""
+    if name in TO_SIA:
+        return TO_SIA[name].get(sf_value, UNSYNCED)
+    if name == "details":
+        return sf_value or ""
+    return sf_value
+
+
+def to_sf(name: str, sia_value: object) -> object:
+    if name in TO_SF:
+        return TO_SF[name][str(sia_value)]
+    if name == "details":
+        return sia_value or None
+    return sia_value
+
+
+def render(template: str, values: Mapping[str, object]) -> str:
+    """SPEC 3: placeholders filled (a missing value empty), line breaks gone, at most 255 characters."""
+    due = values.get("due_date")
+    fields = {
+        "activity_subject": str(values.get("name") or ""),
+        "activity_due_date": due.isoformat() if isinstance(due, date) else "",
+        "activity_details": str(values.get("details") or ""),
+        "activity_status": str(values.get("status") or ""),
+        "activity_priority": str(values.get("priority") or ""),
+    }
+    rendered = re.sub(r"\{\{\s*(\w*)\s*\}\}", lambda match: fields.get(match.group(1), ""), template)
+    return re.sub(r"[\r\n\u2028\u2029]+", " ", rendered).strip()[:SUBJECT_MAX]
+
+
+@dataclass(frozen=True)
+class Change:
+    """A field's value changed at ``at`` by ``actor``; ``own`` when the sync made it for this pair."""
+
+    at: datetime
+    value: object
+    actor: Actor
+
+
+@dataclass
+class Record:
+    sf_id: str
+    created_by: Actor
+    external_id: str | None
+    values: dict[str, object] = field(default_factory=dict)
+    live: bool = True
+    changes: dict[str, list[Change]] = field(default_factory=lambda: defaultdict(list))
+    deleted: list[tuple[datetime, Actor]] = field(default_factory=list)
+    revived: list[datetime] = field(default_factory=list)
+    """Undeleted, or given to a new owner."""
+    touched: list[datetime] = field(default_factory=list)
+    """Every change but the sync's own."""
+
+
+@dataclass
+class Task:
+    user: str
+    task_id: str
+    created_at: datetime
+    created_by: Actor
+    from_sf_id: str | None
+    values: dict[str, object] = field(default_factory=dict)
+    live: bool = True
+    user_changes: dict[str, list[Change]] = field(default_factory=lambda: defaultdict(list))
+    """The rep's changes since the task was last created (an undelete makes it anew)."""
+    subject_renders: list[Change] = field(default_factory=list)
+    """The Subjects SIA's changes rendered (the rep's changes of what the template shows)."""
+    names: set[str] = field(default_factory=set)
+    deleted_by_user: list[datetime] = field(default_factory=list)
+    deleted_by_sync: list[datetime] = field(default_factory=list)
+    earlier_lives: int = 0
+
+
+@dataclass
+class Model:
+    """The history replayed into per-record and per-task timelines."""
+
+    reps: Mapping[str, str]
+    templates: Mapping[str, str]
+    records: dict[str, Record] = field(default_factory=dict)
+    tasks: dict[tuple[str, str], Task] = field(default_factory=dict)
+    switches: dict[str, list[Switch]] = field(default_factory=lambda: defaultdict(list))
+    sync_writes: dict[str, list[tuple[datetime, str, object]]] = field(default_factory=lambda: defaultdict(list))
+    """By record: the sync's writes (at, API name, value)."""
+    sia_sync_writes: dict[tuple[str, str], list[tuple[datetime, str, object]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    @classmethod
+    def of(cls, history: History, reps: Mapping[str, str], templates: Mapping[str, str]) -> Model:
+        model = cls(reps, templates)
+        for fact in history.facts:
+            if isinstance(fact, SfWrite):
+                model._sf(fact)
+            elif isinstance(fact, SiaWrite):
+                model._sia(fact)
+            else:
+                model.switches[fact.user].append(fact)
+        return model
+
+    def _sf(self, fact: SfWrite) -> None:
+        record = self.records.get(fact.sf_id)
+        if fact.kind == "create" or record is None:
+            record = self.records[fact.sf_id] = Record(fact.sf_id, fact.actor, fact.external_id)
+        if fact.kind == "delete":
+            record.live = False
+            record.deleted.append((fact.at, fact.actor))
+            return
+        if fact.kind == "undelete":
+            record.live = True
+            record.revived.append(fact.at)
+        for name, value in fact.values.items():
+            if fact.kind == "undelete" or (name in record.values and record.values[name] == value):
+                record.values[name] = value
+                continue
+            record.values[name] = value
+            record.changes[name].append(Change(fact.at, value, fact.actor))
+            if fact.actor is Actor.SYNC:
+                self.sync_writes[fact.sf_id].append((fact.at, name, value))
+            if name == "OwnerId" and fact.kind == "update":
+                record.revived.append(fact.at)
+        if fact.actor is not Actor.SYNC:
+            record.touched.append(fact.at)
+
+    def _sia(self, fact: SiaWrite) -> None:
+        key = (fact.user, fact.task_id)
+        task = self.tasks.get(key)
+        if fact.kind == "create":
+            earlier = task
+            task = self.tasks[key] = Task(fact.user, fact.task_id, fact.at, fact.actor, fact.from_sf_id)
+            if earlier is not None:
+                task.earlier_lives = earlier.earlier_lives + 1
+                task.names |= earlier.names
+                task.deleted_by_user = earlier.deleted_by_user
+                task.deleted_by_sync = earlier.deleted_by_sync
+                task.from_sf_id = task.from_sf_id or earlier.from_sf_id
+        elif task is None:
+            return
+        if fact.kind == "delete":
+            task.live = False
+            (task.deleted_by_user if fact.actor is Actor.USER else task.deleted_by_sync).append(fact.at)
+            return
+        template = self.templates[fact.user]
+        before = render(template, task.values) if task.values else None
+        changed = {name: value for name, value in fact.values.items() if task.values.get(name, UNSYNCED) != value}
+        task.values.update({name: _plain(value) for name, value in fact.values.items()})
+        if "name" in fact.values:
+            task.names.add(str(task.values["name"]))
+        if fact.actor is not Actor.USER:
+            for name, value in changed.items():
+                self.sia_sync_writes[key].append((fact.at, name, _plain(value)))
+            return
+        for name, value in changed.items():
+            task.user_changes[name].append(Change(fact.at, _plain(value), Actor.USER))
+        after = render(template, task.values)
+        if after != before and ({"name", "due_date"} & changed.keys() or fact.kind == "create"):
+            task.subject_renders.append(Change(fact.at, after, Actor.USER))
+
+    # -- questions ---------------------------------------------------------------------------------
+    def checkbox_on(self, user: str, at: datetime) -> bool:
+        """Whether the rep's sync setting was on at ``at`` (a revoked grant pauses it, it stays ticked)."""
+        state = False
+        for switch in self.switches[user]:
+            if switch.at > at:
+                break
+            if switch.what in ("on", "off"):
+                state = switch.what == "on"
+        return state
+
+    def first_on(self, user: str) -> datetime | None:
+        return next((switch.at for switch in self.switches[user] if switch.what == "on"), None)
+
+    def pairs_of(self, user: str) -> dict[str, set[str]]:
+        """By record: the rep's SIA tasks that are copies of it or that the sync made it for."""
+        pairs: dict[str, set[str]] = defaultdict(set)
+        for (owner, task_id), task in self.tasks.items():
+            if owner == user and task.from_sf_id:
+                pairs[task.from_sf_id].add(task_id)
+        for sf_id, record in self.records.items():
+            if record.created_by is Actor.SYNC and record.external_id:
+                owner_task = self.tasks.get((user, record.external_id))
+                if owner_task is not None and owner_task.created_by is Actor.USER:
+                    pairs[sf_id].add(record.external_id)
+        return pairs
+
+
+def _plain(value: object) -> object:
+    """An enum as its value: the oracle compares plain values."""
+    return getattr(value, "value", value)
+
+
+def latest(changes: Iterable[Change]) -> Change | None:
+    return max(changes, key=lambda change: change.at, default=None)
+
+
+def winners(sia: Change | None, salesforce: Change | None) -> list[Change]:
+    """The changes that may be the last one: both where the clocks cannot order them (SPEC 7)."""
+    if sia is None or salesforce is None:
+        return [change for change in (sia, salesforce) if change is not None]
+    if abs(sia.at - salesforce.at) <= MARGIN:
+        return [sia, salesforce]
+    return [max(sia, salesforce, key=lambda change: change.at)]
+
+
+@dataclass
+class Judge:
+    model: Model
+    sia: Mapping[tuple[str, str], Any]
+    """The SIA store's live tasks at the end."""
+    salesforce: Mapping[str, Any]
+    """The org's live records at the end."""
+    errors: list[Any]
+    """The sync errors recorded for the reps to see (conflicts, refusals)."""
+    refused: str | None = None
+    """Details the org's validation rule refuses, when it has one: such a task cannot reach Salesforce."""
+    found: list[str] = field(default_factory=list)
+
+    def verdict(self) -> list[str]:
+        for user in self.model.reps:
+            self._rep(user)
+        return self.found
+
+    # -- which tasks and records there are ---------------------------------------------------------
+    def _reminder_of(self, record: Any, user: str) -> bool:
+        """SPEC 4: owned by the rep's Salesforce user, a task (not a logged email or call), not a series."""
+        sf_user = self.model.reps[user]
+        return (
+            (record.owner_id or "")[:15] == sf_user[:15]
+            and record.task_subtype in REMINDER_SUBTYPES
+            and not record.is_recurrence
+        )
+
+    def _rep(self, user: str) -> None:
+        model = self.model
+        pairs = model.pairs_of(user)
+        first_on = model.first_on(user)
+        live_tasks = {task_id for (owner, task_id) in self.sia if owner == user}
+        for sf_id, record in self.salesforce.items():
+            copies = sorted(pairs.get(sf_id, set()) & live_tasks)
+            if len(copies) > 1:
+                self.found.append(f"{user}/{sf_id}: {len(copies)} SIA tasks for one Salesforce record: {copies}")
+            history = model.records.get(sf_id)
+            if not self._reminder_of(record, user) or history is None:
+                if copies:
+                    self.found.append(f"{user}/{sf_id}: not a reminder of the rep, yet SIA task {copies[0]} shows it")
+                continue
+            wanted = self._wanted_in_sia(user, history, pairs.get(sf_id, set()), first_on)
+            if wanted is False and copies:
+                self.found.append(
+                    f"{user}/{sf_id}: the rep must not have it (SPEC 5, 7), yet SIA task {copies[0]} shows it"
+                )
+            elif wanted is True and not copies:
+                self.found.append(f"{user}/{sf_id}: a reminder task of the rep in Salesforce with no SIA task")
+            if copies:
+                self._agree(user, model.tasks[(user, copies[0])], history, record, self.sia[(user, copies[0])])
+        by_task: dict[str, list[str]] = defaultdict(list)
+        for sf_id, tasks in pairs.items():
+            for task_id in tasks:
+                by_task[task_id].append(sf_id)
+        for (owner, task_id), task in model.tasks.items():
+            if owner != user:
+                continue
+            made = [sf_id for sf_id in by_task.get(task_id, []) if model.records[sf_id].created_by is Actor.SYNC]
+            live_made = [sf_id for sf_id in made if sf_id in self.salesforce]
+            if len(live_made) > 1:
+                self.found.append(f"{user}/{task_id}: {len(live_made)} Salesforce records made for one SIA task")
+            if task.created_by is Actor.USER and not model.checkbox_on(user, task.created_at):
+                if made:
+                    self.found.append(
+                        f"{user}/{task_id}: created while sync was off, yet sent to Salesforce ({made[0]})"
+                    )
+                continue
+            if (owner, task_id) not in self.sia:
+                self._stays_deleted(user, task, by_task.get(task_id, []))
+                continue
+            if self._refused(user, task_id):
+                continue
+            linked = [sf_id for sf_id in by_task.get(task_id, []) if sf_id in self.salesforce]
+            if not any(self._reminder_of(self.salesforce[sf_id], user) for sf_id in linked):
+                self.found.append(
+                    f"{user}/{task_id}: an SIA task that should be in Salesforce has no live record there"
+                )
+
+    def _wanted_in_sia(self, user: str, record: Record, copies: set[str], first_on: datetime | None) -> bool | None:
+        """Whether the rep's reminder must have an SIA task; None where either is right."""
+        if first_on is None:
+            return False
+        undone = record.revived[-1] if record.revived else None
+        for task_id in copies:
+            task = self.model.tasks[(user, task_id)]
+            for deleted_at in task.deleted_by_user:
+                if undone is None or undone < deleted_at - MARGIN:
+                    return False  # the rep deleted it: deletes stay deleted (SPEC 7)
+                if undone <= deleted_at + MARGIN:
+                    return None  # an undelete racing the delete: either may win
+        if record.created_by is Actor.SYNC:
+            return True
+        # Imported by the first sync when changed in the 24 hours before, or joined on a change since.
+        window = first_on - IMPORT_WINDOW
+        if any(at >= window + MARGIN for at in record.touched):
+            return True
+        return None if any(at >= window - MARGIN for at in record.touched) else False
+
+    def _stays_deleted(self, user: str, task: Task, sf_ids: list[str]) -> None:
+        """SPEC 7: the rep deleted it in SIA, so its record is deleted too, unless Salesforce undid it."""
+        if not task.deleted_by_user:
+            return
+        deleted_at = task.deleted_by_user[-1]
+        for sf_id in sf_ids:
+            record = self.model.records[sf_id]
+            if sf_id not in self.salesforce or not self._reminder_of(self.salesforce[sf_id], user):
+                continue
+            if record.revived and record.revived[-1] >= deleted_at - MARGIN:
+                continue
+            self.found.append(f"{user}/{task.task_id}: deleted in SIA, yet {sf_id} lives in Salesforce")
+
+    def _refused(self, user: str, task_id: str) -> bool:
+        """A task whose details the org refuses stays as the rep made it, and the refusal is recorded for
+        them (SPEC 7: permanent errors are not retried but recorded per task)."""
+        if self.refused is None or self.sia[(user, task_id)].details != self.refused:
+            return False
+        kinds = {str(_plain(e.kind)) for e in self.errors if e.user_id == user and e.sia_id == task_id}
+        if "permanent" not in kinds:
+            self.found.append(f"{user}/{task_id}: Salesforce refuses its details, and no error says so ({kinds})")
+        return True
+
+    # -- what the fields must say ------------------------------------------------------------------
+    def _agree(self, user: str, task: Task, record: Record, sf_now: Any, sia_now: Any) -> None:
+        where = f"{user}/{task.task_id}/{record.sf_id}"
+        if self._refused(user, task.task_id):
+            return
+        foreign = self._foreign_changes(user, task, record)
+        for name in SIA_FIELDS:
+            api = API_NAME[name]
+            sia_last = latest(task.user_changes.get(name, ()))
+            sf_changes = foreign.get(api, [])
+            sf_last = latest(sf_changes)
+            actual_sf = _plain(getattr(sf_now, _ATTRIBUTE[api]))
+            actual_sia = _plain(getattr(sia_now, name))
+            allowed = {_key(to_sf(name, c.value) if c is sia_last else c.value) for c in winners(sia_last, sf_last)}
+            if allowed and _key(actual_sf) not in allowed:
+                self.found.append(f"{where}: {api} is {actual_sf!r} in Salesforce; the latest change says {allowed}")
+            self._conflicts(user, task, name, task.user_changes.get(name, []), sf_changes, record)
+            held = to_sia(name, actual_sf)
+            if held is not UNSYNCED:
+                if _key(held) != _key(actual_sia):
+                    self.found.append(f"{where}: {name} is {actual_sia!r} in SIA, {actual_sf!r} in Salesforce")
+                continue
+            # Salesforce holds a value SIA does not: SIA keeps its own latest (SPEC 2).
+            synced_sf = latest(c for c in sf_changes if to_sia(name, c.value) is not UNSYNCED)
+            keeps = {
+                _key(c.value if c is sia_last else to_sia(name, c.value)) for c in winners(sia_last, synced_sf)
+            } or {_key(IMPORTED_AS.get(name))}
+            if _key(actual_sia) not in keeps:
+                self.found.append(
+                    f"{where}: {name} is {actual_sia!r} in SIA while Salesforce holds {actual_sf!r}: "
+                    f"SIA must keep {keeps}"
+                )
+        self._subject(where, task, record, foreign.get("Subject", []), sf_now.subject, sia_now.name)
+
+    def _foreign_changes(self, user: str, task: Task, record: Record) -> dict[str, list[Change]]:
+        """Salesforce's changes of the record that are not the sync's own for this rep: a person's, the
+        org's automation, and the sync's writes for another rep who had the record then."""
+        mine = self._own_times(user, record.sf_id)
+        return {
+            api: [c for c in changes if c.actor is not Actor.SYNC or c.at not in mine]
+            for api, changes in record.changes.items()
+        }
+
+    def _own_times(self, user: str, sf_id: str) -> set[datetime]:
+        """The times of the sync's writes of the record while it was this rep's (by its owner then)."""
+        owners = sorted(self.model.records[sf_id].changes.get("OwnerId", []), key=lambda c: c.at)
+        sf_user = self.model.reps[user][:15]
+        return {
+            at
+            for at, _, _ in self.model.sync_writes.get(sf_id, [])
+            if str(next((c.value for c in reversed(owners) if c.at <= at), ""))[:15] == sf_user
+        }
+
+    def _subject(
+        self, where: str, task: Task, record: Record, sf_changes: list[Change], subject: Any, name: Any
+    ) -> None:
+        sia_last = latest(task.subject_renders)
+        sf_last = latest(sf_changes)
+        allowed = {c.value for c in winners(sia_last, sf_last)}
+        if sia_last is not None and sia_last in winners(sia_last, sf_last):
+            # The rendered due date is the one the sync knew then, which a Salesforce move may not have reached.
+            dues = {c.value for c in record.changes.get("ActivityDate", [])} | {task.values.get("due_date")}
+            allowed |= {render(self.model.templates[task.user], {**task.values, "due_date": due}) for due in dues}
+        if allowed and subject not in allowed:
+            self.found.append(f"{where}: Subject {subject!r}; SPEC 3 says one of {sorted(map(str, allowed))}")
+        renamed = latest(task.user_changes.get("name", ()))
+        if renamed is not None:
+            if name != renamed.value:
+                self.found.append(f"{where}: named {name!r} in SIA, but the rep named it {renamed.value!r}")
+        elif task.created_by is Actor.SYNC:
+            subjects = {str(c.value) for c in record.changes.get("Subject", [])}
+            subjects |= {s.strip() for s in subjects} | {"(no subject)"} | task.names
+            if name not in subjects:
+                self.found.append(f"{where}: named {name!r}, which is none of the Subjects the record had")
+
+    def _conflicts(
+        self, user: str, task: Task, name: str, sia: list[Change], salesforce: list[Change], record: Record
+    ) -> None:
+        """SPEC 7: changes of one field on both sides, neither reaching the other side before the later one
+        was made, further apart than the margin: recorded, with the later side as the winner."""
+        in_sia = [(c, c.value) for c in sia]
+        in_sf = [(c, to_sia(name, c.value)) for c in salesforce if to_sia(name, c.value) is not UNSYNCED]
+        for (first, was), (second, became), later_side in [
+            *_crossed(in_sia, in_sf, "salesforce"),
+            *_crossed(in_sf, in_sia, "sia"),
+        ]:
+            if _key(was) == _key(became) or second.at - first.at <= MARGIN:
+                continue
+            if self._reached(user, task, record, name, first, second, first_in_sia=later_side == "salesforce"):
+                continue
+            recorded = [
+                str(_plain(error.winner))
+                for error in self.errors
+                if error.user_id == user
+                and error.sia_id == task.task_id
+                and error.field == name
+                and str(_plain(error.kind)) == "conflict"
+            ]
+            if later_side not in recorded:
+                self.found.append(
+                    f"{user}/{task.task_id}: {name} changed on both sides {second.at - first.at} apart "
+                    f"({was!r} then {became!r} in {later_side}); no conflict recorded with {later_side} the "
+                    f"winner (recorded: {recorded})"
+                )
+
+    def _reached(
+        self, user: str, task: Task, record: Record, name: str, first: Change, second: Change, first_in_sia: bool
+    ) -> bool:
+        """Whether the sync carried ``first`` over to the other side before ``second`` was made there."""
+        if first_in_sia:
+            api = API_NAME[name]
+            own = self._own_times(user, record.sf_id)
+            return any(
+                first.at < at <= second.at and field_name == api and at in own
+                for at, field_name, _ in self.model.sync_writes.get(record.sf_id, [])
+            )
+        return any(
+            first.at < at <= second.at and field_name == name
+            for at, field_name, _ in self.model.sia_sync_writes.get((user, task.task_id), [])
+        )
+
+
+Valued = tuple[Change, object]
+"""A change, with its value as SIA would hold it."""
+
+
+def _crossed(earlier: list[Valued], later: list[Valued], later_side: str) -> list[tuple[Valued, Valued, str]]:
+    """(a change, the first change on the other side after it, the other side), where the first was still
+    its side's latest when the other came."""
+    crossed = []
+    for first in earlier:
+        after = [other for other in later if other[0].at > first[0].at]
+        if not after:
+            continue
+        second = min(after, key=lambda other: other[0].at)
+        if any(first[0].at < mine[0].at <= second[0].at for mine in earlier):
+            continue
+        crossed.append((first, second, later_side))
+    return crossed
+
+
+_ATTRIBUTE = {"Status": "status", "Priority": "priority", "ActivityDate": "activity_date", "Description": "description"}
+
+
+def _key(value: object) -> object:
+    """Salesforce's empty Description and SIA's empty details are one value."""
+    return None if value == "" else value
+
+
+def judge(
+    history: History,
+    reps: Mapping[str, str],
+    templates: Mapping[str, str],
+    *,
+    sia: Mapping[tuple[str, str], Any],
+    salesforce: Mapping[str, Any],
+    errors: list[Any],
+    refused: str | None = None,
+) -> list[str]:
+    return Judge(Model.of(history, reps, templates), sia, salesforce, errors, refused).verdict()

@@ -1,0 +1,205 @@
+"""The oracle's rulings on small histories written by hand: each states what SPEC says, independently of
+the product, and each final state that breaks it is named."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from tests.sim.history import Actor, History, SfWrite, SiaWrite, Switch
+from tests.sim.oracle import judge, render
+
+REPS = {"u": "005000000000001AAA"}
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+SF_ID = "00T000000000001AAA"
+TASK = {"name": "Call Ana", "status": "open", "priority": "normal", "due_date": None, "details": ""}
+RECORD = {"Subject": "Call Ana", "Status": "Not Started", "Priority": "Normal", "ActivityDate": None}
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def pushed_task(history: History, **values: object) -> None:
+    """Sync on at 0; the rep creates task t at 1; the sync creates its record at 1.1."""
+    history.add(Switch(at(0), "u", "on"))
+    history.add(SiaWrite(at(1), "u", "t", "create", {**TASK, **values}, Actor.USER))
+    record = {**RECORD, "OwnerId": REPS["u"], "TaskSubtype": "Task", **_sf(values)}
+    history.add(SfWrite(at(1.1), at(1.1), SF_ID, "create", record, Actor.SYNC, external_id="t"))
+
+
+def _sf(values: dict[str, object]) -> dict[str, object]:
+    names = {"status": "Status", "priority": "Priority", "due_date": "ActivityDate", "details": "Description"}
+    mapped = {"open": "Not Started", "complete": "Completed", "normal": "Normal", "high": "High"}
+    return {names[k]: mapped.get(v, v) if isinstance(v, str) else v for k, v in values.items() if k in names}
+
+
+def verdict(history: History, task: dict[str, Any] | None, record: dict[str, Any] | None, **options: Any) -> list[str]:
+    sia = {("u", "t"): SimpleNamespace(**{**TASK, **task})} if task is not None else {}
+    defaults = {"subject": "Call Ana", "status": "Not Started", "priority": "Normal", "activity_date": None}
+    defaults |= {"description": None, "owner_id": REPS["u"], "task_subtype": "Task", "is_recurrence": False}
+    salesforce = {SF_ID: SimpleNamespace(**{**defaults, **record})} if record is not None else {}
+    return judge(
+        history,
+        REPS,
+        {"u": options.pop("template", "{{activity_subject}}")},
+        sia=sia,
+        salesforce=salesforce,
+        errors=options.pop("errors", []),
+        **options,
+    )
+
+
+def test_both_sides_agreeing_on_the_rep_s_task_is_no_violation() -> None:
+    history = History()
+    pushed_task(history)
+    assert verdict(history, {}, {}) == []
+
+
+def test_the_later_change_wins_a_field_changed_on_both_sides() -> None:
+    history = History()
+    pushed_task(history)
+    history.add(SiaWrite(at(10), "u", "t", "update", {"priority": "high"}, Actor.USER))
+    history.add(SfWrite(at(20), at(20), SF_ID, "update", {"Priority": "Low"}, Actor.USER))
+    history.add(SfWrite(at(25), at(25), SF_ID, "update", {"Priority": "Normal"}, Actor.USER))
+    history.add(SfWrite(at(30), at(30), SF_ID, "update", {"Status": "Completed"}, Actor.USER))
+    conflict = SimpleNamespace(user_id="u", sia_id="t", field="priority", kind="conflict", winner="salesforce")
+    salesforce_wins = {"status": "complete", "priority": "normal"}
+    assert verdict(history, salesforce_wins, {"status": "Completed"}, errors=[conflict]) == []
+    # SIA's earlier change winning is wrong on the later change, and unrecorded.
+    sia_wins = verdict(history, {"status": "complete", "priority": "high"}, {"status": "Completed", "priority": "High"})
+    assert any("Priority is 'High' in Salesforce" in v for v in sia_wins)
+    assert any("no conflict recorded" in v for v in sia_wins)
+
+
+def test_a_conflict_must_be_recorded_with_the_later_side_as_winner() -> None:
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    history.add(SiaWrite(at(20), "u", "t", "update", {"due_date": date(2026, 2, 1)}, Actor.USER))
+    final = {"due_date": date(2026, 2, 1)}, {"activity_date": date(2026, 2, 1)}
+    wrong_winner = SimpleNamespace(user_id="u", sia_id="t", field="due_date", kind="conflict", winner="salesforce")
+    assert any("no conflict recorded with sia" in v for v in verdict(history, *final, errors=[wrong_winner]))
+    right = SimpleNamespace(user_id="u", sia_id="t", field="due_date", kind="conflict", winner="sia")
+    assert verdict(history, *final, errors=[right]) == []
+
+
+def test_changes_within_the_clocks_margin_may_go_either_way_but_both_sides_agree() -> None:
+    history = History()
+    pushed_task(history)
+    history.add(SiaWrite(at(10), "u", "t", "update", {"priority": "high"}, Actor.USER))
+    history.add(SfWrite(at(10.1), at(10.1), SF_ID, "update", {"Priority": "High"}, Actor.SYNC))
+    history.add(SfWrite(at(11), at(11.5), SF_ID, "update", {"Priority": "Normal"}, Actor.USER))
+    assert verdict(history, {"priority": "high"}, {"priority": "High"}) == []
+    assert verdict(history, {"priority": "normal"}, {"priority": "Normal"}) == []
+    assert verdict(history, {"priority": "high"}, {"priority": "Normal"}) != []
+
+
+@pytest.mark.parametrize(("sf_field", "held"), [("status", "In Progress"), ("priority", "Low")])
+def test_a_value_sia_cannot_hold_stays_in_salesforce_when_sia_changes_another_field(sf_field: str, held: str) -> None:
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(5), at(5), SF_ID, "update", {sf_field.title(): held}, Actor.USER))
+    history.add(SiaWrite(at(10), "u", "t", "update", {"due_date": date(2026, 1, 6)}, Actor.USER))
+    record = {sf_field: held, "activity_date": date(2026, 1, 6)}
+    assert verdict(history, {"due_date": date(2026, 1, 6)}, record) == []
+    overwritten = {**record, sf_field: "Not Started" if sf_field == "status" else "Normal"}
+    assert verdict(history, {"due_date": date(2026, 1, 6)}, overwritten) != []
+    # SIA keeps what it had: Low is not normal, In Progress is not open or complete.
+    changed = {"due_date": date(2026, 1, 6), sf_field: "complete" if sf_field == "status" else "high"}
+    assert verdict(history, changed, record) != []
+
+
+def test_a_task_imported_with_a_value_sia_cannot_hold_is_open_and_normal() -> None:
+    history = History()
+    history.add(Switch(at(0), "u", "on"))
+    record = {**RECORD, "Status": "Deferred", "Priority": "Low", "OwnerId": REPS["u"], "TaskSubtype": "Task"}
+    history.add(SfWrite(at(1), at(1), SF_ID, "create", record, Actor.USER))
+    history.add(SiaWrite(at(1.1), "u", "t", "create", TASK, Actor.SYNC, from_sf_id=SF_ID))
+    assert verdict(history, {}, {"status": "Deferred", "priority": "Low"}) == []
+    assert verdict(history, {"status": "complete"}, {"status": "Deferred", "priority": "Low"}) != []
+    assert verdict(history, {"priority": "high"}, {"status": "Deferred", "priority": "Low"}) != []
+
+
+def test_the_subject_is_the_template_rendered_without_line_breaks_and_cut_to_255() -> None:
+    assert render("[SIA] {{activity_subject}}", {"name": "Follow up\nwith Bo"}) == "[SIA] Follow up with Bo"
+    assert render("{{activity_subject}} due {{activity_due_date}}", {"name": "x"}) == "x due"
+    assert render("[SIA] {{activity_subject}}", {"name": "L" * 252}) == ("[SIA] " + "L" * 252)[:255]
+    history = History()
+    pushed_task(history, name="Follow up\nwith Bo")
+    task = {"name": "Follow up\nwith Bo"}
+    assert verdict(history, task, {"subject": "[SIA] Follow up with Bo"}, template="[SIA] {{activity_subject}}") == []
+    kept = verdict(history, task, {"subject": "[SIA] Follow up\nwith Bo"}, template="[SIA] {{activity_subject}}")
+    assert any("Subject" in v for v in kept)
+
+
+def test_a_subject_edited_in_salesforce_never_renames_the_sia_task() -> None:
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(5), at(5), SF_ID, "update", {"Subject": "Edited"}, Actor.USER))
+    assert verdict(history, {}, {"subject": "Edited"}) == []
+    assert any("named 'Edited'" in v for v in verdict(history, {"name": "Edited"}, {"subject": "Edited"}))
+
+
+def test_two_records_made_for_one_sia_task_are_duplicates_whatever_their_external_ids() -> None:
+    history = History()
+    pushed_task(history)
+    other = "00T000000000002AAA"
+    record = {**RECORD, "OwnerId": REPS["u"], "TaskSubtype": "Task"}
+    history.add(SfWrite(at(2), at(2), other, "create", record, Actor.SYNC, external_id="t"))
+    found = judge(
+        history,
+        REPS,
+        {"u": "{{activity_subject}}"},
+        sia={("u", "t"): SimpleNamespace(**TASK)},
+        salesforce={sf_id: SimpleNamespace(**_record()) for sf_id in (SF_ID, other)},
+        errors=[],
+    )
+    assert any("2 Salesforce records made for one SIA task" in v for v in found)
+    # A record the sync made with no SIA task to show for it is a duplicate too.
+    history.add(SfWrite(at(3), at(3), "00T000000000003AAA", "create", record, Actor.SYNC, external_id=None))
+    lone = judge(
+        History([history.facts[-1], history.facts[0]]),
+        REPS,
+        {"u": "{{activity_subject}}"},
+        sia={},
+        salesforce={"00T000000000003AAA": SimpleNamespace(**_record())},
+        errors=[],
+    )
+    assert any("with no SIA task" in v for v in lone)
+
+
+def _record() -> dict[str, object]:
+    return {
+        "subject": "Call Ana",
+        "status": "Not Started",
+        "priority": "Normal",
+        "activity_date": None,
+        "description": None,
+        "owner_id": REPS["u"],
+        "task_subtype": "Task",
+        "is_recurrence": False,
+    }
+
+
+def test_a_task_created_while_sync_was_off_stays_local() -> None:
+    history = History()
+    history.add(SiaWrite(at(1), "u", "t", "create", TASK, Actor.USER))
+    history.add(Switch(at(2), "u", "on"))
+    assert verdict(history, {}, None) == []
+    history.add(SfWrite(at(3), at(3), SF_ID, "create", {**RECORD, "OwnerId": REPS["u"]}, Actor.SYNC, external_id="t"))
+    assert any("created while sync was off" in v for v in verdict(history, {}, {}))
+
+
+def test_a_task_deleted_in_sia_stays_deleted_unless_salesforce_undeletes_it() -> None:
+    history = History()
+    pushed_task(history)
+    history.add(SiaWrite(at(5), "u", "t", "delete", {}, Actor.USER))
+    assert verdict(history, None, None) == []
+    assert any("deleted in SIA, yet" in v for v in verdict(history, None, {}))
+    history.add(SfWrite(at(5.1), at(5.1), SF_ID, "delete", {}, Actor.SYNC))
+    history.add(SfWrite(at(15), at(15), SF_ID, "undelete", {**RECORD, "OwnerId": REPS["u"]}, Actor.USER))
+    assert any("no SIA task" in v for v in verdict(history, None, {}))
