@@ -39,8 +39,14 @@ def _sf(values: dict[str, object]) -> dict[str, object]:
 
 def verdict(history: History, task: dict[str, Any] | None, record: dict[str, Any] | None, **options: Any) -> list[str]:
     sia = {("u", "t"): SimpleNamespace(**{**TASK, **task})} if task is not None else {}
-    defaults = {"subject": "Call Ana", "status": "Not Started", "priority": "Normal", "activity_date": None}
-    defaults |= {"description": None, "owner_id": REPS["u"], "task_subtype": "Task", "is_recurrence": False}
+    defaults: dict[str, object] = {"subject": "Call Ana", "status": "Not Started", "priority": "Normal"}
+    defaults |= {
+        "activity_date": None,
+        "description": None,
+        "owner_id": REPS["u"],
+        "task_subtype": "Task",
+        "is_recurrence": False,
+    }
     salesforce = {SF_ID: SimpleNamespace(**{**defaults, **record})} if record is not None else {}
     return judge(
         history,
