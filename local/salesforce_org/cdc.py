@@ -173,6 +173,14 @@ class ChangeEvent:
         return json.dumps(self.message, separators=(",", ":")).encode()
 
 
+def cometd_message(content: EventContent, shape: Shape, replay_id: int) -> dict[str, Any]:
+    """The CometD message of one event ("Change Event Message Structure"), its payload in ``shape``."""
+    return {
+        "data": {"schema": SCHEMA_ID, "payload": content.payload(shape), "event": {"replayId": replay_id}},
+        "channel": CHANNEL,
+    }
+
+
 def cdc_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return formats.cdc_datetime(value)
@@ -237,10 +245,7 @@ class EventLog:
         with self._lock:
             replay_id = self._next_replay_id
             self._next_replay_id += 1
-            message = {
-                "data": {"schema": SCHEMA_ID, "payload": content.payload(shape), "event": {"replayId": replay_id}},
-                "channel": CHANNEL,
-            }
+            message = cometd_message(content, shape, replay_id)
             event = ChangeEvent(replay_id, now, content, message, str(uuid.uuid4()))
             self._events.append(event)
             self._expire(now)

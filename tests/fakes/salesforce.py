@@ -5,21 +5,43 @@ of a record may share one), the org's clock may be skewed from the sync's, an UP
 fields it changed, automation rules change fields in the writer's own transaction, a write through the
 gateway carries the gateway's client id only when the org passes it on (sObject Collections are not
 documented to), creates upsert on the external id, a deleted record answers ENTITY_IS_DELETED, and
-getDeleted answers for no start before the recycle bin was last emptied. The HTTPS org emulator
-(local/salesforce_org) is the faithful one; this fake is for fast seeded runs and unit tests.
+getDeleted answers for no start before the recycle bin was last emptied, and validation rules refuse a
+write with ``FIELD_CUSTOM_VALIDATION_EXCEPTION``. Its change events are built by the org emulator's own
+generator (``local.salesforce_org.cdc``): one transaction's identical changes merge into one event, and
+gap events are drawn on demand. The HTTPS org emulator (local/salesforce_org) is the faithful one; this
+fake is for fast seeded runs and unit tests.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from pydantic import ValidationError
+
+from local.salesforce_org.cdc import (
+    WILDCARD_RECORD_ID,
+    ChangeEvent,
+    Commit,
+    EventContent,
+    RecordChange,
+    Shape,
+    cometd_message,
+    transaction_contents,
+)
+from local.salesforce_org.cdc import ChangeType as CdcType
+from local.salesforce_org.records import api_origin, lightning_origin
+from tasksync.adapters.salesforce.errors import Operation, error_from_collection_item, error_from_response
+from tasksync.change_events.conversion import parse_change_events
 from tasksync.domain.eligibility import REMINDER_SUBTYPES
 from tasksync.domain.salesforce_task import EXTERNAL_ID_FIELD, Picklists, SalesforceField, SalesforceTask
 from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
 from tasksync.domain.settings import ImportCheckpoint
-from tasksync.engine.changes import ChangeType, SalesforceChange
+from tasksync.engine.changes import SalesforceChange
 from tasksync.ports.salesforce import (
     ApiUsage,
     DeletedRecord,
@@ -30,6 +52,7 @@ from tasksync.ports.salesforce import (
     UpdatedWindow,
     WriteResult,
 )
+from tests.sim.history import Actor, History, SfWrite
 
 Fault = Callable[[str], SalesforceError | None]
 """Called with ``before <operation>`` and, for writes, ``after <operation>``: an error to raise instead
@@ -38,6 +61,14 @@ Fault = Callable[[str], SalesforceError | None]
 Automation = Callable[[Mapping[str, object] | None, dict[str, object], bool], Mapping[str, object]]
 """A Flow, trigger or workflow field update: given the record before (None on create), the record after
 the write (by API names) and whether an API client wrote it, the fields it sets in the same transaction."""
+
+ValidationRule = Callable[[Mapping[str, object] | None, dict[str, object], bool], str | None]
+"""A validation rule: given the record before (None on create), the record after the write and its
+automation, and whether an API client wrote it, the error message refusing the save, or None."""
+
+ORG_ID = "00D000000000001AAA"
+API_VERSION = "59.0"
+VALIDATION_CODE = "FIELD_CUSTOM_VALIDATION_EXCEPTION"
 
 _ALIASES = {field.alias: name for name, field in SalesforceTask.model_fields.items() if field.alias}
 
@@ -81,23 +112,37 @@ class InMemoryOrg:
         *,
         skew: timedelta = timedelta(0),
         client_id_on_writes: bool = True,
+        org_id: str = ORG_ID,
     ) -> None:
         self.clock = clock
         self.user_id = user_id
+        self.org_id = org_id
         self.skew = skew
         """Salesforce's clock minus the sync's: what the org stamps is the sync's time plus this."""
         self.client_id_on_writes = client_id_on_writes
         """Whether the gateway's writes show its client id in ``changeOrigin``."""
         self.automation: list[Automation] = []
+        self.validation_rules: list[ValidationRule] = []
         self.records: dict[str, SalesforceTask] = {}
         self.recycle_bin: dict[str, tuple[SalesforceTask, datetime]] = {}
         self.purged_until: datetime | None = None
-        self.feed: list[SalesforceChange] = []
-        self.on_change: Callable[[SalesforceChange], None] | None = None
+        self.gap: Callable[[], bool] = lambda: False
+        """Drawn per record change: true turns its event into a GAP_ one (header only)."""
+        self.overflow: Callable[[], bool] = lambda: False
+        """Drawn per transaction: true publishes one GAP_OVERFLOW instead of its events."""
+        self.sent_as: Callable[[ChangeEvent], list[Any]] = self._changes_of
+        """What a subscriber receives of a published event: by default the product's reading of it (one
+        ``SalesforceChange`` per record); the simulation makes it the raw queue message body."""
+        self.feed: list[Any] = []
+        """Everything ``sent_as`` made, in publishing order."""
+        self.on_change: Callable[[Any], None] | None = None
+        self.history: History | None = None
         self.api_calls = 0
         self.writes_by_client = 0
         self._ids = itertools.count(1)
-        self._transactions = itertools.count(1)
+        self._commit_numbers = itertools.count(1)
+        self._replay_ids = itertools.count(1)
+        self._open: list[RecordChange] | None = None
 
     def now(self) -> datetime:
         """Salesforce's time: whole seconds, as it stores them and as its change events carry them."""
@@ -105,36 +150,36 @@ class InMemoryOrg:
 
     # -- changes, as a user in the Salesforce UI or an API client makes them --------------------------
     def create(self, fields: dict[str, object], client_id: str | None = None, *, api: bool = False) -> SalesforceTask:
+        """Raises ``SalesforceError`` when a validation rule refuses the record."""
         sf_id = f"00T{next(self._ids):012d}AAA"
         at = self.now()
-        values: dict[str, object] = {
-            "Id": sf_id,
-            "OwnerId": self.user_id,
-            "Status": "Not Started",
-            "Priority": "Normal",
-            **fields,
-        }
-        values.update(self._automated(None, values, api))
         stamps = {"CreatedDate": at, "LastModifiedDate": at, "SystemModstamp": at}
-        task = SalesforceTask.model_validate({**values, **stamps})
+        written = {"Id": sf_id, "OwnerId": self.user_id, "Status": "Not Started", "Priority": "Normal", **fields}
+        automated = self._automated(None, written, api)
+        self._validate(None, {**written, **automated}, api)
+        task = _valid({**written, **automated, **stamps}, api, Operation.CREATE)
         self.records[sf_id] = task
-        self._emit(ChangeType.CREATE, task, frozenset(values), at, client_id)
+        as_written = SalesforceTask.model_validate({**written, **stamps}).model_dump(by_alias=True)
+        self._record(sf_id, "create", as_written, api, task, automated, external_id=task.external_id if api else None)
+        self._changed(RecordChange(CdcType.CREATE, sf_id, None, task.model_dump(by_alias=True)), client_id, api)
         return task
 
     def update(
         self, sf_id: str, fields: dict[str, object], client_id: str | None = None, *, api: bool = False
     ) -> SalesforceTask:
         """A save publishes an UPDATE even when it changes nothing (``changedFields`` is then just
-        ``LastModifiedDate``), as Salesforce does."""
+        ``LastModifiedDate``), as Salesforce does. Raises ``SalesforceError`` when a validation rule
+        refuses it."""
         before = self._live(sf_id).model_dump(by_alias=True)
-        written = SalesforceTask.model_validate({**before, **fields}).model_dump(by_alias=True)
-        after = {**written, **self._automated(before, written, api)}
+        written = _valid({**before, **fields}, api, Operation.UPDATE).model_dump(by_alias=True)
+        automated = self._automated(before, written, api)
+        self._validate(before, {**written, **automated}, api)
         at = self.now()
-        task = SalesforceTask.model_validate({**after, "SystemModstamp": at, "LastModifiedDate": at})
-        stamped = task.model_dump(by_alias=True)
-        changed = {name for name in stamped if stamped[name] != before.get(name)} - {"SystemModstamp"}
+        stamps = {"SystemModstamp": at, "LastModifiedDate": at}
+        task = _valid({**written, **automated, **stamps}, api, Operation.UPDATE)
         self.records[sf_id] = task
-        self._emit(ChangeType.UPDATE, task, frozenset(changed) | {"LastModifiedDate"}, at, client_id)
+        self._record(sf_id, "update", {name: written[name] for name in fields}, api, task, automated)
+        self._changed(RecordChange(CdcType.UPDATE, sf_id, before, task.model_dump(by_alias=True)), client_id, api)
         return task
 
     def touch(self, sf_id: str) -> SalesforceTask:
@@ -144,26 +189,44 @@ class InMemoryOrg:
         self.records[sf_id] = task
         return task
 
-    def delete(self, sf_id: str, client_id: str | None = None) -> None:
+    def delete(self, sf_id: str, client_id: str | None = None, *, api: bool = False) -> None:
         task = self._live(sf_id)
         at = self.now()
         del self.records[sf_id]
         self.recycle_bin[sf_id] = (task.model_copy(update={"system_modstamp": at}), at)
-        self._emit(ChangeType.DELETE, SalesforceTask(id=sf_id), frozenset(), at, client_id)
+        self._record(sf_id, "delete", {}, api, task, {})
+        self._changed(RecordChange(CdcType.DELETE, sf_id, task.model_dump(by_alias=True), None), client_id, api)
 
     def undelete(self, sf_id: str) -> SalesforceTask:
         task, _ = self.recycle_bin.pop(sf_id)
-        at = self.now()
-        task = task.model_copy(update={"system_modstamp": at})
+        task = task.model_copy(update={"system_modstamp": self.now()})
         self.records[sf_id] = task
-        carried = frozenset(name for name in task.model_dump(by_alias=True) if _get(task, name) is not None)
-        self._emit(ChangeType.UNDELETE, task, carried, at, None)
+        self._record(sf_id, "undelete", task.model_dump(by_alias=True), False, task, {})
+        self._changed(RecordChange(CdcType.UNDELETE, sf_id, None, task.model_dump(by_alias=True)), None, False)
         return task
 
     def empty_recycle_bin(self) -> None:
         """Hard deletes: no change event, and getDeleted no longer answers for a start before now."""
         self.recycle_bin.clear()
         self.purged_until = self.now()
+
+    def convert_field(self) -> None:
+        """An admin converts a custom Task field's type, losing data: one UPDATE for every record, id
+        ``00T*``, no fields (CDC Developer Guide, "Conversions That Generate a Change Event"). The
+        records themselves are left as they are: only what a subscriber receives is modelled."""
+        commit = self._new_commit("")
+        self._publish(EventContent(CdcType.UPDATE, (WILDCARD_RECORD_ID,), commit))
+
+    @contextmanager
+    def transaction(self, client_id: str | None, *, api: bool) -> Iterator[None]:
+        """The writes inside commit as one transaction (one sObject Collections call): their events share
+        its commit and its identical changes merge (REST API Developer Guide, "sObject Collections")."""
+        self._open = []
+        try:
+            yield
+        finally:
+            changes, self._open = self._open, None
+            self._commit(changes, client_id, api)
 
     def gateway(self, client_id: str, fault: Fault | None = None) -> InMemoryGateway:
         return InMemoryGateway(self, client_id, fault)
@@ -182,22 +245,91 @@ class InMemoryOrg:
             changes.update(rule(before, {**after, **changes}, api))
         return changes
 
-    def _emit(
-        self, kind: ChangeType, task: SalesforceTask, carried: frozenset[str], at: datetime, client_id: str | None
+    def _validate(self, before: Mapping[str, object] | None, after: dict[str, object], api: bool) -> None:
+        """Validation rules run after before-save automation (Apex Developer Guide, "Triggers and Order of
+        Execution", steps 3 to 5); a refusal saves nothing. An API write's refusal is one collection
+        item's error ("sObject Collections"), a UI save's the error the user sees."""
+        for rule in self.validation_rules:
+            message = rule(before, after, api)
+            if message is None:
+                continue
+            raise _refusal(VALIDATION_CODE, message, api, Operation.CREATE if before is None else Operation.UPDATE)
+
+    def _record(
+        self,
+        sf_id: str,
+        kind: str,
+        values: Mapping[str, object],
+        api: bool,
+        task: SalesforceTask,
+        automated: Mapping[str, object],
+        external_id: str | None = None,
     ) -> None:
-        key = f"{next(self._transactions):010d}/1"
-        change = SalesforceChange(
-            change_type=kind,
-            task=task,
-            carried=carried,
-            commit_at=at,
-            client_id=client_id,
-            event_key=key,
-            modified_at=task.last_modified_date,
-        )
-        self.feed.append(change)
-        if self.on_change is not None:
-            self.on_change(change)
+        """The commit's facts: the writer's, then (same moment) the automation's fields as an update."""
+        if self.history is None:
+            return
+        at, sf_at = self.clock(), task.system_modstamp or self.now()
+        actor = Actor.SYNC if api else Actor.USER
+        self.history.add(SfWrite(at, sf_at, sf_id, kind, dict(values), actor, external_id))
+        if automated:
+            final = task.model_dump(by_alias=True)
+            self.history.add(SfWrite(at, sf_at, sf_id, "update", {n: final[n] for n in automated}, Actor.AUTOMATION))
+
+    def _changed(self, change: RecordChange, client_id: str | None, api: bool) -> None:
+        if self._open is not None:
+            self._open.append(change)
+        else:
+            self._commit([change], client_id, api)
+
+    def _commit(self, changes: Sequence[RecordChange], client_id: str | None, api: bool) -> None:
+        if not changes:
+            return
+        # changeOrigin ("ChangeEventHeader Fields"): an API call's, with its client id when passed on; a
+        # Lightning edit's otherwise.
+        commit = self._new_commit(api_origin(API_VERSION, client_id) if api or client_id else lightning_origin())
+        if self.overflow():
+            contents = [EventContent(CdcType.GAP_OVERFLOW, (), commit)]
+        else:
+            gaps = [self.gap() for _ in changes]
+            contents = transaction_contents(changes, commit, merge_identical=True, gap_kinds=gaps)
+        for content in contents:
+            self._publish(content)
+
+    def _new_commit(self, origin: str) -> Commit:
+        number = next(self._commit_numbers)
+        return Commit(origin, self.user_id, self.now(), number, str(uuid.UUID(int=number)))
+
+    def _publish(self, content: EventContent) -> None:
+        replay_id = next(self._replay_ids)
+        message = cometd_message(content, Shape.COMETD, replay_id)
+        event = ChangeEvent(replay_id, self.now(), content, message, str(uuid.UUID(int=replay_id)))
+        for sent in self.sent_as(event):
+            self.feed.append(sent)
+            if self.on_change is not None:
+                self.on_change(sent)
+
+    def _changes_of(self, event: ChangeEvent) -> list[Any]:
+        changes = parse_change_events(event.message, org_id=self.org_id).changes
+        return [change for change in changes if isinstance(change, SalesforceChange)]
+
+
+def _valid(values: Mapping[str, object], api: bool, operation: Operation) -> SalesforceTask:
+    """The record, or the save's refusal: a value the field cannot hold (a Subject an automation made
+    longer than 255 characters) fails the save, ``STRING_TOO_LONG`` (REST API Developer Guide, "Status
+    Codes and Error Responses")."""
+    try:
+        return SalesforceTask.model_validate(values)
+    except ValidationError as error:
+        too_long = any(problem["type"] == "string_too_long" for problem in error.errors())
+        raise _refusal("STRING_TOO_LONG" if too_long else "INVALID_FIELD", str(error), api, operation) from None
+
+
+def _refusal(code: str, message: str, api: bool, operation: Operation) -> SalesforceError:
+    """As the gateway reads it: one item's error of an sObject Collections answer, or a call's."""
+    error = {"message": message, "fields": []}
+    if api:
+        return error_from_collection_item([{**error, "statusCode": code}], operation)
+    return error_from_response(400, [{**error, "errorCode": code}], operation)
 
 
 def _get(task: SalesforceTask, api_name: str) -> object:
@@ -296,19 +428,22 @@ class InMemoryGateway:
 
     def create_tasks(self, creates: Sequence[TaskCreate]) -> list[WriteResult]:
         self._call("create_tasks")
-        results = [self._upsert(create) for create in creates]
+        with self.org.transaction(self._origin, api=True):
+            results = [self._upsert(create) for create in creates]
         self._fault("after create_tasks")
         return results
 
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[WriteResult]:
         self._call("update_tasks")
-        results = [self._write(self.org.update, update.sf_id, _fields(update.values), api=True) for update in updates]
+        with self.org.transaction(self._origin, api=True):
+            results = [self._write(self.org.update, u.sf_id, _fields(u.values), api=True) for u in updates]
         self._fault("after update_tasks")
         return results
 
     def delete_tasks(self, sf_ids: Sequence[str]) -> list[WriteResult]:
         self._call("delete_tasks")
-        results = [self._write(self.org.delete, sf_id) for sf_id in sf_ids]
+        with self.org.transaction(self._origin, api=True):
+            results = [self._write(self.org.delete, sf_id, api=True) for sf_id in sf_ids]
         self._fault("after delete_tasks")
         return results
 
@@ -317,12 +452,14 @@ class InMemoryGateway:
 
     def _upsert(self, create: TaskCreate) -> WriteResult:
         existing = next((task for task in self.org.records.values() if task.external_id == create.external_id), None)
-        self.org.writes_by_client += 1
         if existing is not None:
-            self.org.update(existing.id, _fields(create.values), self._origin, api=True)
-            return WriteResult(existing.id)
+            return self._write(self.org.update, existing.id, _fields(create.values), api=True)
+        self.org.writes_by_client += 1
         fields = {**_fields(create.values), "OwnerId": create.owner_id, EXTERNAL_ID_FIELD: create.external_id}
-        return WriteResult(self.org.create(fields, self._origin, api=True).id)
+        try:
+            return WriteResult(self.org.create(fields, self._origin, api=True).id)
+        except SalesforceError as error:
+            return WriteResult(None, error)
 
     def _write(self, write: Callable[..., object], sf_id: str, *args: object, **options: object) -> WriteResult:
         self.org.writes_by_client += 1
