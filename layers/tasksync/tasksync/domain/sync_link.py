@@ -145,7 +145,7 @@ class SyncLink(DomainModel):
         """A validated copy with ``changes``: a name that is no field of the link, or a value of the wrong
         type, is refused (``model_copy`` would keep either silently). Only the changes are validated: the
         other fields are this link's, valid already."""
-        unknown = changes.keys() - SyncLink.model_fields.keys()
+        unknown = changes.keys() - _LINK_FIELDS
         if unknown:
             raise TypeError(f"SyncLink has no field {', '.join(sorted(unknown))}")
         moved = changes.get("sf_id", self.sf_id)
@@ -223,6 +223,10 @@ class SyncLink(DomainModel):
         if key is None or key in self.applied_events:
             return self
         return self.updated(applied_events=(*self.applied_events, key)[-APPLIED_EVENTS_KEPT:])
+
+
+_LINK_FIELDS = frozenset(SyncLink.model_fields)
+"""Read once: pydantic's ``model_fields`` is a property, slow on a path every decision takes."""
 
 
 @functools.cache

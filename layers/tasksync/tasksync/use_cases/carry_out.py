@@ -214,7 +214,7 @@ def _write_with_link(
     """The SIA task's change and the link's save as one write, when the task was read at the version the
     action expects, a first copy is made where none can be, or a copy comes back over the tombstone
     read; False for any other action."""
-    stamped = link.updated(saved_at=services.clock())
+    # Stamped only where it is saved: most decisions take another way, and each copy of a link costs.
     if isinstance(action, CreateReminder):
         first = absent and action.version == 1
         above = over is not None and action.version == over.version + 1
@@ -222,15 +222,16 @@ def _write_with_link(
             return False
         task = ReminderTask.created(ctx.user_id, action.task_id, action.values, ctx.now, action.version)
         under = over.version if above and over is not None else None
-        services.linked.create_with_link(task, stamped.updated(copy_version=task.version), over=under)
+        made = link.updated(saved_at=services.clock(), copy_version=task.version)
+        services.linked.create_with_link(task, made, over=under)
         return True
     if read is None or action is None or action.task_id != read.id:
         return False
     match action:
         case UpdateReminder(_, changes, expected_version) if expected_version == read.version:
-            services.linked.update_with_link(read, changes, ctx.now, stamped)
+            services.linked.update_with_link(read, changes, ctx.now, link.updated(saved_at=services.clock()))
         case DeleteReminder(_, expected_version) if expected_version == read.version:
-            services.linked.delete_with_link(read, ctx.now, stamped)
+            services.linked.delete_with_link(read, ctx.now, link.updated(saved_at=services.clock()))
         case _:
             return False
     return True
