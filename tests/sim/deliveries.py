@@ -91,7 +91,7 @@ class Queues:
 
     def take(self, side: Side, now: datetime, most: int = 1) -> list[Delivery]:
         """Up to ``most`` messages of ``side`` due by ``now``, each counted as a receive."""
-        ready, taken = self._ready[side], []
+        ready, taken = self._ready[side], list[Delivery]()
         while ready and ready[0].due <= now and len(taken) < most:
             delivery = heapq.heappop(ready)
             delivery.receives += 1

@@ -137,9 +137,9 @@ class World:
         self.org.overflow = lambda: self.rng.random() < self.faults.whole_entity
         relayed_share = self.rng.choice([0.0, 0.5, 1.0])
         self.org.sent_as = lambda event: [self._wire(event, self.rng.random() < relayed_share)]
-        self.org.on_change = lambda body: self.queues.send(Side.SALESFORCE, body, self.now)
         self.state = InMemorySyncState()
         self.queues = Queues(self.rng, self.faults.delivery)
+        self.org.on_change = lambda body: self.queues.send(Side.SALESFORCE, body, self.now)
         self.sia_sent: list[str] = []
         self.deliveries = 0
         self.redeliveries = 0
@@ -397,6 +397,7 @@ class World:
 
     def replay(self) -> None:
         """Every body ever sent, delivered once more, faultless (run.py checks it wrote nothing)."""
+        self.log(lambda: "replaying every body sent")
         self.faults = Faults.none()
         self.queues.faults = self.faults.delivery
         for body in self.sia_sent:
