@@ -1,7 +1,7 @@
 """``python -m tests.sim --seeds N`` or ``--seed S``: run seeded schedules and check the invariants.
 
-The last line is ``sim: N seeds, V violations``; each failing seed is printed with what it broke and
-reproduces alone with ``make sim SEED=<seed>``.
+The last line is ``sim: F failing seeds, T s; N seeds, V violations; U user actions/s, D deliveries``;
+each failing seed is printed with what it broke and reproduces alone with ``make sim SEED=<seed>``.
 """
 
 from __future__ import annotations
@@ -25,8 +25,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     failing = 0
     total = 0
+    user_ops = deliveries = 0
     for seed in seeds:
-        result = run_seed(seed, steps=args.steps)
+        result = run_seed(seed, steps=args.steps, tracing=args.trace)
+        user_ops += result.user_ops
+        deliveries += result.deliveries
         if args.trace:
             print("\n".join(result.trace))
         if result.violations:
@@ -36,7 +39,10 @@ def main(argv: list[str] | None = None) -> int:
             for violation in result.violations[:20]:
                 print(f"  - {violation}")
     elapsed = time.perf_counter() - started
-    print(f"sim: {failing} failing seeds, {elapsed:.1f}s; {len(seeds)} seeds, {total} violations")
+    print(
+        f"sim: {failing} failing seeds, {elapsed:.1f}s; {len(seeds)} seeds, {total} violations;"
+        f" {user_ops / elapsed:.0f} user actions/s, {deliveries} deliveries"
+    )
     return 1 if total else 0
 
 
