@@ -271,6 +271,9 @@ class Judge:
     """The sync errors recorded for the reps to see (conflicts, refusals)."""
     refused: str | None = None
     """Details the org's validation rule refuses, when it has one: such a task cannot reach Salesforce."""
+    exempt: frozenset[str] = frozenset()
+    """Records and tasks not judged, with those paired with them (a change of theirs was never delivered,
+    and the safety nets have not run yet)."""
     found: list[str] = field(default_factory=list)
 
     def verdict(self) -> list[str]:
@@ -294,6 +297,8 @@ class Judge:
         first_on = model.first_on(user)
         live_tasks = {task_id for (owner, task_id) in self.sia if owner == user}
         for sf_id, record in self.salesforce.items():
+            if {sf_id, *pairs.get(sf_id, ())} & self.exempt:
+                continue
             copies = sorted(pairs.get(sf_id, set()) & live_tasks)
             if len(copies) > 1:
                 self.found.append(f"{user}/{sf_id}: {len(copies)} SIA tasks for one Salesforce record: {copies}")
@@ -316,7 +321,7 @@ class Judge:
             for task_id in tasks:
                 by_task[task_id].append(sf_id)
         for (owner, task_id), task in model.tasks.items():
-            if owner != user:
+            if owner != user or {task_id, *by_task.get(task_id, ())} & self.exempt:
                 continue
             made = [sf_id for sf_id in by_task.get(task_id, []) if model.records[sf_id].created_by is Actor.SYNC]
             live_made = [sf_id for sf_id in made if sf_id in self.salesforce]
@@ -540,5 +545,6 @@ def judge(
     salesforce: Mapping[str, Any],
     errors: list[Any],
     refused: str | None = None,
+    exempt: frozenset[str] = frozenset(),
 ) -> list[str]:
-    return Judge(Model.of(history, reps, templates), sia, salesforce, errors, refused).verdict()
+    return Judge(Model.of(history, reps, templates), sia, salesforce, errors, refused, exempt).verdict()

@@ -1,43 +1,41 @@
-"""The users of both systems, acting at random, and an oracle of what they did."""
+"""The users of both systems acting at random, and what happens to the systems themselves: time passing,
+sync turned off and on, grants revoked, outages, the org's automation and validation rules."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+import contextlib
+from collections.abc import Callable
+from datetime import date, timedelta
 
 from tasksync.domain.reminder_events import Origin
 from tasksync.domain.reminder_task import Priority, Status, TaskField, TaskValues
+from tasksync.ports.salesforce import SalesforceError
+from tests.fakes.salesforce import Automation, high_priority_when_completed, prefix_subject, revert_api_writes_of
 from tests.sim.world import OTHER_SF_USER, REPS, START, World
 
-NAMES = ["Call Ana", "Send deck", "Follow up\nwith Bo", "Renewal", "Call Ana ", "Demo prep"]
-DETAILS = ["", "bring pricing", "see notes", "x" * 40]
+SUBJECTS = ["Call Ana", "Send deck", "Follow up\nwith Bo", "Renewal", "Call Ana ", "Demo prep"]
+NAMES = [*SUBJECTS, "L" * 252]
+"""SIA names may be longer than a Subject holds: the rendered Subject is cut (SPEC 3)."""
+REFUSED = "REFUSED by a validation rule"
+"""Details the org's validation rule refuses, in seeds that have the rule: a permanent error."""
+DETAILS = ["", "bring pricing", "see notes", "x" * 40, REFUSED]
 DUE_DATES: list[date | None] = [None, date(2026, 1, 5), date(2026, 1, 6), date(2026, 2, 1)]
 SF_STATUSES = ["Not Started", "In Progress", "Completed", "Deferred", "Waiting on someone else"]
 SF_PRIORITIES = ["High", "Normal", "Low"]
 TEMPLATES = ["{{activity_subject}}", "[SIA] {{activity_subject}}", "{{activity_subject}} due {{activity_due_date}}"]
 
 
-@dataclass
-class Oracle:
-    """What the users did, for the invariants to compare against."""
-
-    user_ops: int = 0
-    local_only: set[str] = field(default_factory=set)  # SIA tasks created before sync was on
-    pushed: set[str] = field(default_factory=set)  # SIA tasks created while sync was on
-    sia_names: dict[tuple[str, str], str] = field(default_factory=dict)  # the name the SIA user last gave
-    subject_edited: set[str] = field(default_factory=set)  # records whose Subject a SF user edited
-    sia_deleted: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (user, task id)
-    sf_undeleted: dict[str, datetime] = field(default_factory=dict)  # also: reassigned to the user again
-    reassigned: set[str] = field(default_factory=set)  # records that changed hands: another rep's sync may
-    # have renamed them, which for this rep is a Subject edit made in Salesforce
-    untouched: set[str] = field(default_factory=set)  # SF reminders last changed over 24 h before sync was on
-
-
 class Users:
     def __init__(self, world: World) -> None:
         self.world = world
         self.rng = world.rng
-        self.oracle = Oracle()
+        self.user_ops = 0
+        self.validation_rule = self.rng.random() < 0.3
+        if self.validation_rule:
+            world.org.validation_rules.append(_refuse_details)
+        automation = self.rng.choice(AUTOMATIONS + [None] * 6)
+        if automation is not None:
+            world.org.automation.append(automation())
 
     def history(self, count: int) -> None:
         """Salesforce tasks from before sync was on: those of the last 24 hours are imported by the first
@@ -47,8 +45,6 @@ class Users:
         for old in sorted((self.rng.random() < 0.5 for _ in range(count)), reverse=True):
             self.world.now = START - (timedelta(days=3) if old else timedelta(hours=2))
             self._sf_create()
-            if old:
-                self.oracle.untouched.add(self.world.org.feed[-1].sf_id)
         self.world.now = saved
 
     def before_sync(self, count: int) -> None:
@@ -57,14 +53,15 @@ class Users:
         self.world.now = START - timedelta(days=1)
         for _ in range(count):
             user = self.rng.choice(list(REPS))
-            task = self.world.sia.create(
-                user, f"old-{self.rng.randrange(10**9)}", self._values(), Origin.USER, self.world.now
-            )
-            self.oracle.local_only.add(task.id)
+            self.world.sia.create(user, f"old-{self.rng.randrange(10**9)}", self._values(), Origin.USER, self.world.now)
         self.world.now = saved
 
     def act(self) -> None:
-        self.oracle.user_ops += 1
+        self.user_ops += 1
+        roll = self.rng.random()
+        if roll < 0.08:
+            self._weather(roll)
+            return
         action = self.rng.choice(
             [
                 self._sia_create,
@@ -81,6 +78,30 @@ class Users:
         )
         action()
 
+    def _weather(self, roll: float) -> None:
+        """What happens to the system rather than in it: time passes, a rep turns sync off or on, a grant
+        is revoked or restored, Salesforce is down for a while."""
+        world, user = self.world, self.rng.choice(list(REPS))
+        if roll < 0.03:
+            world.now += timedelta(minutes=self.rng.randint(3, 90))
+        elif roll < 0.05:
+            world.set_sync(user, not world.settings(user).enabled)
+        elif roll < 0.065:
+            if user in world.revoked:
+                world.reconnect(user)
+            else:
+                world.revoke(user)
+        else:
+            world.outage_until = world.now + timedelta(minutes=self.rng.randint(2, 20))
+
+    def settle(self) -> None:
+        """At the end every rep is connected and syncing, so that the whole promise can be judged."""
+        for user in REPS:
+            if user in self.world.revoked:
+                self.world.reconnect(user)
+            if not self.world.settings(user).enabled:
+                self.world.set_sync(user, True)
+
     # -- the SIA rep -------------------------------------------------------------------------------
     def _values(self) -> TaskValues:
         return TaskValues(
@@ -94,9 +115,7 @@ class Users:
     def _sia_create(self) -> None:
         values = self._values()
         user = self.rng.choice(list(REPS))
-        task = self.world.sia.create(user, f"t-{self.rng.randrange(10**9)}", values, Origin.USER, self.world.now)
-        self.oracle.pushed.add(task.id)
-        self.oracle.sia_names[(user, task.id)] = task.name
+        self.world.sia.create(user, f"t-{self.rng.randrange(10**9)}", values, Origin.USER, self.world.now)
 
     def _sia_task(self) -> tuple[str, str] | None:
         """(user, task id) of a task some rep has."""
@@ -111,8 +130,6 @@ class Users:
         field = self.rng.choice(list(TaskField))
         value = getattr(self._values(), field)
         self.world.sia.update(user, task_id, {field: value}, Origin.USER, self.world.now)
-        if field is TaskField.NAME:
-            self.oracle.sia_names[(user, task_id)] = str(value)
 
     def _sia_delete(self) -> None:
         chosen = self._sia_task()
@@ -120,12 +137,11 @@ class Users:
             return
         user, task_id = chosen
         self.world.sia.delete(user, task_id, Origin.USER, self.world.now)
-        self.oracle.sia_deleted[(user, task_id)] = self.world.now
 
     # -- the Salesforce user, in the Salesforce UI -------------------------------------------------
     def _sf_fields(self) -> dict[str, object]:
         fields: dict[str, object] = {
-            "Subject": self.rng.choice(NAMES),
+            "Subject": self.rng.choice(SUBJECTS),
             "Status": self.rng.choice(SF_STATUSES),
             "Priority": self.rng.choice(SF_PRIORITIES),
             "ActivityDate": self.rng.choice(DUE_DATES),
@@ -138,7 +154,8 @@ class Users:
         roll = self.rng.random()
         fields["OwnerId"] = self.rng.choice([*REPS.values(), OTHER_SF_USER] if roll > 0.1 else list(REPS.values()))
         fields["TaskSubtype"] = "Email" if roll < 0.1 else "Task"
-        self.world.org.create(fields)
+        with contextlib.suppress(SalesforceError):  # the validation rule refused the user's save
+            self.world.org.create(fields)
 
     def _sf_record(self) -> str | None:
         ids = sorted(self.world.org.records)
@@ -146,17 +163,14 @@ class Users:
 
     def _sf_edit(self) -> None:
         sf_id = self._sf_record()
-        self.oracle.untouched.discard(sf_id or "")
         if sf_id is None:
             return
         name, value = self.rng.choice(list(self._sf_fields().items()))
-        self.world.org.update(sf_id, {name: value})
-        if name == "Subject":
-            self.oracle.subject_edited.add(sf_id)
+        with contextlib.suppress(SalesforceError):  # the validation rule refused the user's save
+            self.world.org.update(sf_id, {name: value})
 
     def _sf_delete(self) -> None:
         sf_id = self._sf_record()
-        self.oracle.untouched.discard(sf_id or "")
         if sf_id is not None:
             self.world.org.delete(sf_id)
 
@@ -164,18 +178,25 @@ class Users:
         ids = sorted(self.world.org.recycle_bin)
         if ids:
             sf_id = self.rng.choice(ids)
-            self.oracle.untouched.discard(sf_id)
             self.world.org.undelete(sf_id)
-            self.oracle.sf_undeleted[sf_id] = self.world.now
 
     def _sf_reassign(self) -> None:
         sf_id = self._sf_record()
-        self.oracle.untouched.discard(sf_id or "")
         if sf_id is not None:
             owner = self.world.org.records[sf_id].owner_id
             new_owner = self.rng.choice([o for o in [*REPS.values(), OTHER_SF_USER] if o != owner])
-            self.oracle.reassigned.add(sf_id)
             self.world.org.update(sf_id, {"OwnerId": new_owner})
-            if new_owner in REPS.values():
-                # Reassigned to a rep: it joins their reminders, even if they had deleted it.
-                self.oracle.sf_undeleted[sf_id] = self.world.now
+
+
+def _refuse_details(before: object, after: dict[str, object], by_api: bool) -> str | None:
+    return "Comments may not say that" if after.get("Description") == REFUSED else None
+
+
+AUTOMATIONS: list[Callable[[], Automation]] = [
+    lambda: prefix_subject("[SF] "),
+    high_priority_when_completed,
+    lambda: revert_api_writes_of("Priority"),
+    lambda: revert_api_writes_of("ActivityDate"),
+]
+"""The three shapes of Salesforce automation (SPEC 7): one stamping a synced field on every save, one
+setting a field when another changes, one undoing what an API client wrote."""
