@@ -139,10 +139,14 @@ class InMemoryOrg:
         self.history: History | None = None
         self.api_calls = 0
         self.writes_by_client = 0
+        """The gateway's writes the org committed."""
+        self.refused_writes = 0
+        """The gateway's writes the org refused (validation rules, deleted records)."""
         self._ids = itertools.count(1)
         self._commit_numbers = itertools.count(1)
         self._replay_ids = itertools.count(1)
         self._open: list[RecordChange] | None = None
+        self._rep: str | None = None
 
     def now(self) -> datetime:
         """Salesforce's time: whole seconds, as it stores them and as its change events carry them."""
@@ -218,18 +222,19 @@ class InMemoryOrg:
         self._publish(EventContent(CdcType.UPDATE, (WILDCARD_RECORD_ID,), commit))
 
     @contextmanager
-    def transaction(self, client_id: str | None, *, api: bool) -> Iterator[None]:
+    def transaction(self, client_id: str | None, *, api: bool, rep: str | None = None) -> Iterator[None]:
         """The writes inside commit as one transaction (one sObject Collections call): their events share
-        its commit and its identical changes merge (REST API Developer Guide, "sObject Collections")."""
-        self._open = []
+        its commit and its identical changes merge (REST API Developer Guide, "sObject Collections").
+        ``rep``: the SIA user whose grant writes, for the history."""
+        self._open, self._rep = [], rep
         try:
             yield
         finally:
-            changes, self._open = self._open, None
+            changes, self._open, self._rep = self._open, None, None
             self._commit(changes, client_id, api)
 
-    def gateway(self, client_id: str, fault: Fault | None = None) -> InMemoryGateway:
-        return InMemoryGateway(self, client_id, fault)
+    def gateway(self, client_id: str, fault: Fault | None = None, rep: str | None = None) -> InMemoryGateway:
+        return InMemoryGateway(self, client_id, fault, rep)
 
     def _live(self, sf_id: str) -> SalesforceTask:
         if sf_id in self.recycle_bin:
@@ -270,7 +275,7 @@ class InMemoryOrg:
             return
         at, sf_at = self.clock(), task.system_modstamp or self.now()
         actor = Actor.SYNC if api else Actor.USER
-        self.history.add(SfWrite(at, sf_at, sf_id, kind, dict(values), actor, external_id))
+        self.history.add(SfWrite(at, sf_at, sf_id, kind, dict(values), actor, external_id, rep=self._rep))
         if automated:
             final = task.model_dump(by_alias=True)
             self.history.add(SfWrite(at, sf_at, sf_id, "update", {n: final[n] for n in automated}, Actor.AUTOMATION))
@@ -339,10 +344,12 @@ def _get(task: SalesforceTask, api_name: str) -> object:
 class InMemoryGateway:
     """The SalesforceGateway port over an InMemoryOrg; every write carries ``client_id``."""
 
-    def __init__(self, org: InMemoryOrg, client_id: str, fault: Fault | None = None) -> None:
+    def __init__(self, org: InMemoryOrg, client_id: str, fault: Fault | None = None, rep: str | None = None) -> None:
         self.org = org
         self.client_id = client_id
         self.fault = fault
+        self.rep = rep
+        """The SIA user whose grant this is: the history says for whom the sync wrote."""
 
     @property
     def _origin(self) -> str | None:
@@ -428,21 +435,21 @@ class InMemoryGateway:
 
     def create_tasks(self, creates: Sequence[TaskCreate]) -> list[WriteResult]:
         self._call("create_tasks")
-        with self.org.transaction(self._origin, api=True):
+        with self.org.transaction(self._origin, api=True, rep=self.rep):
             results = [self._upsert(create) for create in creates]
         self._fault("after create_tasks")
         return results
 
     def update_tasks(self, updates: Sequence[TaskUpdate]) -> list[WriteResult]:
         self._call("update_tasks")
-        with self.org.transaction(self._origin, api=True):
+        with self.org.transaction(self._origin, api=True, rep=self.rep):
             results = [self._write(self.org.update, u.sf_id, _fields(u.values), api=True) for u in updates]
         self._fault("after update_tasks")
         return results
 
     def delete_tasks(self, sf_ids: Sequence[str]) -> list[WriteResult]:
         self._call("delete_tasks")
-        with self.org.transaction(self._origin, api=True):
+        with self.org.transaction(self._origin, api=True, rep=self.rep):
             results = [self._write(self.org.delete, sf_id, api=True) for sf_id in sf_ids]
         self._fault("after delete_tasks")
         return results
@@ -454,19 +461,22 @@ class InMemoryGateway:
         existing = next((task for task in self.org.records.values() if task.external_id == create.external_id), None)
         if existing is not None:
             return self._write(self.org.update, existing.id, _fields(create.values), api=True)
-        self.org.writes_by_client += 1
         fields = {**_fields(create.values), "OwnerId": create.owner_id, EXTERNAL_ID_FIELD: create.external_id}
         try:
-            return WriteResult(self.org.create(fields, self._origin, api=True).id)
+            created = WriteResult(self.org.create(fields, self._origin, api=True).id)
         except SalesforceError as error:
+            self.org.refused_writes += 1
             return WriteResult(None, error)
+        self.org.writes_by_client += 1
+        return created
 
     def _write(self, write: Callable[..., object], sf_id: str, *args: object, **options: object) -> WriteResult:
-        self.org.writes_by_client += 1
         try:
             write(sf_id, *args, client_id=self._origin, **options)
         except SalesforceError as error:
+            self.org.refused_writes += 1
             return WriteResult(None, error)
+        self.org.writes_by_client += 1
         return WriteResult(sf_id)
 
 

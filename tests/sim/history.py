@@ -39,6 +39,8 @@ class SfWrite:
     actor: Actor
     external_id: str | None = None
     """A create through the gateway: the SIA task id it carried (what the sync says it made it for)."""
+    rep: str | None = None
+    """A write through the gateway: the SIA user whose grant made it."""
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ def violations(world: World, users: Users) -> list[str]:
         refused=REFUSED if users.validation_rule else None,
     )
     # No echo loops: the sync's own writes stay within a bound of what the users did.
-    sync_writes = world.org.writes_by_client + sum(1 for e in world.sia.events if e.origin is Origin.SYNC)
+    sync_events = sum(1 for event in world.sia.events if event.origin is Origin.SYNC)
+    sync_writes = world.org.writes_by_client + world.org.refused_writes + sync_events
     bound = WRITES_PER_USER_OP * users.user_ops + 2 * world.redeliveries + 10
     if sync_writes > bound:
         found.append(f"{sync_writes} sync writes for {users.user_ops} user actions: an echo loop?")

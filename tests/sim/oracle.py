@@ -138,8 +138,8 @@ class Model:
     records: dict[str, Record] = field(default_factory=dict)
     tasks: dict[tuple[str, str], Task] = field(default_factory=dict)
     switches: dict[str, list[Switch]] = field(default_factory=lambda: defaultdict(list))
-    sync_writes: dict[str, list[tuple[datetime, str, object]]] = field(default_factory=lambda: defaultdict(list))
-    """By record: the sync's writes (at, API name, value)."""
+    sync_writes: dict[str, list[tuple[datetime, str, str | None]]] = field(default_factory=lambda: defaultdict(list))
+    """By record: the sync's writes (at, API name, the rep whose grant wrote)."""
     sia_sync_writes: dict[tuple[str, str], list[tuple[datetime, str, object]]] = field(
         default_factory=lambda: defaultdict(list)
     )
@@ -174,7 +174,7 @@ class Model:
             record.values[name] = value
             record.changes[name].append(Change(fact.at, value, fact.actor))
             if fact.actor is Actor.SYNC:
-                self.sync_writes[fact.sf_id].append((fact.at, name, value))
+                self.sync_writes[fact.sf_id].append((fact.at, name, fact.rep))
             if name == "OwnerId" and fact.kind == "update":
                 record.revived.append(fact.at)
         if fact.actor is not Actor.SYNC:
@@ -215,15 +215,21 @@ class Model:
             task.subject_renders.append(Change(fact.at, after, Actor.USER))
 
     # -- questions ---------------------------------------------------------------------------------
-    def checkbox_on(self, user: str, at: datetime) -> bool:
-        """Whether the rep's sync setting was on at ``at`` (a revoked grant pauses it, it stays ticked)."""
-        state = False
+    def pushes(self, user: str, at: datetime) -> bool:
+        """Whether a task the rep made at ``at`` goes to Salesforce: made while their sync setting was on
+        (SPEC 5.2, 5.5). A revoked grant only pauses sync: what was made meanwhile goes on reconnecting."""
+        on = False
         for switch in self.switches[user]:
             if switch.at > at:
                 break
             if switch.what in ("on", "off"):
-                state = switch.what == "on"
-        return state
+                on = switch.what == "on"
+        return on
+
+    def turned_off_since(self, user: str, at: datetime) -> bool:
+        """SPEC 5.5 with 5.2: turning sync off stops it at once, and on again, the tasks SIA has then are
+        existing tasks; so a task made shortly before sync went off may or may not have gone."""
+        return any(switch.at > at and switch.what == "off" for switch in self.switches[user])
 
     def first_on(self, user: str) -> datetime | None:
         return next((switch.at for switch in self.switches[user] if switch.what == "on"), None)
@@ -248,7 +254,13 @@ def _plain(value: object) -> object:
 
 
 def latest(changes: Iterable[Change]) -> Change | None:
-    return max(changes, key=lambda change: change.at, default=None)
+    """The last change, in the order they happened (automation comes after the write that fired it, at
+    the same moment)."""
+    found: Change | None = None
+    for change in changes:
+        if found is None or change.at >= found.at:
+            found = change
+    return found
 
 
 def winners(sia: Change | None, salesforce: Change | None) -> list[Change]:
@@ -327,7 +339,7 @@ class Judge:
             live_made = [sf_id for sf_id in made if sf_id in self.salesforce]
             if len(live_made) > 1:
                 self.found.append(f"{user}/{task_id}: {len(live_made)} Salesforce records made for one SIA task")
-            if task.created_by is Actor.USER and not model.checkbox_on(user, task.created_at):
+            if task.created_by is Actor.USER and not model.pushes(user, task.created_at):
                 if made:
                     self.found.append(
                         f"{user}/{task_id}: created while sync was off, yet sent to Salesforce ({made[0]})"
@@ -338,6 +350,8 @@ class Judge:
                 continue
             if self._refused(user, task_id):
                 continue
+            if not made and task.created_by is Actor.USER and model.turned_off_since(user, task.created_at):
+                continue  # sync stopped before the task went: at turning it on again it is an existing task
             linked = [sf_id for sf_id in by_task.get(task_id, []) if sf_id in self.salesforce]
             if not any(self._reminder_of(self.salesforce[sf_id], user) for sf_id in linked):
                 self.found.append(
@@ -410,16 +424,26 @@ class Judge:
                     self.found.append(f"{where}: {name} is {actual_sia!r} in SIA, {actual_sf!r} in Salesforce")
                 continue
             # Salesforce holds a value SIA does not: SIA keeps its own latest (SPEC 2).
-            synced_sf = latest(c for c in sf_changes if to_sia(name, c.value) is not UNSYNCED)
+            # A copy the sync made took the record's value then, or the import's default (SPEC 2).
+            made = task.created_at if task.created_by is Actor.SYNC else None
+            synced_sf = latest(
+                c for c in sf_changes if to_sia(name, c.value) is not UNSYNCED and (made is None or c.at > made)
+            )
             keeps = {
                 _key(c.value if c is sia_last else to_sia(name, c.value)) for c in winners(sia_last, synced_sf)
-            } or {_key(IMPORTED_AS.get(name))}
+            } or {_key(self._imported_value(record, name, made))}
             if _key(actual_sia) not in keeps:
                 self.found.append(
                     f"{where}: {name} is {actual_sia!r} in SIA while Salesforce holds {actual_sf!r}: "
                     f"SIA must keep {keeps}"
                 )
         self._subject(where, task, record, foreign.get("Subject", []), sf_now.subject, sia_now.name)
+
+    @staticmethod
+    def _imported_value(record: Record, name: str, made: datetime | None) -> object:
+        then = latest(c for c in record.changes.get(API_NAME[name], []) if made is None or c.at <= made)
+        value = to_sia(name, then.value) if then is not None else UNSYNCED
+        return IMPORTED_AS.get(name) if value is UNSYNCED else value
 
     def _foreign_changes(self, user: str, task: Task, record: Record) -> dict[str, list[Change]]:
         """Salesforce's changes of the record that are not the sync's own for this rep: a person's, the
@@ -431,14 +455,8 @@ class Judge:
         }
 
     def _own_times(self, user: str, sf_id: str) -> set[datetime]:
-        """The times of the sync's writes of the record while it was this rep's (by its owner then)."""
-        owners = sorted(self.model.records[sf_id].changes.get("OwnerId", []), key=lambda c: c.at)
-        sf_user = self.model.reps[user][:15]
-        return {
-            at
-            for at, _, _ in self.model.sync_writes.get(sf_id, [])
-            if str(next((c.value for c in reversed(owners) if c.at <= at), ""))[:15] == sf_user
-        }
+        """The times of the sync's writes of the record made with this rep's grant."""
+        return {at for at, _, rep in self.model.sync_writes.get(sf_id, []) if rep == user}
 
     def _subject(
         self, where: str, task: Task, record: Record, sf_changes: list[Change], subject: Any, name: Any

@@ -31,7 +31,7 @@ from tasksync.domain.settings import SalesforceConnection, SyncSettings
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.ports.salesforce import ErrorKind, SalesforceError
-from tasksync.ports.salesforce_connector import Granted, PendingAuthorization
+from tasksync.ports.salesforce_connector import Granted
 from tasksync.queued_events import reminder_event_of
 from tasksync.use_cases.attempts import StillConcurrent
 from tasksync.use_cases.first_sync import Invocation, run_first_sync
@@ -46,6 +46,7 @@ from tasksync.use_cases.settings_saving import NotConnected, save_sync_settings
 from tests.fakes.linked_task_writes import InMemoryLinkedTaskWrites
 from tests.fakes.reminder_store import InMemoryReminderStore
 from tests.fakes.salesforce import InMemoryOrg
+from tests.fakes.salesforce_connector import NoPending, StoredGrants
 from tests.fakes.sync_state import InMemorySyncState
 from tests.sim.deliveries import Delivery, DeliveryFaults, Queues, Side
 from tests.sim.history import Actor, History, SiaWrite, Switch
@@ -160,7 +161,9 @@ class World:
             errors=self.state,
             reminders=flaky(self.sia),
             linked=flaky(_CopiesTold(self, InMemoryLinkedTaskWrites(self.sia, self.state))),
-            salesforce=lambda settings: self.org.gateway(CLIENT_ID, partial(self._salesforce_fault, settings.user_id)),
+            salesforce=lambda settings: self.org.gateway(
+                CLIENT_ID, partial(self._salesforce_fault, settings.user_id), rep=settings.user_id
+            ),
             field_maps=lambda _settings: field_map,
             client_id=CLIENT_ID,
             clock=lambda: self.now,
@@ -205,7 +208,7 @@ class World:
         turns it on again and runs the first sync (SPEC 5.5)."""
         self.revoked.discard(user)
         started: list[str] = []
-        connecting = Connecting(_Connector(user), _NoPending(), self.state, self.now, started.append)
+        connecting = Connecting(StoredGrants(), NoPending(), self.state, self.now, started.append)
         granted = Granted(ORG, REPS[user], f"{user}@example.com", user, INSTANCE_URL, credentials=None)
         connecting.connect(user, granted)
         self.history.add(Switch(self.now, user, "reconnected"))
@@ -440,45 +443,6 @@ class _CopiesTold:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
-
-
-class _Connector:
-    """The one thing reconnecting needs of the OAuth adapter: the grant stored where it was."""
-
-    def __init__(self, user: str) -> None:
-        self.user = user
-
-    def store(self, granted: Granted) -> SalesforceConnection:
-        return _connection(self.user)
-
-    def forget(self, granted: Granted) -> None:
-        pass
-
-    def disconnect(self, connection: SalesforceConnection) -> None:
-        pass
-
-    def login_url(self, asked: str | None) -> str:
-        raise NotImplementedError
-
-    def authorize_url(self, login_url: str, redirect_uri: str, state: str, code_challenge: str) -> str:
-        raise NotImplementedError
-
-    def new_pkce(self) -> tuple[str, str]:
-        raise NotImplementedError
-
-    def exchange_code(self, login_url: str, redirect_uri: str, code: str, code_verifier: str) -> Granted:
-        raise NotImplementedError
-
-    def grant_by_jwt(self, login_url: str, username: str) -> Granted:
-        raise NotImplementedError
-
-
-class _NoPending:
-    def put(self, pending: PendingAuthorization) -> None:
-        raise NotImplementedError
-
-    def take(self, state: str) -> PendingAuthorization | None:
-        return None
 
 
 def _connection(user: str) -> SalesforceConnection:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tasksync.domain.imported_ids import imported_from
 from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
 from tasksync.domain.reminder_task import ReminderTask, TaskField
+from tasksync.domain.settings import SyncSettings
 from tasksync.domain.subject_template import render_subject
 from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink
 from tasksync.engine.context import SyncContext
@@ -117,16 +118,37 @@ def _create(event: ReminderTaskEvent, ctx: SyncContext) -> Decision:
     )
 
 
+def decide_while_paused(event: ReminderTaskEvent, link: SyncLink | None, settings: SyncSettings) -> Decision:
+    """Sync paused by a revoked grant: nothing is sent, and reconnecting resumes it where it was, pushing
+    what the rep made since sync was turned on. A task made so and deleted before its create went leaves
+    its tombstone, so that a late delivery of its create, after the rep reconnects, does not push it."""
+    task = event.task
+    if (
+        event.kind is ReminderEventKind.DELETED
+        and event.origin is Origin.USER
+        and link is None
+        and settings.enabled
+        and not imported_from(task.id)
+        and settings.pushes_tasks_made_at(task.created_at)
+    ):
+        return Decision(link=_deleted_link(_unsent_link(task, settings), event), skipped=SkipReason.SYNC_OFF)
+    return Decision.skip(SkipReason.SYNC_OFF)
+
+
 def _new_link(task: ReminderTask, ctx: SyncContext) -> SyncLink:
     """The pending link of a create: every field written, none shown yet; ``sf_id`` comes with the answer."""
     sent = create_salesforce_task(task.id, task.values, ctx).create.values
+    return _unsent_link(task, ctx.settings).with_writes(sent, base={})
+
+
+def _unsent_link(task: ReminderTask, settings: SyncSettings) -> SyncLink:
     return SyncLink(
         user_id=task.user_id,
         sia_id=task.id,
         agreed=task.values,
         agreed_at={field: task.changed(field) for field in TaskField},
-        rendered_subject=render_subject(ctx.settings.subject_template, task.values),
+        rendered_subject=render_subject(settings.subject_template, task.values),
         salesforce=SalesforceValues(),
         salesforce_seen_at={},
         sia_version=task.version,
-    ).with_writes(sent, base={})
+    )

@@ -12,17 +12,18 @@ A task's failure fails that task's events only.
 
 from __future__ import annotations
 
+import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from tasksync.domain.reminder_events import ReminderTaskEvent
+from tasksync.domain.reminder_events import ReminderEventKind, ReminderTaskEvent
 from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_error import SyncError, SyncErrorKind
 from tasksync.domain.sync_link import LinkState, SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
-from tasksync.engine.from_reminders import decide_reminder_event
+from tasksync.engine.from_reminders import decide_reminder_event, decide_while_paused
 from tasksync.ports.reminder_tasks import TaskNotFound, VersionConflict
 from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tasksync.ports.sync_state import ConcurrentUpdate
@@ -54,13 +55,25 @@ def apply_reminder_batch(events: Iterable[ReminderTaskEvent], services: SyncServ
             settings = services.settings.get_settings(user)
             if settings is None or not settings.syncing:
                 # Off, paused or disconnected: neither direction runs, and nothing is asked of Salesforce.
-                skipped = Decision.skip(SkipReason.SYNC_OFF)
-                outcome.decisions.update((event.event_id, skipped) for event in user_events)
+                outcome.decisions.update(
+                    (event.event_id, _while_stopped(event, settings, services)) for event in user_events
+                )
                 continue
             _apply_for_rep(user_events, settings, services, outcome)
         except Exception as error:  # this rep's events are retried; the other reps' go on
             outcome.failed.update((event.event_id, error) for event in user_events)
     return outcome
+
+
+def _while_stopped(event: ReminderTaskEvent, settings: SyncSettings | None, services: SyncServices) -> Decision:
+    """Only a paused rep's delete of a task not linked yet is kept, as its tombstone (``decide_while_paused``)."""
+    if settings is None or event.kind is not ReminderEventKind.DELETED or not settings.enabled:
+        return Decision.skip(SkipReason.SYNC_OFF)
+    decision = decide_while_paused(event, services.links.link_by_sia_id(settings.user_id, event.task.id), settings)
+    if decision.link is not None:
+        with contextlib.suppress(ConcurrentUpdate):  # a link saved meanwhile knows more than the tombstone
+            services.links.save_link(decision.link)
+    return decision
 
 
 def _apply_for_rep(

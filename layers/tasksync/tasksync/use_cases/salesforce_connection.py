@@ -112,9 +112,11 @@ def _digest(value: str) -> str:
 
 
 def _connected(current: SyncSettings, connection: SalesforceConnection, now: datetime) -> SyncSettings:
-    """With sync on, connecting turns it on again: tasks made while it could not run stay local (SPEC 5.2)
-    and the first sync catches up on the links (SPEC 5.3, 5.5)."""
+    """With sync on, the first sync then catches up on the links (SPEC 5.3, 5.5). Connecting after a
+    disconnect turns sync on again: tasks made meanwhile stay local (SPEC 5.2). Reconnecting a revoked
+    grant ends a pause the rep did not choose: tasks made since sync was turned on still go, those made
+    during the pause included (docs/decisions/0016-a-simulation-that-can-fail.md)."""
     changes: dict[str, object] = {"connection": connection}
-    if current.enabled and not current.syncing:
+    if current.enabled and current.connection is None:
         changes["enabled_at"] = now
     return current.model_copy(update=changes)
