@@ -127,6 +127,18 @@ class Task:
     deleted_by_user: list[datetime] = field(default_factory=list)
     deleted_by_sync: list[datetime] = field(default_factory=list)
     earlier_lives: int = 0
+    former: dict[str, object] = field(default_factory=dict)
+    """A copy brought back: the values its earlier life last had, which the sync may keep (SPEC 2)."""
+    born: tuple[datetime, Actor] | None = None
+    """When and by whom its first life was made (a copy brought back is the same task)."""
+
+    @property
+    def made_at(self) -> datetime:
+        return self.born[0] if self.born else self.created_at
+
+    @property
+    def made_by(self) -> Actor:
+        return self.born[1] if self.born else self.created_by
 
 
 @dataclass
@@ -192,6 +204,8 @@ class Model:
                 task.deleted_by_user = earlier.deleted_by_user
                 task.deleted_by_sync = earlier.deleted_by_sync
                 task.from_sf_id = task.from_sf_id or earlier.from_sf_id
+                task.born = (earlier.made_at, earlier.made_by)
+                task.former = dict(earlier.values)
         elif task is None:
             return
         if fact.kind == "delete":
@@ -243,7 +257,7 @@ class Model:
         for sf_id, record in self.records.items():
             if record.created_by is Actor.SYNC and record.external_id:
                 owner_task = self.tasks.get((user, record.external_id))
-                if owner_task is not None and owner_task.created_by is Actor.USER:
+                if owner_task is not None and owner_task.made_by is Actor.USER:
                     pairs[sf_id].add(record.external_id)
         return pairs
 
@@ -339,7 +353,7 @@ class Judge:
             live_made = [sf_id for sf_id in made if sf_id in self.salesforce]
             if len(live_made) > 1:
                 self.found.append(f"{user}/{task_id}: {len(live_made)} Salesforce records made for one SIA task")
-            if task.created_by is Actor.USER and not model.pushes(user, task.created_at):
+            if task.made_by is Actor.USER and not model.pushes(user, task.made_at):
                 if made:
                     self.found.append(
                         f"{user}/{task_id}: created while sync was off, yet sent to Salesforce ({made[0]})"
@@ -350,7 +364,7 @@ class Judge:
                 continue
             if self._refused(user, task_id):
                 continue
-            if not made and task.created_by is Actor.USER and model.turned_off_since(user, task.created_at):
+            if not made and task.made_by is Actor.USER and model.turned_off_since(user, task.made_at):
                 continue  # sync stopped before the task went: at turning it on again it is an existing task
             linked = [sf_id for sf_id in by_task.get(task_id, []) if sf_id in self.salesforce]
             if not any(self._reminder_of(self.salesforce[sf_id], user) for sf_id in linked):
@@ -407,11 +421,13 @@ class Judge:
         if self._refused(user, task.task_id):
             return
         foreign = self._foreign_changes(user, task, record)
+        # A copy brought back (undelete, rejoin) starts from the record as it then is.
+        since = task.created_at if task.earlier_lives else None
         for name in SIA_FIELDS:
             api = API_NAME[name]
             sia_last = latest(task.user_changes.get(name, ()))
             sf_changes = foreign.get(api, [])
-            sf_last = latest(sf_changes)
+            sf_last = latest(c for c in sf_changes if since is None or c.at > since)
             actual_sf = _plain(getattr(sf_now, _ATTRIBUTE[api]))
             actual_sia = _plain(getattr(sia_now, name))
             allowed = {_key(to_sf(name, c.value) if c is sia_last else c.value) for c in winners(sia_last, sf_last)}
@@ -431,13 +447,14 @@ class Judge:
             )
             keeps = {
                 _key(c.value if c is sia_last else to_sia(name, c.value)) for c in winners(sia_last, synced_sf)
-            } or {_key(self._imported_value(record, name, made))}
+            } or {_key(self._imported_value(record, name, made)), _key(task.former.get(name))} - {None}
             if _key(actual_sia) not in keeps:
                 self.found.append(
                     f"{where}: {name} is {actual_sia!r} in SIA while Salesforce holds {actual_sf!r}: "
                     f"SIA must keep {keeps}"
                 )
-        self._subject(where, task, record, foreign.get("Subject", []), sf_now.subject, sia_now.name)
+        subjects = [c for c in foreign.get("Subject", []) if since is None or c.at > since]
+        self._subject(where, task, record, subjects, sf_now.subject, sia_now.name)
 
     @staticmethod
     def _imported_value(record: Record, name: str, made: datetime | None) -> object:

@@ -28,7 +28,7 @@ def pushed_task(history: History, **values: object) -> None:
     history.add(Switch(at(0), "u", "on"))
     history.add(SiaWrite(at(1), "u", "t", "create", {**TASK, **values}, Actor.USER))
     record = {**RECORD, "OwnerId": REPS["u"], "TaskSubtype": "Task", **_sf(values)}
-    history.add(SfWrite(at(1.1), at(1.1), SF_ID, "create", record, Actor.SYNC, external_id="t"))
+    history.add(SfWrite(at(1.1), at(1.1), SF_ID, "create", record, Actor.SYNC, external_id="t", rep="u"))
 
 
 def _sf(values: dict[str, object]) -> dict[str, object]:
@@ -97,7 +97,7 @@ def test_changes_within_the_clocks_margin_may_go_either_way_but_both_sides_agree
     history = History()
     pushed_task(history)
     history.add(SiaWrite(at(10), "u", "t", "update", {"priority": "high"}, Actor.USER))
-    history.add(SfWrite(at(10.1), at(10.1), SF_ID, "update", {"Priority": "High"}, Actor.SYNC))
+    history.add(SfWrite(at(10.1), at(10.1), SF_ID, "update", {"Priority": "High"}, Actor.SYNC, rep="u"))
     history.add(SfWrite(at(11), at(11.5), SF_ID, "update", {"Priority": "Normal"}, Actor.USER))
     assert verdict(history, {"priority": "high"}, {"priority": "High"}) == []
     assert verdict(history, {"priority": "normal"}, {"priority": "Normal"}) == []
@@ -155,7 +155,7 @@ def test_two_records_made_for_one_sia_task_are_duplicates_whatever_their_externa
     pushed_task(history)
     other = "00T000000000002AAA"
     record = {**RECORD, "OwnerId": REPS["u"], "TaskSubtype": "Task"}
-    history.add(SfWrite(at(2), at(2), other, "create", record, Actor.SYNC, external_id="t"))
+    history.add(SfWrite(at(2), at(2), other, "create", record, Actor.SYNC, external_id="t", rep="u"))
     found = judge(
         history,
         REPS,
@@ -196,7 +196,9 @@ def test_a_task_created_while_sync_was_off_stays_local() -> None:
     history.add(SiaWrite(at(1), "u", "t", "create", TASK, Actor.USER))
     history.add(Switch(at(2), "u", "on"))
     assert verdict(history, {}, None) == []
-    history.add(SfWrite(at(3), at(3), SF_ID, "create", {**RECORD, "OwnerId": REPS["u"]}, Actor.SYNC, external_id="t"))
+    history.add(
+        SfWrite(at(3), at(3), SF_ID, "create", {**RECORD, "OwnerId": REPS["u"]}, Actor.SYNC, external_id="t", rep="u")
+    )
     assert any("created while sync was off" in v for v in verdict(history, {}, {}))
 
 
@@ -206,6 +208,6 @@ def test_a_task_deleted_in_sia_stays_deleted_unless_salesforce_undeletes_it() ->
     history.add(SiaWrite(at(5), "u", "t", "delete", {}, Actor.USER))
     assert verdict(history, None, None) == []
     assert any("deleted in SIA, yet" in v for v in verdict(history, None, {}))
-    history.add(SfWrite(at(5.1), at(5.1), SF_ID, "delete", {}, Actor.SYNC))
+    history.add(SfWrite(at(5.1), at(5.1), SF_ID, "delete", {}, Actor.SYNC, rep="u"))
     history.add(SfWrite(at(15), at(15), SF_ID, "undelete", {**RECORD, "OwnerId": REPS["u"]}, Actor.USER))
     assert any("no SIA task" in v for v in verdict(history, None, {}))
