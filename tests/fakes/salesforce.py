@@ -423,7 +423,8 @@ class InMemoryGateway:
             for sf_id, task in self.org.records.items()
             if task.system_modstamp and start <= task.system_modstamp <= end
         )
-        return UpdatedWindow(ids=ids, latest_date_covered=end)
+        # latestDateCovered is a time Salesforce has reached ("getUpdated()"), never its future.
+        return UpdatedWindow(ids=ids, latest_date_covered=min(end, self.org.now()))
 
     def deleted_records(self, start: datetime, end: datetime) -> DeletedWindow:
         self._call("deleted")
@@ -431,7 +432,9 @@ class InMemoryGateway:
         records = tuple(
             DeletedRecord(sf_id, at) for sf_id, (_, at) in self.org.recycle_bin.items() if start <= at <= end
         )
-        return DeletedWindow(records=records, earliest_date_available=earliest, latest_date_covered=end)
+        return DeletedWindow(
+            records=records, earliest_date_available=earliest, latest_date_covered=min(end, self.org.now())
+        )
 
     def create_tasks(self, creates: Sequence[TaskCreate]) -> list[WriteResult]:
         self._call("create_tasks")

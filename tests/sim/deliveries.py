@@ -58,6 +58,8 @@ class Queues:
         self._held: dict[Side, list[_Held]] = {side: [] for side in Side}
         self._seq = itertools.count()
         self.dropped = 0
+        self.lost: list[str] = []
+        """The bodies dropped for good, for the check made before the safety nets run."""
 
     def __bool__(self) -> bool:
         return any(self._ready.values()) or any(self._held.values())
@@ -67,6 +69,7 @@ class Queues:
         faults = self.faults
         if self.rng.random() < faults.dropped.get(side, 0.0):
             self.dropped += 1
+            self.lost.append(body)
             return
         for _ in range(2 if self.rng.random() < faults.duplicate else 1):
             delivery = Delivery(self._late(now), next(self._seq), side, body)

@@ -11,7 +11,7 @@ from tests.sim.world import REPS, World
 WRITES_PER_USER_OP = 4
 
 
-def violations(world: World, users: Users) -> list[str]:
+def violations(world: World, users: Users, exempt: frozenset[str] = frozenset()) -> list[str]:
     templates = {user: world.settings(user).subject_template for user in REPS}
     found = judge(
         world.history,
@@ -21,6 +21,8 @@ def violations(world: World, users: Users) -> list[str]:
         salesforce=world.org.records,
         errors=world.state.errors,
         refused=REFUSED if users.validation_rule else None,
+        subject_prefix=users.subject_prefix,
+        exempt=exempt,
     )
     # No echo loops: the sync's own writes stay within a bound of what the users did.
     sync_events = sum(1 for event in world.sia.events if event.origin is Origin.SYNC)

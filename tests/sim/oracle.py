@@ -45,6 +45,7 @@ IMPORTED_AS = {"status": "open", "priority": "normal"}
 REMINDER_SUBTYPES = (None, "Task")
 """SPEC 4."""
 SUBJECT_MAX = 255
+RENDERED = ("name", "status", "priority", "due_date", "details")
 
 
 class Unsynced:
@@ -297,6 +298,8 @@ class Judge:
     """The sync errors recorded for the reps to see (conflicts, refusals)."""
     refused: str | None = None
     """Details the org's validation rule refuses, when it has one: such a task cannot reach Salesforce."""
+    subject_prefix: str | None = None
+    """What the org's automation puts before every Subject, when it does."""
     exempt: frozenset[str] = frozenset()
     """Records and tasks not judged, with those paired with them (a change of theirs was never delivered,
     and the safety nets have not run yet)."""
@@ -406,13 +409,18 @@ class Judge:
             self.found.append(f"{user}/{task.task_id}: deleted in SIA, yet {sf_id} lives in Salesforce")
 
     def _refused(self, user: str, task_id: str) -> bool:
-        """A task whose details the org refuses stays as the rep made it, and the refusal is recorded for
-        them (SPEC 7: permanent errors are not retried but recorded per task)."""
-        if self.refused is None or self.sia[(user, task_id)].details != self.refused:
+        """A task the org refuses stays as the rep made it, and the refusal is recorded for them (SPEC 7:
+        permanent errors are not retried but recorded per task): details its validation rule refuses, or
+        a Subject its automation's prefix makes longer than a Subject holds."""
+        task = self.sia[(user, task_id)]
+        subject = render(self.model.templates[user], {name: _plain(getattr(task, name)) for name in RENDERED})
+        prefix = self.subject_prefix
+        too_long = prefix is not None and not subject.startswith(prefix) and len(prefix + subject) > SUBJECT_MAX
+        if not too_long and (self.refused is None or task.details != self.refused):
             return False
         kinds = {str(_plain(e.kind)) for e in self.errors if e.user_id == user and e.sia_id == task_id}
         if "permanent" not in kinds:
-            self.found.append(f"{user}/{task_id}: Salesforce refuses its details, and no error says so ({kinds})")
+            self.found.append(f"{user}/{task_id}: Salesforce refuses it, and no error says so ({kinds})")
         return True
 
     # -- what the fields must say ------------------------------------------------------------------
@@ -580,6 +588,8 @@ def judge(
     salesforce: Mapping[str, Any],
     errors: list[Any],
     refused: str | None = None,
+    subject_prefix: str | None = None,
     exempt: frozenset[str] = frozenset(),
 ) -> list[str]:
-    return Judge(Model.of(history, reps, templates), sia, salesforce, errors, refused, exempt).verdict()
+    model = Model.of(history, reps, templates)
+    return Judge(model, sia, salesforce, errors, refused, subject_prefix, exempt).verdict()

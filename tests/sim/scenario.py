@@ -22,6 +22,7 @@ DETAILS = ["", "bring pricing", "see notes", "x" * 40, REFUSED]
 DUE_DATES: list[date | None] = [None, date(2026, 1, 5), date(2026, 1, 6), date(2026, 2, 1)]
 SF_STATUSES = ["Not Started", "In Progress", "Completed", "Deferred", "Waiting on someone else"]
 SF_PRIORITIES = ["High", "Normal", "Low"]
+SUBJECT_PREFIX = "[SF] "
 TEMPLATES = ["{{activity_subject}}", "[SIA] {{activity_subject}}", "{{activity_subject}} due {{activity_due_date}}"]
 
 
@@ -36,6 +37,7 @@ class Users:
         automation = self.rng.choice(AUTOMATIONS + [None] * 6)
         if automation is not None:
             world.org.automation.append(automation())
+        self.subject_prefix = SUBJECT_PREFIX if automation is AUTOMATIONS[0] else None
 
     def history(self, count: int) -> None:
         """Salesforce tasks from before sync was on: those of the last 24 hours are imported by the first
@@ -193,7 +195,7 @@ def _refuse_details(before: object, after: dict[str, object], by_api: bool) -> s
 
 
 AUTOMATIONS: list[Callable[[], Automation]] = [
-    lambda: prefix_subject("[SF] "),
+    lambda: prefix_subject(SUBJECT_PREFIX),
     high_priority_when_completed,
     lambda: revert_api_writes_of("Priority"),
     lambda: revert_api_writes_of("ActivityDate"),

@@ -201,8 +201,10 @@ class _Leg:
             if swept.failed or read_back.failed:
                 raise StillConcurrent(f"records {', '.join(swept.failed + read_back.failed)} could not be applied")
         else:
-            cursors.put_cursor(user, DELETED_CURSOR, started)
-        cursors.put_cursor(user, UPDATED_CURSOR, started)
+            cursors.put_cursor(user, DELETED_CURSOR, started - CLOCK_MARGIN)
+        # The cursors are Salesforce times, ``started`` AWS's: widened by the clocks' margin, the next
+        # rounds' windows miss nothing an org whose clock is behind committed meanwhile.
+        cursors.put_cursor(user, UPDATED_CURSOR, started - CLOCK_MARGIN)
         return self.save(
             ever_enabled=True,
             state=FirstSyncState.DONE,

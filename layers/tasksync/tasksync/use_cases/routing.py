@@ -36,9 +36,10 @@ def apply_org_change(org_id: str, change: SalesforceChange, services: SyncServic
     """Apply ``change`` for each rep it concerns. One rep's failure is raised after the others were served,
     so that the message is retried (the reps already served find it applied: no double effect)."""
     users = reps_for(org_id, change, services)
-    if not users and change.change_type is not ChangeType.DELETE:
-        change, owners = _owner_of_unlinked(org_id, change, services)
-        users = dict.fromkeys(owners)
+    if change.change_type is ChangeType.GAP or (not users and change.change_type is not ChangeType.DELETE):
+        change, owner = _read_with_owner(org_id, change, services, first=list(users))
+        if owner is not None:
+            users = dict(sorted({owner: None, **users}.items()))
     decisions: dict[str, Decision] = {}
     failure: Exception | None = None
     for user, link in users.items():
@@ -74,22 +75,24 @@ def in_transaction_order(changes: Sequence[SalesforceChange]) -> list[Salesforce
     return sorted(changes, key=sequence)
 
 
-def _owner_of_unlinked(
-    org_id: str, change: SalesforceChange, services: SyncServices
-) -> tuple[SalesforceChange, list[str]]:
-    """A change of a record no rep links that does not say its owner (an UPDATE carries only what changed,
-    a gap event nothing): read once, with the grant of the first syncing rep who can see it, the record
-    names its owner, who may be a rep whose task joins now (SPEC 6)."""
-    for user in services.settings.users_of_org(org_id):
+def _read_with_owner(
+    org_id: str, change: SalesforceChange, services: SyncServices, first: list[str]
+) -> tuple[SalesforceChange, str | None]:
+    """A change that does not say the record's owner (an UPDATE carries only what changed, a gap event
+    nothing) of a record no rep links, or a gap event: read once, with the grant of the first syncing rep
+    who can see it (the linked ones first), the record names its owner, who may be a rep whose task joins
+    now (SPEC 4, 6): a reassignment whose event came as a gap is no change of the old owner's alone."""
+    for user in dict.fromkeys([*first, *services.settings.users_of_org(org_id)]):
         settings = services.syncing(user)
         if settings is None:
             continue
         record = read_record(change.sf_id, settings, services, prompted_by=change)
         if record.change_type is ChangeType.DELETE:
+            if user in first:
+                return record, None  # gone: a delete for the reps who link it
             continue  # gone, or not visible to this rep
-        owner = services.settings.user_for_salesforce_user(org_id, record.task.owner_id or "")
-        return record, [owner] if owner else []
-    return change, []
+        return record, services.settings.user_for_salesforce_user(org_id, record.task.owner_id or "")
+    return change, None
 
 
 def _of_org(settings: SyncSettings, org_id: str) -> bool:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from tasksync.domain.clocks import CLOCK_MARGIN
+from tasksync.domain.salesforce_task import SalesforceTask
 from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_link import LinkState, SyncLink
 from tasksync.engine.changes import ChangeType, SalesforceChange
@@ -148,13 +149,21 @@ def reconcile_updates(
     gateway = services.salesforce(settings)
     window = gateway.updated_ids(start, now)
     read_at = services.clock()
-    records = (
-        SalesforceChange.of_record(task, read_at) for page in _pages(window.ids) for task in gateway.get_tasks(page)
-    )
+    records = (_as_read(task, read_at, since) for page in _pages(window.ids) for task in gateway.get_tasks(page))
     result = apply_each(records, settings, services)
     if not result.failed:
         cursors.put_cursor(settings.user_id, UPDATED_CURSOR, window.latest_date_covered)
     return result
+
+
+def _as_read(task: SalesforceTask, read_at: datetime, since: datetime | None) -> SalesforceChange:
+    """A record the transaction that stood for every Task (at ``since``) touched changed then, even where
+    ``LastModifiedDate`` did not move (an undelete): it is decided as its event would have been, one that
+    makes an old reminder join (SPEC 6)."""
+    if since is None or task.system_modstamp != since:
+        return SalesforceChange.of_record(task, read_at)
+    prompt = SalesforceChange(ChangeType.GAP, SalesforceTask(id=task.id), frozenset(), since)
+    return SalesforceChange.of_record(task, read_at, prompted_by=prompt)
 
 
 def _pages(items: Iterable[Item]) -> Iterator[list[Item]]:
