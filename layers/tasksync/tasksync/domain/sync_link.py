@@ -163,12 +163,15 @@ class SyncLink(DomainModel):
 
     def holds_from_before_last_write(self, field: SalesforceField, value: str | date | None) -> bool:
         """Whether ``value``, read from Salesforce, is what the field held before the sync's last write of
-        it, or an earlier write of the sync's: as if that last write had not landed."""
+        it, or an earlier write of the sync's: as if that last write had not landed. A write made over one
+        that never showed was made over what the link expected, not what Salesforce held: what the field
+        held before each write still unshown counts too."""
         last = self.last_write(field)
         if last is None:
             return False
         held = as_sf_json(value)
-        return held != last.value and (held == last.over or held in self.written_values(field)[:-1])
+        unshown = {write.over for write in self.writes if write.field is field and write.shown_at is None}
+        return held != last.value and (held == last.over or held in unshown or held in self.written_values(field)[:-1])
 
     def not_landed(self, field: SalesforceField, value: str | date | None) -> bool:
         """Whether ``value``, read from Salesforce, says the sync's last write of ``field``, still on its way
