@@ -15,6 +15,7 @@ from tasksync.domain.settings import ConnectionStatus, FirstSyncProgress, FirstS
 from tasksync.ports.salesforce import AuthRevoked, ErrorKind, OwnedTasks, SalesforceError
 from tasksync.use_cases import first_sync
 from tasksync.use_cases.first_sync import Invocation, run_first_sync
+from tasksync.use_cases.safety_nets import reconcile_updates
 from tests.fakes.salesforce import InMemoryGateway
 from tests.unit.builders import CLIENT_ID, USER, SyncWorld, settings
 
@@ -414,3 +415,20 @@ def test_progress_saved_before_legs_existed_still_loads():
         None,
         0,
     )
+
+
+def test_a_change_an_org_whose_clock_is_behind_commits_just_after_the_first_sync_is_reconciled():
+    """The safety nets' cursors are Salesforce times, the first sync's start AWS's: with Salesforce's
+    clock 90 seconds behind, a record committed moments after the first sync is stamped before its
+    start, and the reconciliation must still read it when its event is lost (SPEC 6, 7)."""
+    world = SyncWorld(settings(ever_enabled=False))
+    world.org.skew = -timedelta(seconds=90)
+    run_first_sync(USER, world.services, world.state)
+    world.tick(5)
+    world.org.create({"Subject": "Made just after"})
+    world.mark_delivered()  # its event was lost
+    world.tick(300)
+
+    reconcile_updates(world.settings, world.services, world.state)
+
+    assert imported_names(world) == ["Made just after"]

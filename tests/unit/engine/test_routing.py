@@ -179,3 +179,19 @@ def test_the_owner_of_an_unlinked_record_is_never_read_with_a_paused_reps_grant(
     # Then it joins the second rep's list, and the paused rep's grant was never used
     assert [task.name for task in world.sia.list(USER_2)] == ["Old call"]
     assert USER not in grants
+
+
+def test_a_reassignment_whose_event_came_as_a_gap_joins_the_new_owners_list_at_once():
+    """A gap event says only which record changed: read once, the record names its owner now, whose
+    task it joins (SPEC 4, 6), as well as leaving the old owner's."""
+    world = three_reps()
+    record = world.org.create({"Subject": "Call Alice back", "OwnerId": SF_USER})
+    deliver_to_org(world)
+    world.org.update(record.id, {"OwnerId": SF_USER_2})
+    world.mark_delivered()  # its event could not be built: a gap event came instead
+    gap = SalesforceChange(ChangeType.GAP, SalesforceTask(id=record.id), frozenset(), world.org.now())
+
+    apply_org_change(ORG, gap, world.services)
+
+    assert world.sia.list(USER) == []
+    assert [task.name for task in world.sia.list(USER_2)] == ["Call Alice back"]

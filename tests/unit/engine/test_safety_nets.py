@@ -65,3 +65,23 @@ def test_one_records_transient_failure_does_not_stop_the_others_and_keeps_the_cu
     assert [world.task(task_id).priority.value for task_id in ("task-1", "task-2")] == ["high", "high"]
     assert not second.failed
     assert world.state.get_cursor(USER, UPDATED_CURSOR) > before
+
+
+def test_an_old_reminder_undeleted_in_a_transaction_too_big_for_its_events_joins_on_the_reconciliation():
+    """SPEC 6: an eligible task untouched for over 24 hours joins SIA the first time it changes while sync
+    is on. An undelete does not move LastModifiedDate; its event lost in a GAP_OVERFLOW, the reconciliation
+    that overflow starts must decide it as the event would have."""
+    world = SyncWorld()
+    now = world.now
+    world.now = now - timedelta(days=3)
+    record = world.org.create({"Subject": "Call Alice back"})
+    world.now = now
+    world.org.delete(record.id)
+    world.org.undelete(record.id)
+    world.mark_delivered()  # more than 100,000 changes in the transaction: one GAP_OVERFLOW instead
+    overflow_at = world.org.records[record.id].system_modstamp
+    world.tick(120)
+
+    reconcile_updates(world.settings, world.services, world.state, since=overflow_at)
+
+    assert [task.name for task in world.tasks()] == ["Call Alice back"]
