@@ -365,10 +365,10 @@ class Judge:
             if (owner, task_id) not in self.sia:
                 self._stays_deleted(user, task, by_task.get(task_id, []))
                 continue
-            if self._refused(user, task_id):
-                continue
             if not made and task.made_by is Actor.USER and model.turned_off_since(user, task.made_at):
                 continue  # sync stopped before the task went: at turning it on again it is an existing task
+            if self._refused(user, task_id):
+                continue
             linked = [sf_id for sf_id in by_task.get(task_id, []) if sf_id in self.salesforce]
             if not any(self._reminder_of(self.salesforce[sf_id], user) for sf_id in linked):
                 self.found.append(
