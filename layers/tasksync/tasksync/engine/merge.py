@@ -7,7 +7,8 @@ Salesforce changed it when a Salesforce change newer than every one seen holds a
 (``observe``). One side changed: it wins. Both changed to different values: the later change wins and
 the conflict is recorded; a tie goes to SIA, where the user works. Only here are the two clocks
 compared, so within their margin either side may win, and both sides then agree. Salesforce never wins
-the name: Subject edits stay in Salesforce (SPEC section 3).
+the name: Subject edits stay in Salesforce (SPEC section 3). The Subject itself follows the later change
+too: an SIA change older than the Subject Salesforce made renders no Subject over it.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ class Merged:
     agreed_at: dict[TaskField, datetime]
     winners: dict[TaskField, Side]
     conflicts: tuple[SyncError, ...]
+    subject_edited_at: datetime | None = None
+    """When the Subject Salesforce holds of its own was made (Salesforce's clock, as observed) or known to
+    stand (SIA's clock, the last agreement of the name, ``observe.salesforce_subject``)."""
 
 
 def reminder_changes(link: SyncLink, reminder: ReminderTask | None) -> dict[TaskField, FieldChange]:
@@ -61,10 +65,11 @@ def merge(
     agreed_at = dict(link.agreed_at)
     winners: dict[TaskField, Side] = {}
     conflicts: list[SyncError] = []
+    subject = from_salesforce.get(TaskField.NAME)
     for field in TaskField:
         sia, salesforce = from_sia.get(field), from_salesforce.get(field)
         if field is TaskField.NAME:
-            salesforce = None
+            salesforce = None  # a Subject never renames the task; its time orders the rendering alone
         if sia and salesforce and sia.value != salesforce.value:
             winner = Side.SALESFORCE if salesforce.at > sia.at else Side.SIA
             conflicts.append(conflict(link, field, winner, sia, salesforce))
@@ -81,8 +86,18 @@ def merge(
         winners[field] = winner
         values[field] = change.value
         agreed_at[field] = sia.at if winner is Side.SIA and sia else max(ctx.now, agreed_at[field])
+    if subject is not None and subject.value != link.salesforce.subject and TaskField.NAME not in winners:
+        # A Subject Salesforce made that the link did not know: known as of now, so that an SIA change older
+        # than now, delivered later, is the older one (``observe.salesforce_subject``).
+        agreed_at[TaskField.NAME] = max(ctx.now, agreed_at[TaskField.NAME])
     agreed = link.agreed.model_copy(update=values)
-    return Merged(agreed=agreed, agreed_at=agreed_at, winners=winners, conflicts=tuple(conflicts))
+    return Merged(
+        agreed=agreed,
+        agreed_at=agreed_at,
+        winners=winners,
+        conflicts=tuple(conflicts),
+        subject_edited_at=subject.at if subject else None,
+    )
 
 
 def salesforce_writes(
@@ -111,10 +126,14 @@ def salesforce_writes(
 
 
 def sia_rendered_subject(link: SyncLink, merged: Merged, ctx: SyncContext) -> str | None:
-    """The Subject to write when SIA's changes alter the rendered Subject, else None."""
+    """The Subject to write when SIA's changes alter the rendered Subject, else None. An SIA change older
+    than the Subject Salesforce made renders none: the later change wins (a tie goes to SIA)."""
     template = ctx.settings.subject_template
+    edited = merged.subject_edited_at
     won_by_sia = {
-        field.value: getattr(merged.agreed, field) for field, side in merged.winners.items() if side is Side.SIA
+        field.value: getattr(merged.agreed, field)
+        for field, side in merged.winners.items()
+        if side is Side.SIA and (edited is None or merged.agreed_at[field] >= edited)
     }
     if not won_by_sia:
         return None

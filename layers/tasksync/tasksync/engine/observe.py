@@ -43,7 +43,9 @@ class Observation:
     """What Salesforce holds after the change."""
     seen_at: dict[SalesforceField, datetime]
     changes: dict[TaskField, FieldChange]
-    """Salesforce's changes of synced fields, in SIA's terms (never the name: SPEC section 3)."""
+    """Salesforce's changes of synced fields, in SIA's terms. The name's is the Subject as Salesforce holds
+    it, when the sync neither rendered nor wrote it: it never renames the SIA task (SPEC section 3), but an
+    older SIA change renders no Subject over it (``merge``)."""
     shown: dict[SalesforceField, datetime]
     """Fields whose last write by the sync the change shows (landed, or replaced since)."""
     overridden: tuple[Overridden, ...]
@@ -85,7 +87,7 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
             continue
         if seen is not None and at < seen:
             # Older than a change already seen: no news, unless it is a change the sync's write replaced.
-            watch.lost_if_replaced(sf_field, value, at)
+            watch.lost_if_replaced(sf_field, value, at, restated=change.is_full_record)
             continue
         if value == known:
             if pending and newer and ours[-1] == as_sf_json(value):
@@ -139,6 +141,17 @@ def _may_have_undone_a_write(change: SalesforceChange, link: SyncLink, echo: boo
     return echo or bool(watch.shown) or change.carried <= AUDIT_FIELDS
 
 
+def salesforce_subject(link: SyncLink) -> FieldChange | None:
+    """The Subject the link knows Salesforce holds, when it is Salesforce's (neither the sync's rendering nor
+    one of its writes), as of the last agreement of the name (SIA's clock): the sync knew it then, so an
+    SIA change made since is the later one, and one older, delivered only now, is not. (Salesforce's
+    ``salesforce_seen_at`` would not do: a whole record that shows the Subject unchanged moves it.)"""
+    held = link.salesforce.subject
+    if held is None or held == link.rendered_subject or held in link.written_values(SalesforceField.SUBJECT):
+        return None
+    return FieldChange(held, link.agreed_at[TaskField.NAME])
+
+
 class _Watch:
     """The observation being built."""
 
@@ -149,6 +162,9 @@ class _Watch:
         self.updates: dict[SalesforceField, str | date | None] = {}
         self.seen_at = dict(link.salesforce_seen_at)
         self.changes: dict[TaskField, FieldChange] = {}
+        subject = salesforce_subject(link)
+        if subject is not None:
+            self.changes[TaskField.NAME] = subject
         self.shown: dict[SalesforceField, datetime] = {}
         self.overridden: list[Overridden] = []
         self.ambiguous = False
@@ -173,18 +189,26 @@ class _Watch:
         prompt = self.change.prompted_by
         if prompt is not None and sf_field.value in prompt.carried and value == known:
             # The event that made the sync read may show a value the sync's write replaced since.
-            self.lost_if_replaced(sf_field, normalized(prompt.task.value(sf_field)), prompt.commit_at)
+            self.lost_if_replaced(
+                sf_field, normalized(prompt.task.value(sf_field)), prompt.commit_at, restated=prompt.is_full_record
+            )
         if value != known:
             self.salesforce_changed(sf_field, value, self.change.modified_at or at, replaced_write=pending)
 
-    def lost_if_replaced(self, sf_field: SalesforceField, value: SfValue, at: datetime) -> None:
+    def lost_if_replaced(self, sf_field: SalesforceField, value: SfValue, at: datetime, *, restated: bool) -> None:
         """A Salesforce change to ``value`` at ``at``, which the link does not hold and the sync did not
         write, that came after what the sync knew when it last wrote the field and before Salesforce showed
-        that write: the write replaced it unseen."""
+        that write: the write replaced it unseen. ``restated``: the value comes in a whole record (CREATE,
+        UNDELETE, a read), which shows every field, changed or not; one that is what the field held before a
+        write of the sync's not shown by then is that write not landed yet, not a change."""
         write = self.link.last_write(sf_field)
         if write is None or value == self.link.salesforce.get(sf_field):
             return
         if as_sf_json(value) in self.link.written_values(sf_field):
+            return
+        if restated and as_sf_json(value) in {
+            w.over for w in self.link.writes if w.field is sf_field and (w.shown_at is None or at < w.shown_at)
+        }:
             return
         if (write.base is None or at > write.base) and (write.shown_at is None or at < write.shown_at):
             self.lost_to_sia(sf_field, value, at)
@@ -205,7 +229,13 @@ class _Watch:
             sia = FieldChange(agreed, self.link.agreed_at[field])
             shown = in_sia if in_sia is not UNSYNCED else value
             self.overridden.append(Overridden(field, Side.SALESFORCE, sia, FieldChange(shown, at)))
-        if field is TaskField.NAME or in_sia is UNSYNCED or in_sia == agreed:
+        if field is TaskField.NAME:
+            if not replaced_write:
+                self.changes[field] = FieldChange(value, at)  # a Subject the sync did not write
+            # else what Salesforce made of the sync's write (automation in its transaction): its value stays,
+            # but it answers that write, so every SIA change the write did not carry is later
+            return
+        if in_sia is UNSYNCED or in_sia == agreed:
             return
         self.changes[field] = FieldChange(in_sia, at)
 

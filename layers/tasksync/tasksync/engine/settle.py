@@ -20,7 +20,7 @@ from tasksync.engine.decisions import (
     UpdateSalesforceTask,
 )
 from tasksync.engine.merge import conflict, merge, reminder_changes, reminder_writes, salesforce_writes
-from tasksync.engine.observe import Observation
+from tasksync.engine.observe import Observation, salesforce_subject
 
 
 def salesforce_values(values: TaskValues, ctx: SyncContext) -> dict[SalesforceField, SfValue]:
@@ -36,9 +36,12 @@ def create_salesforce_task(sia_id: str, values: TaskValues, ctx: SyncContext) ->
 
 
 def nothing_observed(link: SyncLink) -> Observation:
-    """No Salesforce news: what an SIA event is decided with."""
+    """No Salesforce news: what an SIA event is decided with. A Subject Salesforce holds of its own is
+    still there to order an SIA change against (SPEC section 3)."""
+    subject = salesforce_subject(link)
+    changes = {TaskField.NAME: subject} if subject is not None else {}
     return Observation(
-        held=link.salesforce, seen_at=link.salesforce_seen_at, changes={}, shown={}, overridden=(), ambiguous=False
+        held=link.salesforce, seen_at=link.salesforce_seen_at, changes=changes, shown={}, overridden=(), ambiguous=False
     )
 
 
