@@ -456,10 +456,12 @@ def _revoked(error: Exception) -> bool:
 
 
 def _left_over(result: object) -> object:
-    """What a job left for its next run: a round's failed reps (a revoked one waits for the rep), a
-    sweep's failed records."""
+    """What a job left for its next run: a round's failed reps (a revoked one waits for the rep) and the
+    records its reps' jobs left, a sweep's failed records."""
     if isinstance(result, RoundResult):
-        return {user: error for user, error in result.failed.items() if not _revoked(error)}
+        left: dict[str, object] = {user: error for user, error in result.failed.items() if not _revoked(error)}
+        left.update({user: done.failed for user, done in result.done.items() if getattr(done, "failed", ())})
+        return left
     return getattr(result, "failed", ())
 
 
