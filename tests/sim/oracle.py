@@ -520,6 +520,8 @@ class Judge:
                 continue
             if self._reached(user, task, record, name, first, second, first_in_sia=later_side == "salesforce"):
                 continue
+            if self._superseded_unseen(user, task, record, name, second, in_sia if later_side == "sia" else in_sf):
+                continue
             recorded = [
                 str(_plain(error.winner))
                 for error in self.errors
@@ -535,6 +537,27 @@ class Judge:
                     f"winner (recorded: {recorded})"
                 )
 
+    def _superseded_unseen(
+        self, user: str, task: Task, record: Record, name: str, second: Change, own_side: list[Valued]
+    ) -> bool:
+        """Whether ``second`` was replaced by its own side's next change before the sync wrote the field to
+        either side: the sync never had the two to decide between (SPEC 7 decides the changes since the last
+        sync; SPEC 5.5 applies what changed while sync was off as one resync), so no conflict is owed."""
+        after = [change.at for change, _ in own_side if change.at > second.at]
+        if not after:
+            return False
+        until, api = min(after), API_NAME[name]
+        own = self._own_times(user, record.sf_id)
+        to_sf = any(
+            second.at <= at <= until and field_name == api and at in own
+            for at, field_name, _ in self.model.sync_writes.get(record.sf_id, [])
+        )
+        to_sia = any(
+            second.at <= at <= until and field_name == name
+            for at, field_name, _ in self.model.sia_sync_writes.get((user, task.task_id), [])
+        )
+        return not (to_sf or to_sia)
+
     def _reached(
         self, user: str, task: Task, record: Record, name: str, first: Change, second: Change, first_in_sia: bool
     ) -> bool:
@@ -543,11 +566,11 @@ class Judge:
             api = API_NAME[name]
             own = self._own_times(user, record.sf_id)
             return any(
-                first.at < at <= second.at and field_name == api and at in own
+                first.at <= at <= second.at and field_name == api and at in own
                 for at, field_name, _ in self.model.sync_writes.get(record.sf_id, [])
             )
         return any(
-            first.at < at <= second.at and field_name == name
+            first.at <= at <= second.at and field_name == name
             for at, field_name, _ in self.model.sia_sync_writes.get((user, task.task_id), [])
         )
 
