@@ -3,7 +3,7 @@ PY       ?= python3.11
 VENV     := .venv
 SAMVENV  := .venv-sam
 BIN      := $(VENV)/bin
-SEEDS    ?= 300
+SEEDS    ?= 1000
 export PYTHONPATH := layers/tasksync:.
 
 .PHONY: test run lint typecheck template apex unit sim bench org build clean lock

@@ -531,7 +531,16 @@ def _wrap_decide_reminder(monkeypatch: pytest.MonkeyPatch, make: Callable[[Any],
 @rule_break
 def gap_event_not_re_read(monkeypatch: pytest.MonkeyPatch) -> None:
     """SPEC 6: a GAP event makes the sync re-read the record; here it is dropped as applied
-    (from_salesforce.decide_salesforce_change)."""
+    (routing._read_with_owner reads nothing for it, from_salesforce.decide_salesforce_change drops it)."""
+    routing = importlib.import_module("tasksync.use_cases.routing")
+    read_with_owner = routing._read_with_owner
+
+    def unread(org_id: str, change: SalesforceChange, services: Any, first: list[str]) -> Any:
+        if change.change_type is ChangeType.GAP:
+            return change, None
+        return read_with_owner(org_id, change, services, first)
+
+    replace(monkeypatch, "tasksync.use_cases.routing", "_read_with_owner", unread)
 
     def make(original: Any) -> Any:
         def decide(change: SalesforceChange, link: Any, reminder: Any, ctx: SyncContext, **known: Any) -> Decision:
@@ -557,7 +566,14 @@ def _syncing(ctx: SyncContext) -> SyncContext:
 @rule_break
 def sync_off_still_applies_salesforce(monkeypatch: pytest.MonkeyPatch) -> None:
     """SPEC 6: turning sync off stops both directions at once; here SF changes still reach SIA
-    (from_salesforce.decide_salesforce_change)."""
+    (SyncServices.syncing, as the routing asks it, and from_salesforce.decide_salesforce_change)."""
+    services_module = importlib.import_module("tasksync.use_cases.services")
+
+    def still_syncing(self: Any, user_id: str) -> Any:
+        settings = self.settings.get_settings(user_id)
+        return settings if settings is not None and settings.connection is not None else None
+
+    monkeypatch.setattr(services_module.SyncServices, "syncing", still_syncing)
 
     def make(original: Any) -> Any:
         def decide(change: SalesforceChange, link: Any, reminder: Any, ctx: SyncContext, **known: Any) -> Decision:
@@ -575,7 +591,27 @@ def sync_off_still_applies_salesforce(monkeypatch: pytest.MonkeyPatch) -> None:
 @rule_break
 def sync_off_still_pushes_reminders(monkeypatch: pytest.MonkeyPatch) -> None:
     """SPEC 6: turning sync off stops both directions at once; here SIA changes still reach SF
-    (from_reminders.decide_reminder_event)."""
+    (reminder_batches.apply_reminder_batch, and from_reminders.decide_reminder_event)."""
+    batches = importlib.import_module("tasksync.use_cases.reminder_batches")
+    apply_batch = batches.apply_reminder_batch
+
+    def applied(events: Any, services: Any) -> Any:
+        events = list(events)
+        off = {}
+        for event in events:
+            settings = services.settings.get_settings(event.task.user_id)
+            if settings is not None and not settings.enabled and settings.connection is not None:
+                off[event.event_id] = settings.model_copy(update={"enabled": True})
+        outcome = apply_batch([event for event in events if event.event_id not in off], services)
+        for event in (event for event in events if event.event_id in off):
+            hit()
+            try:
+                batches._apply_for_rep([event], off[event.event_id], services, outcome)
+            except Exception as error:  # this event is retried, as the batch path does
+                outcome.failed[event.event_id] = error
+        return outcome
+
+    replace(monkeypatch, "tasksync.use_cases.reminder_batches", "apply_reminder_batch", applied)
 
     def make(original: Any) -> Any:
         def decide(event: Any, link: Any, ctx: SyncContext) -> Decision:

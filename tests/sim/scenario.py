@@ -93,6 +93,8 @@ class Users:
                 world.reconnect(user)
             else:
                 world.revoke(user)
+        elif roll < 0.075:
+            world.org.empty_recycle_bin()  # hard deletes: getDeleted no longer answers for them
         else:
             world.outage_until = world.now + timedelta(minutes=self.rng.randint(2, 20))
 
@@ -156,6 +158,7 @@ class Users:
         roll = self.rng.random()
         fields["OwnerId"] = self.rng.choice([*REPS.values(), OTHER_SF_USER] if roll > 0.1 else list(REPS.values()))
         fields["TaskSubtype"] = "Email" if roll < 0.1 else "Task"
+        fields["IsRecurrence"] = 0.1 <= roll < 0.15  # a recurring series' master: never a reminder (SPEC 4)
         with contextlib.suppress(SalesforceError):  # the validation rule refused the user's save
             self.world.org.create(fields)
 
