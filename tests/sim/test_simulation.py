@@ -1,5 +1,5 @@
 """The simulation itself under test: it converges on the product as it is, and a seed reproduces itself.
-That it notices each broken rule is ``test_bites``; `make test` also runs `make sim` over 300 seeds."""
+That it notices each broken rule is ``test_bites``; `make test` also runs `make sim` over 1,000 seeds."""
 
 from __future__ import annotations
 
