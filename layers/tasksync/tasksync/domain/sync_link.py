@@ -12,7 +12,7 @@ observation confirms them, so that its echo, with or without a client id, is nev
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -172,6 +172,17 @@ class SyncLink(DomainModel):
         held = as_sf_json(value)
         unshown = {write.over for write in self.writes if write.field is field and write.shown_at is None}
         return held != last.value and (held == last.over or held in unshown or held in self.written_values(field)[:-1])
+
+    def held_before_last_writes(self, fields: Iterable[SalesforceField]) -> dict[SalesforceField, str | date | None]:
+        """What each of ``fields`` held before the sync's last write of it: what Salesforce still holds
+        when that write was refused."""
+        held: dict[SalesforceField, str | date | None] = {}
+        for field in fields:
+            last = self.last_write(field)
+            if last is not None:
+                over = last.over
+                held[field] = date.fromisoformat(over) if field is SalesforceField.ACTIVITY_DATE and over else over
+        return held
 
     def not_landed(self, field: SalesforceField, value: str | date | None) -> bool:
         """Whether ``value``, read from Salesforce, says the sync's last write of ``field``, still on its way

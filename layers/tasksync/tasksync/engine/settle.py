@@ -99,7 +99,9 @@ def settle(
     )
     # A create saves its link before it is sent, even when nothing else changed (carry_out).
     save = new_link != (stored or link) or isinstance(salesforce_action, CreateSalesforceTask)
-    refused = learnt if isinstance(salesforce_action, UpdateSalesforceTask) else None
+    # Refused, the update landed in no part: Salesforce still holds what the resent writes were made over.
+    before = learnt.salesforce.with_values(link.held_before_last_writes(resend))
+    refused = learnt.updated(salesforce=before) if isinstance(salesforce_action, UpdateSalesforceTask) else None
     return Decision(
         link=new_link if save else None,
         reminder=reminder_action,
