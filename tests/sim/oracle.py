@@ -241,6 +241,24 @@ class Model:
                 on = switch.what == "on"
         return on
 
+    def running(self, user: str, at: datetime) -> bool:
+        """Whether the rep's sync ran at ``at``: on, and its grant not revoked."""
+        on = connected = False
+        for switch in self.switches[user]:
+            if switch.at > at:
+                break
+            if switch.what in ("on", "off"):
+                on = switch.what == "on"
+                connected = connected or on
+            else:
+                connected = switch.what == "reconnected"
+        return on and connected
+
+    def resumed_after(self, user: str, at: datetime) -> datetime:
+        """When the rep's sync next ran after ``at`` (the end of time if it did not)."""
+        later = sorted({switch.at for switch in self.switches[user] if switch.at > at})
+        return next((moment for moment in later if self.running(user, moment)), datetime.max.replace(tzinfo=at.tzinfo))
+
     def turned_off_since(self, user: str, at: datetime) -> bool:
         """SPEC 5.5 with 5.2: turning sync off stops it at once, and on again, the tasks SIA has then are
         existing tasks; so a task made shortly before sync went off may or may not have gone."""
@@ -450,12 +468,17 @@ class Judge:
             # Salesforce holds a value SIA does not: SIA keeps its own latest (SPEC 2).
             # A copy the sync made took the record's value then, or the import's default (SPEC 2).
             made = task.created_at if task.created_by is Actor.SYNC else None
-            synced_sf = latest(
-                c for c in sf_changes if to_sia(name, c.value) is not UNSYNCED and (made is None or c.at > made)
-            )
-            keeps = {
-                _key(c.value if c is sia_last else to_sia(name, c.value)) for c in winners(sia_last, synced_sf)
-            } or {_key(self._imported_value(record, name, made)), _key(task.former.get(name))} - {None}
+            synced = [c for c in sf_changes if to_sia(name, c.value) is not UNSYNCED and (made is None or c.at > made)]
+            keeps = self._kept(sia_last, synced, name) or {
+                _key(self._imported_value(record, name, made)),
+                _key(task.former.get(name)),
+            } - {None}
+            unseen = synced and self._unseen(user, synced[-1], sf_changes, name)
+            if unseen:
+                # Sync was not running, and Salesforce left that value before it ran again: a catch-up reads
+                # the record as it then is (SPEC 5.5), so SIA keeps what it had before it too.
+                earlier = self._kept(sia_last, synced[:-1], name)
+                keeps |= earlier or {_key(self._imported_value(record, name, made)), _key(task.former.get(name))}
             if _key(actual_sia) not in keeps:
                 self.found.append(
                     f"{where}: {name} is {actual_sia!r} in SIA while Salesforce holds {actual_sf!r}: "
@@ -463,6 +486,20 @@ class Judge:
                 )
         subjects = [c for c in foreign.get("Subject", []) if since is None or c.at > since]
         self._subject(where, task, record, subjects, sf_now.subject, sia_now.name)
+
+    @staticmethod
+    def _kept(sia_last: Change | None, synced: list[Change], name: str) -> set[object]:
+        """What SIA must hold where Salesforce holds a value SIA cannot: the latest synced change's."""
+        synced_last = latest(synced)
+        return {_key(c.value if c is sia_last else to_sia(name, c.value)) for c in winners(sia_last, synced_last)}
+
+    def _unseen(self, user: str, change: Change, sf_changes: list[Change], name: str) -> bool:
+        """Whether ``change`` was made while the rep's sync did not run, and replaced by a value SIA cannot
+        hold before it ran again."""
+        if self.model.running(user, change.at):
+            return False
+        resumed = self.model.resumed_after(user, change.at)
+        return any(change.at < c.at <= resumed and to_sia(name, c.value) is UNSYNCED for c in sf_changes)
 
     @staticmethod
     def _imported_value(record: Record, name: str, made: datetime | None) -> object:

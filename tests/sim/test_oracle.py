@@ -211,3 +211,19 @@ def test_a_task_deleted_in_sia_stays_deleted_unless_salesforce_undeletes_it() ->
     history.add(SfWrite(at(5.1), at(5.1), SF_ID, "delete", {}, Actor.SYNC, rep="u"))
     history.add(SfWrite(at(15), at(15), SF_ID, "undelete", {**RECORD, "OwnerId": REPS["u"]}, Actor.USER))
     assert any("no SIA task" in v for v in verdict(history, None, {}))
+
+
+def test_a_synced_value_salesforce_left_while_sync_was_off_is_invisible_to_the_catch_up() -> None:
+    """SPEC 5.5: turned on again, the sync reads each record as it then is; a High that Salesforce set and
+    left for Low while sync was off never shows, so SIA may keep what it had before it."""
+    history = History()
+    pushed_task(history)
+    history.add(Switch(at(5), "u", "off"))
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"Priority": "High"}, Actor.USER))
+    history.add(SfWrite(at(20), at(20), SF_ID, "update", {"Priority": "Low"}, Actor.USER))
+    history.add(Switch(at(30), "u", "on"))
+    assert verdict(history, {"priority": "normal"}, {"priority": "Low"}) == []
+    assert verdict(history, {"priority": "high"}, {"priority": "Low"}) == []
+    # With sync on all along, the High reached SIA: SIA keeps it.
+    on = History([fact for fact in history.facts if not isinstance(fact, Switch) or fact.what == "on"])
+    assert verdict(on, {"priority": "normal"}, {"priority": "Low"}) != []

@@ -15,6 +15,7 @@ SIA, is never written over, and the write it replaced is a recorded conflict.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 
 from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, SfValue
@@ -51,6 +52,9 @@ class Observation:
     overridden: tuple[Overridden, ...]
     ambiguous: bool
     """The change cannot be placed against what the link knows: read the record and decide again."""
+    restore: dict[SalesforceField, SfValue] = dataclass_field(default_factory=dict)
+    """Values SIA cannot hold that a write of the sync's replaced unseen, though Salesforce's change was the
+    later one: written back, SIA keeping its own (SPEC 2, 7)."""
 
 
 def settles(change: SalesforceChange, link: SyncLink) -> bool:
@@ -168,6 +172,7 @@ class _Watch:
         self.shown: dict[SalesforceField, datetime] = {}
         self.overridden: list[Overridden] = []
         self.ambiguous = False
+        self.restore: dict[SalesforceField, SfValue] = {}
 
     def observation(self) -> Observation:
         return Observation(
@@ -177,6 +182,7 @@ class _Watch:
             shown=self.shown,
             overridden=tuple(self.overridden),
             ambiguous=self.ambiguous,
+            restore=self.restore,
         )
 
     def settle(self, sf_field: SalesforceField, value: SfValue, known: SfValue, pending: bool) -> None:
@@ -211,7 +217,7 @@ class _Watch:
         }:
             return
         if (write.base is None or at > write.base) and (write.shown_at is None or at < write.shown_at):
-            self.lost_to_sia(sf_field, value, at)
+            self.lost_to_sia(sf_field, value, at, dated=not restated)
 
     def salesforce_changed(
         self, sf_field: SalesforceField, value: SfValue, at: datetime, *, replaced_write: bool
@@ -239,9 +245,11 @@ class _Watch:
             return
         self.changes[field] = FieldChange(in_sia, at)
 
-    def lost_to_sia(self, sf_field: SalesforceField, value: SfValue, at: datetime) -> None:
+    def lost_to_sia(self, sf_field: SalesforceField, value: SfValue, at: datetime, *, dated: bool) -> None:
         """A Salesforce change that the sync's write replaced unseen: a conflict, which the later of the
-        two changes wins. When that is Salesforce's, its value is taken back (and written again)."""
+        two changes wins. When that is Salesforce's, its value is taken back (and written again). A value
+        SIA cannot hold wins only when ``dated``: an UPDATE that carries the field says when it changed,
+        a whole record only when the record did (``LastModifiedDate``), which may be any field's change."""
         field = SIA_FIELD[sf_field]
         if field is TaskField.NAME:
             return  # Subject edits never reach SIA: nothing was lost to it
@@ -251,7 +259,9 @@ class _Watch:
         sia = FieldChange(getattr(self.link.agreed, field), (write and write.sia_at) or self.link.agreed_at[field])
         # Salesforce's change was the later one: its value comes back, unless Salesforce moved on since.
         still_ours = write is not None and as_sf_json(self.link.salesforce.get(sf_field)) == write.value
-        later = in_sia is not UNSYNCED and at > sia.at and in_sia != sia.value and still_ours
+        later = (in_sia is not UNSYNCED or dated) and at > sia.at and in_sia != sia.value and still_ours
         self.overridden.append(Overridden(field, Side.SALESFORCE if later else Side.SIA, sia, FieldChange(shown, at)))
-        if later:
+        if later and in_sia is UNSYNCED:
+            self.restore[sf_field] = value
+        elif later:
             self.changes[field] = FieldChange(in_sia, at)

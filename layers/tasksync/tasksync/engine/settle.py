@@ -86,7 +86,7 @@ def settle(
         written = dict(create.create.values)
         new_link = learnt.updated(rendered_subject=render_subject(ctx.settings.subject_template, merged.agreed))
     else:
-        written = salesforce_writes(link, merged, observed.held, ctx)
+        written = salesforce_writes(link, merged, observed.held, ctx) | observed.restore
         subject = written.get(SalesforceField.SUBJECT)
         new_link = learnt.updated(rendered_subject=subject) if isinstance(subject, str) else learnt
         if resend or written:
