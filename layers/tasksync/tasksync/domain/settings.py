@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, NonNegativeInt, field_validator
 
 from tasksync.domain.base import AwareDatetime, DomainModel
+from tasksync.domain.clocks import CLOCK_MARGIN
 from tasksync.domain.subject_template import DEFAULT_TEMPLATE, validate_template
 
 FIRST_SYNC_WINDOW = timedelta(hours=24)
@@ -30,6 +31,11 @@ class SalesforceConnection(DomainModel):
     secret_name: str = Field(min_length=1, description="Secrets Manager id of the OAuth credentials")
     status: ConnectionStatus = ConnectionStatus.CONNECTED
     status_reason: str = ""
+    paused_at: AwareDatetime | None = None
+    """When a revoked grant paused the rep's sync: the events of the pause were skipped, so what Salesforce
+    changed meanwhile is read once the rep reconnects (SPEC 5.5), and the pause is then forgotten."""
+    resumed_at: AwareDatetime | None = None
+    """When the rep reconnected after ``paused_at``; None while the pause lasts."""
     username: str = Field(default="", description="the Salesforce user's username, as its identity URL says")
     display_name: str = ""
 
@@ -111,6 +117,18 @@ class SyncSettings(DomainModel):
         """Whether an SIA task made at ``created_at`` goes to Salesforce: only those made once sync was on
         do; existing tasks stay local, even when edited later (SPEC 5.2)."""
         return self.enabled_at is not None and created_at >= self.enabled_at
+
+    def pause_to_read(self) -> tuple[datetime, datetime | None] | None:
+        """The revoked grant's pause whose Salesforce changes are still to be read as changes with sync on
+        (SPEC 5.5, 6): when it began and when the rep reconnected (None while it lasts), AWS's times. None
+        when sync was turned on anew since it began: what changed while sync was off stays as it is."""
+        connection = self.connection
+        if connection is None or connection.paused_at is None:
+            return None
+        # paused_at may be a Salesforce time (the change that met the refusal): compared with the margin.
+        if self.enabled_at is not None and connection.paused_at < self.enabled_at - CLOCK_MARGIN:
+            return None
+        return connection.paused_at, connection.resumed_at
 
     @property
     def syncing(self) -> bool:

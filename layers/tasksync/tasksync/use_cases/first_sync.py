@@ -30,7 +30,14 @@ from tasksync.ports.salesforce import DELETED_RETENTION, ErrorKind, SalesforceEr
 from tasksync.ports.sync_state import ConcurrentUpdate, CursorRepository
 from tasksync.use_cases.attempts import StillConcurrent
 from tasksync.use_cases.revoked_grant import pause_on_revoked_grant
-from tasksync.use_cases.safety_nets import DELETED_CURSOR, UPDATED_CURSOR, read_back_links, sweep_deletions
+from tasksync.use_cases.safety_nets import (
+    DELETED_CURSOR,
+    UPDATED_CURSOR,
+    SweepResult,
+    read_back_links,
+    reconcile_updates,
+    sweep_deletions,
+)
 from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 
@@ -144,7 +151,8 @@ class _Leg:
         try:
             if not self.progress.import_done and not self._import(invocation):
                 return self._hand_over(invocation)
-            if self.settings.ever_enabled and invocation and invocation.time_left() < CATCH_UP_TIME:
+            catching_up = self.settings.ever_enabled or self.settings.pause_to_read() is not None
+            if catching_up and invocation and invocation.time_left() < CATCH_UP_TIME:
                 return self._hand_over(invocation)
             return self._catch_up(cursors)
         except SalesforceError as error:
@@ -193,22 +201,26 @@ class _Leg:
     def _catch_up(self, cursors: CursorRepository) -> FirstSyncProgress:
         started = self.progress.started_at
         assert started is not None
-        user, deleted = self.settings.user_id, 0
+        user, caught_up = self.settings.user_id, SweepResult(applied=0, removed=0, complete=True)
         if self.settings.ever_enabled:
             swept = sweep_deletions(self.settings, self.services, cursors, since=started - DELETED_RETENTION)
-            read_back = read_back_links(self.settings, self.services)
-            deleted = swept.removed + read_back.removed
-            if swept.failed or read_back.failed:
-                raise StillConcurrent(f"records {', '.join(swept.failed + read_back.failed)} could not be applied")
+            caught_up = swept + read_back_links(self.settings, self.services)
         else:
             cursors.put_cursor(user, DELETED_CURSOR, started - CLOCK_MARGIN)
+        if self.settings.pause_to_read() is not None:
+            # A revoked grant's pause skipped its events: what Salesforce changed meanwhile is read as
+            # changed with sync on (an undelete joins, SPEC 5.5, 6); a later round reads what Salesforce
+            # had not covered yet (its clock may be ahead), and then forgets the pause.
+            caught_up += reconcile_updates(self.settings, self.services, cursors)
+        if caught_up.failed:
+            raise StillConcurrent(f"records {', '.join(caught_up.failed)} could not be applied")
         # The cursors are Salesforce times, ``started`` AWS's: widened by the clocks' margin, the next
         # rounds' windows miss nothing an org whose clock is behind committed meanwhile.
         cursors.put_cursor(user, UPDATED_CURSOR, started - CLOCK_MARGIN)
         return self.save(
             ever_enabled=True,
             state=FirstSyncState.DONE,
-            deleted=deleted,
+            deleted=caught_up.removed,
             error="",
             error_code="",
             finished_at=self.services.clock(),

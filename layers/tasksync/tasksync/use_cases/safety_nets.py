@@ -27,6 +27,7 @@ from tasksync.ports.salesforce import (
 )
 from tasksync.ports.sync_state import CursorRepository
 from tasksync.use_cases.attempts import StillConcurrent
+from tasksync.use_cases.revoked_grant import forget_pause
 from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 
@@ -138,32 +139,68 @@ def reconcile_updates(
 ) -> SweepResult:
     """Read every Task Salesforce changed since the rep's cursor (or ``since``, when earlier: the moment
     every Task changed) and apply it as a record: the engine finds what the event path already applied
-    and changes nothing for it."""
+    and changes nothing for it. After a revoked grant's pause, it reads from the pause's start too, and
+    what changed during the pause is decided as changed with sync on (``_as_read``); once a window has
+    covered the pause to its end, the pause is forgotten."""
     now = services.clock()
     floor = now - UPDATED_RETENTION + CLOCK_MARGIN
     enabled = settings.enabled_at - CLOCK_MARGIN if settings.enabled_at else None
     start = max(cursors.get_cursor(settings.user_id, UPDATED_CURSOR) or enabled or floor, floor)
+    pause = _pause_window(settings)
+    if pause is not None:
+        start = max(min(start, pause[0]), floor)
     # getUpdated wants a window of a minute at least: a run soon after the last one (a GAP_OVERFLOW's,
     # moments after the first sync) looks back that far rather than skip what just changed.
     start = min(start, now - MIN_WINDOW, since or now)
     gateway = services.salesforce(settings)
     window = gateway.updated_ids(start, now)
     read_at = services.clock()
-    records = (_as_read(task, read_at, since) for page in _pages(window.ids) for task in gateway.get_tasks(page))
-    result = apply_each(records, settings, services)
+    pages = (gateway.get_tasks(page) for page in _pages(window.ids))
+    result = apply_each((_as_read(task, read_at, since, pause) for page in pages for task in page), settings, services)
     if not result.failed:
         cursors.put_cursor(settings.user_id, UPDATED_CURSOR, window.latest_date_covered)
+        read_to_its_end = pause is not None and pause[1] is not None and window.latest_date_covered >= pause[1]
+        if read_to_its_end or _stale_pause(settings):
+            forget_pause(settings, services)
     return result
 
 
-def _as_read(task: SalesforceTask, read_at: datetime, since: datetime | None) -> SalesforceChange:
+def _pause_window(settings: SyncSettings) -> tuple[datetime, datetime | None] | None:
+    """The pause whose changes are still to be read (its events were skipped), from its start to the rep's
+    reconnecting (None while it lasts): AWS's times, widened by the clocks' margin to hold what Salesforce
+    stamped meanwhile."""
+    pause = settings.pause_to_read() if settings.syncing else None
+    if pause is None:
+        return None
+    began, resumed = pause
+    return began - CLOCK_MARGIN, resumed + CLOCK_MARGIN if resumed is not None else None
+
+
+def _stale_pause(settings: SyncSettings) -> bool:
+    """A pause sync was turned on anew since: nothing of it is to be read."""
+    paused = settings.connection is not None and settings.connection.paused_at is not None
+    return paused and settings.syncing and settings.pause_to_read() is None
+
+
+def _as_read(
+    task: SalesforceTask,
+    read_at: datetime,
+    since: datetime | None,
+    pause: tuple[datetime, datetime | None] | None = None,
+) -> SalesforceChange:
     """A record the transaction that stood for every Task (at ``since``) touched changed then, even where
     ``LastModifiedDate`` did not move (an undelete): it is decided as its event would have been, one that
-    makes an old reminder join (SPEC 6)."""
-    if since is None or task.system_modstamp != since:
+    makes an old reminder join (SPEC 6). So is one changed during a revoked grant's ``pause`` (its event
+    was skipped, SPEC 5.5), as a change at its ``SystemModstamp``."""
+    changed_at = task.system_modstamp
+    if changed_at is None or not (changed_at == since or _during(changed_at, pause)):
         return SalesforceChange.of_record(task, read_at)
-    prompt = SalesforceChange(ChangeType.GAP, SalesforceTask(id=task.id), frozenset(), since)
+    prompt = SalesforceChange(ChangeType.GAP, SalesforceTask(id=task.id), frozenset(), changed_at)
     return SalesforceChange.of_record(task, read_at, prompted_by=prompt)
+
+
+def _during(moment: datetime, pause: tuple[datetime, datetime | None] | None) -> bool:
+    return pause is not None and pause[0] <= moment and (pause[1] is None or moment <= pause[1])
 
 
 def _pages(items: Iterable[Item]) -> Iterator[list[Item]]:

@@ -115,8 +115,17 @@ def _connected(current: SyncSettings, connection: SalesforceConnection, now: dat
     """With sync on, the first sync then catches up on the links (SPEC 5.3, 5.5). Connecting after a
     disconnect turns sync on again: tasks made meanwhile stay local (SPEC 5.2). Reconnecting a revoked
     grant ends a pause the rep did not choose: tasks made since sync was turned on still go, those made
-    during the pause included (docs/decisions/0016-a-simulation-that-can-fail.md)."""
+    during the pause included (docs/decisions/0016-a-simulation-that-can-fail.md), and the first sync reads
+    what Salesforce changed during the pause (SPEC 5.5): the same Salesforce user's new connection keeps
+    when it began, and says when it ended."""
+    replaced = current.connection
+    if replaced is not None and replaced.paused_at is not None and _same_user(replaced, connection):
+        connection = connection.model_copy(update={"paused_at": replaced.paused_at, "resumed_at": now})
     changes: dict[str, object] = {"connection": connection}
-    if current.enabled and current.connection is None:
+    if current.enabled and replaced is None:
         changes["enabled_at"] = now
     return current.model_copy(update=changes)
+
+
+def _same_user(one: SalesforceConnection, other: SalesforceConnection) -> bool:
+    return (one.org_id[:15], one.sf_user_id[:15]) == (other.org_id[:15], other.sf_user_id[:15])
