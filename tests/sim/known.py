@@ -5,25 +5,19 @@ scenario draws other schedules, and the list is made again from ``make sim``'s o
 
 from __future__ import annotations
 
-PAUSED_UNDELETE = "a record undeleted or reassigned in while the rep's grant was revoked never joins (SPEC 5.5)"
-SALESFORCE_ONLY_LATER = "a later Salesforce-only value (Low, Deferred) loses to an earlier SIA change (SPEC 2, 7)"
-REFUSED_UPDATE = "after a refused update the link keeps values that never landed (SPEC 7)"
+JOINS_AT_RECONCILIATION = (
+    "a record undeleted within the clocks' margin of the rep's reconnecting joins only at the next"
+    " reconciliation, not on the event path (SPEC 6)"
+)
+REFUSED_UPDATE = "a conflict SIA wins with a change Salesforce then refuses (a validation rule) is not recorded"
 NOT_DIAGNOSED = "not diagnosed yet"
 
 KNOWN: dict[int, str] = {
-    18: PAUSED_UNDELETE,
     81: REFUSED_UPDATE,
-    372: PAUSED_UNDELETE,
     442: NOT_DIAGNOSED,
-    482: SALESFORCE_ONLY_LATER,
-    534: PAUSED_UNDELETE,
+    534: JOINS_AT_RECONCILIATION,
     551: NOT_DIAGNOSED,
     640: NOT_DIAGNOSED,
-    646: PAUSED_UNDELETE,
     722: NOT_DIAGNOSED,
-    892: SALESFORCE_ONLY_LATER,
-    941: NOT_DIAGNOSED,
-    952: PAUSED_UNDELETE,
     969: NOT_DIAGNOSED,
-    983: SALESFORCE_ONLY_LATER,
 }
