@@ -193,40 +193,34 @@ def low_is_normal_in_field_map(monkeypatch: pytest.MonkeyPatch) -> None:
     _wrap_method(monkeypatch, FieldMap, "to_sia", make)
 
 
-@rule_break
-def unsynced_status_imported_complete(monkeypatch: pytest.MonkeyPatch) -> None:
-    """SPEC 2: a task created in SF with an unsynced status is imported as `open`; here as `complete`
-    (field_map.FieldMap.imported_values)."""
+def _imported_as(monkeypatch: pytest.MonkeyPatch, field: TaskField, value: object) -> None:
+    """An unsynced value of ``field`` imported as ``value`` instead of the import's default."""
 
     def make(original: Any) -> Any:
         def imported_values(self: FieldMap, task: SalesforceTask) -> TaskValues:
             values: TaskValues = original(self, task)
-            if self.to_sia(TaskField.STATUS, task.status) is UNSYNCED:
+            if self.to_sia(field, getattr(task, field.value)) is UNSYNCED:
                 hit()
-                return values.model_copy(update={"status": Status.COMPLETE})
+                return values.model_copy(update={field.value: value})
             return values
 
         return imported_values
 
     _wrap_method(monkeypatch, FieldMap, "imported_values", make)
+
+
+@rule_break
+def unsynced_status_imported_complete(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SPEC 2: a task created in SF with an unsynced status is imported as `open`; here as `complete`
+    (field_map.FieldMap.imported_values)."""
+    _imported_as(monkeypatch, TaskField.STATUS, Status.COMPLETE)
 
 
 @rule_break
 def unsynced_priority_imported_high(monkeypatch: pytest.MonkeyPatch) -> None:
     """SPEC 2: a task created in SF with an unsynced priority is imported as `normal`; here as `high`
     (field_map.FieldMap.imported_values)."""
-
-    def make(original: Any) -> Any:
-        def imported_values(self: FieldMap, task: SalesforceTask) -> TaskValues:
-            values: TaskValues = original(self, task)
-            if self.to_sia(TaskField.PRIORITY, task.priority) is UNSYNCED:
-                hit()
-                return values.model_copy(update={"priority": Priority.HIGH})
-            return values
-
-        return imported_values
-
-    _wrap_method(monkeypatch, FieldMap, "imported_values", make)
+    _imported_as(monkeypatch, TaskField.PRIORITY, Priority.HIGH)
 
 
 @rule_break
