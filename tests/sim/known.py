@@ -10,14 +10,12 @@ JOINS_AT_RECONCILIATION = (
     " reconciliation, not on the event path (SPEC 6)"
 )
 REFUSED_UPDATE = "a conflict SIA wins with a change Salesforce then refuses (a validation rule) is not recorded"
-NOT_DIAGNOSED = "not diagnosed yet"
+UNDELETED_WHILE_OFF = "an old record undeleted while sync was off never joins: the catch-up reads linked records only"
+LANDED_CREATE_ADOPTED = "a create whose answer was lost is adopted after its record went to another rep"
 
 KNOWN: dict[int, str] = {
     81: REFUSED_UPDATE,
-    442: NOT_DIAGNOSED,
     534: JOINS_AT_RECONCILIATION,
-    551: NOT_DIAGNOSED,
-    640: NOT_DIAGNOSED,
-    722: NOT_DIAGNOSED,
-    969: NOT_DIAGNOSED,
+    640: UNDELETED_WHILE_OFF,
+    722: LANDED_CREATE_ADOPTED,
 }

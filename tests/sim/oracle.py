@@ -457,6 +457,8 @@ class Judge:
             actual_sf = _plain(getattr(sf_now, _ATTRIBUTE[api]))
             actual_sia = _plain(getattr(sia_now, name))
             allowed = {_key(to_sf(name, c.value) if c is sia_last else c.value) for c in winners(sia_last, sf_last)}
+            if sia_last is not None and sf_last is not None and self._dated_late(user, record, sf_last, sia_last):
+                allowed.add(_key(sf_last.value))
             if allowed and _key(actual_sf) not in allowed:
                 self.found.append(f"{where}: {api} is {actual_sf!r} in Salesforce; the latest change says {allowed}")
             self._conflicts(user, task, name, task.user_changes.get(name, []), sf_changes, record)
@@ -486,6 +488,16 @@ class Judge:
                 )
         subjects = [c for c in foreign.get("Subject", []) if since is None or c.at > since]
         self._subject(where, task, record, subjects, sf_now.subject, sia_now.name)
+
+    def _dated_late(self, user: str, record: Record, sf_change: Change, sia_change: Change) -> bool:
+        """A Salesforce change made while the rep's sync did not run reaches it only as the record read on
+        resuming, dated by its last modification then (SPEC 5.5): where a later touch of the record lies
+        within the margin of SIA's change, the two cannot be ordered, and either may win (SPEC 7)."""
+        if sia_change.at <= sf_change.at or self.model.running(user, sf_change.at):
+            return False
+        resumed = self.model.resumed_after(user, sf_change.at)
+        touches = [at for at in record.touched if sf_change.at <= at <= resumed]
+        return bool(touches) and sia_change.at <= max(touches) + MARGIN
 
     @staticmethod
     def _kept(sia_last: Change | None, synced: list[Change], name: str) -> set[object]:
@@ -571,7 +583,8 @@ class Judge:
                 and error.field == name
                 and str(_plain(error.kind)) == "conflict"
             ]
-            if later_side not in recorded:
+            late = later_side == "sia" and self._dated_late(user, record, first, second)
+            if later_side not in recorded and not (late and "salesforce" in recorded):
                 self.found.append(
                     f"{user}/{task.task_id}: {name} changed on both sides {second.at - first.at} apart "
                     f"({was!r} then {became!r} in {later_side}); no conflict recorded with {later_side} the "

@@ -67,6 +67,7 @@ def _not_carried(world: World) -> frozenset[str]:
     tasks the rep changed around a revoked grant (their events met the pause; the SIA resync pushes them,
     and reconnecting reads back only the linked records, SPEC 5.5)."""
     ids = set(re.findall(r"00T\w{12}(?:\w{3})?|\bt-\d+|\bsf-00T\w+", " ".join(world.queues.lost)))
+    ids |= world.met_pause  # an event delivered into the pause, however long before the change was made
     pauses: dict[str, list[list[datetime]]] = {}
     for fact in world.history.facts:
         if isinstance(fact, Switch) and fact.what == "revoked":

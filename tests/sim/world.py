@@ -123,6 +123,8 @@ class World:
         """While ``now`` is before it, Salesforce's API answers SERVER_UNAVAILABLE and the relay holds
         its change events."""
         self.revoked: set[str] = set()
+        self.met_pause: set[str] = set()
+        """SIA tasks whose event was delivered while the rep's grant was revoked: it met the pause."""
         self.sia = InMemoryReminderStore()
         # Salesforce's clock apart from the sync's by up to the margin, and the sync's client id on its
         # writes' change events or not (sObject Collections are not documented to carry it).
@@ -328,6 +330,7 @@ class World:
     def _deliver_sia(self, batch: list[Delivery]) -> None:
         self.deliveries += len(batch)
         events = [(delivery, reminder_event_of(delivery.body)) for delivery in batch]
+        self.met_pause |= {event.task.id for _, event in events if event.task.user_id in self.revoked}
         try:
             outcome = apply_reminder_batch([event for _, event in events], self.services)
             failed: dict[str, Exception] = outcome.failed
