@@ -170,8 +170,16 @@ class SyncLink(DomainModel):
         if last is None:
             return False
         held = as_sf_json(value)
-        unshown = {write.over for write in self.writes if write.field is field and write.shown_at is None}
+        unshown = self.held_before_unshown_writes(field)
         return held != last.value and (held == last.over or held in unshown or held in self.written_values(field)[:-1])
+
+    def held_before_unshown_writes(self, field: SalesforceField, by: datetime | None = None) -> set[SF_JSON]:
+        """What ``field`` held before each write of it that Salesforce had not shown (by ``by``, when given)."""
+        return {
+            write.over
+            for write in self.writes
+            if write.field is field and (write.shown_at is None or (by is not None and by < write.shown_at))
+        }
 
     def held_before_last_writes(self, fields: Iterable[SalesforceField]) -> dict[SalesforceField, str | date | None]:
         """What each of ``fields`` held before the sync's last write of it: what Salesforce still holds

@@ -212,9 +212,7 @@ class _Watch:
             return
         if as_sf_json(value) in self.link.written_values(sf_field):
             return
-        if restated and as_sf_json(value) in {
-            w.over for w in self.link.writes if w.field is sf_field and (w.shown_at is None or at < w.shown_at)
-        }:
+        if restated and as_sf_json(value) in self.link.held_before_unshown_writes(sf_field, by=at):
             return
         if (write.base is None or at > write.base) and (write.shown_at is None or at < write.shown_at):
             self.lost_to_sia(sf_field, value, at, dated=not restated)
