@@ -233,16 +233,15 @@ class Model:
     def pushes(self, user: str, at: datetime) -> bool:
         """Whether a task the rep made at ``at`` goes to Salesforce: made while their sync setting was on
         (SPEC 5.2, 5.5). A revoked grant only pauses sync: what was made meanwhile goes on reconnecting."""
-        on = False
-        for switch in self.switches[user]:
-            if switch.at > at:
-                break
-            if switch.what in ("on", "off"):
-                on = switch.what == "on"
-        return on
+        return self._settings_at(user, at)[0]
 
     def running(self, user: str, at: datetime) -> bool:
         """Whether the rep's sync ran at ``at``: on, and its grant not revoked."""
+        on, connected = self._settings_at(user, at)
+        return on and connected
+
+    def _settings_at(self, user: str, at: datetime) -> tuple[bool, bool]:
+        """(the sync setting on, the grant working) at ``at``, by the switches up to then."""
         on = connected = False
         for switch in self.switches[user]:
             if switch.at > at:
@@ -252,7 +251,7 @@ class Model:
                 connected = connected or on
             else:
                 connected = switch.what == "reconnected"
-        return on and connected
+        return on, connected
 
     def resumed_after(self, user: str, at: datetime) -> datetime:
         """When the rep's sync next ran after ``at`` (the end of time if it did not)."""
