@@ -425,7 +425,8 @@ class World:
             unavailable = [{"errorCode": "SERVER_UNAVAILABLE", "message": "Server temporarily unavailable"}]
             return error_from_response(503, unavailable, Operation.QUERY)
         if self.rng.random() < self.faults.salesforce_error:
-            return SalesforceError(ErrorKind.TRANSIENT, "UNABLE_TO_LOCK_ROW", "unable to obtain exclusive access")
+            busy = [{"errorCode": "UNABLE_TO_LOCK_ROW", "message": "unable to obtain exclusive access"}]
+            return error_from_response(400, busy, Operation.QUERY)
         return None
 
 

@@ -86,3 +86,21 @@ def test_time_outs_are_transient():
     error = transient_error(requests.ReadTimeout("read timed out"))
 
     assert (error.kind, error.code) == (ErrorKind.TRANSIENT, "READTIMEOUT")
+
+
+@pytest.mark.parametrize(
+    ("error", "nothing_written"),
+    [
+        (error_from_response(503, [{"errorCode": "SERVER_UNAVAILABLE", "message": "down"}], Operation.UPDATE), True),
+        (
+            error_from_response(403, [{"errorCode": "REQUEST_LIMIT_EXCEEDED", "message": "spent"}], Operation.UPDATE),
+            True,
+        ),
+        (error_from_collection_item([{"statusCode": "UNABLE_TO_LOCK_ROW", "message": "busy"}], Operation.UPDATE), True),
+        (error_from_response(502, b"<html>Bad Gateway</html>", Operation.UPDATE), False),  # a proxy: after the commit?
+        (error_from_response(500, [{"errorCode": "UNKNOWN_EXCEPTION", "message": "?"}], Operation.UPDATE), False),
+        (transient_error(requests.ReadTimeout("read timed out")), False),
+    ],
+)
+def test_only_salesforces_own_refusals_say_nothing_was_written(error, nothing_written):
+    assert error.nothing_written is nothing_written

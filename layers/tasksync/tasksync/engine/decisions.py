@@ -85,6 +85,9 @@ class Decision:
     if_refused: SyncLink | None = None
     """With a Salesforce update: the link to save instead when Salesforce refuses it for good (a
     validation rule), which keeps what was learnt and leaves out the write."""
+    if_not_taken: SyncLink | None = None
+    """With a Salesforce update and no SIA change: the link as it was before, to save again when Salesforce
+    answers that it took none of the update (busy, down), so that the retry decides again from there."""
 
     @classmethod
     def skip(cls, reason: SkipReason, link: SyncLink | None = None) -> Decision:

@@ -101,7 +101,11 @@ def settle(
     save = new_link != (stored or link) or isinstance(salesforce_action, CreateSalesforceTask)
     # Refused, the update landed in no part: Salesforce still holds what the resent writes were made over.
     before = learnt.salesforce.with_values(link.held_before_last_writes(resend))
-    refused = learnt.updated(salesforce=before) if isinstance(salesforce_action, UpdateSalesforceTask) else None
+    update = isinstance(salesforce_action, UpdateSalesforceTask)
+    refused = learnt.updated(salesforce=before) if update else None
+    # Not taken, the update never was: a link saying it was sent would read Salesforce's value after it
+    # as the write not landed yet, where it may be a newer edit.
+    not_taken = (stored or link) if update and reminder_action is None else None
     return Decision(
         link=new_link if save else None,
         reminder=reminder_action,
@@ -109,4 +113,5 @@ def settle(
         skipped=quiet if reminder_action is None and salesforce_action is None else None,
         conflicts=conflicts,
         if_refused=refused,
+        if_not_taken=not_taken,
     )

@@ -32,14 +32,19 @@ class ErrorKind(StrEnum):
 
 
 class SalesforceError(Exception):
-    """A Salesforce answer that is not a success, sorted into an ErrorKind."""
+    """A Salesforce answer that is not a success, sorted into an ErrorKind. ``nothing_written``: Salesforce
+    answered that it took none of the write (busy, down, out of API calls), where a time-out leaves open
+    whether it did."""
 
-    def __init__(self, kind: ErrorKind, code: str, message: str, fields: Sequence[str] = ()) -> None:
+    def __init__(
+        self, kind: ErrorKind, code: str, message: str, fields: Sequence[str] = (), *, nothing_written: bool = False
+    ) -> None:
         super().__init__(f"{code}: {message}")
         self.kind = kind
         self.code = code
         self.message = message
         self.fields = tuple(fields)
+        self.nothing_written = nothing_written
 
 
 class AuthRevoked(SalesforceError):

@@ -8,7 +8,8 @@
   the external id, and upserts on that id, so that a retry finds the record it made;
 - a Salesforce update saves its link first with the written fields marked unsent, sends, then clears
   the mark: a retry after a lost answer or a crash sends them again, and a decision made meanwhile
-  (the rep renaming the task back, say) knows what Salesforce may hold;
+  (the rep renaming the task back, say) knows what Salesforce may hold; when Salesforce answers that it
+  took none of it (busy, down), the link is saved as it was before the decision, which the retry makes again;
 - a Salesforce delete is sent before its tombstone is saved: a retry after a crash sends it again
   (harmless), where the other order would skip it as already applied.
 
@@ -69,6 +70,8 @@ class StagedWrite:
     """The link as saved before the write (a create's pending link, an update's with its writes unsent)."""
     refused: SyncLink | None
     """The link to save instead when Salesforce refuses the write for good."""
+    not_taken: SyncLink | None = None
+    """The link to save again when Salesforce answers that it took none of the write, for now."""
 
 
 def carry_out(
@@ -131,7 +134,7 @@ def stage(
             # Its writes unsent: a retry after a lost answer or a crash sends them again, and every
             # decision meanwhile knows what Salesforce may hold.
             saved = _save(link.updated(unsent=tuple(update.values)), services)
-    return StagedWrite(action=action, link=link, saved=saved, refused=refused)
+    return StagedWrite(action=action, link=link, saved=saved, refused=refused, not_taken=decision.if_not_taken)
 
 
 def send(writes: Sequence[StagedWrite], gateway: SalesforceGateway) -> list[WriteResult]:
@@ -186,6 +189,9 @@ def finish(staged: StagedWrite, result: WriteResult, ctx: SyncContext, services:
                     _save(link, services)
         return
     if error.kind in (ErrorKind.TRANSIENT, ErrorKind.AUTH):
+        if error.nothing_written and saved is not None and staged.not_taken is not None:
+            # Nothing was written: the link says so again, and the retry decides from there.
+            _save(staged.not_taken.updated(revision=saved.revision), services)
         raise error
     if saved is not None and staged.refused is not None:
         # The write did not happen: the link says so again (a record deleted, or a refusal).

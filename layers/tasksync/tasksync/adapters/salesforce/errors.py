@@ -61,14 +61,22 @@ def error_from_response(status: int, content: Any, operation: Operation) -> Sale
     """From a failed call's status and parsed body (simple-salesforce's ``exc.status``/``exc.content``)."""
     code, message, fields = _first_error(content, code_key="errorCode")
     code = code or f"HTTP_{status}"
-    return SalesforceError(sort_error(code, status, operation), code, message, fields)
+    return SalesforceError(sort_error(code, status, operation), code, message, fields, nothing_written=_refused(code))
 
 
 def error_from_collection_item(errors: Sequence[Mapping[str, Any]], operation: Operation) -> SalesforceError:
     """From one failed item of an sObject Collections answer."""
     code, message, fields = _first_error(errors, code_key="statusCode")
     code = code or "UNKNOWN_ERROR"
-    return SalesforceError(sort_error(code, None, operation), code, message, fields)
+    return SalesforceError(sort_error(code, None, operation), code, message, fields, nothing_written=_refused(code))
+
+
+def _refused(code: str) -> bool:
+    """Whether Salesforce's own error code says it took nothing: a lock it could not get, a server down
+    or an allowance spent refuse the request whole ("Status Codes and Error Responses": 503, 403
+    ``REQUEST_LIMIT_EXCEEDED``), and with ``allOrNone=false`` a record that failed was not saved
+    ("sObject Collections"). A bare 5xx (a proxy's 502 or 504, say) may come after the commit."""
+    return code in TRANSIENT_CODES
 
 
 def transient_error(exc: Exception) -> SalesforceError:
