@@ -23,6 +23,20 @@ DUE_DATES: list[date | None] = [None, date(2026, 1, 5), date(2026, 1, 6), date(2
 SF_STATUSES = ["Not Started", "In Progress", "Completed", "Deferred", "Waiting on someone else"]
 SF_PRIORITIES = ["High", "Normal", "Low"]
 SUBJECT_PREFIX = "[SF] "
+SYNCED_VALUES: dict[str, list[object]] = {
+    "Status": ["Not Started", "Completed"],
+    "Priority": ["Normal", "High"],
+    "ActivityDate": list(DUE_DATES),
+    "Description": [None, "bring pricing", "see notes"],
+}
+"""Values both sides hold: the crossed edits are the conflicts SPEC 7 orders (Salesforce-only values and
+refused ones meet other rules, exercised by the users' own edits)."""
+CONFLICTING = [
+    (TaskField.STATUS, "Status"),
+    (TaskField.PRIORITY, "Priority"),
+    (TaskField.DUE_DATE, "ActivityDate"),
+    (TaskField.DETAILS, "Description"),
+]
 TEMPLATES = ["{{activity_subject}}", "[SIA] {{activity_subject}}", "{{activity_subject}} due {{activity_due_date}}"]
 
 
@@ -64,6 +78,9 @@ class Users:
         if roll < 0.08:
             self._weather(roll)
             return
+        if roll < 0.11:
+            self._crossed_edits()
+            return
         action = self.rng.choice(
             [
                 self._sia_create,
@@ -97,6 +114,32 @@ class Users:
             world.org.empty_recycle_bin()  # hard deletes: getDeleted no longer answers for them
         else:
             world.outage_until = world.now + timedelta(minutes=self.rng.randint(2, 20))
+
+    def _crossed_edits(self) -> None:
+        """Both sides change one field of one linked task minutes apart while Salesforce is down, so that
+        neither change reaches the other side before the other is made: a conflict the later change wins,
+        and is recorded (SPEC 7)."""
+        world = self.world
+        linked = [
+            (user, task_id, link.sf_id)
+            for (user, task_id), link in sorted(world.state.links.items())
+            if link.sf_id in world.org.records
+            and (user, task_id) in world.sia.tasks
+            and world.settings(user).syncing
+            and user not in world.revoked
+        ]
+        if not linked:
+            return
+        user, task_id, sf_id = self.rng.choice(linked)
+        field, api_name = self.rng.choice(CONFLICTING)
+        world.outage_until = max(world.outage_until or world.now, world.now + timedelta(minutes=15))
+        for in_sia in self.rng.sample([True, False], 2):
+            if in_sia:
+                value = getattr(self._values(), field)
+                world.sia.update(user, task_id, {field: value if value != REFUSED else ""}, Origin.USER, world.now)
+            else:
+                world.org.update(sf_id, {api_name: self.rng.choice(SYNCED_VALUES[api_name])})
+            world.now += timedelta(minutes=self.rng.randint(3, 8))
 
     def settle(self) -> None:
         """At the end every rep is connected and syncing, so that the whole promise can be judged."""
