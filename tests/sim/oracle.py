@@ -384,10 +384,10 @@ class Judge:
                 continue
             if not made and task.made_by is Actor.USER and model.turned_off_since(user, task.made_at):
                 continue  # sync stopped before the task went: at turning it on again it is an existing task
-            if self._refused(user, task_id):
-                continue
             linked = [sf_id for sf_id in by_task.get(task_id, []) if sf_id in self.salesforce]
-            if not any(self._reminder_of(self.salesforce[sf_id], user) for sf_id in linked):
+            if any(self._reminder_of(self.salesforce[sf_id], user) for sf_id in linked):
+                continue  # its record is judged with it (_agree), refusals included
+            if not self._refused(user, task_id):
                 self.found.append(
                     f"{user}/{task_id}: an SIA task that should be in Salesforce has no live record there"
                 )
@@ -425,29 +425,34 @@ class Judge:
                 continue
             self.found.append(f"{user}/{task.task_id}: deleted in SIA, yet {sf_id} lives in Salesforce")
 
-    def _refused(self, user: str, task_id: str) -> bool:
+    def _refused(self, user: str, task_id: str, *, subject_kept: bool = False) -> bool:
         """A task the org refuses stays as the rep made it, and the refusal is recorded for them (SPEC 7:
         permanent errors are not retried but recorded per task): details its validation rule refuses, or
-        a Subject its automation's prefix makes longer than a Subject holds."""
+        a Subject its automation's prefix makes longer than a Subject holds. ``subject_kept``: a Subject
+        edited in Salesforce may win over the render (SPEC 3), and then the sync need not have sent it."""
         task = self.sia[(user, task_id)]
         subject = render(self.model.templates[user], {name: _plain(getattr(task, name)) for name in RENDERED})
         prefix = self.subject_prefix
         too_long = prefix is not None and not subject.startswith(prefix) and len(prefix + subject) > SUBJECT_MAX
-        if not too_long and (self.refused is None or task.details != self.refused):
+        details_refused = self.refused is not None and task.details == self.refused
+        if not too_long and not details_refused:
             return False
         kinds = {str(_plain(e.kind)) for e in self.errors if e.user_id == user and e.sia_id == task_id}
-        if "permanent" not in kinds:
+        if "permanent" not in kinds and (details_refused or not subject_kept):
             self.found.append(f"{user}/{task_id}: Salesforce refuses it, and no error says so ({kinds})")
         return True
 
     # -- what the fields must say ------------------------------------------------------------------
     def _agree(self, user: str, task: Task, record: Record, sf_now: Any, sia_now: Any) -> None:
         where = f"{user}/{task.task_id}/{record.sf_id}"
-        if self._refused(user, task.task_id):
-            return
         foreign = self._foreign_changes(user, task, record)
         # A copy brought back (undelete, rejoin) starts from the record as it then is.
         since = task.created_at if task.earlier_lives else None
+        subjects = [c for c in foreign.get("Subject", []) if since is None or c.at > since]
+        edited = latest(subjects)
+        kept = edited is not None and edited in winners(latest(task.subject_renders), edited)
+        if self._refused(user, task.task_id, subject_kept=kept):
+            return
         for name in SIA_FIELDS:
             api = API_NAME[name]
             sia_last = latest(task.user_changes.get(name, ()))
@@ -485,7 +490,6 @@ class Judge:
                     f"{where}: {name} is {actual_sia!r} in SIA while Salesforce holds {actual_sf!r}: "
                     f"SIA must keep {keeps}"
                 )
-        subjects = [c for c in foreign.get("Subject", []) if since is None or c.at > since]
         self._subject(where, task, record, subjects, sf_now.subject, sia_now.name)
 
     def _dated_late(self, user: str, record: Record, sf_change: Change, sia_change: Change) -> bool:

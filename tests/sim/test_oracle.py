@@ -227,3 +227,16 @@ def test_a_synced_value_salesforce_left_while_sync_was_off_is_invisible_to_the_c
     # With sync on all along, the High reached SIA: SIA keeps it.
     on = History([fact for fact in history.facts if not isinstance(fact, Switch) or fact.what == "on"])
     assert verdict(on, {"priority": "normal"}, {"priority": "Low"}) != []
+
+
+def test_a_subject_the_org_refuses_is_recorded_unless_a_salesforce_edit_may_keep_it_unsent() -> None:
+    long_name = {"name": "L" * 252}
+    refused = SimpleNamespace(user_id="u", sia_id="t", field=None, kind="permanent", winner=None)
+    for edited_at, must_record in [(5, True), (10.5, False), (13, False)]:
+        history = History()
+        pushed_task(history)
+        history.add(SfWrite(at(edited_at), at(edited_at), SF_ID, "update", {"Subject": "[SF] Renewal"}, Actor.USER))
+        history.add(SiaWrite(at(10), "u", "t", "update", long_name, Actor.USER))
+        unrecorded = verdict(history, long_name, {"subject": "[SF] Renewal"}, subject_prefix="[SF] ")
+        assert any("no error says so" in v for v in unrecorded) is must_record, edited_at
+        assert verdict(history, long_name, {"subject": "[SF] Renewal"}, subject_prefix="[SF] ", errors=[refused]) == []
