@@ -190,6 +190,12 @@ class _Watch:
         at = self.change.commit_at
         if self.link.not_landed(sf_field, value):
             return  # the write whose answer never came did not happen: it is sent again
+        if value != known and sf_field in self.link.unsent and sf_field is not SalesforceField.SUBJECT:
+            # Nor did it land, or Salesforce changed the field after it: either way the later of SIA's
+            # change and Salesforce's wins (not Salesforce's for replacing a write that may never have gone).
+            changed_at, restated = self.dated(sf_field, value)
+            self.lost_if_replaced(sf_field, value, changed_at, restated=restated)
+            return
         if pending:
             self.shown[sf_field] = at
         prompt = self.change.prompted_by
@@ -200,6 +206,15 @@ class _Watch:
             )
         if value != known:
             self.salesforce_changed(sf_field, value, self.change.modified_at or at, replaced_write=pending)
+
+    def dated(self, sf_field: SalesforceField, value: SfValue) -> tuple[datetime, bool]:
+        """When Salesforce's change of ``sf_field`` to ``value``, shown by a record read, was made, and whether
+        only the record restates it: the event that made the sync read says it exactly when it carried that
+        value; else the record's last modification is the latest it can have been."""
+        prompt = self.change.prompted_by
+        if prompt is not None and sf_field.value in prompt.carried and normalized(prompt.task.value(sf_field)) == value:
+            return prompt.commit_at, prompt.is_full_record
+        return self.change.modified_at or self.change.commit_at, True
 
     def lost_if_replaced(self, sf_field: SalesforceField, value: SfValue, at: datetime, *, restated: bool) -> None:
         """A Salesforce change to ``value`` at ``at``, which the link does not hold and the sync did not
