@@ -11,11 +11,9 @@ JOINS_AT_RECONCILIATION = (
 )
 REFUSED_UPDATE = "a conflict SIA wins with a change Salesforce then refuses (a validation rule) is not recorded"
 UNDELETED_WHILE_OFF = "an old record undeleted while sync was off never joins: the catch-up reads linked records only"
-LANDED_CREATE_ADOPTED = "a create whose answer was lost is adopted after its record went to another rep"
 
 KNOWN: dict[int, str] = {
     81: REFUSED_UPDATE,
     534: JOINS_AT_RECONCILIATION,
     640: UNDELETED_WHILE_OFF,
-    722: LANDED_CREATE_ADOPTED,
 }

@@ -7,6 +7,7 @@ another's and a paused rep holds nobody up."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -111,8 +112,20 @@ def audit_deletes(settings: SyncSettings, services: SyncServices) -> SweepResult
 def read_back_links(settings: SyncSettings, services: SyncServices) -> SweepResult:
     """Every linked record of the rep read back by id, in pages, and applied as the record it is now
     (SPEC 5.5): what changed on either side while sync was off is merged by the rules of SPEC 7, and a
-    record gone since is a delete."""
-    return apply_each(_linked_records(settings, services, lambda link: True), settings, services)
+    record gone since is a delete. So is the record of a create whose answer was lost, found by its
+    external id: its retry met sync off, and the record may have gone to another rep since (SPEC 4)."""
+    linked = _linked_records(settings, services, lambda link: True)
+    return apply_each(itertools.chain(linked, _landed_creates(settings, services)), settings, services)
+
+
+def _landed_creates(settings: SyncSettings, services: SyncServices) -> Iterator[SalesforceChange]:
+    """The records that the rep's unanswered creates made, a page of ``READ_BATCH`` external ids a call."""
+    gateway = services.salesforce(settings)
+    unanswered = (link.sia_id for link in services.links.links_of(settings.user_id) if link.create_unanswered)
+    for page in _pages(unanswered):
+        read_at = services.clock()
+        for task in gateway.find_by_external_ids(page).values():
+            yield SalesforceChange.of_record(task, read_at)
 
 
 def _linked_records(
