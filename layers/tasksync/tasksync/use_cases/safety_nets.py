@@ -147,6 +147,18 @@ def _linked_records(
                 yield SalesforceChange.of_record(task, read_at)
 
 
+def read_changed_since(settings: SyncSettings, services: SyncServices, stopped: datetime) -> SweepResult:
+    """The rep's possible reminders Salesforce changed since their sync stopped running (``stopped``, AWS's
+    time or the pause's), each decided as its skipped event would have been: an old one undeleted,
+    reassigned to the rep or edited meanwhile joins (SPEC 5.5, 6). A query reaches Salesforce's present,
+    where getUpdated stops at the sync's: a change stamped by a clock ahead is read too."""
+    connection = settings.connection
+    assert connection is not None  # only a syncing rep catches up
+    gateway, read_at = services.salesforce(settings), services.clock()
+    tasks = gateway.owned_tasks_stamped_since(connection.sf_user_id, stopped - CLOCK_MARGIN)
+    return apply_each((_as_changed(task, read_at) for task in tasks), settings, services)
+
+
 def reconcile_updates(
     settings: SyncSettings, services: SyncServices, cursors: CursorRepository, since: datetime | None = None
 ) -> SweepResult:
@@ -208,7 +220,14 @@ def _as_read(
     changed_at = task.system_modstamp
     if changed_at is None or not (changed_at == since or _during(changed_at, pause)):
         return SalesforceChange.of_record(task, read_at)
-    prompt = SalesforceChange(ChangeType.GAP, SalesforceTask(id=task.id), frozenset(), changed_at)
+    return _as_changed(task, read_at)
+
+
+def _as_changed(task: SalesforceTask, read_at: datetime) -> SalesforceChange:
+    """``task`` read at ``read_at``, decided as the change event of its ``SystemModstamp`` would have been."""
+    if task.system_modstamp is None:
+        return SalesforceChange.of_record(task, read_at)
+    prompt = SalesforceChange(ChangeType.GAP, SalesforceTask(id=task.id), frozenset(), task.system_modstamp)
     return SalesforceChange.of_record(task, read_at, prompted_by=prompt)
 
 
