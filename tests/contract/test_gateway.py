@@ -265,6 +265,20 @@ def test_owned_tasks_since_leaves_out_older_changes(org, rep, gateway, clock):
     assert old not in {t.id for t in tasks}
 
 
+def test_owned_tasks_stamped_since_include_an_old_task_undeleted_since(org, rep, gateway, clock):
+    untouched = org.ui_create_task({"Subject": "Untouched", "OwnerId": rep.id})
+    undeleted = org.ui_create_task({"Subject": "Undeleted", "OwnerId": rep.id})
+    org.ui_delete_task(undeleted)
+    clock.advance(timedelta(days=3))
+    since = clock.now()
+    org.ui_undelete_task(undeleted)
+
+    tasks = list(gateway.owned_tasks_stamped_since(rep.id, since))
+
+    assert [t.id for t in tasks] == [undeleted]
+    assert untouched not in {t.id for t in tasks}
+
+
 def test_owned_tasks_after_a_checkpoint_are_the_rest_in_order_none_twice(org, rep, gateway, clock):
     # Given tasks changed over three seconds, several in the same second (Salesforce's whole seconds)
     since = clock.now() - timedelta(minutes=1)

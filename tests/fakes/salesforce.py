@@ -416,6 +416,19 @@ class InMemoryGateway:
         )
         return OwnedTasks(total=len(rows), tasks=iter(rows))
 
+    def owned_tasks_stamped_since(self, owner_id: str, since: datetime) -> Iterator[SalesforceTask]:
+        self._call("query")
+        rows = [
+            task
+            for task in self.org.records.values()
+            if task.owner_id == owner_id
+            and task.system_modstamp
+            and task.system_modstamp >= since
+            and task.task_subtype in REMINDER_SUBTYPES
+            and not task.is_recurrence
+        ]
+        return iter(rows)
+
     def updated_ids(self, start: datetime, end: datetime) -> UpdatedWindow:
         self._call("updated")
         ids = tuple(

@@ -5,17 +5,4 @@ scenario draws other schedules, and the list is made again from ``make sim``'s o
 
 from __future__ import annotations
 
-JOINS_AT_RECONCILIATION = (
-    "a record undeleted within the clocks' margin of the rep's reconnecting joins only at the next"
-    " reconciliation, not on the event path (SPEC 6)"
-)
-REFUSED_UPDATE = "a conflict SIA wins with a change Salesforce then refuses (a validation rule) is not recorded"
-UNDELETED_WHILE_OFF = "an old record undeleted while sync was off never joins: the catch-up reads linked records only"
-LANDED_CREATE_ADOPTED = "a create whose answer was lost is adopted after its record went to another rep"
-
-KNOWN: dict[int, str] = {
-    81: REFUSED_UPDATE,
-    534: JOINS_AT_RECONCILIATION,
-    640: UNDELETED_WHILE_OFF,
-    722: LANDED_CREATE_ADOPTED,
-}
+KNOWN: dict[int, str] = {}

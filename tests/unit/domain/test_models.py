@@ -226,3 +226,24 @@ def test_a_link_never_moves_to_another_salesforce_record():
     with pytest.raises(ValueError, match="cannot move"):
         link.updated(sf_id="00T000000000999AAA")
     assert link.updated(sf_id=link.sf_id).sf_id == link.sf_id
+
+
+@pytest.mark.parametrize(
+    ("paused", "off", "stopped"),
+    [
+        (None, None, None),  # never stopped
+        (None, 2, 2),  # turned off, then on again
+        (1, None, 1),  # a revoked grant's pause
+        (1, 2, 1),  # paused, then turned off while paused: read from the pause's start
+        (None, 4, None),  # turned off after it was last turned on: still off
+    ],
+)
+def test_sync_stopped_since_the_earlier_of_a_pause_and_turning_it_off(paused, off, stopped):
+    hour = timedelta(hours=1)
+    rep = settings(
+        enabled_at=T0 + 3 * hour,
+        disabled_at=T0 + off * hour if off else None,
+        connection=connection(paused_at=T0 + paused * hour if paused else None),
+    )
+
+    assert rep.stopped_since() == (T0 + stopped * hour if stopped else None)

@@ -15,6 +15,7 @@ from tasksync.use_cases.revoked_grant import pause_sync
 from tasksync.use_cases.routing import apply_org_change
 from tasksync.use_cases.safety_nets import reconcile_updates
 from tasksync.use_cases.salesforce_connection import Connecting
+from tasksync.use_cases.settings_saving import save_sync_settings
 from tests.fakes.salesforce_connector import NoPending, StoredGrants
 from tests.unit.builders import ORG, OTHER_SF_USER, SF_USER, USER, SyncWorld
 
@@ -82,10 +83,10 @@ def test_an_old_record_reassigned_to_the_rep_while_the_grant_was_revoked_joins_o
     assert [task.name for task in world.tasks()] == ["Call Alice back"]
 
 
-def test_an_undelete_stamped_by_a_clock_ahead_joins_on_the_next_reconciliation_which_then_forgets_the_pause():
+def test_an_undelete_stamped_by_a_clock_ahead_joins_on_reconnecting_and_the_next_reconciliation_forgets_the_pause():
     """Salesforce's clock ahead of AWS's: the undelete made a moment before the rep reconnected is stamped
-    after the first sync's read, which cannot see it yet; the scheduled round after does, as a change of
-    the pause, then forgets the pause."""
+    after the sync's present, which getUpdated cannot reach yet; the first sync's query reaches it all the
+    same (SPEC 6: on the event path). The scheduled round after covers the pause and forgets it."""
     world = SyncWorld()
     world.org.skew = timedelta(seconds=90)
     sf_id = _old_record_and_a_pause(world)
@@ -95,13 +96,40 @@ def test_an_undelete_stamped_by_a_clock_ahead_joins_on_the_next_reconciliation_w
     _routed(world)
 
     _reconnect(world)
-    assert world.tasks() == []  # stamped after what Salesforce had covered
+    assert [task.name for task in world.tasks()] == ["Call Alice back"]
     world.tick(15 * 60)
     reconcile_updates(world.settings, world.services, world.state)
 
     assert [task.name for task in world.tasks()] == ["Call Alice back"]
     connection = world.settings.connection
     assert connection is not None and (connection.paused_at, connection.resumed_at) == (None, None)
+
+
+def test_an_old_record_undeleted_while_sync_was_off_joins_on_turning_it_on_again():
+    """SPEC 5.5: what changed while sync was off is applied as if it had happened with sync on, and with
+    sync on an undelete brings an old record in (SPEC 6, 7); it does not move LastModifiedDate, so the
+    24-hour import does not see it."""
+    world = SyncWorld()
+    now = world.now
+    world.now = now - timedelta(days=3)
+    record = world.org.create({"Subject": "Call Alice back"})
+    world.now = now
+    world.org.delete(record.id)
+    _routed(world)  # not linked: nothing to delete
+    world.tick(600)
+    save_sync_settings(USER, {"enabled": False}, world.state, world.now, start_first_sync=lambda _user: None)
+    world.tick(60)
+    world.org.undelete(record.id)
+    _routed(world)  # sync is off: skipped
+    world.tick(3600)
+
+    started: list[str] = []
+    save_sync_settings(USER, {"enabled": True}, world.state, world.now, start_first_sync=started.append)
+    assert started == [USER]
+    run_first_sync(USER, world.services, world.state)
+
+    assert [task.name for task in world.tasks()] == ["Call Alice back"]
+    assert world.link_of(world.tasks()[0].id).sf_id == record.id
 
 
 def test_an_old_record_untouched_during_the_pause_stays_out():
@@ -120,8 +148,8 @@ def test_an_old_record_untouched_during_the_pause_stays_out():
 
 
 def test_a_pause_sync_was_turned_on_anew_after_is_not_read():
-    """Sync turned off, and on again, after the pause began: what changed meanwhile is no change with sync
-    on (SPEC 5.2, 6); the reconciliation forgets the pause."""
+    """Sync turned on anew after the pause began: the scheduled reconciliation reads nothing of the pause
+    (turning sync on read what changed since sync stopped, SPEC 5.5), and forgets it."""
     world = SyncWorld()
     sf_id = _old_record_and_a_pause(world)
     world.org.delete(sf_id)

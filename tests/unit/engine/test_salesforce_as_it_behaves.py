@@ -402,6 +402,29 @@ def test_a_link_whose_sia_task_is_gone_without_a_trace_counts_as_an_sia_delete_o
     assert record.id not in world.org.records
 
 
+def test_re_enabling_settles_a_create_whose_answer_was_lost_and_whose_record_went_to_another_rep():
+    # Given a pushed task whose create landed but whose answer was lost, its record then reassigned to
+    # another Salesforce user, and sync turned off before the create's retry came
+    world = SyncWorld()
+    retry = world.rep_creates_and_the_answer_is_lost()
+    (record,) = world.records_for("task-1")
+    world.org.update(record.id, {"OwnerId": OTHER_SF_USER})
+    world.state.save_settings(world.settings.model_copy(update={"enabled": False}))
+    assert world.deliver(retry).skipped is SkipReason.SYNC_OFF
+    world.mark_delivered()
+    world.tick(3600)
+
+    # When the rep turns sync on again
+    world.state.save_settings(world.settings.model_copy(update={"enabled": True, "enabled_at": world.now}))
+    run_first_sync(USER, world.services, world.state)
+
+    # Then the task has left the rep's list, as any task reassigned away does (SPEC 4), and the record
+    # is the task's only one
+    assert world.task("task-1") is None
+    assert world.link_of().sf_id == record.id
+    assert world.records_for("task-1") == [world.org.records[record.id]]
+
+
 # -- 9. A conflict record was lost when the function died after saving the link -----------------------
 
 

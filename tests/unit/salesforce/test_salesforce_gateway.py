@@ -200,6 +200,18 @@ def test_owned_tasks_use_rest_below_the_bulk_threshold(transport, gateway):
     assert select.endswith(f"FROM Task {where} ORDER BY LastModifiedDate, Id")
 
 
+def test_owned_tasks_stamped_since_query_system_modstamp_to_salesforces_present(transport, gateway):
+    transport.on("GET", r"/query/$", answer(200, query_page([task_json(ID1)])))
+
+    tasks = list(gateway.owned_tasks_stamped_since(OWNER, NOW - timedelta(hours=1)))
+
+    assert [t.id for t in tasks] == [ID1]
+    (select,) = (soql_of(c) for c in transport.calls("GET", r"/query/$"))
+    assert select.startswith("SELECT Id, Subject,")
+    where = f"WHERE OwnerId = '{OWNER}' AND SystemModstamp >= 2024-06-01T11:00:00Z AND {ELIGIBLE}"
+    assert select.endswith(f"FROM Task {where}")
+
+
 def test_owned_tasks_after_a_checkpoint_are_the_rows_after_it_in_their_order(transport, gateway):
     transport.on(
         "GET", r"/query/$", answer(200, {"totalSize": 0, "done": True, "records": []}), answer(200, query_page([]))

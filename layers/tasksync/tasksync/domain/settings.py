@@ -86,12 +86,14 @@ class FirstSyncProgress(DomainModel):
 
 
 class SyncSettings(DomainModel):
-    """``enabled_at`` is when sync was last turned on: SIA tasks created before it stay local.
-    ``ever_enabled`` says a re-enable must also apply Salesforce deletes (SPEC 5.3)."""
+    """``enabled_at`` is when sync was last turned on: SIA tasks created before it stay local;
+    ``disabled_at`` when it was last turned off. ``ever_enabled`` says a re-enable must also apply
+    Salesforce deletes (SPEC 5.3)."""
 
     user_id: str = Field(min_length=1, max_length=128)
     enabled: bool = False
     enabled_at: AwareDatetime | None = None
+    disabled_at: AwareDatetime | None = None
     ever_enabled: bool = False
     time_zone: str = "UTC"
     subject_template: str = DEFAULT_TEMPLATE
@@ -129,6 +131,16 @@ class SyncSettings(DomainModel):
         if self.enabled_at is not None and connection.paused_at < self.enabled_at - CLOCK_MARGIN:
             return None
         return connection.paused_at, connection.resumed_at
+
+    def stopped_since(self) -> datetime | None:
+        """When the rep's sync last stopped running, for turning it on again (or reconnecting) to read what
+        Salesforce changed since as changed with sync on (SPEC 5.5, 6): the revoked grant's pause not read
+        yet, or turning sync off before it was last turned on; the earlier, when the one came during the
+        other. AWS's time, or a Salesforce one for a pause (``paused_at``): the reader widens it."""
+        paused = self.connection.paused_at if self.connection is not None else None
+        off, on = self.disabled_at, self.enabled_at
+        turned_off = off if off is not None and on is not None and off < on else None
+        return min(filter(None, (paused, turned_off)), default=None)
 
     @property
     def syncing(self) -> bool:

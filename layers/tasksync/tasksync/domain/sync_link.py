@@ -155,6 +155,12 @@ class SyncLink(DomainModel):
         valid = _link_changes().model_validate(changes)
         return self.model_copy(update={name: getattr(valid, name) for name in changes})
 
+    @property
+    def create_unanswered(self) -> bool:
+        """The sync's create of the record has not answered (lost, or not sent yet): it may have landed, and
+        only a lookup by the external id tells."""
+        return self.sf_id is None and self.state is LinkState.ACTIVE
+
     def written_values(self, field: SalesforceField) -> list[SF_JSON]:
         return [write.value for write in self.writes if write.field is field]
 

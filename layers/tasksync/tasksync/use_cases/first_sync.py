@@ -35,6 +35,7 @@ from tasksync.use_cases.safety_nets import (
     UPDATED_CURSOR,
     SweepResult,
     read_back_links,
+    read_changed_since,
     reconcile_updates,
     sweep_deletions,
 )
@@ -151,7 +152,7 @@ class _Leg:
         try:
             if not self.progress.import_done and not self._import(invocation):
                 return self._hand_over(invocation)
-            catching_up = self.settings.ever_enabled or self.settings.pause_to_read() is not None
+            catching_up = self.settings.ever_enabled or self.settings.stopped_since() is not None
             if catching_up and invocation and invocation.time_left() < CATCH_UP_TIME:
                 return self._hand_over(invocation)
             return self._catch_up(cursors)
@@ -207,6 +208,9 @@ class _Leg:
             caught_up = swept + read_back_links(self.settings, self.services)
         else:
             cursors.put_cursor(user, DELETED_CURSOR, started - CLOCK_MARGIN)
+        stopped = self.settings.stopped_since()
+        if stopped is not None:
+            caught_up += read_changed_since(self.settings, self.services, stopped)
         if self.settings.pause_to_read() is not None:
             # A revoked grant's pause skipped its events: what Salesforce changed meanwhile is read as
             # changed with sync on (an undelete joins, SPEC 5.5, 6); a later round reads what Salesforce

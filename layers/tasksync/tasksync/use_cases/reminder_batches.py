@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from tasksync.domain.reminder_events import ReminderEventKind, ReminderTaskEvent
 from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_error import SyncError, SyncErrorKind
-from tasksync.domain.sync_link import LinkState, SyncLink
+from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
 from tasksync.engine.from_reminders import decide_reminder_event, decide_while_paused
@@ -138,9 +138,7 @@ def _links_settled(
             links[event.task.id] = services.links.link_by_sia_id(settings.user_id, event.task.id)
         except Exception as error:  # this task's events are retried
             failed[event.task.id] = error
-    pending = [
-        sia_id for sia_id, link in links.items() if link and link.sf_id is None and link.state is LinkState.ACTIVE
-    ]
+    pending = [sia_id for sia_id, link in links.items() if link and link.create_unanswered]
     landed = services.salesforce(settings).find_by_external_ids(pending) if pending else {}
     read_at = services.clock()
     for sia_id, record in landed.items():

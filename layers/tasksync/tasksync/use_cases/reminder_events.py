@@ -5,7 +5,6 @@ from __future__ import annotations
 from tasksync.domain.imported_ids import imported_from
 from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.domain.settings import SyncSettings
-from tasksync.domain.sync_link import LinkState
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
 from tasksync.engine.from_reminders import decide_reminder_event
@@ -25,7 +24,7 @@ def apply_reminder_event(event: ReminderTaskEvent, settings: SyncSettings, servi
     for _ in range(MAX_ATTEMPTS):
         ctx = services.context(settings)
         link = services.links.link_by_sia_id(event.task.user_id, event.task.id)
-        if link is not None and link.sf_id is None and link.state is LinkState.ACTIVE and not pending_checked:
+        if link is not None and link.create_unanswered and not pending_checked:
             # An earlier create may have landed and lost its answer, and been edited or deleted since:
             # learn its fate before sending another (SPEC 7: no duplicate on a retried create).
             pending_checked = True

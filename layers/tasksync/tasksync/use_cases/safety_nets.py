@@ -7,6 +7,7 @@ another's and a paused rep holds nobody up."""
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -111,8 +112,20 @@ def audit_deletes(settings: SyncSettings, services: SyncServices) -> SweepResult
 def read_back_links(settings: SyncSettings, services: SyncServices) -> SweepResult:
     """Every linked record of the rep read back by id, in pages, and applied as the record it is now
     (SPEC 5.5): what changed on either side while sync was off is merged by the rules of SPEC 7, and a
-    record gone since is a delete."""
-    return apply_each(_linked_records(settings, services, lambda link: True), settings, services)
+    record gone since is a delete. So is the record of a create whose answer was lost, found by its
+    external id: its retry met sync off, and the record may have gone to another rep since (SPEC 4)."""
+    linked = _linked_records(settings, services, lambda link: True)
+    return apply_each(itertools.chain(linked, _landed_creates(settings, services)), settings, services)
+
+
+def _landed_creates(settings: SyncSettings, services: SyncServices) -> Iterator[SalesforceChange]:
+    """The records that the rep's unanswered creates made, a page of ``READ_BATCH`` external ids a call."""
+    gateway = services.salesforce(settings)
+    unanswered = (link.sia_id for link in services.links.links_of(settings.user_id) if link.create_unanswered)
+    for page in _pages(unanswered):
+        read_at = services.clock()
+        for task in gateway.find_by_external_ids(page).values():
+            yield SalesforceChange.of_record(task, read_at)
 
 
 def _linked_records(
@@ -132,6 +145,18 @@ def _linked_records(
                 yield SalesforceChange.inferred_deletion(sf_id, read_at)
             else:
                 yield SalesforceChange.of_record(task, read_at)
+
+
+def read_changed_since(settings: SyncSettings, services: SyncServices, stopped: datetime) -> SweepResult:
+    """The rep's possible reminders Salesforce changed since their sync stopped running (``stopped``, AWS's
+    time or the pause's), each decided as its skipped event would have been: an old one undeleted,
+    reassigned to the rep or edited meanwhile joins (SPEC 5.5, 6). A query reaches Salesforce's present,
+    where getUpdated stops at the sync's: a change stamped by a clock ahead is read too."""
+    connection = settings.connection
+    assert connection is not None  # only a syncing rep catches up
+    gateway, read_at = services.salesforce(settings), services.clock()
+    tasks = gateway.owned_tasks_stamped_since(connection.sf_user_id, stopped - CLOCK_MARGIN)
+    return apply_each((_as_changed(task, read_at) for task in tasks), settings, services)
 
 
 def reconcile_updates(
@@ -195,7 +220,14 @@ def _as_read(
     changed_at = task.system_modstamp
     if changed_at is None or not (changed_at == since or _during(changed_at, pause)):
         return SalesforceChange.of_record(task, read_at)
-    prompt = SalesforceChange(ChangeType.GAP, SalesforceTask(id=task.id), frozenset(), changed_at)
+    return _as_changed(task, read_at)
+
+
+def _as_changed(task: SalesforceTask, read_at: datetime) -> SalesforceChange:
+    """``task`` read at ``read_at``, decided as the change event of its ``SystemModstamp`` would have been."""
+    if task.system_modstamp is None:
+        return SalesforceChange.of_record(task, read_at)
+    prompt = SalesforceChange(ChangeType.GAP, SalesforceTask(id=task.id), frozenset(), task.system_modstamp)
     return SalesforceChange.of_record(task, read_at, prompted_by=prompt)
 
 

@@ -32,8 +32,8 @@ def save_sync_settings(
         changed = SyncSettings.model_validate({**current.model_dump(), **changes})
         if changed.enabled and not _connected(current):
             raise NotConnected("connect Salesforce before turning sync on")
-        if changed.enabled and not current.enabled:
-            changed = changed.model_copy(update={"enabled_at": now})
+        if changed.enabled != current.enabled:
+            changed = changed.model_copy(update={"enabled_at" if changed.enabled else "disabled_at": now})
         return changed
 
     done = saved(settings, user_id, wanted)

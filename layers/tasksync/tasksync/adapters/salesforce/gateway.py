@@ -309,6 +309,11 @@ class SimpleSalesforceGateway:
             return OwnedTasks(total, (self._task(row) for row in self._bulk_query_rows(soql)))
         return OwnedTasks(total, (self._task(record) for record in self._query_records(soql)))
 
+    def owned_tasks_stamped_since(self, owner_id: str, since: datetime) -> Iterator[SalesforceTask]:
+        where = f"OwnerId = {quote(owner_id)} AND SystemModstamp >= {soql_datetime(since)} AND {_REMINDERS}"
+        soql = f"SELECT {self._fields} FROM Task WHERE {where}"  # noqa: S608 - quoted
+        return (self._task(record) for record in self._query_records(soql))
+
     def _bulk_query_rows(self, soql: str) -> Iterator[dict[str, str | None]]:
         """A Bulk API 2.0 query job read one result page at a time, each page retried on its own: "As
         long as the associated job exists, the locator string for a set of results does not change. You
