@@ -71,6 +71,7 @@ from tasksync.domain.settings import SalesforceConnection, SyncSettings
 from tasksync.domain.sync_error import SyncError
 from tasksync.observability import metrics
 from tasksync.use_cases.services import SyncServices
+from tests.support.moto_account import use_moto_account
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -800,15 +801,7 @@ def stack(
     webhook_receiver: WebhookReceiver,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[HandlerStack]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
+    use_moto_account(monkeypatch, REGION)
     _fresh_process_state()
     _item_level_transactions(monkeypatch)
     _quick_sqs_clock(monkeypatch)

@@ -14,6 +14,8 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
+from tests.support.moto_account import use_moto_account
+
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
 
@@ -23,10 +25,7 @@ REGION = "us-east-1"
 @pytest.fixture
 def secretsmanager(monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretsManagerClient]:
     """A Secrets Manager client in moto; nothing reaches AWS (no endpoint override, test credentials)."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    use_moto_account(monkeypatch, REGION)
     parameters.clear_caches()
     with mock_aws():
         yield boto3.client("secretsmanager")  # made after the mock starts

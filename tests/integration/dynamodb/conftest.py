@@ -16,6 +16,7 @@ from tasksync.adapters.dynamodb.link_repository import DynamoDBLinkRepository
 from tasksync.adapters.dynamodb.reminder_task_store import DynamoDBReminderTaskStore
 from tasksync.adapters.dynamodb.settings_repository import DynamoDBSettingsRepository
 from tasksync.adapters.dynamodb.sync_error_repository import DynamoDBSyncErrorRepository
+from tests.support.moto_account import use_moto_account
 
 REGION = "us-east-1"
 NOW = datetime(2024, 6, 3, 9, 30, tzinfo=UTC)
@@ -24,15 +25,7 @@ NOW = datetime(2024, 6, 3, 9, 30, tzinfo=UTC)
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A moto account; clients are made inside it, so none reaches AWS."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_moto_account(monkeypatch, REGION)
     with mock_aws():
         yield
 

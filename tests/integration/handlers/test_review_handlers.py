@@ -29,6 +29,7 @@ from tests.integration.dynamodb.conftest import link_repository as link_reposito
 from tests.integration.dynamodb.conftest import tables as tables
 from tests.integration.handlers.test_salesforce_webhook import Webhook, as_body, sample
 from tests.integration.handlers.test_salesforce_webhook import webhook as webhook
+from tests.support.moto_account import use_moto_account
 from tests.support.secrets_manager import secretsmanager as secretsmanager
 from tests.unit.builders import CLIENT_ID, ORG, SF_USER, USER, SyncWorld
 
@@ -272,11 +273,9 @@ def salesforce_changes(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, S
         "SALESFORCE_CALL_CLIENT": CLIENT_ID,
         "IDEMPOTENCY_TABLE_NAME": "idempotency",
         "RECONCILIATION_FUNCTION_NAME": "reconciliation",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
     }.items():
         monkeypatch.setenv(name, value)
+    use_moto_account(monkeypatch)
     monkeypatch.setattr(configuration, "_loaded", {})
     monkeypatch.setattr(metrics, "namespace", "Tasksync")
     world = SyncWorld()

@@ -24,6 +24,7 @@ from moto import mock_aws
 from local.stack.aws import AwsClients, build_resources
 from local.stack.template import StackIdentity, Template, functions_of
 from ops.dead_letters import Clients, main
+from tests.support.moto_account import use_moto_account
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -109,15 +110,7 @@ class LocalAws:
 
 @pytest.fixture
 def local_aws(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Iterator[LocalAws]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_moto_account(monkeypatch, REGION)
     simple = getattr(request, "param", None) != "functions missing"
     with mock_aws(config={"lambda": {"use_docker": not simple}}):
         template = Template({"Stage": "local"}, StackIdentity(STACK, REGION, ACCOUNT))

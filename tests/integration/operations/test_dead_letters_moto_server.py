@@ -13,6 +13,7 @@ from local.stack.aws import AwsClients, build_resources
 from local.stack.template import StackIdentity, Template
 from ops.dead_letters import main
 from tests.integration.operations.conftest import ACCOUNT, REGION, STACK
+from tests.support.moto_account import use_moto_account
 
 
 @pytest.fixture
@@ -21,15 +22,7 @@ def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
-    for name, value in {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    use_moto_account(monkeypatch, REGION, endpoint=endpoint)
     try:
         yield endpoint
     finally:
