@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from types import MethodType
 from typing import Any
 
 from local.salesforce_org.cdc import ChangeEvent
@@ -100,15 +101,18 @@ class Flaky:
         target = getattr(self._inner, name)
         if not callable(target):
             return target
+        rng, world = self._rng, self._world
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            if self._rng.random() < self._world.faults.crash / 2:
+            if rng.random() < world.faults.crash / 2:
                 raise Crash(f"before {name}")
             result = target(*args, **kwargs)
-            if self._rng.random() < self._world.faults.crash / 2:
+            if rng.random() < world.faults.crash / 2:
                 raise Crash(f"after {name}")
             return result
 
+        if isinstance(target, MethodType):  # a method of the adapter stays that method: wrap it once
+            setattr(self, name, call)
         return call
 
 
