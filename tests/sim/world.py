@@ -22,7 +22,7 @@ from typing import Any
 
 from local.salesforce_org.cdc import ChangeEvent
 from tasksync.adapters.salesforce.errors import Operation, error_from_response
-from tasksync.change_events.conversion import ReconcileOrg
+from tasksync.change_events.conversion import OrgChanges, ReconcileOrg
 from tasksync.change_events.queued import org_changes_of
 from tasksync.domain.field_map import FieldMap
 from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
@@ -154,6 +154,7 @@ class World:
         self._sia_values: dict[tuple[str, str], dict[str, object]] = {}
         self._creating_from: str | None = None
         self._reconciliations: set[tuple[str, str, str]] = set()
+        self._read: dict[str, OrgChanges] = {}
         self.sia.on_event = self._sia_changed
         for user in REPS:
             self.state.save_settings(
@@ -364,8 +365,11 @@ class World:
             self.log(lambda: f"{_shown(delivery)} -> {decision}")
 
     def _apply_org_changes(self, body: str) -> object:
-        """What ``functions/salesforce_changes`` does with one message."""
-        changes = org_changes_of(body)
+        """What ``functions/salesforce_changes`` does with one message. The parser is pure and its result
+        immutable: a body delivered again (a duplicate, a retry, the replay) is read once per run."""
+        changes = self._read.get(body)
+        if changes is None:
+            changes = self._read[body] = org_changes_of(body)
         applied = apply_org_changes(
             changes.org_id, [c for c in changes.changes if isinstance(c, SalesforceChange)], self.services
         )
