@@ -155,6 +155,7 @@ class World:
         self._creating_from: str | None = None
         self._reconciliations: set[tuple[str, str, str]] = set()
         self._read: dict[str, OrgChanges] = {}
+        self._read_sia: dict[str, ReminderTaskEvent] = {}
         self.sia.on_event = self._sia_changed
         for user in REPS:
             self.state.save_settings(
@@ -334,7 +335,7 @@ class World:
 
     def _deliver_sia(self, batch: list[Delivery]) -> None:
         self.deliveries += len(batch)
-        events = [(delivery, reminder_event_of(delivery.body)) for delivery in batch]
+        events = [(delivery, self._reminder_event(delivery.body)) for delivery in batch]
         self.met_pause |= {event.task.id for _, event in events if event.task.user_id in self.revoked}
         try:
             outcome = apply_reminder_batch([event for _, event in events], self.services)
@@ -349,6 +350,13 @@ class World:
             self.log(partial(_decided, event, failure))
             self.redeliveries += 1
             self.queues.again(delivery, self.now)
+
+    def _reminder_event(self, body: str) -> ReminderTaskEvent:
+        """As the parser's reading of a Salesforce body (``_apply_org_changes``): once per run."""
+        event = self._read_sia.get(body)
+        if event is None:
+            event = self._read_sia[body] = reminder_event_of(body)
+        return event
 
     def _deliver_one(self, delivery: Delivery) -> None:
         self.deliveries += 1
