@@ -21,6 +21,8 @@ class InMemorySyncState:
         self.cursors: dict[tuple[str, str], datetime] = {}
         self.errors: list[SyncError] = []
         self.link_saves = 0
+        self._indexed_users: set[str] = set()
+        """The users with a link under a Salesforce id."""
 
     def get_settings(self, user_id: str) -> SyncSettings | None:
         return self.settings.get(user_id)
@@ -70,6 +72,7 @@ class InMemorySyncState:
         self.links[key] = saved
         if saved.sf_id:
             self.sf_index[(saved.user_id, saved.sf_id[:15])] = key
+            self._indexed_users.add(saved.user_id)
         self.link_saves += 1
         return saved
 
@@ -77,7 +80,9 @@ class InMemorySyncState:
         return iter([link for (user, _), link in sorted(self.links.items()) if user == user_id])
 
     def links_to(self, sf_id: str) -> list[SyncLink]:
-        keys = sorted(key for (_, sf15), key in self.sf_index.items() if sf15 == sf_id[:15])
+        # One look-up per user, as the table's partition of the record is read, not a scan of every link.
+        found = (self.sf_index.get((user, sf_id[:15])) for user in self._indexed_users)
+        keys = sorted(key for key in found if key is not None)
         return [self.links[key] for key in keys]
 
     def get_cursor(self, user_id: str, name: str) -> datetime | None:

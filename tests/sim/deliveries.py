@@ -35,7 +35,7 @@ class DeliveryFaults:
         return cls(duplicate=0, max_delay_ms=0, dropped={}, held_back=0)
 
 
-@dataclass(order=True)
+@dataclass
 class Delivery:
     due: datetime
     seq: int
@@ -54,7 +54,8 @@ class Queues:
     def __init__(self, rng: random.Random, faults: DeliveryFaults) -> None:
         self.rng = rng
         self.faults = faults
-        self._ready: dict[Side, list[Delivery]] = {side: [] for side in Side}
+        self._ready: dict[Side, list[tuple[datetime, int, Delivery]]] = {side: [] for side in Side}
+        """Heaps of (due, seq, delivery): tuples compare faster than the dataclass's generated order."""
         self._held: dict[Side, list[_Held]] = {side: [] for side in Side}
         self._seq = itertools.count()
         self.dropped = 0
@@ -76,7 +77,7 @@ class Queues:
             if self.rng.random() < faults.held_back:
                 self._held[side].append(_Held(self.rng.randint(1, faults.max_behind), delivery))
             else:
-                heapq.heappush(self._ready[side], delivery)
+                self._push(delivery)
 
     def again(self, delivery: Delivery, now: datetime) -> None:
         """A failed message back after its visibility time-out: doubled each receive, capped."""
@@ -84,19 +85,19 @@ class Queues:
         wait = min(self.faults.first_retry * 2**doublings, self.faults.last_retry)
         delivery.due = self._late(now + wait)
         delivery.seq = next(self._seq)
-        heapq.heappush(self._ready[delivery.side], delivery)
+        self._push(delivery)
 
     def next_due(self, side: Side) -> datetime | None:
         ready = self._ready[side]
         if not ready and self._held[side]:
             self._release(side, everything=True)  # nothing left to be held behind: the relay lets it go
-        return ready[0].due if ready else None
+        return ready[0][0] if ready else None
 
     def take(self, side: Side, now: datetime, most: int = 1) -> list[Delivery]:
         """Up to ``most`` messages of ``side`` due by ``now``, each counted as a receive."""
         ready, taken = self._ready[side], list[Delivery]()
-        while ready and ready[0].due <= now and len(taken) < most:
-            delivery = heapq.heappop(ready)
+        while ready and ready[0][0] <= now and len(taken) < most:
+            _, _, delivery = heapq.heappop(ready)
             delivery.receives += 1
             taken.append(delivery)
         if taken:
@@ -111,10 +112,13 @@ class Queues:
             if everything or held.behind <= 0:
                 delivery = held.delivery
                 delivery.due = max(delivery.due, at) if at else delivery.due
-                heapq.heappush(self._ready[side], delivery)
+                self._push(delivery)
             else:
                 keep.append(held)
         self._held[side] = keep
+
+    def _push(self, delivery: Delivery) -> None:
+        heapq.heappush(self._ready[delivery.side], (delivery.due, delivery.seq, delivery))
 
     def _late(self, now: datetime) -> datetime:
         return now + timedelta(milliseconds=self.rng.randint(0, self.faults.max_delay_ms))

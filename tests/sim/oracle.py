@@ -19,6 +19,7 @@ records, and says what each side must hold once everything is delivered:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -75,16 +76,25 @@ def to_sf(name: str, sia_value: object) -> object:
 
 def render(template: str, values: Mapping[str, object]) -> str:
     """SPEC 3: placeholders filled (a missing value empty), line breaks gone, at most 255 characters."""
-    due = values.get("due_date")
+    return _render(template, *(values.get(name) for name in RENDERED))
+
+
+@functools.lru_cache(maxsize=4096)
+def _render(template: str, name: object, status: object, priority: object, due: object, details: object) -> str:
+    """Pure, and asked again and again for the same few values: kept."""
     fields = {
-        "activity_subject": str(values.get("name") or ""),
+        "activity_subject": str(name or ""),
         "activity_due_date": due.isoformat() if isinstance(due, date) else "",
-        "activity_details": str(values.get("details") or ""),
-        "activity_status": str(values.get("status") or ""),
-        "activity_priority": str(values.get("priority") or ""),
+        "activity_details": str(details or ""),
+        "activity_status": str(status or ""),
+        "activity_priority": str(priority or ""),
     }
-    rendered = re.sub(r"\{\{\s*(\w*)\s*\}\}", lambda match: fields.get(match.group(1), ""), template)
-    return re.sub(r"[\r\n\u2028\u2029]+", " ", rendered).strip()[:SUBJECT_MAX]
+    rendered = _PLACEHOLDER.sub(lambda match: fields.get(match.group(1), ""), template)
+    return _LINE_BREAKS.sub(" ", rendered).strip()[:SUBJECT_MAX]
+
+
+_PLACEHOLDER = re.compile(r"\{\{\s*(\w*)\s*\}\}")
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
 
 
 @dataclass(frozen=True)

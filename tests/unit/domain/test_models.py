@@ -219,6 +219,20 @@ def test_a_link_update_with_a_misspelt_field_is_refused():
     assert link.updated(sia_version=3).sia_version == 3
 
 
+def test_a_link_update_keeps_the_links_constraints():
+    from tests.unit.builders import context, pushed, reminder
+
+    link = pushed(reminder(), context())
+
+    with pytest.raises(ValidationError, match="greater than or equal to 0"):
+        link.updated(sia_version=-1)
+    with pytest.raises(ValidationError, match="datetime must carry a time zone"):
+        link.updated(saved_at=datetime(2026, 1, 5, 9, 0))
+    assert link.updated(saved_at=datetime(2026, 1, 5, 9, 0, tzinfo=UTC)).saved_at == datetime(
+        2026, 1, 5, 9, 0, tzinfo=UTC
+    )
+
+
 def test_a_link_never_moves_to_another_salesforce_record():
     _, link = linked()
     assert link.sf_id is not None

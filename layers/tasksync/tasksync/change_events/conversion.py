@@ -38,6 +38,8 @@ _APPLIED_TYPES = {
     EventType.UNDELETE: ChangeType.UNDELETE,
 }
 
+_WHOLE_RECORD = frozenset(QUERY_FIELDS)
+
 
 class ReconcileReason(StrEnum):
     OVERFLOW = "GAP_OVERFLOW"
@@ -79,14 +81,15 @@ def to_salesforce_changes(events: TaskChangeEvents) -> OrgChanges:
             continue
         change_type = _change_type(event)
         carried = _carried(change_type, event)
+        client_id, event_key = header.client_id, header.event_key
         changes.extend(
             SalesforceChange(
                 change_type=change_type,
                 task=task,
                 carried=carried,
                 commit_at=header.commit_at,
-                client_id=header.client_id,
-                event_key=header.event_key,
+                client_id=client_id,
+                event_key=event_key,
                 modified_at=task.last_modified_date or task.created_date,
             )
             for task in _tasks(event)
@@ -114,7 +117,7 @@ def _change_type(event: TaskChangeEvent) -> ChangeType:
 
 def _carried(change_type: ChangeType, event: TaskChangeEvent) -> frozenset[str]:
     if change_type in (ChangeType.CREATE, ChangeType.UNDELETE):
-        return frozenset(QUERY_FIELDS)
+        return _WHOLE_RECORD
     if change_type is ChangeType.UPDATE:
         return (event.header.changed_fields or frozenset()) | (event.header.nulled_fields or frozenset())
     return frozenset()

@@ -122,7 +122,7 @@ def _payload(item: object, where: str) -> tuple[str | None, Mapping[str, object]
     """(the org id of an Event Relay source, the change event's payload)."""
     if not isinstance(item, Mapping):
         raise ChangeEventRejected(f"{where} must be a JSON object, not {shown(item)}")
-    if item.keys() & {"detail", "detail-type", "source"}:
+    if "detail" in item or "detail-type" in item or "source" in item:
         return _event_relay_payload(item, where)
     if "data" in item:
         channel = item.get("channel")

@@ -45,33 +45,39 @@ def read_record_fields(payload: Mapping[str, object], where: str) -> RecordField
     diffed: set[str] = set()
     for name in BODY_FIELDS & payload.keys():
         raw = payload[name]
-        if _is_diff(name, raw):
+        if raw is None:
+            values[name] = None
+        elif _is_diff(name, raw):
             diffed.add(name)
             values[name] = None
         else:
-            values[name] = _value(name, raw, f"{where}: {name}")
+            values[name] = _value(name, raw, where)
     return RecordFields(values=values, diffed=frozenset(diffed))
 
 
+_NEVER_DIFFED = DATETIME_FIELDS | DATE_FIELDS | BOOLEAN_FIELDS
+
+
 def _is_diff(name: str, raw: object) -> bool:
-    if not isinstance(raw, Mapping) or name in DATETIME_FIELDS | DATE_FIELDS | BOOLEAN_FIELDS:
+    # A string is never a Mapping: asked first, it spares most values the slower abstract check.
+    if isinstance(raw, str) or name in _NEVER_DIFFED or not isinstance(raw, Mapping):
         return False
     return raw.keys() == {"diff"} and isinstance(raw["diff"], str)
 
 
 def _value(name: str, raw: object, where: str) -> object:
-    if raw is None:
-        return None
+    """``raw`` is not None; ``where`` names the event (the field's name is added to it)."""
     if name in DATETIME_FIELDS:
-        return datetime_value(raw, where)
+        return datetime_value(raw, f"{where}: {name}")
     if name in DATE_FIELDS:
-        return date_value(raw, where)
+        return date_value(raw, f"{where}: {name}")
     if name in BOOLEAN_FIELDS:
         if not isinstance(raw, bool):
-            raise ChangeEventRejected(f"{where} must be true or false, not {shown(raw)}")
+            raise ChangeEventRejected(f"{where}: {name} must be true or false, not {shown(raw)}")
         return raw
     if not isinstance(raw, str):
-        raise ChangeEventRejected(f"{where} must be a string, not {shown(raw)}")
-    if len(raw) > MAX_LENGTHS.get(name, len(raw)):
-        raise ChangeEventRejected(f"{where} is longer than a Task's {MAX_LENGTHS[name]} characters")
+        raise ChangeEventRejected(f"{where}: {name} must be a string, not {shown(raw)}")
+    limit = MAX_LENGTHS.get(name)
+    if limit is not None and len(raw) > limit:
+        raise ChangeEventRejected(f"{where}: {name} is longer than a Task's {limit} characters")
     return raw

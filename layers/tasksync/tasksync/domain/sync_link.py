@@ -15,10 +15,10 @@ import functools
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, NonNegativeInt, create_model
-from pydantic.fields import FieldInfo
+from pydantic import Field, NonNegativeInt, TypeAdapter, with_config
+from typing_extensions import TypedDict
 
 from tasksync.domain.base import AwareDatetime, DomainModel
 from tasksync.domain.reminder_task import TaskField, TaskValues
@@ -152,8 +152,7 @@ class SyncLink(DomainModel):
         if self.sf_id is not None and moved != self.sf_id:
             # One link, one record, for good: the state table keeps a copy of the link under that id.
             raise ValueError(f"link of {self.sia_id} is linked to {self.sf_id}; it cannot move to {moved}")
-        valid = _link_changes().model_validate(changes)
-        return self.model_copy(update={name: getattr(valid, name) for name in changes})
+        return self.model_copy(update=_link_changes().validate_python(changes))
 
     @property
     def create_unanswered(self) -> bool:
@@ -258,11 +257,13 @@ _LINK_FIELDS = frozenset(SyncLink.model_fields)
 
 
 @functools.cache
-def _link_changes() -> type[BaseModel]:
-    """The link's fields, each with the link's own type and constraints, and each optional: a change to
-    some fields is validated as the link validates them, without validating the rest again."""
+def _link_changes() -> TypeAdapter[Any]:
+    """The link's fields, each with the link's own type and constraints, and none required: a change to
+    some fields is validated as the link validates them, without validating the rest again. A TypedDict,
+    so that what it gives back is those fields alone, not a whole model of defaults built for each change."""
     fields: dict[str, Any] = {
-        name: (info.annotation, FieldInfo.merge_field_infos(info, default=None))
+        name: Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
         for name, info in SyncLink.model_fields.items()
     }
-    return create_model("SyncLinkChanges", __config__=SyncLink.model_config, **fields)
+    changes = TypedDict("SyncLinkChanges", fields, total=False)  # type: ignore[misc]
+    return TypeAdapter(with_config(SyncLink.model_config)(changes))
