@@ -6,10 +6,11 @@ the sync's write nor news after it) the record is read instead of guessed. A rec
 was last saved is the truth: it shows every write the link records (docs/decisions/0006-two-clocks.md).
 
 The sync's own writes are known by value, not by the client id of the event that shows them
-(``Sforce-Call-Options`` is not documented to reach ``changeOrigin`` for sObject Collections). A value
-Salesforce holds right after the sync's write that is not that write (a Flow, trigger or workflow field
-update in the same transaction, or a user just after) is Salesforce's: it follows the field rules to
-SIA, is never written over, and the write it replaced is a recorded conflict.
+(``Sforce-Call-Options`` is not documented to reach ``changeOrigin`` for sObject Collections); but an
+event that names another client is someone else's change, never a write of the sync's, even of the same
+value (``someone_elses``). A value Salesforce holds right after the sync's write that is not that write
+(a Flow, trigger or workflow field update in the same transaction, or a user just after) is Salesforce's:
+it follows the field rules to SIA, is never written over, and the write it replaced is a recorded conflict.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def normalized(value: SfValue) -> SfValue:
 def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncContext) -> Observation:
     """``echo``: the change carries the sync's own client id, so it is the transaction of one of its
     writes, and a value in it that is not that write was made by automation in the same transaction."""
+    foreign = someone_elses(change, ctx)
     watch = _Watch(change, link, ctx)
     truth = settles(change, link)
     at = change.commit_at
@@ -91,13 +93,19 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
             continue
         if seen is not None and at < seen:
             # Older than a change already seen: no news, unless it is a change the sync's write replaced.
-            watch.lost_if_replaced(sf_field, value, at, restated=change.is_full_record)
+            watch.lost_if_replaced(sf_field, value, at, restated=change.is_full_record, theirs=foreign)
             continue
         if value == known:
-            if pending and newer and ours[-1] == as_sf_json(value):
+            # Another client's change to the value the sync is writing shows nothing of that write, which
+            # may still land over a later change of theirs.
+            if pending and newer and not foreign and ours[-1] == as_sf_json(value):
                 watch.shown[sf_field] = at
             continue
-        if as_sf_json(value) in ours and _an_earlier_writes_echo(link, sf_field, at, newer, echo, watch):
+        if (
+            not foreign
+            and as_sf_json(value) in ours
+            and _an_earlier_writes_echo(link, sf_field, at, newer, echo, watch)
+        ):
             continue
         if not newer or pending:
             # The same second as the last change seen, or a value that may predate the sync's pending
@@ -109,6 +117,13 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
     if not truth and change.change_type is ChangeType.UPDATE and _may_have_undone_a_write(change, link, echo, watch):
         watch.ambiguous = True
     return watch.observation()
+
+
+def someone_elses(change: SalesforceChange, ctx: SyncContext) -> bool:
+    """Whether ``change`` names a client other than the sync: then it is none of the sync's writes, even of
+    the same value (a user's, another integration's). One naming none may still be the sync's: the client id
+    is not documented to reach ``changeOrigin`` for sObject Collections."""
+    return change.client_id not in (None, ctx.client_id)
 
 
 def _an_earlier_writes_echo(
@@ -193,8 +208,8 @@ class _Watch:
         if value != known and sf_field in self.link.unsent and sf_field is not SalesforceField.SUBJECT:
             # Nor did it land, or Salesforce changed the field after it: either way the later of SIA's
             # change and Salesforce's wins (not Salesforce's for replacing a write that may never have gone).
-            changed_at, restated = self.dated(sf_field, value)
-            self.lost_if_replaced(sf_field, value, changed_at, restated=restated)
+            changed_at, restated, theirs = self.dated(sf_field, value)
+            self.lost_if_replaced(sf_field, value, changed_at, restated=restated, theirs=theirs)
             return
         if pending:
             self.shown[sf_field] = at
@@ -202,30 +217,38 @@ class _Watch:
         if prompt is not None and sf_field.value in prompt.carried and value == known:
             # The event that made the sync read may show a value the sync's write replaced since.
             self.lost_if_replaced(
-                sf_field, normalized(prompt.task.value(sf_field)), prompt.commit_at, restated=prompt.is_full_record
+                sf_field,
+                normalized(prompt.task.value(sf_field)),
+                prompt.commit_at,
+                restated=prompt.is_full_record,
+                theirs=someone_elses(prompt, self.ctx),
             )
         if value != known:
             self.salesforce_changed(sf_field, value, self.change.modified_at or at, replaced_write=pending)
 
-    def dated(self, sf_field: SalesforceField, value: SfValue) -> tuple[datetime, bool]:
-        """When Salesforce's change of ``sf_field`` to ``value``, shown by a record read, was made, and whether
-        only the record restates it: the event that made the sync read says it exactly when it carried that
-        value; else the record's last modification is the latest it can have been."""
+    def dated(self, sf_field: SalesforceField, value: SfValue) -> tuple[datetime, bool, bool]:
+        """When Salesforce's change of ``sf_field`` to ``value``, shown by a record read, was made, whether
+        only the record restates it, and whether another client made it: the event that made the sync read
+        says it exactly when it carried that value; else the record's last modification is the latest it can
+        have been."""
         prompt = self.change.prompted_by
         if prompt is not None and sf_field.value in prompt.carried and normalized(prompt.task.value(sf_field)) == value:
-            return prompt.commit_at, prompt.is_full_record
-        return self.change.modified_at or self.change.commit_at, True
+            return prompt.commit_at, prompt.is_full_record, someone_elses(prompt, self.ctx)
+        return self.change.modified_at or self.change.commit_at, True, False
 
-    def lost_if_replaced(self, sf_field: SalesforceField, value: SfValue, at: datetime, *, restated: bool) -> None:
+    def lost_if_replaced(
+        self, sf_field: SalesforceField, value: SfValue, at: datetime, *, restated: bool, theirs: bool
+    ) -> None:
         """A Salesforce change to ``value`` at ``at``, which the link does not hold and the sync did not
         write, that came after what the sync knew when it last wrote the field and before Salesforce showed
         that write: the write replaced it unseen. ``restated``: the value comes in a whole record (CREATE,
         UNDELETE, a read), which shows every field, changed or not; one that is what the field held before a
-        write of the sync's not shown by then is that write not landed yet, not a change."""
+        write of the sync's not shown by then is that write not landed yet, not a change. ``theirs``: another
+        client made the change, so a value the sync once wrote too is no echo of that write."""
         write = self.link.last_write(sf_field)
         if write is None or value == self.link.salesforce.get(sf_field):
             return
-        if as_sf_json(value) in self.link.written_values(sf_field):
+        if not theirs and as_sf_json(value) in self.link.written_values(sf_field):
             return
         if restated and as_sf_json(value) in self.link.held_before_unshown_writes(sf_field, by=at):
             return

@@ -1,0 +1,41 @@
+"""SPEC 7: a Salesforce user's edit that happens to set the value the sync is writing is not that write.
+A user completes the task in Salesforce, the rep completes it in SIA a minute later, and the user reopens
+it in Salesforce a minute after that, while Salesforce's events wait: the sync's write of Completed lands
+over the reopening unseen. The user's later change wins and the conflict is recorded. Before, the user's
+Completed, named by another client, was taken as showing the sync's write, which then looked landed
+before the reopening: the reopening was read as news after it, then the write's own echo as news after
+that, and SIA kept complete in both places with no conflict."""
+
+from __future__ import annotations
+
+from tasksync.domain.reminder_events import ReminderTaskEvent
+from tasksync.domain.reminder_task import Status
+from tasksync.domain.sync_error import SyncErrorKind
+from tasksync.domain.sync_link import Side
+from tasksync.engine.changes import SalesforceChange
+from tests.unit.builders import SyncWorld
+
+
+def test_a_users_edit_equal_to_the_pending_write_does_not_show_it() -> None:
+    world = SyncWorld()
+    world.rep_creates()
+    world.sync()
+    record = world.record_of()
+    world.org.update(record.id, {"Status": "Completed"})  # a user in Lightning: client=SfdcInternalAPI/
+    world.tick(60)
+    world.rep_updates(status=Status.COMPLETE)
+    world.tick(60)
+    world.org.update(record.id, {"Status": "Not Started"})  # the user reopens it, after the rep's change
+    rep_completed, completed, reopened = world.pending()  # SIA's first, then Salesforce's
+    world.mark_delivered()
+    assert isinstance(completed, SalesforceChange) and isinstance(reopened, SalesforceChange)
+    assert isinstance(rep_completed, ReminderTaskEvent)
+
+    # Salesforce's events come late: the rep's change is applied first, its write lands over the reopening.
+    world.deliver_in_order([rep_completed, completed, reopened])
+
+    assert world.org.records[record.id].status == "Not Started"
+    task = world.task()
+    assert task is not None and task.status is Status.OPEN
+    conflicts = [e for e in world.state.errors if e.kind is SyncErrorKind.CONFLICT and e.field == "status"]
+    assert [e.winner for e in conflicts] == [Side.SALESFORCE]
