@@ -367,8 +367,16 @@ def logged_emails_imported(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @rule_break
 def recurring_masters_imported(monkeypatch: pytest.MonkeyPatch) -> None:
-    """SPEC 4: recurring-series masters are not reminders; here they are (eligibility.ineligibility)."""
+    """SPEC 4: recurring-series masters are not reminders; here they are (eligibility.ineligibility, and
+    from_salesforce._never_a_reminder, which knows one from its change event alone)."""
     _replace_eligibility(monkeypatch, recurrence=False)
+
+    def never(change: SalesforceChange) -> bool:
+        if "IsRecurrence" in change.carried and change.task.is_recurrence:
+            hit()
+        return "TaskSubtype" in change.carried and change.task.task_subtype not in REMINDER_SUBTYPES
+
+    replace(monkeypatch, "tasksync.engine.from_salesforce", "_never_a_reminder", never)
 
 
 @rule_break
