@@ -344,7 +344,7 @@ def _bring_back(
     # A rename the rep made before the task went away still reaches the Subject (SPEC section 3).
     renamed = {SalesforceField.SUBJECT: rendered}
     return Decision(
-        link=back.updated(rendered_subject=rendered).with_writes(renamed, base=back.salesforce_seen_at),
+        link=back.with_writes(renamed, base=back.salesforce_seen_at, rendered_subject=rendered),
         reminder=create,
         salesforce=UpdateSalesforceTask(TaskUpdate(change.sf_id, renamed)),
         if_refused=back,

@@ -74,7 +74,8 @@ def settle(
         salesforce_seen_at=observed.seen_at,
         sia_version=sia_version,
         unsent=(),
-    ).with_shown(observed.shown)
+        writes=link.shown_writes(observed.shown),
+    )
     # A write whose answer never came (a time-out, a crash) goes again with this decision's.
     resend = {field: observed.held.get(field) for field in link.unsent if field not in observed.shown}
 
@@ -84,15 +85,15 @@ def settle(
         create = create_salesforce_task(link.sia_id, merged.agreed, ctx)
         salesforce_action = create
         written = dict(create.create.values)
-        new_link = learnt.updated(rendered_subject=render_subject(ctx.settings.subject_template, merged.agreed))
+        rendered = {"rendered_subject": render_subject(ctx.settings.subject_template, merged.agreed)}
     else:
         written = salesforce_writes(link, merged, observed.held, ctx) | observed.restore
         subject = written.get(SalesforceField.SUBJECT)
-        new_link = learnt.updated(rendered_subject=subject) if isinstance(subject, str) else learnt
+        rendered = {"rendered_subject": subject} if isinstance(subject, str) else {}
         if resend or written:
             salesforce_action = UpdateSalesforceTask(TaskUpdate(sf_id=link.sf_id, values=resend | written))
     sia_at = {SF_FIELD[field]: at for field, at in merged.agreed_at.items()}
-    new_link = new_link.with_writes(written, base=observed.seen_at, sia_at=sia_at)
+    new_link = learnt.with_writes(written, base=observed.seen_at, sia_at=sia_at, **rendered)
 
     conflicts = merged.conflicts + tuple(
         conflict(link, o.field, o.winner, o.sia, o.salesforce) for o in observed.overridden
