@@ -4,7 +4,7 @@ Both directions end here, so an SF change and an SIA event that say the same thi
 from __future__ import annotations
 
 from tasksync.domain.field_map import SF_FIELD, SfValue
-from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues
+from tasksync.domain.reminder_task import TASK_FIELDS, ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
 from tasksync.domain.subject_template import render_subject
@@ -26,7 +26,7 @@ from tasksync.engine.observe import Observation, salesforce_subject
 def salesforce_values(values: TaskValues, ctx: SyncContext) -> dict[SalesforceField, SfValue]:
     """Every mapped Salesforce field for ``values``: what a create sends."""
     template = ctx.settings.subject_template
-    return {SF_FIELD[field]: ctx.field_map.to_salesforce(field, values, template) for field in TaskField}
+    return {SF_FIELD[field]: ctx.field_map.to_salesforce(field, values, template) for field in TASK_FIELDS}
 
 
 def create_salesforce_task(sia_id: str, values: TaskValues, ctx: SyncContext) -> CreateSalesforceTask:
