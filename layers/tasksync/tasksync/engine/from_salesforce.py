@@ -81,9 +81,9 @@ def decide_salesforce_change(
     if observed.ambiguous:
         return Decision.skip(SkipReason.NEEDS_RECORD)
     owner_seen = change.commit_at if truth or _shows_new_owner(change, link) else link.owner_seen_at
-    moved = link.updated(last_sf_commit=_newest(link, change), owner_seen_at=owner_seen)
+    moved = {"last_sf_commit": _newest(link, change), "owner_seen_at": owner_seen}
     # The watermarks are saved even when nothing else changes: an older change arriving later must find them.
-    return settle(moved, reminder, observed, ctx, quiet=SkipReason.ECHO if echo else SkipReason.NO_CHANGE, stored=link)
+    return settle(link, reminder, observed, ctx, quiet=SkipReason.ECHO if echo else SkipReason.NO_CHANGE, moved=moved)
 
 
 def copy_deleted_since(decided: Decision, sf_id: str, deleted_version: int, ctx: SyncContext) -> Decision:
