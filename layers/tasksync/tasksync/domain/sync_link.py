@@ -50,6 +50,8 @@ class SalesforceValues(DomainModel):
         return value
 
     def with_values(self, values: Mapping[SalesforceField, str | date | None]) -> SalesforceValues:
+        if not values:
+            return self  # frozen: most observations change nothing, and need no copy
         return self.model_copy(update={_ATTRIBUTE[field]: value for field, value in values.items()})
 
 
