@@ -18,6 +18,10 @@ class Side(StrEnum):
     """An asynchronous invocation of the reconciliation function (a whole-entity change event's)."""
 
 
+SIDES = tuple(Side)
+"""The queues in order, for the loop of every delivery step: iterating the enum builds a generator."""
+
+
 @dataclass(frozen=True)
 class DeliveryFaults:
     duplicate: float = 0.15

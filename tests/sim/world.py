@@ -49,7 +49,7 @@ from tests.fakes.reminder_store import InMemoryReminderStore
 from tests.fakes.salesforce import InMemoryOrg
 from tests.fakes.salesforce_connector import NoPending, StoredGrants
 from tests.fakes.sync_state import InMemorySyncState
-from tests.sim.deliveries import Delivery, DeliveryFaults, Queues, Side
+from tests.sim.deliveries import SIDES, Delivery, DeliveryFaults, Queues, Side
 from tests.sim.history import Actor, History, SiaWrite, Switch
 from tests.sim.transport import change_event_body, reminder_event_body
 
@@ -324,7 +324,7 @@ class World:
         return True
 
     def _due_side(self) -> Side | None:
-        due = {side: at for side in Side if (at := self._next_due(side)) is not None and at <= self.now}
+        due = {side: at for side in SIDES if (at := self._next_due(side)) is not None and at <= self.now}
         return min(due, key=lambda side: due[side]) if due else None
 
     def _next_due(self, side: Side) -> datetime | None:
@@ -413,7 +413,7 @@ class World:
             if steps > 20_000:
                 raise NeverQuiet("the queues never drained: " + " | ".join(self.trace[-3:]))
             if not self.deliver_due():
-                upcoming = [at for side in Side if (at := self._next_due(side)) is not None]
+                upcoming = [at for side in SIDES if (at := self._next_due(side)) is not None]
                 if upcoming:
                     self.now = max(self.now, min(upcoming))
 

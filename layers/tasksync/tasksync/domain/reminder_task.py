@@ -34,6 +34,11 @@ class TaskField(StrEnum):
     DETAILS = "details"
 
 
+TASK_FIELDS = tuple(TaskField)
+"""The fields in order, for the loops every decision makes: iterating the enum class builds a generator
+each time."""
+
+
 class TaskValues(DomainModel):
     """The synced values of a reminder task, without identity or history."""
 

@@ -30,6 +30,10 @@ class SalesforceField(StrEnum):
     DESCRIPTION = "Description"
 
 
+SALESFORCE_FIELDS = tuple(SalesforceField)
+"""The fields in order, for the loops every decision makes: iterating the enum class builds a generator
+each time."""
+
 ELIGIBILITY_FIELDS = ("OwnerId", "TaskSubtype", "IsRecurrence")
 """Fields that decide whether a Task is a reminder task at all (SPEC section 4)."""
 

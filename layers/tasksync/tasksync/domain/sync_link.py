@@ -50,6 +50,8 @@ class SalesforceValues(DomainModel):
         return value
 
     def with_values(self, values: Mapping[SalesforceField, str | date | None]) -> SalesforceValues:
+        if not values:
+            return self  # frozen: most observations change nothing, and need no copy
         return self.model_copy(update={_ATTRIBUTE[field]: value for field, value in values.items()})
 
 
@@ -207,27 +209,28 @@ class SyncLink(DomainModel):
         last = self.last_write(field)
         return last is not None and last.shown_at is None
 
-    def with_shown(self, shown: Mapping[SalesforceField, datetime]) -> SyncLink:
-        """The link once Salesforce observations at ``shown`` showed the last write of those fields."""
+    def shown_writes(self, shown: Mapping[SalesforceField, datetime]) -> tuple[SalesforceWrite, ...]:
+        """The link's writes once Salesforce observations at ``shown`` showed the last write of those
+        fields: a value for ``updated``, so that a decision makes its link in one copy."""
         if not shown:
-            return self
+            return self.writes
         latest = {field: self.last_write(field) for field in shown}
-        writes = tuple(
+        return tuple(
             write.model_copy(update={"shown_at": shown[write.field]}) if latest.get(write.field) is write else write
             for write in self.writes
         )
-        return self.updated(writes=writes)
 
     def with_writes(
         self,
         values: Mapping[SalesforceField, str | date | None],
         base: Mapping[SalesforceField, datetime],
         sia_at: Mapping[SalesforceField, datetime] | None = None,
+        **changes: object,
     ) -> SyncLink:
         """The link after the sync wrote ``values`` (SIA's changes as of ``sia_at``): each one remembered,
-        and unconfirmed until shown."""
+        and unconfirmed until shown; with ``changes`` too, in the same copy."""
         if not values:
-            return self
+            return self.updated(**changes) if changes else self
         kept: list[SalesforceWrite] = []
         new = [
             SalesforceWrite(
@@ -244,7 +247,7 @@ class SyncLink(DomainModel):
             same = [w for w in kept if w.field is write.field]
             if len(same) > WRITES_KEPT:
                 kept.remove(same[0])
-        return self.updated(writes=tuple(kept), salesforce=self.salesforce.with_values(values))
+        return self.updated(writes=tuple(kept), salesforce=self.salesforce.with_values(values), **changes)
 
     def with_applied_event(self, key: str | None) -> SyncLink:
         if key is None or key in self.applied_events:

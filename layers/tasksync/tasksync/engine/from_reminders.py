@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tasksync.domain.imported_ids import imported_from
 from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
-from tasksync.domain.reminder_task import ReminderTask, TaskField
+from tasksync.domain.reminder_task import TASK_FIELDS, ReminderTask
 from tasksync.domain.settings import SyncSettings
 from tasksync.domain.subject_template import render_subject
 from tasksync.domain.sync_link import LinkState, SalesforceValues, Side, SyncLink
@@ -146,7 +146,7 @@ def _unsent_link(task: ReminderTask, settings: SyncSettings) -> SyncLink:
         user_id=task.user_id,
         sia_id=task.id,
         agreed=task.values,
-        agreed_at={field: task.changed(field) for field in TaskField},
+        agreed_at={field: task.changed(field) for field in TASK_FIELDS},
         rendered_subject=render_subject(settings.subject_template, task.values),
         salesforce=SalesforceValues(),
         salesforce_seen_at={},

@@ -15,7 +15,8 @@ from tasksync.domain.eligibility import REMINDER_SUBTYPES, Ineligible, ineligibi
 from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, FieldMap
 from tasksync.domain.imported_ids import imported_task_id
 from tasksync.domain.reminder_events import Origin
-from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues, Tombstone
+from tasksync.domain.reminder_task import TASK_FIELDS, ReminderTask, TaskField, TaskValues, Tombstone
+from tasksync.domain.salesforce_fields import SALESFORCE_FIELDS
 from tasksync.domain.salesforce_task import SalesforceField, SalesforceTask
 from tasksync.domain.salesforce_writes import TaskUpdate
 from tasksync.domain.settings import FIRST_SYNC_WINDOW
@@ -80,9 +81,9 @@ def decide_salesforce_change(
     if observed.ambiguous:
         return Decision.skip(SkipReason.NEEDS_RECORD)
     owner_seen = change.commit_at if truth or _shows_new_owner(change, link) else link.owner_seen_at
-    moved = link.updated(last_sf_commit=_newest(link, change), owner_seen_at=owner_seen)
+    moved = {"last_sf_commit": _newest(link, change), "owner_seen_at": owner_seen}
     # The watermarks are saved even when nothing else changes: an older change arriving later must find them.
-    return settle(moved, reminder, observed, ctx, quiet=SkipReason.ECHO if echo else SkipReason.NO_CHANGE, stored=link)
+    return settle(link, reminder, observed, ctx, quiet=SkipReason.ECHO if echo else SkipReason.NO_CHANGE, moved=moved)
 
 
 def copy_deleted_since(decided: Decision, sf_id: str, deleted_version: int, ctx: SyncContext) -> Decision:
@@ -140,10 +141,10 @@ def _unlinked(change: SalesforceChange, echo: bool, orphan: ReminderTask | None,
         sia_id=task_id,
         sf_id=change.sf_id,
         agreed=values,
-        agreed_at=dict.fromkeys(TaskField, ctx.now),
+        agreed_at=dict.fromkeys(TASK_FIELDS, ctx.now),
         rendered_subject=render_subject(ctx.settings.subject_template, values),
         salesforce=_held(change.task),
-        salesforce_seen_at=dict.fromkeys(SalesforceField, change.commit_at),
+        salesforce_seen_at=dict.fromkeys(SALESFORCE_FIELDS, change.commit_at),
         sia_version=1,
         last_sf_commit=change.commit_at,
         owner_seen_at=change.commit_at,
@@ -324,9 +325,9 @@ def _bring_back(
     back = link.updated(
         state=LinkState.ACTIVE,
         agreed=values,
-        agreed_at=dict.fromkeys(TaskField, ctx.now),
+        agreed_at=dict.fromkeys(TASK_FIELDS, ctx.now),
         salesforce=_held(change.task),
-        salesforce_seen_at=dict.fromkeys(SalesforceField, change.commit_at),
+        salesforce_seen_at=dict.fromkeys(SALESFORCE_FIELDS, change.commit_at),
         writes=(),  # the record read is the truth: the writes of the earlier life are behind it
         unsent=(),
         last_sf_commit=_newest(link, change),
@@ -344,7 +345,7 @@ def _bring_back(
     # A rename the rep made before the task went away still reaches the Subject (SPEC section 3).
     renamed = {SalesforceField.SUBJECT: rendered}
     return Decision(
-        link=back.updated(rendered_subject=rendered).with_writes(renamed, base=back.salesforce_seen_at),
+        link=back.with_writes(renamed, base=back.salesforce_seen_at, rendered_subject=rendered),
         reminder=create,
         salesforce=UpdateSalesforceTask(TaskUpdate(change.sf_id, renamed)),
         if_refused=back,
@@ -365,7 +366,7 @@ def _rename_unsent(link: SyncLink, task: SalesforceTask, rendered: str) -> bool:
 def _overlay(values: TaskValues, task: SalesforceTask, fields: FieldMap) -> TaskValues:
     """``values`` with the synced values of ``task``; the name stays (SPEC section 3)."""
     update: dict[str, object] = {}
-    for sf_field in SalesforceField:
+    for sf_field in SALESFORCE_FIELDS:
         field = SIA_FIELD[sf_field]
         in_sia = fields.to_sia(field, normalized(task.value(sf_field)))
         if field is not TaskField.NAME and in_sia is not UNSYNCED:
@@ -374,7 +375,7 @@ def _overlay(values: TaskValues, task: SalesforceTask, fields: FieldMap) -> Task
 
 
 def _held(task: SalesforceTask) -> SalesforceValues:
-    return SalesforceValues().with_values({field: normalized(task.value(field)) for field in SalesforceField})
+    return SalesforceValues().with_values({field: normalized(task.value(field)) for field in SALESFORCE_FIELDS})
 
 
 def _tombstone(link: SyncLink, by: Side, ctx: SyncContext, change: SalesforceChange | None) -> SyncLink:

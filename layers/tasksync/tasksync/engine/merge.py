@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tasksync.domain.field_map import SF_FIELD, UNSYNCED, SfValue
-from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues
+from tasksync.domain.reminder_task import TASK_FIELDS, ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.subject_template import render_subject
 from tasksync.domain.sync_error import SyncError, SyncErrorKind
@@ -48,7 +48,7 @@ def reminder_changes(link: SyncLink, reminder: ReminderTask | None) -> dict[Task
         return {}
     return {
         field: FieldChange(getattr(reminder, field), reminder.changed(field))
-        for field in TaskField
+        for field in TASK_FIELDS
         if reminder.changed(field) > link.agreed_at[field] or getattr(reminder, field) != getattr(link.agreed, field)
     }
 
@@ -66,7 +66,7 @@ def merge(
     winners: dict[TaskField, Side] = {}
     conflicts: list[SyncError] = []
     subject = from_salesforce.get(TaskField.NAME)
-    for field in TaskField:
+    for field in TASK_FIELDS:
         sia, salesforce = from_sia.get(field), from_salesforce.get(field)
         if field is TaskField.NAME:
             salesforce = None  # a Subject never renames the task; its time orders the rendering alone
@@ -146,7 +146,7 @@ def sia_rendered_subject(link: SyncLink, merged: Merged, ctx: SyncContext) -> st
 def reminder_writes(merged: Merged, reminder: ReminderTask) -> dict[TaskField, object]:
     return {
         field: getattr(merged.agreed, field)
-        for field in TaskField
+        for field in TASK_FIELDS
         if getattr(merged.agreed, field) != getattr(reminder, field)
     }
 

@@ -21,6 +21,7 @@ from datetime import date, datetime
 
 from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, SfValue
 from tasksync.domain.reminder_task import TaskField
+from tasksync.domain.salesforce_fields import SALESFORCE_FIELDS
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.sync_link import SalesforceValues, Side, SyncLink, as_sf_json
 from tasksync.engine.changes import ChangeType, SalesforceChange
@@ -77,7 +78,7 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
     watch = _Watch(change, link, ctx)
     truth = settles(change, link)
     at = change.commit_at
-    for sf_field in SalesforceField:
+    for sf_field in SALESFORCE_FIELDS:
         # A whole record (CREATE, UNDELETE, a read) shows every field: one it lacks is empty.
         if not change.is_full_record and sf_field.value not in change.carried:
             continue
@@ -152,7 +153,7 @@ def _may_have_undone_a_write(change: SalesforceChange, link: SyncLink, echo: boo
     another write. Either way only the record says what Salesforce holds."""
     left_out = [
         field
-        for field in SalesforceField
+        for field in SALESFORCE_FIELDS
         if link.unconfirmed(field) and field.value not in change.carried and field not in watch.shown
     ]
     if not left_out:

@@ -3,8 +3,10 @@ Both directions end here, so an SF change and an SIA event that say the same thi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from tasksync.domain.field_map import SF_FIELD, SfValue
-from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues
+from tasksync.domain.reminder_task import TASK_FIELDS, ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
 from tasksync.domain.subject_template import render_subject
@@ -26,7 +28,7 @@ from tasksync.engine.observe import Observation, salesforce_subject
 def salesforce_values(values: TaskValues, ctx: SyncContext) -> dict[SalesforceField, SfValue]:
     """Every mapped Salesforce field for ``values``: what a create sends."""
     template = ctx.settings.subject_template
-    return {SF_FIELD[field]: ctx.field_map.to_salesforce(field, values, template) for field in TaskField}
+    return {SF_FIELD[field]: ctx.field_map.to_salesforce(field, values, template) for field in TASK_FIELDS}
 
 
 def create_salesforce_task(sia_id: str, values: TaskValues, ctx: SyncContext) -> CreateSalesforceTask:
@@ -52,11 +54,11 @@ def settle(
     ctx: SyncContext,
     *,
     quiet: SkipReason = SkipReason.NO_CHANGE,
-    stored: SyncLink | None = None,
+    moved: Mapping[str, object] | None = None,
 ) -> Decision:
     """Merge ``reminder`` (the SIA task now) and what Salesforce was ``observed`` to change into ``link``.
-    ``quiet`` says why when neither side has to change; ``stored`` is the link as saved, when the caller
-    moved watermarks on ``link`` (they are saved even when nothing else changes)."""
+    ``quiet`` says why when neither side has to change; ``moved`` are the watermarks the caller moves on
+    the link (saved even when nothing else changes), taken in the same copy as the agreement."""
     merged = merge(link, reminder_changes(link, reminder), observed.changes, ctx)
 
     reminder_action: ReminderAction | None = None
@@ -74,7 +76,9 @@ def settle(
         salesforce_seen_at=observed.seen_at,
         sia_version=sia_version,
         unsent=(),
-    ).with_shown(observed.shown)
+        writes=link.shown_writes(observed.shown),
+        **(moved or {}),
+    )
     # A write whose answer never came (a time-out, a crash) goes again with this decision's.
     resend = {field: observed.held.get(field) for field in link.unsent if field not in observed.shown}
 
@@ -84,28 +88,28 @@ def settle(
         create = create_salesforce_task(link.sia_id, merged.agreed, ctx)
         salesforce_action = create
         written = dict(create.create.values)
-        new_link = learnt.updated(rendered_subject=render_subject(ctx.settings.subject_template, merged.agreed))
+        rendered = {"rendered_subject": render_subject(ctx.settings.subject_template, merged.agreed)}
     else:
         written = salesforce_writes(link, merged, observed.held, ctx) | observed.restore
         subject = written.get(SalesforceField.SUBJECT)
-        new_link = learnt.updated(rendered_subject=subject) if isinstance(subject, str) else learnt
+        rendered = {"rendered_subject": subject} if isinstance(subject, str) else {}
         if resend or written:
             salesforce_action = UpdateSalesforceTask(TaskUpdate(sf_id=link.sf_id, values=resend | written))
     sia_at = {SF_FIELD[field]: at for field, at in merged.agreed_at.items()}
-    new_link = new_link.with_writes(written, base=observed.seen_at, sia_at=sia_at)
+    new_link = learnt.with_writes(written, base=observed.seen_at, sia_at=sia_at, **rendered)
 
     conflicts = merged.conflicts + tuple(
         conflict(link, o.field, o.winner, o.sia, o.salesforce) for o in observed.overridden
     )
     # A create saves its link before it is sent, even when nothing else changed (carry_out).
-    save = new_link != (stored or link) or isinstance(salesforce_action, CreateSalesforceTask)
+    save = new_link != link or isinstance(salesforce_action, CreateSalesforceTask)
     # Refused, the update landed in no part: Salesforce still holds what the resent writes were made over.
     before = learnt.salesforce.with_values(link.held_before_last_writes(resend))
     update = isinstance(salesforce_action, UpdateSalesforceTask)
     refused = learnt.updated(salesforce=before) if update else None
     # Not taken, the update never was: a link saying it was sent would read Salesforce's value after it
     # as the write not landed yet, where it may be a newer edit.
-    not_taken = (stored or link) if update and reminder_action is None else None
+    not_taken = link if update and reminder_action is None else None
     return Decision(
         link=new_link if save else None,
         reminder=reminder_action,
