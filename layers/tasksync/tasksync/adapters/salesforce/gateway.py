@@ -114,6 +114,14 @@ def _json(answer: Any) -> dict[str, Any]:
     return answer
 
 
+def _may_have_landed(result: WriteResult) -> WriteResult:
+    """``result`` with its error, if it says nothing was written, saying instead that it may have been."""
+    error = result.error
+    if error is None or not error.nothing_written:
+        return result
+    return WriteResult(result.sf_id, SalesforceError(error.kind, error.code, error.message, error.fields))
+
+
 def _own_failure(result: WriteResult) -> bool:
     """A record's own failure, not a malformed answer's (which fails every record of its call)."""
     return result.error is not None and result.error.code != UNEXPECTED_ANSWER
@@ -515,17 +523,19 @@ class SimpleSalesforceGateway:
         fails transiently on its own (``UNABLE_TO_LOCK_ROW`` in a Collections answer) is sent again with
         the retry policy's back-off: each item either did not happen or is idempotent (an upsert, an
         update of the same values, a delete). Auth failures are raised."""
-        results, retryable = self._chunked_writes(items, operation, make_call, known_id)
+        results, retryable, doubted = self._chunked_writes(items, operation, make_call, known_id)
         for retry in range(self._retry.attempts - 1):
             again = [index for index in retryable if not results[index].ok]
             if not again:
                 break
             self._retry.sleep(self._retry.delay(retry))
-            retried, still = self._chunked_writes([items[i] for i in again], operation, make_call, known_id)
+            retried, still, doubts = self._chunked_writes([items[i] for i in again], operation, make_call, known_id)
             for index, result in zip(again, retried, strict=True):
                 results[index] = result
             retryable = {again[position] for position in still}
-        return results
+            doubted |= {again[position] for position in doubts}
+        # An attempt that may have landed (a time-out) makes a later refusal no proof that nothing did.
+        return [_may_have_landed(result) if index in doubted else result for index, result in enumerate(results)]
 
     def _chunked_writes(
         self,
@@ -533,33 +543,49 @@ class SimpleSalesforceGateway:
         operation: Operation,
         make_call: Callable[[Sequence[W]], Callable[[Salesforce], Any]],
         known_id: Callable[[W], str | None],
-    ) -> tuple[list[WriteResult], set[int]]:
-        """The results, and the positions of the records that failed transiently on their own."""
+    ) -> tuple[list[WriteResult], set[int], set[int]]:
+        """The results, the positions of the records that failed transiently on their own, and those of
+        the records an attempt of which may have landed (its call timed out, then was tried again)."""
         results: list[WriteResult] = []
         retryable: set[int] = set()
+        doubted: set[int] = set()
         halted: SalesforceError | None = None
         for start in range(0, len(items), COLLECTION_LIMIT):
             chunk = items[start : start + COLLECTION_LIMIT]
             if halted is not None:
                 results.extend(WriteResult(known_id(item), halted) for item in chunk)
                 continue
+            doubts: list[SalesforceError] = []
             try:
-                answer = self._call(operation, make_call(chunk))
+                answer = self._retry.run(partial(self._doubted_attempt, operation, make_call(chunk), doubts))
             except SalesforceError as error:
                 if error.kind is ErrorKind.AUTH:
                     raise
                 if error.kind is ErrorKind.TRANSIENT:
                     halted = error
-                results.extend(WriteResult(known_id(item), error) for item in chunk)
-                continue
-            answered = self._item_results(answer, chunk, operation, known_id)
-            retryable.update(
-                start + offset
-                for offset, result in enumerate(answered)
-                if result.error is not None and result.error.kind is ErrorKind.TRANSIENT and _own_failure(result)
-            )
+                answered = [WriteResult(known_id(item), error) for item in chunk]
+            else:
+                answered = self._item_results(answer, chunk, operation, known_id)
+                retryable.update(
+                    start + offset
+                    for offset, result in enumerate(answered)
+                    if result.error is not None and result.error.kind is ErrorKind.TRANSIENT and _own_failure(result)
+                )
             results.extend(answered)
-        return results, retryable
+            if doubts:
+                doubted.update(range(start, start + len(chunk)))
+        return results, retryable, doubted
+
+    def _doubted_attempt(
+        self, operation: Operation, call: Callable[[Salesforce], T], doubts: list[SalesforceError]
+    ) -> T:
+        """One attempt of a write call; a failure that leaves open whether it landed goes into ``doubts``."""
+        try:
+            return self._attempt(operation, call)
+        except SalesforceError as error:
+            if not error.nothing_written:
+                doubts.append(error)
+            raise
 
     @staticmethod
     def _item_results(
