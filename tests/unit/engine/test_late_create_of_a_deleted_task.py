@@ -27,3 +27,25 @@ def test_a_late_event_of_a_task_deleted_since_pushes_nothing(late: ReminderEvent
     assert world.org.writes_by_client == 0  # not a record made, then deleted again
     assert world.org.records == {}
     assert world.link_of().state is LinkState.DELETED
+
+
+def test_a_tombstone_naming_another_writer_is_the_reps_delete(monkeypatch: pytest.MonkeyPatch) -> None:
+    world = SyncWorld()
+    world.rep_creates()
+    world.rep_deletes()
+    (created,) = [
+        e for e in world.pending() if isinstance(e, ReminderTaskEvent) and e.kind is ReminderEventKind.CREATED
+    ]
+    world.mark_delivered()
+    kept = world.sia.tombstone
+    # Another app's store behind the port names its own writers (``Tombstone.deleted_by`` is its word).
+    monkeypatch.setattr(
+        world.sia,
+        "tombstone",
+        lambda user, task: (gone := kept(user, task)) and gone.model_copy(update={"deleted_by": "admin"}),
+    )
+
+    world.deliver(created)
+
+    assert world.org.writes_by_client == 0
+    assert world.link_of().state is LinkState.DELETED

@@ -87,7 +87,8 @@ class FirstSyncProgress(DomainModel):
 
 class SyncSettings(DomainModel):
     """``enabled_at`` is when sync was last turned on: SIA tasks created before it stay local;
-    ``disabled_at`` when it was last turned off. ``ever_enabled`` says a re-enable must also apply
+    ``disabled_at`` when it was last turned off, until the first sync after turning it on again has read
+    what Salesforce changed since. ``ever_enabled`` says a re-enable must also apply
     Salesforce deletes (SPEC 5.3)."""
 
     user_id: str = Field(min_length=1, max_length=128)

@@ -222,7 +222,7 @@ class _Leg:
         # rounds' windows miss nothing an org whose clock is behind committed meanwhile.
         cursors.put_cursor(user, UPDATED_CURSOR, started - CLOCK_MARGIN)
         return self.save(
-            ever_enabled=True,
+            caught_up=True,
             state=FirstSyncState.DONE,
             deleted=caught_up.removed,
             error="",
@@ -259,21 +259,25 @@ class _Leg:
     def _note(self, **changes: object) -> None:
         self.progress = self.progress.model_copy(update=changes)
 
-    def save(self, *, ever_enabled: bool = False, **changes: object) -> FirstSyncProgress:
-        self.save_and_read(ever_enabled=ever_enabled, **changes)
+    def save(self, *, caught_up: bool = False, **changes: object) -> FirstSyncProgress:
+        self.save_and_read(caught_up=caught_up, **changes)
         return self.progress
 
-    def save_and_read(self, *, ever_enabled: bool = False, **changes: object) -> SyncSettings:
+    def save_and_read(self, *, caught_up: bool = False, **changes: object) -> SyncSettings:
         """Saves this leg's progress over whatever else changed meanwhile (the user may have saved other
-        settings), unless another leg has taken the run on; returns the settings as saved."""
+        settings), unless another leg has taken the run on; returns the settings as saved. ``caught_up``:
+        the run is done, so sync has been on, and the turn-off it read from is read (a later save with
+        sync on starts a run that need not read it again)."""
         self._note(**changes)
         for _ in range(SAVE_ATTEMPTS):
             current = self.services.settings.get_settings(self.settings.user_id)
             if current is None or current.first_sync.leg != self.number:
                 raise Superseded(f"leg {self.number} of {self.settings.user_id}'s first sync was replaced")
             update: dict[str, object] = {"first_sync": self.progress}
-            if ever_enabled:
+            if caught_up:
                 update["ever_enabled"] = True
+                if current.disabled_at == self.settings.disabled_at:
+                    update["disabled_at"] = None
             try:
                 return self.services.settings.save_settings(current.model_copy(update=update))
             except ConcurrentUpdate:

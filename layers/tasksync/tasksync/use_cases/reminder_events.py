@@ -69,7 +69,8 @@ def decide_against_store(
     deleted = ReminderTaskEvent(
         kind=ReminderEventKind.DELETED,
         task=event.task.model_copy(update={"version": gone.version, "updated_at": gone.deleted_at}),
-        origin=Origin(gone.deleted_by),
+        # A store behind the port may name its own writers: any but the sync is the rep's app.
+        origin=Origin.SYNC if gone.deleted_by == Origin.SYNC else Origin.USER,
         occurred_at=gone.deleted_at,
     )
     return decide_reminder_event(deleted, None, ctx)

@@ -32,8 +32,12 @@ def save_sync_settings(
         changed = SyncSettings.model_validate({**current.model_dump(), **changes})
         if changed.enabled and not _connected(current):
             raise NotConnected("connect Salesforce before turning sync on")
-        if changed.enabled != current.enabled:
-            changed = changed.model_copy(update={"enabled_at" if changed.enabled else "disabled_at": now})
+        if changed.enabled and not current.enabled:
+            # Turned off before turn-offs were kept: it stopped no earlier than it was last turned on.
+            off = current.disabled_at or (current.enabled_at if current.ever_enabled else None)
+            changed = changed.model_copy(update={"enabled_at": now, "disabled_at": off})
+        elif current.enabled and not changed.enabled:
+            changed = changed.model_copy(update={"disabled_at": now})
         return changed
 
     done = saved(settings, user_id, wanted)
