@@ -1115,7 +1115,7 @@ def revoked_grant_not_pausing(monkeypatch: pytest.MonkeyPatch) -> None:
     """SPEC 7 (errors): a revoked grant pauses that user's sync and says so; here the sync is not
     paused (revoked_grant.pause_sync)."""
 
-    def pause_sync(settings: SyncSettings, reason: str, services: Any) -> None:
+    def pause_sync(settings: SyncSettings, reason: str, services: Any, since: Any = None) -> None:
         hit()
 
     replace(monkeypatch, "tasksync.use_cases.revoked_grant", "pause_sync", pause_sync)
