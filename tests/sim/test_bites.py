@@ -17,17 +17,14 @@ SEEDS = 150
 
 
 NOT_CAUGHT_YET = {
-    "recurring_masters_imported": "the broken check is never reached: another refuses a series' master first",
     "import_checkpoint_rounded_up": "the first sync's legs rarely cut between two rows of one second",
-    "import_id_not_from_the_record": "no invariant reads an imported task's id",
-    "deletion_sweep_skipped": "the delete audit and the reconciliation find what the sweep would have",
-    "deletion_audit_skipped": "hard deletes whose delete events were lost are too rare in the schedules",
+    "import_id_not_from_the_record": "no invariant reads an imported task's id, and the jobs run without crashes",
     "echo_filter_off": "the sync also knows its writes by value: only calls are wasted, and none are counted",
-    "earlier_change_wins": "far-apart conflicts need the crossed edits, which find open product bugs",
-    "sia_always_wins": "far-apart conflicts need the crossed edits, which find open product bugs",
-    "conflicts_not_recorded": "far-apart conflicts need the crossed edits, which find open product bugs",
+    "lost_create_not_looked_up": (
+        "the create is an upsert on the SIA id, so its retry finds the record it made; the lookup matters only"
+        " where that record was deleted or reassigned meanwhile, which 600 seeds did not draw"
+    ),
     "entity_deleted_update_is_a_failure": "a retried update of a deleted record ends the same, a call later",
-    "entity_deleted_delete_is_a_failure": "a retried delete of a deleted record ends the same, a call later",
 }
 """Breaks the simulation misses today, each with why: strict, so that one it starts catching fails here
 until it comes off this list (issue 11 stays open while it is not empty)."""
