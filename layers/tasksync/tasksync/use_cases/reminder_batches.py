@@ -23,12 +23,12 @@ from tasksync.domain.sync_error import SyncError, SyncErrorKind
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
-from tasksync.engine.from_reminders import decide_while_paused
+from tasksync.engine.from_reminders import decide_reminder_event, decide_while_paused
 from tasksync.ports.reminder_tasks import TaskNotFound, VersionConflict
 from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tasksync.ports.sync_state import ConcurrentUpdate
 from tasksync.use_cases.carry_out import SalesforceRecordDeleted, StagedWrite, finish, send, stage
-from tasksync.use_cases.reminder_events import apply_reminder_event, decide_against_store
+from tasksync.use_cases.reminder_events import apply_reminder_event
 from tasksync.use_cases.revoked_grant import pause_on_revoked_grant
 from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
@@ -166,7 +166,7 @@ def _apply_latest(
         if task_id in failed:
             continue
         try:
-            decision = decide_against_store(event, links[task_id], ctx, services)
+            decision = decide_reminder_event(event, links[task_id], ctx)
             if decision.skipped is SkipReason.NEEDS_RECORD:
                 alone.append(event)
                 continue

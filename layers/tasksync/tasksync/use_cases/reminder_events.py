@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from tasksync.domain.imported_ids import imported_from
-from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
+from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.domain.settings import SyncSettings
-from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import SalesforceChange
-from tasksync.engine.context import SyncContext
-from tasksync.engine.decisions import CreateSalesforceTask, Decision, SkipReason
+from tasksync.engine.decisions import Decision, SkipReason
 from tasksync.engine.from_reminders import decide_reminder_event
 from tasksync.ports.reminder_tasks import TaskNotFound, VersionConflict
 from tasksync.ports.sync_state import ConcurrentUpdate
@@ -34,7 +32,7 @@ def apply_reminder_event(event: ReminderTaskEvent, settings: SyncSettings, servi
             if landed is not None:
                 apply_salesforce_change(SalesforceChange.of_record(landed, ctx.now), settings, services)
                 continue
-        decision = decide_against_store(event, link, ctx, services)
+        decision = decide_reminder_event(event, link, ctx)
         sf_id = (link.sf_id if link else None) or imported_from(event.task.id)
         if decision.skipped is SkipReason.NEEDS_RECORD and sf_id is not None:
             if record_settled:
@@ -52,25 +50,3 @@ def apply_reminder_event(event: ReminderTaskEvent, settings: SyncSettings, servi
             continue
         return decision
     raise StillConcurrent(f"SIA event {event.event_id} kept meeting concurrent updates")
-
-
-def decide_against_store(
-    event: ReminderTaskEvent, link: SyncLink | None, ctx: SyncContext, services: SyncServices
-) -> Decision:
-    """``decide_reminder_event``, where a create it would push is first checked against the store: a task
-    the rep deleted since, whose delete event is late or lost, is decided as that delete (its tombstone
-    says when), so that the record is never made only to be deleted again (SPEC 7)."""
-    decision = decide_reminder_event(event, link, ctx)
-    if link is not None or not isinstance(decision.salesforce, CreateSalesforceTask):
-        return decision
-    gone = services.reminders.tombstone(event.task.user_id, event.task.id)
-    if gone is None or gone.version <= event.task.version:
-        return decision
-    deleted = ReminderTaskEvent(
-        kind=ReminderEventKind.DELETED,
-        task=event.task.model_copy(update={"version": gone.version, "updated_at": gone.deleted_at}),
-        # A store behind the port may name its own writers: any but the sync is the rep's app.
-        origin=Origin.SYNC if gone.deleted_by == Origin.SYNC else Origin.USER,
-        occurred_at=gone.deleted_at,
-    )
-    return decide_reminder_event(deleted, None, ctx)
