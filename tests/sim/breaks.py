@@ -867,9 +867,19 @@ def earlier_change_wins(monkeypatch: pytest.MonkeyPatch) -> None:
 @rule_break
 def sia_always_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     """SPEC 7 (conflicts): where both sides changed a field, the later change wins; here SIA's always
-    does (merge.merge)."""
+    does, both where the two changes meet (merge.merge) and where a Salesforce change is found replaced
+    by the sync's write (observe._Watch.lost_to_sia)."""
     dawn = datetime(1970, 1, 1, tzinfo=UTC)
     _wrap_merge(monkeypatch, lambda sia, sf: (sia, FieldChange(sf.value, dawn)))
+
+    def make(original: Any) -> Any:
+        def lost_to_sia(self: Any, sf_field: Any, value: Any, at: datetime, *, dated: bool) -> None:
+            hit()
+            original(self, sf_field, value, dawn, dated=dated)
+
+        return lost_to_sia
+
+    _wrap_method(monkeypatch, importlib.import_module("tasksync.engine.observe")._Watch, "lost_to_sia", make)
 
 
 @rule_break
