@@ -13,11 +13,27 @@ from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.sync_link import Side, SyncLink
 from tasksync.engine.decisions import UpdateReminder, UpdateSalesforceTask
 from tasksync.engine.from_reminders import decide_reminder_event
-from tests.unit.builders import at, context, decide_sf, edited, event, linked, sf_record, sf_updated, stored
+from tests.unit.builders import (
+    SF_ID,
+    at,
+    context,
+    decide_sf,
+    edited,
+    event,
+    linked,
+    reminder,
+    sf_record,
+    sf_updated,
+    stored,
+)
 
 
 def _rep_changes_details_and_the_write_goes_unanswered(minutes: float) -> tuple[SyncLink, ReminderTask]:
     task, link = linked(details="first")
+    return _unanswered_edit(link, task, minutes)
+
+
+def _unanswered_edit(link: SyncLink, task: ReminderTask, minutes: float) -> tuple[SyncLink, ReminderTask]:
     task = edited(task, at(minutes=minutes), details="mine")
     decided = decide_reminder_event(event(task), link, context(now=at(minutes=minutes)))
     assert isinstance(decided.salesforce, UpdateSalesforceTask)
@@ -54,3 +70,24 @@ def test_a_salesforce_change_newer_than_the_reps_wins() -> None:
     assert isinstance(decided.reminder, UpdateReminder)
     assert decided.reminder.changes == {TaskField.DETAILS: "theirs"}
     assert [(c.field, c.winner) for c in decided.conflicts] == [(TaskField.DETAILS.value, Side.SALESFORCE)]
+
+
+def test_a_field_emptied_after_a_create_whose_event_was_lost_is_a_change_not_the_create_unlanded() -> None:
+    # The rep's task went to Salesforce at minute 2; the create answered, but its CDC event never came, so
+    # no write of it was shown. Salesforce's user emptied Comments at minute 3.
+    task = reminder("Call Alice back", details="first")
+    created = decide_reminder_event(event(task), None, context(now=at(minutes=2)))
+    assert created.link is not None
+    link = created.link.updated(sf_id=SF_ID)
+    link, task = _unanswered_edit(link, task, minutes=20)
+    record = sf_record(at(minutes=3), Description=None, Status="Not Started", Priority="Normal")
+    read = dataclasses.replace(record, read_at=at(minutes=25))
+
+    decided = decide_sf(read, link, task, minutes=25)
+
+    # The record exists, so its create landed: an empty field is Salesforce's change, not what the field held
+    # before the create. The rep's later change wins, and the conflict is recorded (SPEC 7).
+    assert decided.reminder is None
+    assert isinstance(decided.salesforce, UpdateSalesforceTask)
+    assert decided.salesforce.update.values[SalesforceField.DESCRIPTION] == "mine"
+    assert [(c.field, c.winner) for c in decided.conflicts] == [(TaskField.DETAILS.value, Side.SIA)]

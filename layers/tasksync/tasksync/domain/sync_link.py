@@ -87,6 +87,9 @@ class SalesforceWrite(DomainModel):
     )
     over: SF_JSON = Field(default=None, description="what the sync knew the field held when it wrote")
     sia_at: AwareDatetime | None = Field(default=None, description="SIA's clock: when SIA made the change written")
+    by_create: bool = Field(
+        default=False, description="sent with the record's create: the record holds it from its making, over nothing"
+    )
 
 
 WRITES_KEPT = 2
@@ -178,14 +181,18 @@ class SyncLink(DomainModel):
             return False
         held = as_sf_json(value)
         unshown = self.held_before_unshown_writes(field)
-        return held != last.value and (held == last.over or held in unshown or held in self.written_values(field)[:-1])
+        before = () if last.by_create else (last.over,)
+        return held != last.value and (held in before or held in unshown or held in self.written_values(field)[:-1])
 
     def held_before_unshown_writes(self, field: SalesforceField, by: datetime | None = None) -> set[SF_JSON]:
-        """What ``field`` held before each write of it that Salesforce had not shown (by ``by``, when given)."""
+        """What ``field`` held before each write of it that Salesforce had not shown (by ``by``, when given). A
+        create's write was made over nothing: a record that is read or changes exists, so its create landed."""
         return {
             write.over
             for write in self.writes
-            if write.field is field and (write.shown_at is None or (by is not None and by < write.shown_at))
+            if write.field is field
+            and not write.by_create
+            and (write.shown_at is None or (by is not None and by < write.shown_at))
         }
 
     def held_before_last_writes(self, fields: Iterable[SalesforceField]) -> dict[SalesforceField, str | date | None]:
@@ -225,10 +232,12 @@ class SyncLink(DomainModel):
         values: Mapping[SalesforceField, str | date | None],
         base: Mapping[SalesforceField, datetime],
         sia_at: Mapping[SalesforceField, datetime] | None = None,
+        *,
+        by_create: bool = False,
         **changes: object,
     ) -> SyncLink:
-        """The link after the sync wrote ``values`` (SIA's changes as of ``sia_at``): each one remembered,
-        and unconfirmed until shown; with ``changes`` too, in the same copy."""
+        """The link after the sync wrote ``values`` (SIA's changes as of ``sia_at``; ``by_create``: a create
+        sent them): each one remembered, and unconfirmed until shown; with ``changes`` too, in the same copy."""
         if not values:
             return self.updated(**changes) if changes else self
         kept: list[SalesforceWrite] = []
@@ -239,6 +248,7 @@ class SyncLink(DomainModel):
                 base=base.get(f),
                 over=as_sf_json(self.salesforce.get(f)),
                 sia_at=(sia_at or {}).get(f),
+                by_create=by_create,
             )
             for f, v in values.items()
         ]

@@ -138,7 +138,7 @@ def decide_while_paused(event: ReminderTaskEvent, link: SyncLink | None, setting
 def _new_link(task: ReminderTask, ctx: SyncContext) -> SyncLink:
     """The pending link of a create: every field written, none shown yet; ``sf_id`` comes with the answer."""
     sent = create_salesforce_task(task.id, task.values, ctx).create.values
-    return _unsent_link(task, ctx.settings).with_writes(sent, base={})
+    return _unsent_link(task, ctx.settings).with_writes(sent, base={}, by_create=True)
 
 
 def _unsent_link(task: ReminderTask, settings: SyncSettings) -> SyncLink:

@@ -83,12 +83,14 @@ def settle(
     resend = {field: observed.held.get(field) for field in link.unsent if field not in observed.shown}
 
     salesforce_action: SalesforceAction | None = None
+    by_create = False
     if link.sf_id is None:
         # The create has not answered yet (a crash, a time-out): send it again, with today's values.
         create = create_salesforce_task(link.sia_id, merged.agreed, ctx)
         salesforce_action = create
         written = dict(create.create.values)
         rendered = {"rendered_subject": render_subject(ctx.settings.subject_template, merged.agreed)}
+        by_create = True
     else:
         written = salesforce_writes(link, merged, observed.held, ctx) | observed.restore
         subject = written.get(SalesforceField.SUBJECT)
@@ -96,7 +98,7 @@ def settle(
         if resend or written:
             salesforce_action = UpdateSalesforceTask(TaskUpdate(sf_id=link.sf_id, values=resend | written))
     sia_at = {SF_FIELD[field]: at for field, at in merged.agreed_at.items()}
-    new_link = learnt.with_writes(written, base=observed.seen_at, sia_at=sia_at, **rendered)
+    new_link = learnt.with_writes(written, base=observed.seen_at, sia_at=sia_at, by_create=by_create, **rendered)
 
     conflicts = merged.conflicts + tuple(
         conflict(link, o.field, o.winner, o.sia, o.salesforce) for o in observed.overridden
