@@ -7,11 +7,12 @@ change made before the rep's."""
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 
 from tasksync.domain.reminder_task import ReminderTask, TaskField
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.sync_link import Side, SyncLink
-from tasksync.engine.decisions import UpdateReminder, UpdateSalesforceTask
+from tasksync.engine.decisions import SkipReason, UpdateReminder, UpdateSalesforceTask
 from tasksync.engine.from_reminders import decide_reminder_event
 from tests.unit.builders import (
     SF_ID,
@@ -91,3 +92,15 @@ def test_a_field_emptied_after_a_create_whose_event_was_lost_is_a_change_not_the
     assert isinstance(decided.salesforce, UpdateSalesforceTask)
     assert decided.salesforce.update.values[SalesforceField.DESCRIPTION] == "mine"
     assert [(c.field, c.winner) for c in decided.conflicts] == [(TaskField.DETAILS.value, Side.SIA)]
+
+
+def test_a_newer_change_of_the_reps_reads_the_record_before_resending_an_unanswered_write() -> None:
+    link, task = _rep_changes_details_and_the_write_goes_unanswered(minutes=20)
+    # Salesforce's user may have changed Comments since (their event is still on its way); the rep moves the
+    # due date. Sending it with the unanswered Comments again, unread, would write over that change.
+    task = edited(task, at(minutes=30), due_date=date(2026, 3, 1))
+
+    decided = decide_reminder_event(event(task), link, context(now=at(minutes=30)))
+
+    assert decided.skipped is SkipReason.NEEDS_RECORD
+    assert decided.salesforce is None

@@ -81,15 +81,16 @@ def _on_delete(event: ReminderTaskEvent, link: SyncLink) -> Decision:
 
 def _on_edit(event: ReminderTaskEvent, link: SyncLink, ctx: SyncContext) -> Decision:
     task = event.task
+    if link.sf_id is not None and link.unsent and task.version >= link.sia_version:
+        # An update whose answer never came: read the record first, which says whether it landed and
+        # whether Salesforce changed the field since (a blind resend, alone or with a newer change of the
+        # rep's, would write over that: SPEC 7, the later change wins).
+        return Decision.skip(SkipReason.NEEDS_RECORD)
     if task.version > link.sia_version:
         return settle(link, task, nothing_observed(link), ctx)
     if link.sf_id is None:
         # The create never answered (a time-out, a crash): send it again, with the agreed values.
         return settle(link, None, nothing_observed(link), ctx)
-    if link.unsent:
-        # An update whose answer never came: read the record first, which says whether it landed and
-        # whether Salesforce changed the field since (a blind resend would write over that).
-        return Decision.skip(SkipReason.NEEDS_RECORD)
     return Decision.skip(SkipReason.DUPLICATE if task.version == link.sia_version else SkipReason.STALE)
 
 
