@@ -11,6 +11,7 @@ from tasksync.domain.reminder_task import Priority, Status, TaskField
 from tasksync.domain.sync_error import SyncErrorKind
 from tasksync.domain.sync_link import Side
 from tasksync.engine.decisions import UpdateReminder
+from tasksync.engine.from_reminders import decide_reminder_event
 from tasksync.engine.from_salesforce import decide_salesforce_change
 from tests.unit.builders import (
     USER,
@@ -18,6 +19,7 @@ from tests.unit.builders import (
     at,
     context,
     edited,
+    event,
     pushed,
     reminder,
     sent_fields,
@@ -152,3 +154,37 @@ def test_a_conflict_is_recorded_where_the_user_sees_it():
     assert world.record_of().description == "Bring the MSA"
     (conflict,) = world.state.errors_of(USER)
     assert (conflict.kind, conflict.field, conflict.winner) == (SyncErrorKind.CONFLICT, "details", Side.SALESFORCE)
+
+
+def test_a_salesforce_change_met_after_the_reps_later_change_back_loses_to_it():
+    # The rep moves the due date to the 29th at :20 and back to the 27th (the value synced) at :30: no write
+    # goes, Salesforce holding the 27th as far as the sync knows. Salesforce's user had emptied it at :25;
+    # their event comes only now. The rep's change at :30 is the later one (SPEC 7).
+    task, link = linked()
+    moved = edited(task, at(minutes=20), due_date=date(2026, 3, 29))
+    back = edited(moved, at(minutes=30), due_date=date(2026, 3, 27))
+    taken_in = decide_reminder_event(event(back), link, context(now=at(minutes=31)))
+    assert taken_in.salesforce is None
+    assert taken_in.link is not None
+
+    change = sf_updated(at(minutes=25), ActivityDate=None)
+    decision = decide_salesforce_change(change, taken_in.link, back, context(now=at(minutes=40)))
+
+    assert decision.reminder is None
+    assert sent_fields(decision) == {"ActivityDate": date(2026, 3, 27)}
+    assert [(c.field, c.winner) for c in decision.conflicts] == [(TaskField.DUE_DATE.value, Side.SIA)]
+
+
+def test_a_salesforce_change_after_the_reps_change_back_wins():
+    task, link = linked()
+    moved = edited(task, at(minutes=20), due_date=date(2026, 3, 29))
+    back = edited(moved, at(minutes=30), due_date=date(2026, 3, 27))
+    taken_in = decide_reminder_event(event(back), link, context(now=at(minutes=31)))
+    assert taken_in.link is not None
+
+    change = sf_updated(at(minutes=35), ActivityDate=None)
+    decision = decide_salesforce_change(change, taken_in.link, back, context(now=at(minutes=40)))
+
+    assert isinstance(decision.reminder, UpdateReminder)
+    assert decision.reminder.changes == {TaskField.DUE_DATE: None}
+    assert decision.salesforce is None

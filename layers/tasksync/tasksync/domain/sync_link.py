@@ -107,6 +107,11 @@ class SyncLink(DomainModel):
     agreed_at: dict[TaskField, AwareDatetime] = Field(
         description="SIA's clock: per field, the SIA task's change time that the agreement took in; a later one is news"
     )
+    sia_changed_at: dict[TaskField, AwareDatetime] = Field(
+        default_factory=dict,
+        description="SIA's clock: per field, the rep's last change the agreement took in; a Salesforce change "
+        "older than it, met only later, is the earlier of the two",
+    )
     rendered_subject: str = Field(description="the Subject the sync last rendered for Salesforce")
     salesforce: SalesforceValues = Field(description="what Salesforce holds, as far as the sync knows")
     salesforce_seen_at: dict[SalesforceField, AwareDatetime] = Field(

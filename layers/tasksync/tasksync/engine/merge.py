@@ -35,6 +35,7 @@ class FieldChange:
 class Merged:
     agreed: TaskValues
     agreed_at: dict[TaskField, datetime]
+    sia_changed_at: dict[TaskField, datetime]
     winners: dict[TaskField, Side]
     conflicts: tuple[SyncError, ...]
     subject_edited_at: datetime | None = None
@@ -63,6 +64,7 @@ def merge(
     as of now, when the sync writes it to SIA."""
     values: dict[str, object] = {}
     agreed_at = dict(link.agreed_at)
+    sia_changed_at = dict(link.sia_changed_at)
     winners: dict[TaskField, Side] = {}
     conflicts: list[SyncError] = []
     subject = from_salesforce.get(TaskField.NAME)
@@ -70,6 +72,9 @@ def merge(
         sia, salesforce = from_sia.get(field), from_salesforce.get(field)
         if field is TaskField.NAME:
             salesforce = None  # a Subject never renames the task; its time orders the rendering alone
+        taken_in = sia is None and salesforce is not None and _taken_in_later(link, field, salesforce)
+        if taken_in:
+            sia = FieldChange(getattr(link.agreed, field), link.sia_changed_at[field])
         if sia and salesforce and sia.value != salesforce.value:
             winner = Side.SALESFORCE if salesforce.at > sia.at else Side.SIA
             conflicts.append(conflict(link, field, winner, sia, salesforce))
@@ -85,7 +90,12 @@ def merge(
         assert change is not None
         winners[field] = winner
         values[field] = change.value
-        agreed_at[field] = sia.at if winner is Side.SIA and sia else max(ctx.now, agreed_at[field])
+        if winner is Side.SIA and sia:
+            sia_changed_at[field] = sia.at
+            if not taken_in:
+                agreed_at[field] = sia.at
+        else:
+            agreed_at[field] = max(ctx.now, agreed_at[field])
     if subject is not None and subject.value != link.salesforce.subject and TaskField.NAME not in winners:
         # A Subject Salesforce made that the link did not know: known as of now, so that an SIA change older
         # than now, delivered later, is the older one (``observe.salesforce_subject``).
@@ -94,10 +104,23 @@ def merge(
     return Merged(
         agreed=agreed,
         agreed_at=agreed_at,
+        sia_changed_at=sia_changed_at,
         winners=winners,
         conflicts=tuple(conflicts),
         subject_edited_at=subject.at if subject else None,
     )
+
+
+def _taken_in_later(link: SyncLink, field: TaskField, salesforce: FieldChange) -> bool:
+    """Whether the rep's last change of ``field`` that the agreement took in is later than Salesforce's change,
+    met only now, and went unwritten (Salesforce held that value, as far as the sync knew): they crossed
+    unseen, and SIA's, the later, wins (SPEC 7; a tie goes to SIA). A change the sync wrote is the write's
+    to place (``observe``: automation in its transaction, or a change it replaced)."""
+    at = link.sia_changed_at.get(field)
+    if at is None or at < salesforce.at:
+        return False
+    write = link.last_write(SF_FIELD[field])
+    return write is None or write.sia_at is None or write.sia_at < at
 
 
 def salesforce_writes(

@@ -72,6 +72,7 @@ def settle(
     learnt = link.updated(
         agreed=merged.agreed,
         agreed_at=merged.agreed_at,
+        sia_changed_at=merged.sia_changed_at,
         salesforce=observed.held,
         salesforce_seen_at=observed.seen_at,
         sia_version=sia_version,
