@@ -188,3 +188,32 @@ def test_a_salesforce_change_after_the_reps_change_back_wins():
     assert isinstance(decision.reminder, UpdateReminder)
     assert decision.reminder.changes == {TaskField.DUE_DATE: None}
     assert decision.salesforce is None
+
+
+def _in_progress_in_salesforce():
+    """A linked task that Salesforce's user set ``In Progress`` at :10 (SIA keeps open, SPEC 2)."""
+    task, link = linked()
+    decided = decide_salesforce_change(sf_updated(at(minutes=10), Status="In Progress"), link, task, context())
+    assert decided.link is not None and decided.reminder is None
+    return task, decided.link
+
+
+@pytest.mark.parametrize(("sia_minutes", "winner"), [(20, Side.SALESFORCE), (30, Side.SIA)])
+def test_salesforce_leaving_an_unsynced_status_for_the_one_sia_holds_crosses_the_reps_completion(sia_minutes, winner):
+    # Salesforce's user moves it from In Progress to Not Started at :25, which SIA holds as open already; the
+    # rep completed it in SIA before or after that, unseen. The later change wins (SPEC 7).
+    task, link = _in_progress_in_salesforce()
+    completed = edited(task, at(minutes=sia_minutes), status=Status.COMPLETE)
+
+    decision = decide_salesforce_change(
+        sf_updated(at(minutes=25), Status="Not Started"), link, completed, context(now=at(minutes=40))
+    )
+
+    assert [(c.field, c.winner) for c in decision.conflicts] == [(TaskField.STATUS.value, winner)]
+    if winner is Side.SALESFORCE:
+        assert isinstance(decision.reminder, UpdateReminder)
+        assert decision.reminder.changes == {TaskField.STATUS: Status.OPEN}
+        assert decision.salesforce is None
+    else:
+        assert decision.reminder is None
+        assert sent_fields(decision) == {"Status": "Completed"}

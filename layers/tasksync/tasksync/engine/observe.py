@@ -278,8 +278,10 @@ class _Watch:
             # else what Salesforce made of the sync's write (automation in its transaction): its value stays,
             # but it answers that write, so every SIA change the write did not carry is later
             return
-        if in_sia is UNSYNCED or in_sia == agreed:
+        if in_sia is UNSYNCED:
             return
+        # Even a value SIA holds already is a change of Salesforce's (``In Progress`` to ``Not Started``, with
+        # SIA open): a rep's change of the field it crossed is then a conflict the later one wins (SPEC 7).
         self.changes[field] = FieldChange(in_sia, at)
 
     def lost_to_sia(self, sf_field: SalesforceField, value: SfValue, at: datetime, *, dated: bool) -> None:
