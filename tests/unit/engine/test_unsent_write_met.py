@@ -12,9 +12,11 @@ from datetime import date
 from tasksync.domain.reminder_task import ReminderTask, TaskField
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.sync_link import Side, SyncLink
+from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import SkipReason, UpdateReminder, UpdateSalesforceTask
 from tasksync.engine.from_reminders import decide_reminder_event
 from tests.unit.builders import (
+    CLIENT_ID,
     SF_ID,
     at,
     context,
@@ -104,3 +106,58 @@ def test_a_newer_change_of_the_reps_reads_the_record_before_resending_an_unanswe
 
     assert decided.skipped is SkipReason.NEEDS_RECORD
     assert decided.salesforce is None
+
+
+def _read_after_two_salesforce_changes(link: SyncLink, minutes: float) -> SalesforceChange:
+    """A record read showing Comments and the Subject changed, the record last modified at ``minutes``."""
+    record = sf_record(
+        at(minutes=minutes), Description="theirs", Subject="Call Alice (SF)", Status="Not Started", Priority="Normal"
+    )
+    return dataclasses.replace(record, read_at=at(minutes=40))
+
+
+def test_a_change_a_read_shows_among_others_is_not_dated_by_the_records_last_modification() -> None:
+    # The rep changed Comments at :20. Salesforce's user changed Comments at some time and the Subject at :30;
+    # a read says only that the record was last modified at :30. Which of the two Comments changes came first
+    # cannot be known: the rep's, made after the sync last knew the field, stands (a tie goes to SIA, SPEC 7).
+    link, task = _rep_changes_details_and_the_write_goes_unanswered(minutes=20)
+
+    decided = decide_sf(_read_after_two_salesforce_changes(link, minutes=30), link, task, minutes=40)
+
+    assert decided.reminder is None
+    assert isinstance(decided.salesforce, UpdateSalesforceTask)
+    assert decided.salesforce.update.values[SalesforceField.DESCRIPTION] == "mine"
+    assert [(c.field, c.winner) for c in decided.conflicts] == [(TaskField.DETAILS.value, Side.SIA)]
+
+
+def test_the_changes_own_event_coming_later_says_it_was_the_later_and_it_wins_back() -> None:
+    link, task = _rep_changes_details_and_the_write_goes_unanswered(minutes=20)
+    decided = decide_sf(_read_after_two_salesforce_changes(link, minutes=30), link, task, minutes=40)
+    written = stored(decided.link, at(minutes=40))
+    echo = sf_updated(at(minutes=41), client_id=CLIENT_ID, Description="mine")
+    shown = stored(decide_sf(echo, written, task, minutes=42).link or written, at(minutes=42))
+
+    # Salesforce's Comments change was made at :25, after the rep's at :20: its event, late, says so.
+    late = decide_sf(sf_updated(at(minutes=25), Description="theirs"), shown, task, minutes=50)
+
+    assert isinstance(late.reminder, UpdateReminder)
+    assert late.reminder.changes == {TaskField.DETAILS: "theirs"}
+    assert (TaskField.DETAILS.value, Side.SALESFORCE) in [(c.field, c.winner) for c in late.conflicts]
+
+
+def test_a_write_over_a_change_only_a_read_showed_keeps_its_earliest_as_base_so_its_event_can_win_back() -> None:
+    # No write on its way: the rep's change at :20 reaches the sync only with the read (sync was off, say).
+    task, link = linked(details="first")
+    link = stored(link, at(minutes=3))
+    task = edited(task, at(minutes=20), details="mine")
+    decided = decide_sf(_read_after_two_salesforce_changes(link, minutes=30), link, task, minutes=40)
+    assert isinstance(decided.salesforce, UpdateSalesforceTask)
+    assert decided.salesforce.update.values[SalesforceField.DESCRIPTION] == "mine"
+    written = stored(decided.link, at(minutes=40))
+    echo = sf_updated(at(minutes=41), client_id=CLIENT_ID, Description="mine")
+    shown = stored(decide_sf(echo, written, task, minutes=42).link or written, at(minutes=42))
+
+    late = decide_sf(sf_updated(at(minutes=25), Description="theirs"), shown, task, minutes=50)
+
+    assert isinstance(late.reminder, UpdateReminder)
+    assert late.reminder.changes == {TaskField.DETAILS: "theirs"}

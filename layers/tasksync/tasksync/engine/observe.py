@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, SfValue
 from tasksync.domain.reminder_task import TaskField
@@ -57,6 +57,9 @@ class Observation:
     restore: dict[SalesforceField, SfValue] = dataclass_field(default_factory=dict)
     """Values SIA cannot hold that a write of the sync's replaced unseen, though Salesforce's change was the
     later one: written back, SIA keeping its own (SPEC 2, 7)."""
+    undated: dict[SalesforceField, datetime] = dataclass_field(default_factory=dict)
+    """Fields a record read shows changed without saying when: the earliest the change can have been made
+    (``_Watch.undated``), the base of a write made over it."""
 
 
 def settles(change: SalesforceChange, link: SyncLink) -> bool:
@@ -114,7 +117,8 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
             # as it is now can order them.
             watch.ambiguous = True
             continue
-        watch.salesforce_changed(sf_field, value, at, replaced_write=pending)
+        read = change.change_type is ChangeType.RECORD
+        watch.salesforce_changed(sf_field, value, watch.undated(sf_field) if read else at, replaced_write=pending)
     if not truth and change.change_type is ChangeType.UPDATE and _may_have_undone_a_write(change, link, echo, watch):
         watch.ambiguous = True
     return watch.observation()
@@ -141,6 +145,9 @@ def _an_earlier_writes_echo(
         watch.ambiguous = True
     return True
 
+
+JUST_AFTER = timedelta(microseconds=1)
+"""Salesforce's times are whole seconds: this orders a change after one seen in the same second."""
 
 AUDIT_FIELDS = frozenset({"LastModifiedDate", "LastModifiedById", "SystemModstamp"})
 """Fields every save moves: an UPDATE that carries only these changed nothing a user sees."""
@@ -189,6 +196,12 @@ class _Watch:
         self.overridden: list[Overridden] = []
         self.ambiguous = False
         self.restore: dict[SalesforceField, SfValue] = {}
+        self.read_undated: dict[SalesforceField, datetime] = {}
+        self.differing = (
+            {f for f in SALESFORCE_FIELDS if normalized(change.task.value(f)) != link.salesforce.get(f)}
+            if change.change_type is ChangeType.RECORD
+            else set()
+        )
 
     def observation(self) -> Observation:
         return Observation(
@@ -199,7 +212,26 @@ class _Watch:
             overridden=tuple(self.overridden),
             ambiguous=self.ambiguous,
             restore=self.restore,
+            undated=self.read_undated,
         )
+
+    def undated(self, sf_field: SalesforceField) -> datetime:
+        """When Salesforce's change of ``sf_field`` that a record read shows, and nothing else dates, was made.
+        Alone, it is the record's last modification (``LastModifiedDate``). Among several, the last
+        modification may be another's: the change is dated the earliest it can have been made, after the sync
+        last saw the field (or the record was made), so that an SIA change made since is taken as the later
+        (the two cannot be ordered, and a tie goes to SIA: SPEC 7). A write made over it keeps that earliest as
+        its base, so that the change's own event, when it comes, says exactly when it was made, and wins back
+        if it was the later (``lost_if_replaced``)."""
+        change = self.change
+        last = change.modified_at or change.commit_at
+        if len(self.differing) <= 1:
+            return last
+        seen = self.link.salesforce_seen_at.get(sf_field)
+        # Just after the sync last saw the field, which held another value then.
+        earliest = seen + JUST_AFTER if seen is not None else change.task.created_date or last
+        self.read_undated[sf_field] = earliest
+        return earliest
 
     def settle(self, sf_field: SalesforceField, value: SfValue, known: SfValue, pending: bool) -> None:
         """A record read after the link's last save holds ``value`` now."""
@@ -225,17 +257,18 @@ class _Watch:
                 theirs=someone_elses(prompt, self.ctx),
             )
         if value != known:
-            self.salesforce_changed(sf_field, value, self.change.modified_at or at, replaced_write=pending)
+            # After a write of the sync's that answered, Salesforce's value came after it: as late as the read.
+            changed_at = self.change.modified_at or at if pending else self.dated(sf_field, value)[0]
+            self.salesforce_changed(sf_field, value, changed_at, replaced_write=pending)
 
     def dated(self, sf_field: SalesforceField, value: SfValue) -> tuple[datetime, bool, bool]:
         """When Salesforce's change of ``sf_field`` to ``value``, shown by a record read, was made, whether
         only the record restates it, and whether another client made it: the event that made the sync read
-        says it exactly when it carried that value; else the record's last modification is the latest it can
-        have been."""
+        says it exactly when it carried that value; else it is ``undated``."""
         prompt = self.change.prompted_by
         if prompt is not None and sf_field.value in prompt.carried and normalized(prompt.task.value(sf_field)) == value:
             return prompt.commit_at, prompt.is_full_record, someone_elses(prompt, self.ctx)
-        return self.change.modified_at or self.change.commit_at, True, False
+        return self.undated(sf_field), True, False
 
     def lost_if_replaced(
         self, sf_field: SalesforceField, value: SfValue, at: datetime, *, restated: bool, theirs: bool

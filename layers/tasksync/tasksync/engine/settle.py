@@ -99,7 +99,8 @@ def settle(
         if resend or written:
             salesforce_action = UpdateSalesforceTask(TaskUpdate(sf_id=link.sf_id, values=resend | written))
     sia_at = {SF_FIELD[field]: at for field, at in merged.agreed_at.items()}
-    new_link = learnt.with_writes(written, base=observed.seen_at, sia_at=sia_at, by_create=by_create, **rendered)
+    base = observed.seen_at | observed.undated
+    new_link = learnt.with_writes(written, base=base, sia_at=sia_at, by_create=by_create, **rendered)
 
     conflicts = merged.conflicts + tuple(
         conflict(link, o.field, o.winner, o.sia, o.salesforce) for o in observed.overridden
