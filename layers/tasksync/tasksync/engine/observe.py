@@ -247,7 +247,9 @@ class _Watch:
         write of the sync's not shown by then is that write not landed yet, not a change. ``theirs``: another
         client made the change, so a value the sync once wrote too is no echo of that write."""
         write = self.link.last_write(sf_field)
-        if write is None or value == self.link.salesforce.get(sf_field):
+        if write is None or write.by_create or value == self.link.salesforce.get(sf_field):
+            # A create's write made the record: every change of it came after (a create sent again looks
+            # the record up first), so it replaced none, however late Salesforce showed it.
             return
         if not theirs and as_sf_json(value) in self.link.written_values(sf_field):
             return
