@@ -94,7 +94,7 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
             continue
         if seen is not None and at < seen:
             # Older than a change already seen: no news, unless it is a change the sync's write replaced.
-            watch.lost_if_replaced(sf_field, value, at, restated=change.is_full_record, theirs=foreign)
+            watch.lost_if_replaced(sf_field, value, _set_by(change), restated=change.is_full_record, theirs=foreign)
             continue
         if value == known:
             # Another client's change to the value the sync is writing shows nothing of that write, which
@@ -118,6 +118,13 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
     if not truth and change.change_type is ChangeType.UPDATE and _may_have_undone_a_write(change, link, echo, watch):
         watch.ambiguous = True
     return watch.observation()
+
+
+def _set_by(change: SalesforceChange) -> datetime:
+    """When the values ``change`` shows were set, at the latest: a whole record restates every field, changed
+    or not, as its last modification left it (``LastModifiedDate``, which an undelete does not move)."""
+    modified = change.modified_at
+    return min(change.commit_at, modified) if change.is_full_record and modified is not None else change.commit_at
 
 
 def someone_elses(change: SalesforceChange, ctx: SyncContext) -> bool:
