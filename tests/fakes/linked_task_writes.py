@@ -12,6 +12,7 @@ from typing import TypeVar
 from tasksync.domain.reminder_events import Origin
 from tasksync.domain.reminder_task import ReminderTask
 from tasksync.domain.sync_link import SyncLink
+from tasksync.ports.linked_writes import TaskGoneSince
 from tasksync.ports.reminder_tasks import FieldChanges, VersionConflict
 from tasksync.ports.sync_state import ConcurrentUpdate
 from tests.fakes.reminder_store import InMemoryReminderStore
@@ -35,6 +36,11 @@ class InMemoryLinkedTaskWrites:
         with self._all_or_nothing(key):
             made = self.reminders.create(task.user_id, task.id, task.values, Origin.SYNC, task.created_at, task.version)
             return self.state.save_link(link.updated(sia_version=made.version))
+
+    def save_create_link(self, link: SyncLink) -> SyncLink:
+        if (link.user_id, link.sia_id) not in self.reminders.tasks:
+            raise TaskGoneSince(f"task {link.sia_id} is deleted")
+        return self.state.save_link(link)
 
     def update_with_link(self, read: ReminderTask, changes: FieldChanges, now: datetime, link: SyncLink) -> SyncLink:
         return self._on_read(

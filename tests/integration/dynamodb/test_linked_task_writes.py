@@ -13,6 +13,7 @@ from tasksync.adapters.dynamodb.linked_task_writes import DynamoDBLinkedTaskWrit
 from tasksync.adapters.dynamodb.reminder_task_store import DynamoDBReminderTaskStore
 from tasksync.domain.reminder_events import Origin, ReminderEventKind
 from tasksync.domain.reminder_task import Priority, ReminderTask, Status, TaskField, TaskValues
+from tasksync.ports.linked_writes import TaskGoneSince
 from tasksync.ports.reminder_tasks import VersionConflict
 from tasksync.ports.sync_state import ConcurrentUpdate
 from tests.integration.dynamodb.conftest import NOW
@@ -138,3 +139,42 @@ def test_a_copy_comes_back_over_the_tombstone_it_read_and_not_over_a_later_one(
     assert task_store.get("u1", "t1") == copy and saved.sia_version == 3
     with pytest.raises(VersionConflict):
         linked.create_with_link(copy, link(sf_id=SF_TASK).updated(revision=saved.revision), over=2)  # live now
+
+
+def test_a_creates_pending_link_is_saved_while_its_task_lives(
+    linked: DynamoDBLinkedTaskWrites, task_store: DynamoDBReminderTaskStore, link_repository: DynamoDBLinkRepository
+) -> None:
+    task_store.create("u1", "t1", VALUES, Origin.USER, NOW)
+
+    saved = linked.save_create_link(link())
+
+    assert link_repository.link_by_sia_id("u1", "t1") == saved and saved.revision == 1
+
+
+@pytest.mark.parametrize("there", ["a tombstone", "no item"])
+def test_a_creates_pending_link_is_not_saved_once_its_task_is_gone(
+    linked: DynamoDBLinkedTaskWrites,
+    task_store: DynamoDBReminderTaskStore,
+    link_repository: DynamoDBLinkRepository,
+    there: str,
+) -> None:
+    if there == "a tombstone":
+        task_store.create("u1", "t1", VALUES, Origin.USER, NOW)
+        task_store.delete("u1", "t1", Origin.USER, LATER)
+
+    with pytest.raises(TaskGoneSince):
+        linked.save_create_link(link())
+
+    assert link_repository.link_by_sia_id("u1", "t1") is None
+
+
+def test_a_creates_pending_link_saved_since_is_a_concurrent_update(
+    linked: DynamoDBLinkedTaskWrites, task_store: DynamoDBReminderTaskStore, link_repository: DynamoDBLinkRepository
+) -> None:
+    task_store.create("u1", "t1", VALUES, Origin.USER, NOW)
+    moved = link_repository.save_link(link())  # another attempt's save
+
+    with pytest.raises(ConcurrentUpdate):
+        linked.save_create_link(link())
+
+    assert link_repository.link_by_sia_id("u1", "t1") == moved

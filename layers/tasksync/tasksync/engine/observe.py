@@ -97,7 +97,7 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
             continue
         if seen is not None and at < seen:
             # Older than a change already seen: no news, unless it is a change the sync's write replaced.
-            watch.lost_if_replaced(sf_field, value, at, restated=change.is_full_record, theirs=foreign)
+            watch.lost_if_replaced(sf_field, value, _set_by(change), restated=change.is_full_record, theirs=foreign)
             continue
         if value == known:
             # Another client's change to the value the sync is writing shows nothing of that write, which
@@ -122,6 +122,13 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
     if not truth and change.change_type is ChangeType.UPDATE and _may_have_undone_a_write(change, link, echo, watch):
         watch.ambiguous = True
     return watch.observation()
+
+
+def _set_by(change: SalesforceChange) -> datetime:
+    """When the values ``change`` shows were set, at the latest: a whole record restates every field, changed
+    or not, as its last modification left it (``LastModifiedDate``, which an undelete does not move)."""
+    modified = change.modified_at
+    return min(change.commit_at, modified) if change.is_full_record and modified is not None else change.commit_at
 
 
 def someone_elses(change: SalesforceChange, ctx: SyncContext) -> bool:
@@ -280,7 +287,9 @@ class _Watch:
         write of the sync's not shown by then is that write not landed yet, not a change. ``theirs``: another
         client made the change, so a value the sync once wrote too is no echo of that write."""
         write = self.link.last_write(sf_field)
-        if write is None or value == self.link.salesforce.get(sf_field):
+        if write is None or write.by_create or value == self.link.salesforce.get(sf_field):
+            # A create's write made the record: every change of it came after (a create sent again looks
+            # the record up first), so it replaced none, however late Salesforce showed it.
             return
         if not theirs and as_sf_json(value) in self.link.written_values(sf_field):
             return

@@ -3,14 +3,15 @@ Both directions end here, so an SF change and an SIA event that say the same thi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from datetime import datetime
 
 from tasksync.domain.field_map import SF_FIELD, SfValue
 from tasksync.domain.reminder_task import TASK_FIELDS, ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
 from tasksync.domain.subject_template import render_subject
-from tasksync.domain.sync_link import SyncLink
+from tasksync.domain.sync_link import SalesforceWrite, SyncLink
 from tasksync.engine.context import SyncContext
 from tasksync.engine.decisions import (
     CreateSalesforceTask,
@@ -69,6 +70,8 @@ def settle(
         if changes:
             reminder_action = UpdateReminder(reminder.id, changes, expected_version=reminder.version)
 
+    # A write whose answer never came (a time-out, a crash) goes again with this decision's.
+    resend = {field: observed.held.get(field) for field in link.unsent if field not in observed.shown}
     learnt = link.updated(
         agreed=merged.agreed,
         agreed_at=merged.agreed_at,
@@ -77,11 +80,9 @@ def settle(
         salesforce_seen_at=observed.seen_at,
         sia_version=sia_version,
         unsent=(),
-        writes=link.shown_writes(observed.shown),
+        writes=_based_anew(link.shown_writes(observed.shown), resend, observed.seen_at),
         **(moved or {}),
     )
-    # A write whose answer never came (a time-out, a crash) goes again with this decision's.
-    resend = {field: observed.held.get(field) for field in link.unsent if field not in observed.shown}
 
     salesforce_action: SalesforceAction | None = None
     by_create = False
@@ -123,3 +124,20 @@ def settle(
         if_refused=refused,
         if_not_taken=not_taken,
     )
+
+
+def _based_anew(
+    writes: tuple[SalesforceWrite, ...],
+    resent: Collection[SalesforceField],
+    seen_at: Mapping[SalesforceField, datetime],
+) -> tuple[SalesforceWrite, ...]:
+    """``writes`` with the last write of each ``resent`` field based on the newest Salesforce change of it
+    that the sync knows as it sends the write again (a record read's): a change up to then, whose event
+    comes late, is one the resend was decided over, not one it replaced unseen (SPEC 7: stale-safe)."""
+    last = {write.field: index for index, write in enumerate(writes) if write.field in resent}
+    based = list(writes)
+    for field, index in last.items():
+        write, seen = writes[index], seen_at.get(field)
+        if seen is not None and (write.base is None or seen > write.base):
+            based[index] = write.model_copy(update={"base": seen})
+    return tuple(based)

@@ -14,7 +14,12 @@ from typing import Protocol
 
 from tasksync.domain.reminder_task import ReminderTask
 from tasksync.domain.sync_link import SyncLink
-from tasksync.ports.reminder_tasks import FieldChanges
+from tasksync.ports.reminder_tasks import FieldChanges, TaskNotFound
+
+
+class TaskGoneSince(TaskNotFound):
+    """The SIA task a Salesforce create was decided for is deleted since: the rep's delete is the later word,
+    though its event is late or lost."""
 
 
 class LinkedTaskWrites(Protocol):
@@ -25,6 +30,12 @@ class LinkedTaskWrites(Protocol):
     def create_with_link(self, task: ReminderTask, link: SyncLink, *, over: int | None = None) -> SyncLink:
         """``task`` made where no item is, not even a tombstone, or with ``over`` over the tombstone of that
         version (else VersionConflict: read and decide again); the saved link."""
+        ...
+
+    def save_create_link(self, link: SyncLink) -> SyncLink:
+        """The pending link of a Salesforce create for the SIA task ``link.sia_id``, saved as ``save_link``
+        saves it, only while that task is live, in the one write: TaskGoneSince when it is deleted, so that
+        no record is made for a task already gone (SPEC 7). The saved link."""
         ...
 
     def update_with_link(self, read: ReminderTask, changes: FieldChanges, now: datetime, link: SyncLink) -> SyncLink:

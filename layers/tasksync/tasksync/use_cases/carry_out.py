@@ -5,7 +5,8 @@
   Salesforce, the task's change and the link's save are one write (``LinkedTaskWrites``), so that a
   decision made on a link changed meanwhile writes nothing at all;
 - a Salesforce create saves its (pending) link first, so that the create's own CDC event finds it by
-  the external id, and upserts on that id, so that a retry finds the record it made;
+  the external id, and only while the SIA task lives (else TaskGoneSince), and upserts on that id, so
+  that a retry finds the record it made;
 - a Salesforce update saves its link first with the written fields marked unsent, sends, then clears
   the mark: a retry after a lost answer or a crash sends them again, and a decision made meanwhile
   (the rep renaming the task back, say) knows what Salesforce may hold; when Salesforce answers that it
@@ -128,8 +129,9 @@ def stage(
         case CreateSalesforceTask():
             if link is None:
                 raise ValueError("a Salesforce create needs the link it creates the record for")
-            # Saved first, so that the create's own CDC event finds it by the external id.
-            saved = _save(link, services)
+            # Saved first, so that the create's own CDC event finds it by the external id; and only while
+            # the SIA task lives, so that a late event of a task deleted since makes no record.
+            saved = services.linked.save_create_link(link.updated(saved_at=services.clock()))
         case UpdateSalesforceTask(update) if link is not None:
             # Its writes unsent: a retry after a lost answer or a crash sends them again, and every
             # decision meanwhile knows what Salesforce may hold.

@@ -11,11 +11,12 @@ from tasksync.adapters.dynamodb.table_adapter import TransactionCancelled
 from tasksync.domain.reminder_events import Origin, ReminderEventKind, changed_task, deleted_task
 from tasksync.domain.reminder_task import ReminderTask
 from tasksync.domain.sync_link import SyncLink
+from tasksync.ports.linked_writes import TaskGoneSince
 from tasksync.ports.reminder_tasks import FieldChanges, VersionConflict
 from tasksync.ports.sync_state import ConcurrentUpdate
 
 TASK_WRITE = 0
-"""The task's put comes first in the transaction, so that its cancellation reason is the first."""
+"""The task's put (or check) comes first in the transaction, so that its cancellation reason is the first."""
 
 
 class DynamoDBLinkedTaskWrites:
@@ -25,6 +26,18 @@ class DynamoDBLinkedTaskWrites:
 
     def create_with_link(self, task: ReminderTask, link: SyncLink, *, over: int | None = None) -> SyncLink:
         return self._write(task, over, ReminderEventKind.CREATED, None, link)
+
+    def save_create_link(self, link: SyncLink) -> SyncLink:
+        # The task's condition check joins the link's own transaction: still one request.
+        saved, link_writes = self.links.link_writes(link)
+        live = self.reminders.live_check(link.user_id, link.sia_id)
+        try:
+            self.links.transact([{"ConditionCheck": live}, *link_writes])
+        except TransactionCancelled as cancelled:
+            if cancelled.condition_failed(TASK_WRITE):
+                raise TaskGoneSince(f"task {link.sia_id} is deleted") from cancelled
+            raise ConcurrentUpdate(f"link of {link.sia_id} ({cancelled})") from cancelled
+        return saved
 
     def update_with_link(self, read: ReminderTask, changes: FieldChanges, now: datetime, link: SyncLink) -> SyncLink:
         task, kind = changed_task(read, changes, now)

@@ -23,7 +23,7 @@ from tasksync.ports.reminder_tasks import (
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import PutTypeDef
+    from mypy_boto3_dynamodb.type_defs import ConditionCheckTypeDef, PutTypeDef
 
 MAX_ATTEMPTS = 5
 """Read-and-write rounds of a change that names no version, before it gives up as a VersionConflict."""
@@ -158,3 +158,11 @@ class DynamoDBReminderTaskStore(TableAdapter):
             put["ConditionExpression"] = f"{items.VERSION} = :read"
             put["ExpressionAttributeValues"] = to_item({":read": read_version})
         return put
+
+    def live_check(self, user_id: str, task_id: str) -> ConditionCheckTypeDef:
+        """A transaction's check that the task is there and not deleted (its tombstone fails it)."""
+        return {
+            "TableName": self.table_name,
+            "Key": items.task_key(user_id, task_id),
+            "ConditionExpression": f"attribute_exists({items.TASK_ID}) AND attribute_not_exists({items.DELETED_AT})",
+        }
