@@ -72,6 +72,8 @@ def settle(
 
     # A write whose answer never came (a time-out, a crash) goes again with this decision's.
     resend = {field: observed.held.get(field) for field in link.unsent if field not in observed.shown}
+    # What the sync knows of each field as it writes: a change only a read showed, as of its earliest.
+    base = observed.seen_at | observed.undated
     learnt = link.updated(
         agreed=merged.agreed,
         agreed_at=merged.agreed_at,
@@ -80,7 +82,7 @@ def settle(
         salesforce_seen_at=observed.seen_at,
         sia_version=sia_version,
         unsent=(),
-        writes=_based_anew(link.shown_writes(observed.shown), resend, observed.seen_at),
+        writes=_based_anew(link.shown_writes(observed.shown), resend, base),
         **(moved or {}),
     )
 
@@ -100,7 +102,6 @@ def settle(
         if resend or written:
             salesforce_action = UpdateSalesforceTask(TaskUpdate(sf_id=link.sf_id, values=resend | written))
     sia_at = {SF_FIELD[field]: at for field, at in merged.agreed_at.items()}
-    base = observed.seen_at | observed.undated
     new_link = learnt.with_writes(written, base=base, sia_at=sia_at, by_create=by_create, **rendered)
 
     conflicts = merged.conflicts + tuple(
@@ -133,7 +134,9 @@ def _based_anew(
 ) -> tuple[SalesforceWrite, ...]:
     """``writes`` with the last write of each ``resent`` field based on the newest Salesforce change of it
     that the sync knows as it sends the write again (a record read's): a change up to then, whose event
-    comes late, is one the resend was decided over, not one it replaced unseen (SPEC 7: stale-safe)."""
+    comes late, is one the resend was decided over, not one it replaced unseen (SPEC 7: stale-safe). A
+    change only a read showed, which it could not date, is known only as of the earliest it can have been
+    made (``Observation.undated``): its event may still say it was the later."""
     last = {write.field: index for index, write in enumerate(writes) if write.field in resent}
     based = list(writes)
     for field, index in last.items():
