@@ -14,6 +14,7 @@ from tasksync.engine.decisions import UpdateReminder
 from tasksync.engine.from_reminders import decide_reminder_event
 from tasksync.engine.from_salesforce import decide_salesforce_change
 from tests.unit.builders import (
+    CLIENT_ID,
     USER,
     SyncWorld,
     at,
@@ -24,6 +25,7 @@ from tests.unit.builders import (
     reminder,
     sent_fields,
     sf_updated,
+    stored,
 )
 
 SAME_FIELD = [
@@ -217,3 +219,35 @@ def test_salesforce_leaving_an_unsynced_status_for_the_one_sia_holds_crosses_the
     else:
         assert decision.reminder is None
         assert sent_fields(decision) == {"Status": "Completed"}
+
+
+def test_a_later_synced_salesforce_change_the_write_replaced_reaches_sia_though_salesforce_moved_on_to_low():
+    # The rep sets High at :01; Salesforce is down. Salesforce's user sets Normal at :05, then Low at :13;
+    # the sync's write of High lands at :25 over both, unseen.
+    task, link = linked()
+    high = edited(task, at(minutes=1), priority=Priority.HIGH)
+    sent = decide_reminder_event(event(high), link, context(now=at(minutes=1)))
+    echo = sf_updated(at(minutes=25), client_id=CLIENT_ID, Priority="High")
+    shown = decide_salesforce_change(echo, stored(sent.link, at(minutes=1)), high, context(now=at(minutes=26)))
+    assert shown.link is not None
+    # Low's event comes first: later than the rep's change, and SIA cannot hold it: written back, SIA keeps High.
+    low = decide_salesforce_change(
+        sf_updated(at(minutes=13), Priority="Low"),
+        stored(shown.link, at(minutes=26)),
+        high,
+        context(now=at(minutes=30)),
+    )
+    assert sent_fields(low) == {"Priority": "Low"} and low.reminder is None
+    assert low.link is not None
+
+    # Then Normal's: Salesforce's latest synced value, after the rep's High (SPEC 2, 7): SIA takes it.
+    normal = decide_salesforce_change(
+        sf_updated(at(minutes=5), Priority="Normal"),
+        stored(low.link, at(minutes=30)),
+        high,
+        context(now=at(minutes=40)),
+    )
+
+    assert isinstance(normal.reminder, UpdateReminder)
+    assert normal.reminder.changes == {TaskField.PRIORITY: Priority.NORMAL}
+    assert normal.salesforce is None

@@ -23,7 +23,7 @@ from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, SfValue
 from tasksync.domain.reminder_task import TaskField
 from tasksync.domain.salesforce_fields import SALESFORCE_FIELDS
 from tasksync.domain.salesforce_task import SalesforceField
-from tasksync.domain.sync_link import SalesforceValues, Side, SyncLink, as_sf_json
+from tasksync.domain.sync_link import SalesforceValues, SalesforceWrite, Side, SyncLink, as_sf_json
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.context import SyncContext
 from tasksync.engine.merge import FieldChange
@@ -285,18 +285,28 @@ class _Watch:
         that write: the write replaced it unseen. ``restated``: the value comes in a whole record (CREATE,
         UNDELETE, a read), which shows every field, changed or not; one that is what the field held before a
         write of the sync's not shown by then is that write not landed yet, not a change. ``theirs``: another
-        client made the change, so a value the sync once wrote too is no echo of that write."""
-        write = self.link.last_write(sf_field)
-        if write is None or write.by_create or value == self.link.salesforce.get(sf_field):
-            # A create's write made the record: every change of it came after (a create sent again looks
-            # the record up first), so it replaced none, however late Salesforce showed it.
+        client made the change, so a value the sync once wrote too is no echo of that write. The write may be
+        one before the last (the last, Salesforce's own value written back since)."""
+        if value == self.link.salesforce.get(sf_field):
             return
         if not theirs and as_sf_json(value) in self.link.written_values(sf_field):
             return
         if restated and as_sf_json(value) in self.link.held_before_unshown_writes(sf_field, by=at):
             return
-        if (write.base is None or at > write.base) and (write.shown_at is None or at < write.shown_at):
-            self.lost_to_sia(sf_field, value, at, dated=not restated)
+        write = next(
+            (
+                write
+                for write in reversed(self.link.writes)
+                if write.field is sf_field
+                and (write.base is None or at > write.base)
+                and (write.shown_at is None or at < write.shown_at)
+            ),
+            None,
+        )
+        # A create's write made the record: every change of it came after (a create sent again looks the
+        # record up first), so it replaced none, however late Salesforce showed it.
+        if write is not None and not write.by_create:
+            self.lost_to_sia(sf_field, value, at, write, dated=not restated)
 
     def salesforce_changed(
         self, sf_field: SalesforceField, value: SfValue, at: datetime, *, replaced_write: bool
@@ -326,8 +336,10 @@ class _Watch:
         # SIA open): a rep's change of the field it crossed is then a conflict the later one wins (SPEC 7).
         self.changes[field] = FieldChange(in_sia, at)
 
-    def lost_to_sia(self, sf_field: SalesforceField, value: SfValue, at: datetime, *, dated: bool) -> None:
-        """A Salesforce change that the sync's write replaced unseen: a conflict, which the later of the
+    def lost_to_sia(
+        self, sf_field: SalesforceField, value: SfValue, at: datetime, write: SalesforceWrite, *, dated: bool
+    ) -> None:
+        """A Salesforce change that the sync's ``write`` replaced unseen: a conflict, which the later of the
         two changes wins. When that is Salesforce's, its value is taken back (and written again). A value
         SIA cannot hold wins only when ``dated``: an UPDATE that carries the field says when it changed,
         a whole record only when the record did (``LastModifiedDate``), which may be any field's change."""
@@ -336,11 +348,14 @@ class _Watch:
             return  # Subject edits never reach SIA: nothing was lost to it
         in_sia = self.ctx.field_map.to_sia(field, value)
         shown = in_sia if in_sia is not UNSYNCED else value
-        write = self.link.last_write(sf_field)
-        sia = FieldChange(getattr(self.link.agreed, field), (write and write.sia_at) or self.link.agreed_at[field])
-        # Salesforce's change was the later one: its value comes back, unless Salesforce moved on since.
-        still_ours = write is not None and as_sf_json(self.link.salesforce.get(sf_field)) == write.value
-        later = (in_sia is not UNSYNCED or dated) and at > sia.at and in_sia != sia.value and still_ours
+        sia = FieldChange(getattr(self.link.agreed, field), write.sia_at or self.link.agreed_at[field])
+        # Salesforce's change was the later one: its value comes back, unless Salesforce moved on since; to
+        # a value SIA cannot hold, SIA still takes Salesforce's later synced one (SPEC 2).
+        held = self.link.salesforce.get(sf_field)
+        still_ours = as_sf_json(held) == write.value
+        moved_on_unsynced = not still_ours and self.ctx.field_map.to_sia(field, held) is UNSYNCED
+        taken = still_ours or (moved_on_unsynced and in_sia is not UNSYNCED)
+        later = (in_sia is not UNSYNCED or dated) and at > sia.at and in_sia != sia.value and taken
         self.overridden.append(Overridden(field, Side.SALESFORCE if later else Side.SIA, sia, FieldChange(shown, at)))
         if later and in_sia is UNSYNCED:
             self.restore[sf_field] = value
