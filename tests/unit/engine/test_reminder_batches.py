@@ -47,6 +47,10 @@ class CountingGateway(InMemoryGateway):
         self.calls["find_by_external_ids"] += 1
         return super().find_by_external_ids(external_ids)
 
+    def get_tasks(self, sf_ids, *, include_deleted=False):
+        self.calls["get_tasks"] += 1
+        return super().get_tasks(sf_ids, include_deleted=include_deleted)
+
 
 def pending_sia_events(world: SyncWorld) -> list[ReminderTaskEvent]:
     events = [message for message in world.pending() if isinstance(message, ReminderTaskEvent)]
@@ -80,7 +84,8 @@ def test_a_burst_of_creates_and_updates_of_one_rep_shares_one_call_per_kind():
     outcome = apply_reminder_batch(pending_sia_events(world), world.services)
 
     assert not outcome.failed
-    assert gateway.calls == Counter(update_tasks=1, delete_tasks=1)
+    # The rep's 300 changes took this world five minutes: the late ones read their records first, together.
+    assert gateway.calls == Counter(update_tasks=1, delete_tasks=1, get_tasks=1)
     assert len(world.org.records) == 150
     assert {task.activity_date for task in world.org.records.values()} == {date(2026, 4, 1)}
 
@@ -212,3 +217,38 @@ def test_creates_whose_answers_were_lost_learn_their_fate_in_one_lookup():
     assert gateway.calls == Counter(find_by_external_ids=1)
     assert sorted(t.subject for t in world.org.records.values()) == ["Task 0", "Task 1", "Task 2", "Task 4"]
     assert world.task("task-3") is None  # the delete in Salesforce wins
+
+
+def test_a_change_sent_late_reads_its_record_first_and_meets_a_later_salesforce_change_unheard():
+    # The rep moves the due date; Salesforce is down for ten minutes, so the change waits in its queue.
+    # Meanwhile Salesforce's user moves it too, and their change event is still on its way.
+    world = SyncWorld()
+    world.rep_creates("Call Alice", task_id="task-1", due_date=date(2026, 3, 27))
+    world.sync()
+    world.rep_updates("task-1", due_date=date(2026, 3, 28))
+    late = pending_sia_events(world)
+    world.tick(300)
+    world.org.update(world.record_of().id, {"ActivityDate": date(2026, 3, 30)})
+    world.tick(300)
+
+    outcome = apply_reminder_batch(late, world.services)
+
+    # The later change, Salesforce's, stands on both sides, and the rep sees the conflict (SPEC 7).
+    assert not outcome.failed
+    assert world.record_of().activity_date == date(2026, 3, 30)
+    assert world.task().due_date == date(2026, 3, 30)
+    assert [(e.field, e.winner and e.winner.value) for e in world.state.errors_of(USER)] == [("due_date", "salesforce")]
+
+
+def test_a_change_sent_at_once_is_written_without_a_read():
+    world = SyncWorld()
+    gateway = CountingGateway(world)
+    with_gateway(world, gateway)
+    world.rep_creates("Call Alice", task_id="task-1")
+    world.sync()
+    world.rep_updates("task-1", due_date=date(2026, 3, 28))
+    gateway.calls.clear()
+
+    apply_reminder_batch(pending_sia_events(world), world.services)
+
+    assert gateway.calls == Counter(update_tasks=1)

@@ -16,14 +16,16 @@ import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from tasksync.domain.reminder_events import ReminderEventKind, ReminderTaskEvent
 from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_error import SyncError, SyncErrorKind
-from tasksync.domain.sync_link import SyncLink
+from tasksync.domain.sync_link import LinkState, SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
 from tasksync.engine.from_reminders import decide_reminder_event, decide_while_paused
+from tasksync.engine.from_salesforce import decide_salesforce_change
 from tasksync.ports.reminder_tasks import TaskNotFound, VersionConflict
 from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tasksync.ports.sync_state import ConcurrentUpdate
@@ -34,6 +36,10 @@ from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 
 _CONCURRENT = (ConcurrentUpdate, VersionConflict, TaskNotFound)
+
+SENT_LATE = timedelta(minutes=1)
+"""An SIA change older than this when it is sent has its record read first (``_read_behind``): longer than
+Salesforce takes to deliver a change event, so that a change made meanwhile has been heard or is read."""
 
 
 @dataclass
@@ -150,6 +156,42 @@ def _links_settled(
     return links
 
 
+def _read_behind(
+    events: Sequence[ReminderTaskEvent],
+    links: dict[str, SyncLink | None],
+    settings: SyncSettings,
+    services: SyncServices,
+    failed: dict[str, Exception],
+) -> dict[str, SalesforceChange]:
+    """By SIA id, the records of the edits sent late (retried after Salesforce was down, a backlog), read in
+    one lookup: Salesforce may have changed them meanwhile, and the change's event may still be on its way,
+    or lost. Written unread, the rep's older change would replace a later one (SPEC 7: the later change
+    wins); decided with the record, the two are merged as a crossing."""
+    now = services.clock()
+    behind = {
+        link.sf_id: event.task.id
+        for event in events
+        if event.kind in (ReminderEventKind.UPDATED, ReminderEventKind.COMPLETED)
+        and now - event.occurred_at > SENT_LATE
+        and (link := links.get(event.task.id)) is not None
+        and link.sf_id is not None
+        and link.state is LinkState.ACTIVE
+        and event.task.version > link.sia_version
+        and event.task.id not in failed
+    }
+    if not behind:
+        return {}
+    by_id = {sf_id[:15]: sia_id for sf_id, sia_id in behind.items()}  # an id of 15 or 18 characters
+    try:
+        records = services.salesforce(settings).get_tasks(list(behind), include_deleted=True)
+    except SalesforceError as error:
+        if error.kind is not ErrorKind.TRANSIENT:
+            raise
+        failed.update(dict.fromkeys(behind.values(), error))  # these tasks' events are retried
+        return {}
+    return {by_id[record.id[:15]]: SalesforceChange.of_record(record, now) for record in records}
+
+
 def _apply_latest(
     events: Sequence[ReminderTaskEvent],
     settings: SyncSettings,
@@ -161,12 +203,18 @@ def _apply_latest(
     staged: list[tuple[ReminderTaskEvent, Decision, StagedWrite]] = []
     alone: list[ReminderTaskEvent] = []
     links = _links_settled(events, settings, services, failed)
+    records = _read_behind(events, links, settings, services, failed)
     for event in events:
         task_id = event.task.id
         if task_id in failed:
             continue
         try:
-            decision = decide_reminder_event(event, links[task_id], ctx)
+            record = records.get(task_id)
+            if record is not None:
+                # The task as the event tells it, against the record as it is: both changes in one merge.
+                decision = decide_salesforce_change(record, links[task_id], event.task, ctx)
+            else:
+                decision = decide_reminder_event(event, links[task_id], ctx)
             if decision.skipped is SkipReason.NEEDS_RECORD:
                 alone.append(event)
                 continue
