@@ -199,3 +199,21 @@ def test_a_rename_whose_answer_was_lost_and_that_the_rep_took_back_still_leaves_
     # Then the Subject is the rep's last name for the task, and SIA kept it
     assert world.record_of().subject == "Call Alice back"
     assert world.task().name == "Call Alice back"
+
+
+@pytest.mark.parametrize(("sf_minutes", "renders"), [(30, True), (21, False)])
+def test_the_reps_change_made_first_in_sia_renders_the_subject_though_salesforce_made_the_same_one(sf_minutes, renders):
+    # The rep moves the due date at :20, which the template shows; Salesforce's user moves it to the same
+    # day at :30 (or within the clocks' margin, where it may be the sync's own copy whose link was lost).
+    template = "{{activity_subject}} due {{activity_due_date}}"
+    task, link = synced(template, due_date=date(2026, 3, 27))
+    moved = edited(task, at(minutes=20), due_date=date(2026, 3, 28))
+    change = sf_updated(at(minutes=sf_minutes), ActivityDate="2026-03-28")
+
+    decision = decide_salesforce_change(change, link, moved, context(now=at(minutes=40), subject_template=template))
+
+    assert decision.reminder is None
+    if renders:
+        assert sent_fields(decision) == {"Subject": "Call Alice back due 2026-03-28"}
+    else:
+        assert decision.salesforce is None

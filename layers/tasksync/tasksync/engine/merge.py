@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from tasksync.domain.clocks import CLOCK_MARGIN
 from tasksync.domain.field_map import SF_FIELD, UNSYNCED, SfValue
 from tasksync.domain.reminder_task import TASK_FIELDS, ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_task import SalesforceField
@@ -78,11 +79,13 @@ def merge(
         if sia and salesforce and sia.value != salesforce.value:
             winner = Side.SALESFORCE if salesforce.at > sia.at else Side.SIA
             conflicts.append(conflict(link, field, winner, sia, salesforce))
-        elif salesforce:
+        elif salesforce and (sia is None or sia.at >= salesforce.at - CLOCK_MARGIN):
             # Alone, or both sides made the same change (the sync's own SIA write whose link was lost looks
             # so): Salesforce's, so that it is not taken for an SIA change that renders a new Subject.
             winner = Side.SALESFORCE
         elif sia:
+            # Alone, or the same change made in SIA first, beyond the clocks' margin: the rep's (SPEC 3: it
+            # renders the Subject).
             winner = Side.SIA
         else:
             continue
