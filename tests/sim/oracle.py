@@ -586,7 +586,10 @@ class Judge:
                 continue
             if self._reached(user, task, record, name, first, second, first_in_sia=later_side == "salesforce"):
                 continue
-            if self._superseded_unseen(user, task, record, name, second, in_sia if later_side == "sia" else in_sf):
+            if _key(self._held_before(user, task, record, name, second.at, in_sia=later_side == "sia")) == _key(was):
+                continue
+            sides = (in_sia, in_sf) if later_side == "sia" else (in_sf, in_sia)
+            if any(self._superseded_unseen(user, task, record, name, second.at, side) for side in sides):
                 continue
             recorded = [
                 str(_plain(error.winner))
@@ -605,25 +608,42 @@ class Judge:
                 )
 
     def _superseded_unseen(
-        self, user: str, task: Task, record: Record, name: str, second: Change, own_side: list[Valued]
+        self, user: str, task: Task, record: Record, name: str, since: datetime, side: list[Valued]
     ) -> bool:
-        """Whether ``second`` was replaced by its own side's next change before the sync wrote the field to
-        either side: the sync never had the two to decide between (SPEC 7 decides the changes since the last
-        sync; SPEC 5.5 applies what changed while sync was off as one resync), so no conflict is owed."""
-        after = [change.at for change, _ in own_side if change.at > second.at]
+        """Whether the change ``side`` held at ``since`` (the later change of a crossed pair, or the earlier
+        one, still its side's latest then) was replaced by that side's next change before the sync wrote the
+        field to either side: the sync never had the two to decide between, only that next change against
+        the other (SPEC 7 decides the changes since the last sync; SPEC 5.5 applies what changed while sync
+        was off as one resync), so no conflict is owed; the next change's own crossing is judged."""
+        after = [change.at for change, _ in side if change.at > since]
         if not after:
             return False
         until, api = min(after), API_NAME[name]
         own = self._own_times(user, record.sf_id)
         to_sf = any(
-            second.at <= at <= until and field_name == api and at in own
+            since <= at <= until and field_name == api and at in own
             for at, field_name, _ in self.model.sync_writes.get(record.sf_id, [])
         )
         to_sia = any(
-            second.at <= at <= until and field_name == name
+            since <= at <= until and field_name == name
             for at, field_name, _ in self.model.sia_sync_writes.get((user, task.task_id), [])
         )
         return not (to_sf or to_sia)
+
+    def _held_before(self, user: str, task: Task, record: Record, name: str, at: datetime, *, in_sia: bool) -> object:
+        """The value (as SIA holds it) one side's field held just before ``at``. Where the side of the later
+        change already held the earlier change's value, both sides agreed when the later one was made: it
+        is an edit of an agreed value, not a conflict (SPEC 7 orders changes neither side had seen)."""
+        if in_sia:
+            sync_writes = [
+                Change(moment, value, Actor.SYNC)
+                for moment, field_name, value in self.model.sia_sync_writes.get((user, task.task_id), [])
+                if field_name == name
+            ]
+            held = latest(c for c in [*task.user_changes.get(name, ()), *sync_writes] if c.at < at)
+            return held.value if held is not None else UNSYNCED
+        held = latest(c for c in record.changes.get(API_NAME[name], []) if c.at < at)
+        return to_sia(name, held.value) if held is not None else UNSYNCED
 
     def _reached(
         self, user: str, task: Task, record: Record, name: str, first: Change, second: Change, first_in_sia: bool

@@ -93,6 +93,41 @@ def test_a_conflict_must_be_recorded_with_the_later_side_as_winner() -> None:
     assert verdict(history, *final, errors=[right]) == []
 
 
+def test_an_edit_of_a_value_both_sides_held_then_is_no_conflict() -> None:
+    """SPEC 7 orders changes neither side had seen: Salesforce set the due date back to what SIA held (the
+    last sync's), so the rep's later edit starts from agreement, and no conflict is owed (seed 723)."""
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    history.add(SfWrite(at(12), at(12), SF_ID, "update", {"ActivityDate": None}, Actor.USER))
+    history.add(SiaWrite(at(20), "u", "t", "update", {"due_date": date(2026, 2, 1)}, Actor.USER))
+    final = {"due_date": date(2026, 2, 1)}, {"activity_date": date(2026, 2, 1)}
+    assert verdict(history, *final) == []
+    # Left at 2026-01-06, Salesforce's change is one SIA never held: the rep's edit crossed it.
+    crossed = History(history.facts[:4] + history.facts[5:])
+    assert any("no conflict recorded with sia" in v for v in verdict(crossed, *final))
+
+
+def test_a_change_its_own_side_replaced_before_the_sync_decided_owes_no_conflict_of_its_own() -> None:
+    """SPEC 7: the sync decides what each side holds since the last sync. The rep's 2026-01-06, crossed by
+    Salesforce's 2026-01-05, was replaced by the rep's 2026-02-01 before the sync wrote the field to either
+    side: only 2026-02-01 against 2026-01-05 was there to decide, and its conflict is owed (seed 1125)."""
+    history = History()
+    pushed_task(history)
+    history.add(SiaWrite(at(10), "u", "t", "update", {"due_date": date(2026, 1, 6)}, Actor.USER))
+    history.add(SfWrite(at(14), at(14), SF_ID, "update", {"ActivityDate": date(2026, 1, 5)}, Actor.USER))
+    history.add(SiaWrite(at(18), "u", "t", "update", {"due_date": date(2026, 2, 1)}, Actor.USER))
+    history.add(SfWrite(at(30), at(30), SF_ID, "update", {"ActivityDate": date(2026, 2, 1)}, Actor.SYNC, rep="u"))
+    final = {"due_date": date(2026, 2, 1)}, {"activity_date": date(2026, 2, 1)}
+    sia_won = SimpleNamespace(user_id="u", sia_id="t", field="due_date", kind="conflict", winner="sia")
+    assert verdict(history, *final, errors=[sia_won]) == []
+    assert any("no conflict recorded with sia" in v for v in verdict(history, *final))
+    # Had the sync brought 2026-01-05 to SIA first, Salesforce's win over the rep's 2026-01-06 was decided.
+    carried = SiaWrite(at(15), "u", "t", "update", {"due_date": date(2026, 1, 5)}, Actor.SYNC)
+    brought = History([*history.facts[:4], carried, *history.facts[4:]])
+    assert any("no conflict recorded with salesforce" in v for v in verdict(brought, *final, errors=[sia_won]))
+
+
 def test_changes_within_the_clocks_margin_may_go_either_way_but_both_sides_agree() -> None:
     history = History()
     pushed_task(history)
