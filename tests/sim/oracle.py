@@ -599,13 +599,31 @@ class Judge:
                 and error.field == name
                 and str(_plain(error.kind)) == "conflict"
             ]
-            late = later_side == "sia" and self._dated_late(user, record, first, second)
-            if later_side not in recorded and not (late and "salesforce" in recorded):
+            overtaken = later_side == "sia" and (
+                self._dated_late(user, record, first, second) or self._undone_by_automation(record, name, second)
+            )
+            if later_side not in recorded and not (overtaken and "salesforce" in recorded):
                 self.found.append(
                     f"{user}/{task.task_id}: {name} changed on both sides {second.at - first.at} apart "
                     f"({was!r} then {became!r} in {later_side}); no conflict recorded with {later_side} the "
                     f"winner (recorded: {recorded})"
                 )
+
+    @staticmethod
+    def _undone_by_automation(record: Record, name: str, sia_change: Change) -> bool:
+        """Whether the org's automation replaced SIA's change in the transaction of the sync's write of it
+        (an API write undone): Salesforce's value is then the field's last word, never written back over
+        (SPEC 7), and the conflict the rep sees is that one, with Salesforce the winner."""
+        changes = record.changes.get(API_NAME[name], [])
+        written = {
+            c.at
+            for c in changes
+            if c.actor is Actor.SYNC and c.at >= sia_change.at and c.value == to_sf(name, sia_change.value)
+        }
+        return any(
+            c.actor is Actor.AUTOMATION and c.at in written and c.value != to_sf(name, sia_change.value)
+            for c in changes
+        )
 
     def _superseded_unseen(
         self, user: str, task: Task, record: Record, name: str, since: datetime, side: list[Valued]

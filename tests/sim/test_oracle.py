@@ -128,6 +128,28 @@ def test_a_change_its_own_side_replaced_before_the_sync_decided_owes_no_conflict
     assert any("no conflict recorded with salesforce" in v for v in verdict(brought, *final, errors=[sia_won]))
 
 
+def test_a_later_sia_change_the_org_s_automation_undid_is_the_salesforce_win_the_rep_sees() -> None:
+    """SPEC 7: the rep's later due date won over Salesforce's and was written, and the org's automation set
+    it back in the write's transaction: that change is Salesforce's and stands, and its conflict, Salesforce
+    the winner, is the one recorded for the field (seed 2633)."""
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    history.add(SiaWrite(at(20), "u", "t", "update", {"due_date": date(2026, 2, 1)}, Actor.USER))
+    history.add(SfWrite(at(30), at(30), SF_ID, "update", {"ActivityDate": date(2026, 2, 1)}, Actor.SYNC, rep="u"))
+    undone = SfWrite(at(30), at(30), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.AUTOMATION)
+    history.add(undone)
+    history.add(SiaWrite(at(30.1), "u", "t", "update", {"due_date": date(2026, 1, 6)}, Actor.SYNC))
+    final = {"due_date": date(2026, 1, 6)}, {"activity_date": date(2026, 1, 6)}
+    salesforce_won = SimpleNamespace(user_id="u", sia_id="t", field="due_date", kind="conflict", winner="salesforce")
+    assert verdict(history, *final, errors=[salesforce_won]) == []
+    assert any("no conflict recorded with sia" in v for v in verdict(history, *final))
+    # Had the write stood, the rep's win is the conflict to record.
+    stood = History([fact for fact in history.facts[:-2] if fact is not undone])
+    written = {"due_date": date(2026, 2, 1)}, {"activity_date": date(2026, 2, 1)}
+    assert any("no conflict recorded with sia" in v for v in verdict(stood, *written, errors=[salesforce_won]))
+
+
 def test_changes_within_the_clocks_margin_may_go_either_way_but_both_sides_agree() -> None:
     history = History()
     pushed_task(history)
