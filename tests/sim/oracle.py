@@ -14,7 +14,7 @@ records, and says what each side must hold once everything is delivered:
   5, 6); deletes stay deleted unless Salesforce undeletes (SPEC 7);
 - one record per SIA task and one SIA task per record, by provenance: the history says who made what;
 - each conflict whose changes lie further apart than the margin is recorded, with the later side as
-  the winner.
+  the winner, where the sync was shown Salesforce's change (``Shown``: an event delivered, a read).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from tests.sim.history import Actor, History, SfWrite, SiaWrite, Switch
+from tests.sim.history import Actor, History, SfWrite, Shown, SiaWrite, Switch
 
 MARGIN = timedelta(minutes=2, seconds=1)
 """SPEC 7: Salesforce's clock and AWS's may differ by up to 2 minutes, and commit times are whole seconds."""
@@ -104,6 +104,8 @@ class Change:
     at: datetime
     value: object
     actor: Actor
+    sf_at: datetime | None = None
+    """A Salesforce change's commit time, on Salesforce's clock."""
 
 
 @dataclass
@@ -166,6 +168,8 @@ class Model:
     sia_sync_writes: dict[tuple[str, str], list[tuple[datetime, str, object]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    shown: dict[tuple[str, str], list[Shown]] = field(default_factory=lambda: defaultdict(list))
+    """By (rep, record): what the sync was shown of the record for the rep."""
 
     @classmethod
     def of(cls, history: History, reps: Mapping[str, str], templates: Mapping[str, str]) -> Model:
@@ -175,6 +179,8 @@ class Model:
                 model._sf(fact)
             elif isinstance(fact, SiaWrite):
                 model._sia(fact)
+            elif isinstance(fact, Shown):
+                model.shown[(fact.user, fact.sf_id)].append(fact)
             else:
                 model.switches[fact.user].append(fact)
         return model
@@ -195,7 +201,7 @@ class Model:
                 record.values[name] = value
                 continue
             record.values[name] = value
-            record.changes[name].append(Change(fact.at, value, fact.actor))
+            record.changes[name].append(Change(fact.at, value, fact.actor, fact.sf_at))
             if fact.actor is Actor.SYNC:
                 self.sync_writes[fact.sf_id].append((fact.at, name, fact.rep))
             if name == "OwnerId" and fact.kind == "update":
@@ -471,7 +477,7 @@ class Judge:
             actual_sf = _plain(getattr(sf_now, _ATTRIBUTE[api]))
             actual_sia = _plain(getattr(sia_now, name))
             allowed = {_key(to_sf(name, c.value) if c is sia_last else c.value) for c in winners(sia_last, sf_last)}
-            if sia_last is not None and sf_last is not None and self._dated_late(user, record, sf_last, sia_last):
+            if sia_last is not None and sf_last is not None and self._dated_late(user, record, api, sf_last, sia_last):
                 allowed.add(_key(sf_last.value))
             if allowed and _key(actual_sf) not in allowed:
                 self.found.append(f"{where}: {api} is {actual_sf!r} in Salesforce; the latest change says {allowed}")
@@ -502,15 +508,36 @@ class Judge:
                 )
         self._subject(where, task, record, subjects, sf_now.subject, sia_now.name)
 
-    def _dated_late(self, user: str, record: Record, sf_change: Change, sia_change: Change) -> bool:
+    def _dated_late(self, user: str, record: Record, api: str, sf_change: Change, sia_change: Change) -> bool:
         """A Salesforce change made while the rep's sync did not run reaches it only as the record read on
-        resuming, dated by its last modification then (SPEC 5.5): where a later touch of the record lies
-        within the margin of SIA's change, the two cannot be ordered, and either may win (SPEC 7)."""
-        if sia_change.at <= sf_change.at or self.model.running(user, sf_change.at):
+        resuming, dated by its last modification then (SPEC 5.5); so does one whose change event the sync was
+        not shown before a read (lost, a GAP's, delivered while sync did not run): where a later touch of the
+        record, by that read, lies within the margin of SIA's change, the two cannot be ordered, and either
+        may win (SPEC 7)."""
+        if sia_change.at <= sf_change.at:
             return False
-        resumed = self.model.resumed_after(user, sf_change.at)
-        touches = [at for at in record.touched if sf_change.at <= at <= resumed]
+        shown = self._shown_at(user, record, api, sf_change)
+        if shown is not None and shown[1]:
+            read_at = shown[0]
+        elif self.model.running(user, sf_change.at):
+            return False
+        else:
+            read_at = self.model.resumed_after(user, sf_change.at)
+        touches = [at for at in record.touched if sf_change.at <= at <= read_at]
         return bool(touches) and sia_change.at <= max(touches) + MARGIN
+
+    def _shown_at(self, user: str, record: Record, api: str, change: Change) -> tuple[datetime, bool] | None:
+        """When the sync was first shown Salesforce's ``change`` of ``api`` for the rep, and whether by a read
+        of the whole record: a change event carrying it delivered while their sync ran, or a read while the
+        field still held it. None: the sync never saw it."""
+        replaced = min((c.at for c in record.changes.get(api, []) if c.at > change.at), default=None)
+        moments = [
+            (shown.at, shown.sf_at is None)
+            for shown in self.model.shown.get((user, record.sf_id), [])
+            if (shown.sf_at is not None and shown.sf_at == change.sf_at and api in shown.fields)
+            or (shown.sf_at is None and change.at <= shown.at and (replaced is None or shown.at < replaced))
+        ]
+        return min(moments, default=None)
 
     @staticmethod
     def _kept(sia_last: Change | None, synced: list[Change], name: str) -> set[object]:
@@ -588,6 +615,8 @@ class Judge:
                 continue
             if _key(self._held_before(user, task, record, name, second.at, in_sia=later_side == "sia")) == _key(was):
                 continue
+            if self._shown_at(user, record, API_NAME[name], first if later_side == "sia" else second) is None:
+                continue  # the sync was never shown Salesforce's change: it cannot record what it never knew
             sides = (in_sia, in_sf) if later_side == "sia" else (in_sf, in_sia)
             if any(self._superseded_unseen(user, task, record, name, second.at, side) for side in sides):
                 continue
@@ -600,7 +629,8 @@ class Judge:
                 and str(_plain(error.kind)) == "conflict"
             ]
             overtaken = later_side == "sia" and (
-                self._dated_late(user, record, first, second) or self._undone_by_automation(record, name, second)
+                self._dated_late(user, record, API_NAME[name], first, second)
+                or self._undone_by_automation(record, name, second)
             )
             if later_side not in recorded and not (overtaken and "salesforce" in recorded):
                 self.found.append(

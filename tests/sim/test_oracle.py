@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.sim.history import Actor, History, SfWrite, SiaWrite, Switch
+from tests.sim.history import Actor, Fact, History, SfWrite, Shown, SiaWrite, Switch
 from tests.sim.oracle import judge, render
 
 REPS = {"u": "005000000000001AAA"}
@@ -49,7 +49,7 @@ def verdict(history: History, task: dict[str, Any] | None, record: dict[str, Any
     }
     salesforce = {SF_ID: SimpleNamespace(**{**defaults, **record})} if record is not None else {}
     return judge(
-        history,
+        history if options.pop("events_lost", False) else delivered(history),
         REPS,
         {"u": options.pop("template", "{{activity_subject}}")},
         sia=sia,
@@ -57,6 +57,20 @@ def verdict(history: History, task: dict[str, Any] | None, record: dict[str, Any
         errors=options.pop("errors", []),
         **options,
     )
+
+
+def delivered(history: History) -> History:
+    """``history`` with every Salesforce change's event shown to the sync as it was made, while the rep's
+    sync ran (as the world tells it, ``Shown``)."""
+    facts: list[Fact] = []
+    running = False
+    for fact in history.facts:
+        facts.append(fact)
+        if isinstance(fact, Switch):
+            running = fact.what in ("on", "reconnected")
+        elif isinstance(fact, SfWrite) and running:
+            facts.append(Shown(fact.at, "u", fact.sf_id, fact.sf_at, frozenset(fact.values)))
+    return History(facts)
 
 
 def test_both_sides_agreeing_on_the_rep_s_task_is_no_violation() -> None:
@@ -148,6 +162,44 @@ def test_a_later_sia_change_the_org_s_automation_undid_is_the_salesforce_win_the
     stood = History([fact for fact in history.facts[:-2] if fact is not undone])
     written = {"due_date": date(2026, 2, 1)}, {"activity_date": date(2026, 2, 1)}
     assert any("no conflict recorded with sia" in v for v in verdict(stood, *written, errors=[salesforce_won]))
+
+
+def test_a_salesforce_change_the_sync_was_never_shown_owes_no_conflict() -> None:
+    """SPEC 7 records the conflicts the sync decides: Salesforce's due date, whose change event was lost,
+    and which the sync's write of the rep's later one replaced before any read showed it, was never known
+    to it (seeds 550, 1195: a GAP's or a lost event). Shown by a read first, it was (the read shows it)."""
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    history.add(SiaWrite(at(20), "u", "t", "update", {"due_date": date(2026, 2, 1)}, Actor.USER))
+    history.add(SfWrite(at(30), at(30), SF_ID, "update", {"ActivityDate": date(2026, 2, 1)}, Actor.SYNC, rep="u"))
+    final = {"due_date": date(2026, 2, 1)}, {"activity_date": date(2026, 2, 1)}
+    assert verdict(history, *final, events_lost=True) == []
+    assert any("no conflict recorded with sia" in v for v in verdict(history, *final))
+    read = History([*history.facts[:4], Shown(at(25), "u", SF_ID), *history.facts[4:]])
+    assert any("no conflict recorded with sia" in v for v in verdict(read, *final, events_lost=True))
+
+
+def test_a_salesforce_change_first_shown_by_a_read_is_dated_by_the_record_s_last_change() -> None:
+    """SPEC 7: a change the sync learns only from the whole record (its event lost, or delivered while sync
+    was off) is dated by the record's last modification, here a later change of another field: it cannot
+    be ordered against the rep's change within the margin of that, and either may win (seeds 4413, 6090)."""
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    history.add(SiaWrite(at(20), "u", "t", "update", {"due_date": date(2026, 2, 1)}, Actor.USER))
+    history.add(SfWrite(at(21), at(21), SF_ID, "update", {"Status": "Completed"}, Actor.USER))
+    history.add(Shown(at(21), "u", SF_ID, at(21), frozenset({"Status"})))
+    history.add(Shown(at(30), "u", SF_ID))
+    history.add(SiaWrite(at(30), "u", "t", "update", {"due_date": date(2026, 1, 6), "status": "complete"}, Actor.SYNC))
+    salesforce_won = SimpleNamespace(user_id="u", sia_id="t", field="due_date", kind="conflict", winner="salesforce")
+    final = (
+        {"due_date": date(2026, 1, 6), "status": "complete"},
+        {"activity_date": date(2026, 1, 6), "status": "Completed"},
+    )
+    assert verdict(history, *final, errors=[salesforce_won], events_lost=True) == []
+    # Its own event shown, the sync knew when it was made: the rep's later change wins.
+    assert any("ActivityDate is" in v for v in verdict(history, *final, errors=[salesforce_won]))
 
 
 def test_changes_within_the_clocks_margin_may_go_either_way_but_both_sides_agree() -> None:
