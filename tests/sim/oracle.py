@@ -106,6 +106,18 @@ class Change:
     actor: Actor
     sf_at: datetime | None = None
     """A Salesforce change's commit time, on Salesforce's clock."""
+    seq: int = 0
+    """Its fact's place in the history: what came first at one moment."""
+
+
+@dataclass(frozen=True)
+class Sight:
+    """The sync shown a Salesforce change: when, the fact's place in the history, and whether by a read of
+    the whole record (else by the change's own event)."""
+
+    at: datetime
+    seq: int
+    by_read: bool
 
 
 @dataclass
@@ -168,24 +180,24 @@ class Model:
     sia_sync_writes: dict[tuple[str, str], list[tuple[datetime, str, object]]] = field(
         default_factory=lambda: defaultdict(list)
     )
-    shown: dict[tuple[str, str], list[Shown]] = field(default_factory=lambda: defaultdict(list))
-    """By (rep, record): what the sync was shown of the record for the rep."""
+    shown: dict[tuple[str, str], list[tuple[int, Shown]]] = field(default_factory=lambda: defaultdict(list))
+    """By (rep, record): what the sync was shown of the record for the rep, with each fact's place."""
 
     @classmethod
     def of(cls, history: History, reps: Mapping[str, str], templates: Mapping[str, str]) -> Model:
         model = cls(reps, templates)
-        for fact in history.facts:
+        for seq, fact in enumerate(history.facts):
             if isinstance(fact, SfWrite):
-                model._sf(fact)
+                model._sf(fact, seq)
             elif isinstance(fact, SiaWrite):
                 model._sia(fact)
             elif isinstance(fact, Shown):
-                model.shown[(fact.user, fact.sf_id)].append(fact)
+                model.shown[(fact.user, fact.sf_id)].append((seq, fact))
             else:
                 model.switches[fact.user].append(fact)
         return model
 
-    def _sf(self, fact: SfWrite) -> None:
+    def _sf(self, fact: SfWrite, seq: int) -> None:
         record = self.records.get(fact.sf_id)
         if fact.kind == "create" or record is None:
             record = self.records[fact.sf_id] = Record(fact.sf_id, fact.actor, fact.external_id)
@@ -201,7 +213,7 @@ class Model:
                 record.values[name] = value
                 continue
             record.values[name] = value
-            record.changes[name].append(Change(fact.at, value, fact.actor, fact.sf_at))
+            record.changes[name].append(Change(fact.at, value, fact.actor, fact.sf_at, seq))
             if fact.actor is Actor.SYNC:
                 self.sync_writes[fact.sf_id].append((fact.at, name, fact.rep))
             if name == "OwnerId" and fact.kind == "update":
@@ -516,9 +528,9 @@ class Judge:
         may win (SPEC 7)."""
         if sia_change.at <= sf_change.at:
             return False
-        shown = self._shown_at(user, record, api, sf_change)
-        if shown is not None and shown[1]:
-            read_at = shown[0]
+        sight = self._sight(user, record, api, sf_change)
+        if sight is not None and sight.by_read:
+            read_at = sight.at
         elif self.model.running(user, sf_change.at):
             return False
         else:
@@ -526,18 +538,39 @@ class Judge:
         touches = [at for at in record.touched if sf_change.at <= at <= read_at]
         return bool(touches) and sia_change.at <= max(touches) + MARGIN
 
-    def _shown_at(self, user: str, record: Record, api: str, change: Change) -> tuple[datetime, bool] | None:
-        """When the sync was first shown Salesforce's ``change`` of ``api`` for the rep, and whether by a read
-        of the whole record: a change event carrying it delivered while their sync ran, or a read while the
-        field still held it. None: the sync never saw it."""
-        replaced = min((c.at for c in record.changes.get(api, []) if c.at > change.at), default=None)
-        moments = [
-            (shown.at, shown.sf_at is None)
-            for shown in self.model.shown.get((user, record.sf_id), [])
-            if (shown.sf_at is not None and shown.sf_at == change.sf_at and api in shown.fields)
-            or (shown.sf_at is None and change.at <= shown.at and (replaced is None or shown.at < replaced))
-        ]
-        return min(moments, default=None)
+    def _sight(self, user: str, record: Record, api: str, change: Change) -> Sight | None:
+        """When the sync was first shown Salesforce's ``change`` of ``api`` for the rep: a change event
+        carrying it delivered while their sync ran, or a read while the field still held it (in the
+        history's order: a read, a write and an event may share a moment). None: the sync never saw it."""
+        replaced = min((c.seq for c in record.changes.get(api, []) if c.seq > change.seq), default=None)
+        return next(
+            (
+                Sight(shown.at, seq, shown.sf_at is None)
+                for seq, shown in self.model.shown.get((user, record.sf_id), [])
+                if (shown.sf_at is not None and shown.sf_at == change.sf_at and api in shown.fields)
+                or (shown.sf_at is None and change.seq < seq and (replaced is None or seq < replaced))
+            ),
+            None,
+        )
+
+    def _sync_saw_change(self, user: str, record: Record, api: str, change: Change) -> bool:
+        """Whether the sync was shown Salesforce's ``change`` as a change: it cannot record a conflict with
+        one it never saw, nor with one a read first showed it as the value it knew already (the field set
+        back to where the last sync left it: the record shows no change, SPEC 5.5, 7)."""
+        sight = self._sight(user, record, api, change)
+        if sight is None:
+            return False
+        return not sight.by_read or _key(self._known_before(user, record, api, change, sight)) != _key(change.value)
+
+    def _known_before(self, user: str, record: Record, api: str, change: Change, by: Sight) -> object:
+        """The value of ``api`` the sync knew before Salesforce's ``change``, when ``by`` showed it: the last
+        change of it before that one which the sync wrote or was shown."""
+        own = self._own_times(user, record.sf_id)
+        for earlier in reversed([c for c in record.changes.get(api, []) if c.seq < change.seq]):
+            sight = self._sight(user, record, api, earlier)
+            if earlier.at in own or (sight is not None and sight.seq < by.seq):
+                return earlier.value
+        return UNSYNCED
 
     @staticmethod
     def _kept(sia_last: Change | None, synced: list[Change], name: str) -> set[object]:
@@ -615,8 +648,8 @@ class Judge:
                 continue
             if _key(self._held_before(user, task, record, name, second.at, in_sia=later_side == "sia")) == _key(was):
                 continue
-            if self._shown_at(user, record, API_NAME[name], first if later_side == "sia" else second) is None:
-                continue  # the sync was never shown Salesforce's change: it cannot record what it never knew
+            if not self._sync_saw_change(user, record, API_NAME[name], first if later_side == "sia" else second):
+                continue
             sides = (in_sia, in_sf) if later_side == "sia" else (in_sf, in_sia)
             if any(self._superseded_unseen(user, task, record, name, second.at, side) for side in sides):
                 continue

@@ -176,7 +176,7 @@ def test_a_salesforce_change_the_sync_was_never_shown_owes_no_conflict() -> None
     final = {"due_date": date(2026, 2, 1)}, {"activity_date": date(2026, 2, 1)}
     assert verdict(history, *final, events_lost=True) == []
     assert any("no conflict recorded with sia" in v for v in verdict(history, *final))
-    read = History([*history.facts[:4], Shown(at(25), "u", SF_ID), *history.facts[4:]])
+    read = History([*history.facts[:4], Shown(at(15), "u", SF_ID), *history.facts[4:]])
     assert any("no conflict recorded with sia" in v for v in verdict(read, *final, events_lost=True))
 
 
@@ -200,6 +200,24 @@ def test_a_salesforce_change_first_shown_by_a_read_is_dated_by_the_record_s_last
     assert verdict(history, *final, errors=[salesforce_won], events_lost=True) == []
     # Its own event shown, the sync knew when it was made: the rep's later change wins.
     assert any("ActivityDate is" in v for v in verdict(history, *final, errors=[salesforce_won]))
+
+
+def test_a_salesforce_change_back_to_what_the_sync_knew_shown_only_by_a_read_owes_no_conflict() -> None:
+    """SPEC 5.5, 7: Salesforce moved the due date and set it back to what the last sync left, and the sync
+    was shown neither change's event before reading the record (their events held past a pause): the read
+    shows the field as the sync knew it, no change to cross the rep's later one (seeds 5104, 723). Shown
+    their events, the sync saw Salesforce change the field after the rep's earlier change: a conflict."""
+    history = History()
+    pushed_task(history)
+    history.add(SiaWrite(at(5), "u", "t", "update", {"due_date": date(2026, 1, 5)}, Actor.USER))
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    history.add(SfWrite(at(12), at(12), SF_ID, "update", {"ActivityDate": None}, Actor.USER))
+    history.add(SiaWrite(at(20), "u", "t", "update", {"due_date": date(2026, 2, 1)}, Actor.USER))
+    history.add(Shown(at(30), "u", SF_ID))
+    history.add(SfWrite(at(30), at(30), SF_ID, "update", {"ActivityDate": date(2026, 2, 1)}, Actor.SYNC, rep="u"))
+    final = {"due_date": date(2026, 2, 1)}, {"activity_date": date(2026, 2, 1)}
+    assert verdict(history, *final, events_lost=True) == []
+    assert any("no conflict recorded with sia" in v for v in verdict(history, *final))
 
 
 def test_changes_within_the_clocks_margin_may_go_either_way_but_both_sides_agree() -> None:
