@@ -646,7 +646,8 @@ class Judge:
                 continue
             if self._reached(user, task, record, name, first, second, first_in_sia=later_side == "salesforce"):
                 continue
-            if _key(self._held_before(user, task, record, name, second.at, in_sia=later_side == "sia")) == _key(was):
+            held = self._held_between(user, task, record, name, first.at, second.at, in_sia=later_side == "sia")
+            if _key(was) in {_key(value) for value in held}:
                 continue
             if not self._sync_saw_change(user, record, API_NAME[name], first if later_side == "sia" else second):
                 continue
@@ -711,20 +712,24 @@ class Judge:
         )
         return not (to_sf or to_sia)
 
-    def _held_before(self, user: str, task: Task, record: Record, name: str, at: datetime, *, in_sia: bool) -> object:
-        """The value (as SIA holds it) one side's field held just before ``at``. Where the side of the later
-        change already held the earlier change's value, both sides agreed when the later one was made: it
-        is an edit of an agreed value, not a conflict (SPEC 7 orders changes neither side had seen)."""
+    def _held_between(
+        self, user: str, task: Task, record: Record, name: str, start: datetime, end: datetime, *, in_sia: bool
+    ) -> list[object]:
+        """The values (as SIA holds them) one side's field held from ``start`` until just before ``end``.
+        Where the side of the later change held the earlier change's value between the two, both sides
+        agreed before the later one was made: it is an edit of an agreed value, not a conflict (SPEC 7 orders
+        changes neither side had seen)."""
         if in_sia:
             sync_writes = [
                 Change(moment, value, Actor.SYNC)
                 for moment, field_name, value in self.model.sia_sync_writes.get((user, task.task_id), [])
                 if field_name == name
             ]
-            held = latest(c for c in [*task.user_changes.get(name, ()), *sync_writes] if c.at < at)
-            return held.value if held is not None else UNSYNCED
-        held = latest(c for c in record.changes.get(API_NAME[name], []) if c.at < at)
-        return to_sia(name, held.value) if held is not None else UNSYNCED
+            changes = [*task.user_changes.get(name, ()), *sync_writes]
+        else:
+            changes = [Change(c.at, to_sia(name, c.value), c.actor) for c in record.changes.get(API_NAME[name], [])]
+        then = latest(c for c in changes if c.at <= start)
+        return [c.value for c in changes if start < c.at < end] + ([then.value] if then is not None else [])
 
     def _reached(
         self, user: str, task: Task, record: Record, name: str, first: Change, second: Change, first_in_sia: bool

@@ -122,6 +122,19 @@ def test_an_edit_of_a_value_both_sides_held_then_is_no_conflict() -> None:
     assert any("no conflict recorded with sia" in v for v in verdict(crossed, *final))
 
 
+def test_a_change_the_other_side_held_already_is_agreed_and_a_later_edit_no_conflict() -> None:
+    """SPEC 7: the rep completed the task Salesforce showed completed: both sides agreed, whatever either did
+    after is an edit of that, here Salesforce's Deferred then Not Started, which wins unrecorded (seed 8334)."""
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"Status": "Completed"}, Actor.USER))
+    history.add(SiaWrite(at(20), "u", "t", "update", {"status": "complete"}, Actor.USER))
+    history.add(SfWrite(at(30), at(30), SF_ID, "update", {"Status": "Deferred"}, Actor.USER))
+    history.add(SfWrite(at(40), at(40), SF_ID, "update", {"Status": "Not Started"}, Actor.USER))
+    history.add(SiaWrite(at(41), "u", "t", "update", {"status": "open"}, Actor.SYNC))
+    assert verdict(history, {"status": "open"}, {"status": "Not Started"}) == []
+
+
 def test_a_change_its_own_side_replaced_before_the_sync_decided_owes_no_conflict_of_its_own() -> None:
     """SPEC 7: the sync decides what each side holds since the last sync. The rep's 2026-01-06, crossed by
     Salesforce's 2026-01-05, was replaced by the rep's 2026-02-01 before the sync wrote the field to either
