@@ -181,6 +181,8 @@ class Model:
         default_factory=lambda: defaultdict(list)
     )
     shown: dict[tuple[str, str], list[tuple[int, Shown]]] = field(default_factory=lambda: defaultdict(list))
+    sync_in_sia: dict[str, list[SiaWrite]] = field(default_factory=lambda: defaultdict(list))
+    """By rep: the sync's changes of their SIA tasks."""
     """By (rep, record): what the sync was shown of the record for the rep, with each fact's place."""
 
     @classmethod
@@ -222,6 +224,8 @@ class Model:
             record.touched.append(fact.at)
 
     def _sia(self, fact: SiaWrite) -> None:
+        if fact.actor is not Actor.USER:
+            self.sync_in_sia[fact.user].append(fact)
         key = (fact.user, fact.task_id)
         task = self.tasks.get(key)
         if fact.kind == "create":
@@ -367,6 +371,9 @@ class Judge:
 
     def _rep(self, user: str) -> None:
         model = self.model
+        for change in model.sync_in_sia[user]:
+            if not model.pushes(user, change.at):
+                self.found.append(f"{user}/{change.task_id}: the sync changed it in SIA while sync was off (SPEC 6)")
         pairs = model.pairs_of(user)
         first_on = model.first_on(user)
         live_tasks = {task_id for (owner, task_id) in self.sia if owner == user}
@@ -491,6 +498,8 @@ class Judge:
             allowed = {_key(to_sf(name, c.value) if c is sia_last else c.value) for c in winners(sia_last, sf_last)}
             if sia_last is not None and sf_last is not None and self._dated_late(user, record, api, sf_last, sia_last):
                 allowed.add(_key(sf_last.value))
+            if sia_last is not None and sf_last is not None and self._dated_early(user, record, api, sf_last, sia_last):
+                allowed.add(_key(to_sf(name, sia_last.value)))
             if allowed and _key(actual_sf) not in allowed:
                 self.found.append(f"{where}: {api} is {actual_sf!r} in Salesforce; the latest change says {allowed}")
             self._conflicts(user, task, name, task.user_changes.get(name, []), sf_changes, record)
@@ -560,17 +569,36 @@ class Judge:
         sight = self._sight(user, record, api, change)
         if sight is None:
             return False
-        return not sight.by_read or _key(self._known_before(user, record, api, change, sight)) != _key(change.value)
+        if not sight.by_read:
+            return True
+        known = self._known_before(user, record, api, change, sight.seq)
+        return known is None or _key(known.value) != _key(change.value)
 
-    def _known_before(self, user: str, record: Record, api: str, change: Change, by: Sight) -> object:
-        """The value of ``api`` the sync knew before Salesforce's ``change``, when ``by`` showed it: the last
-        change of it before that one which the sync wrote or was shown."""
+    def _known_before(self, user: str, record: Record, api: str, change: Change, by: int) -> Change | None:
+        """The last change of ``api`` before Salesforce's ``change`` that the sync wrote or was shown before
+        the history's fact ``by``: what it knew the field held."""
         own = self._own_times(user, record.sf_id)
         for earlier in reversed([c for c in record.changes.get(api, []) if c.seq < change.seq]):
             sight = self._sight(user, record, api, earlier)
-            if earlier.at in own or (sight is not None and sight.seq < by.seq):
-                return earlier.value
-        return UNSYNCED
+            if earlier.at in own or (sight is not None and sight.seq < by):
+                return earlier
+        return None
+
+    def _dated_early(self, user: str, record: Record, api: str, sf_change: Change, sia_change: Change) -> bool:
+        """The mirror of ``_dated_late``: a Salesforce change a read showed first is known only to lie after
+        the sync last saw the field, and before the record's last modification; where SIA's earlier change
+        lies within the margin of that last sight, the two cannot be ordered, and either may win (SPEC 7)."""
+        sight = self._sight(user, record, api, sf_change)
+        if sia_change.at >= sf_change.at or sight is None or not sight.by_read:
+            return False
+        known = self._known_before(user, record, api, sf_change, sight.seq)
+        reads = [
+            shown.at
+            for seq, shown in self.model.shown.get((user, record.sf_id), [])
+            if shown.sf_at is None and seq < sf_change.seq
+        ]
+        seen = max([*reads, *([known.at] if known is not None else [])], default=None)
+        return seen is not None and sia_change.at >= seen - MARGIN
 
     @staticmethod
     def _kept(sia_last: Change | None, synced: list[Change], name: str) -> set[object]:
@@ -662,11 +690,15 @@ class Judge:
                 and error.field == name
                 and str(_plain(error.kind)) == "conflict"
             ]
-            overtaken = later_side == "sia" and (
-                self._dated_late(user, record, API_NAME[name], first, second)
-                or self._undone_by_automation(record, name, second)
-            )
-            if later_side not in recorded and not (overtaken and "salesforce" in recorded):
+            api = API_NAME[name]
+            if later_side == "sia":
+                other = "salesforce"  # Salesforce's change dated late, or its automation undid SIA's
+                either = self._dated_late(user, record, api, first, second) or self._undone_by_automation(
+                    record, name, second
+                )
+            else:
+                other, either = "sia", self._dated_early(user, record, api, second, first)
+            if later_side not in recorded and not (either and other in recorded):
                 self.found.append(
                     f"{user}/{task.task_id}: {name} changed on both sides {second.at - first.at} apart "
                     f"({was!r} then {became!r} in {later_side}); no conflict recorded with {later_side} the "

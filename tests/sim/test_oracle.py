@@ -215,6 +215,28 @@ def test_a_salesforce_change_first_shown_by_a_read_is_dated_by_the_record_s_last
     assert any("ActivityDate is" in v for v in verdict(history, *final, errors=[salesforce_won]))
 
 
+def test_a_salesforce_change_first_shown_by_a_read_may_be_dated_just_after_the_sync_last_saw_the_field() -> None:
+    """SPEC 7: a change a read alone shows lies somewhere after the sync last saw the field and before the
+    record's last modification: the rep's earlier change within the margin of that last sight cannot be
+    ordered against it, and may win, with the conflict recorded so (seed 7932). Its event shown, Salesforce's
+    later change wins."""
+    history = History()
+    pushed_task(history)
+    history.add(SiaWrite(at(5), "u", "t", "update", {"due_date": date(2026, 2, 1)}, Actor.USER))
+    history.add(SfWrite(at(15), at(15), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    history.add(SfWrite(at(16), at(16), SF_ID, "update", {"Status": "Completed"}, Actor.USER))
+    history.add(Shown(at(30), "u", SF_ID))
+    history.add(SfWrite(at(30), at(30), SF_ID, "update", {"ActivityDate": date(2026, 2, 1)}, Actor.SYNC, rep="u"))
+    history.add(SiaWrite(at(30), "u", "t", "update", {"status": "complete"}, Actor.SYNC))
+    sia_won = SimpleNamespace(user_id="u", sia_id="t", field="due_date", kind="conflict", winner="sia")
+    final = (
+        {"due_date": date(2026, 2, 1), "status": "complete"},
+        {"activity_date": date(2026, 2, 1), "status": "Completed"},
+    )
+    assert verdict(history, *final, errors=[sia_won], events_lost=True) == []
+    assert any("ActivityDate is" in v for v in verdict(history, *final, errors=[sia_won]))
+
+
 def test_a_salesforce_change_back_to_what_the_sync_knew_shown_only_by_a_read_owes_no_conflict() -> None:
     """SPEC 5.5, 7: Salesforce moved the due date and set it back to what the last sync left, and the sync
     was shown neither change's event before reading the record (their events held past a pause): the read
@@ -340,6 +362,26 @@ def test_a_task_created_while_sync_was_off_stays_local() -> None:
         SfWrite(at(3), at(3), SF_ID, "create", {**RECORD, "OwnerId": REPS["u"]}, Actor.SYNC, external_id="t", rep="u")
     )
     assert any("created while sync was off" in v for v in verdict(history, {}, {}))
+
+
+def test_the_sync_changes_no_sia_task_while_sync_is_off() -> None:
+    """SPEC 6: turning sync off stops both directions at once: a Salesforce change made meanwhile reaches SIA
+    only when sync is on again (breaks.sync_off_still_applies_salesforce)."""
+    history = History()
+    pushed_task(history)
+    history.add(Switch(at(5), "u", "off"))
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"Status": "Completed"}, Actor.USER))
+    history.add(SiaWrite(at(10.1), "u", "t", "update", {"status": "complete"}, Actor.SYNC))
+    history.add(Switch(at(20), "u", "on"))
+    assert any("while sync was off" in v for v in verdict(history, {"status": "complete"}, {"status": "Completed"}))
+    on_again = History(
+        [
+            *history.facts[:-2],
+            history.facts[-1],
+            SiaWrite(at(20), "u", "t", "update", {"status": "complete"}, Actor.SYNC),
+        ]
+    )
+    assert verdict(on_again, {"status": "complete"}, {"status": "Completed"}) == []
 
 
 def test_a_task_deleted_in_sia_stays_deleted_unless_salesforce_undeletes_it() -> None:
