@@ -52,7 +52,7 @@ from tasksync.ports.salesforce import (
     UpdatedWindow,
     WriteResult,
 )
-from tests.sim.history import Actor, History, SfWrite
+from tests.sim.history import Actor, History, SfWrite, Shown
 
 Fault = Callable[[str], SalesforceError | None]
 """Called with ``before <operation>`` and, for writes, ``after <operation>``: an error to raise instead
@@ -368,9 +368,23 @@ class InMemoryGateway:
         self._call("picklists")
         return Picklists.stock()
 
+    def _read(self, tasks: list[SalesforceTask]) -> list[SalesforceTask]:
+        """What a read returns, told to the history: the rep whose grant read them was shown them."""
+        history = self.org.history
+        if history is not None and self.rep is not None:
+            for task in tasks:
+                history.add(Shown(self.org.clock(), self.rep, task.id))
+        return tasks
+
+    def _read_each(self, rows: list[SalesforceTask]) -> Iterator[SalesforceTask]:
+        """A query's rows, each read as the product takes it."""
+        for row in rows:
+            yield self._read([row])[0]
+
     def get_task(self, sf_id: str) -> SalesforceTask | None:
         self._call("get_task")
-        return self.org.records.get(sf_id)
+        found = self.org.records.get(sf_id)
+        return self._read([found])[0] if found is not None else None
 
     def find_by_external_ids(self, external_ids: Sequence[str]) -> dict[str, SalesforceTask]:
         self._call("query_all")
@@ -385,6 +399,7 @@ class InMemoryGateway:
         for task in live + deleted:
             if task.external_id is not None:
                 found.setdefault(task.external_id, task)
+        self._read(list(found.values()))
         return found
 
     def get_tasks(self, sf_ids: Sequence[str], *, include_deleted: bool = False) -> list[SalesforceTask]:
@@ -393,7 +408,7 @@ class InMemoryGateway:
         if include_deleted:
             binned = (self.org.recycle_bin.get(sf_id) for sf_id in sf_ids)
             found += [task.model_copy(update={"is_deleted": True}) for task, _ in filter(None, binned)]
-        return found
+        return self._read(found)
 
     def owned_tasks_modified_since(
         self, owner_id: str, since: datetime, *, after: ImportCheckpoint | None = None
@@ -414,7 +429,7 @@ class InMemoryGateway:
             ),
             key=lambda task: (task.last_modified_date, task.id),
         )
-        return OwnedTasks(total=len(rows), tasks=iter(rows))
+        return OwnedTasks(total=len(rows), tasks=self._read_each(rows))
 
     def owned_tasks_stamped_since(self, owner_id: str, since: datetime) -> Iterator[SalesforceTask]:
         self._call("query")
@@ -427,7 +442,7 @@ class InMemoryGateway:
             and task.task_subtype in REMINDER_SUBTYPES
             and not task.is_recurrence
         ]
-        return iter(rows)
+        return self._read_each(rows)
 
     def updated_ids(self, start: datetime, end: datetime) -> UpdatedWindow:
         self._call("updated")

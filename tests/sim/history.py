@@ -1,7 +1,8 @@
 """What happened in a seeded run, as the simulation saw it happen: the facts the oracle judges by.
 
 The world writes these where things happen (the org's commits, the SIA store's changes, the rep's
-settings), in the order they happen, with who did them. The oracle reads nothing else of the world but
+settings, what reaches the sync of Salesforce: change events delivered, records read), in the order they
+happen, with who did them. The oracle reads nothing else of the world but
 the two systems' final records: it does not ask the product's links, mapping or renderer what ought to be.
 """
 
@@ -70,9 +71,25 @@ class Switch:
     ``reconnected``."""
 
 
+@dataclass(frozen=True)
+class Shown:
+    """What the sync was shown of a Salesforce record, for a rep: a change event delivered while the rep's
+    sync ran (``sf_at`` its commit time, ``fields`` the fields it carried), or the whole record read with the
+    rep's grant (``sf_at`` None). A Salesforce change the sync was never shown it cannot have known of."""
+
+    at: datetime
+    user: str
+    sf_id: str
+    sf_at: datetime | None = None
+    fields: frozenset[str] = frozenset()
+
+
+Fact = SfWrite | SiaWrite | Switch | Shown
+
+
 @dataclass
 class History:
-    facts: list[SfWrite | SiaWrite | Switch] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
 
-    def add(self, fact: SfWrite | SiaWrite | Switch) -> None:
+    def add(self, fact: Fact) -> None:
         self.facts.append(fact)

@@ -14,7 +14,7 @@ records, and says what each side must hold once everything is delivered:
   5, 6); deletes stay deleted unless Salesforce undeletes (SPEC 7);
 - one record per SIA task and one SIA task per record, by provenance: the history says who made what;
 - each conflict whose changes lie further apart than the margin is recorded, with the later side as
-  the winner.
+  the winner, where the sync was shown Salesforce's change (``Shown``: an event delivered, a read).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from tests.sim.history import Actor, History, SfWrite, SiaWrite, Switch
+from tests.sim.history import Actor, History, SfWrite, Shown, SiaWrite, Switch
 
 MARGIN = timedelta(minutes=2, seconds=1)
 """SPEC 7: Salesforce's clock and AWS's may differ by up to 2 minutes, and commit times are whole seconds."""
@@ -104,6 +104,20 @@ class Change:
     at: datetime
     value: object
     actor: Actor
+    sf_at: datetime | None = None
+    """A Salesforce change's commit time, on Salesforce's clock."""
+    seq: int = 0
+    """Its fact's place in the history: what came first at one moment."""
+
+
+@dataclass(frozen=True)
+class Sight:
+    """The sync shown a Salesforce change: when, the fact's place in the history, and whether by a read of
+    the whole record (else by the change's own event)."""
+
+    at: datetime
+    seq: int
+    by_read: bool
 
 
 @dataclass
@@ -166,20 +180,26 @@ class Model:
     sia_sync_writes: dict[tuple[str, str], list[tuple[datetime, str, object]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    shown: dict[tuple[str, str], list[tuple[int, Shown]]] = field(default_factory=lambda: defaultdict(list))
+    sync_in_sia: dict[str, list[SiaWrite]] = field(default_factory=lambda: defaultdict(list))
+    """By rep: the sync's changes of their SIA tasks."""
+    """By (rep, record): what the sync was shown of the record for the rep, with each fact's place."""
 
     @classmethod
     def of(cls, history: History, reps: Mapping[str, str], templates: Mapping[str, str]) -> Model:
         model = cls(reps, templates)
-        for fact in history.facts:
+        for seq, fact in enumerate(history.facts):
             if isinstance(fact, SfWrite):
-                model._sf(fact)
+                model._sf(fact, seq)
             elif isinstance(fact, SiaWrite):
                 model._sia(fact)
+            elif isinstance(fact, Shown):
+                model.shown[(fact.user, fact.sf_id)].append((seq, fact))
             else:
                 model.switches[fact.user].append(fact)
         return model
 
-    def _sf(self, fact: SfWrite) -> None:
+    def _sf(self, fact: SfWrite, seq: int) -> None:
         record = self.records.get(fact.sf_id)
         if fact.kind == "create" or record is None:
             record = self.records[fact.sf_id] = Record(fact.sf_id, fact.actor, fact.external_id)
@@ -195,7 +215,7 @@ class Model:
                 record.values[name] = value
                 continue
             record.values[name] = value
-            record.changes[name].append(Change(fact.at, value, fact.actor))
+            record.changes[name].append(Change(fact.at, value, fact.actor, fact.sf_at, seq))
             if fact.actor is Actor.SYNC:
                 self.sync_writes[fact.sf_id].append((fact.at, name, fact.rep))
             if name == "OwnerId" and fact.kind == "update":
@@ -204,6 +224,8 @@ class Model:
             record.touched.append(fact.at)
 
     def _sia(self, fact: SiaWrite) -> None:
+        if fact.actor is not Actor.USER:
+            self.sync_in_sia[fact.user].append(fact)
         key = (fact.user, fact.task_id)
         task = self.tasks.get(key)
         if fact.kind == "create":
@@ -349,6 +371,9 @@ class Judge:
 
     def _rep(self, user: str) -> None:
         model = self.model
+        for change in model.sync_in_sia[user]:
+            if not model.pushes(user, change.at):
+                self.found.append(f"{user}/{change.task_id}: the sync changed it in SIA while sync was off (SPEC 6)")
         pairs = model.pairs_of(user)
         first_on = model.first_on(user)
         live_tasks = {task_id for (owner, task_id) in self.sia if owner == user}
@@ -471,8 +496,10 @@ class Judge:
             actual_sf = _plain(getattr(sf_now, _ATTRIBUTE[api]))
             actual_sia = _plain(getattr(sia_now, name))
             allowed = {_key(to_sf(name, c.value) if c is sia_last else c.value) for c in winners(sia_last, sf_last)}
-            if sia_last is not None and sf_last is not None and self._dated_late(user, record, sf_last, sia_last):
+            if sia_last is not None and sf_last is not None and self._dated_late(user, record, api, sf_last, sia_last):
                 allowed.add(_key(sf_last.value))
+            if sia_last is not None and sf_last is not None and self._dated_early(user, record, api, sf_last, sia_last):
+                allowed.add(_key(to_sf(name, sia_last.value)))
             if allowed and _key(actual_sf) not in allowed:
                 self.found.append(f"{where}: {api} is {actual_sf!r} in Salesforce; the latest change says {allowed}")
             self._conflicts(user, task, name, task.user_changes.get(name, []), sf_changes, record)
@@ -502,15 +529,76 @@ class Judge:
                 )
         self._subject(where, task, record, subjects, sf_now.subject, sia_now.name)
 
-    def _dated_late(self, user: str, record: Record, sf_change: Change, sia_change: Change) -> bool:
+    def _dated_late(self, user: str, record: Record, api: str, sf_change: Change, sia_change: Change) -> bool:
         """A Salesforce change made while the rep's sync did not run reaches it only as the record read on
-        resuming, dated by its last modification then (SPEC 5.5): where a later touch of the record lies
-        within the margin of SIA's change, the two cannot be ordered, and either may win (SPEC 7)."""
-        if sia_change.at <= sf_change.at or self.model.running(user, sf_change.at):
+        resuming, dated by its last modification then (SPEC 5.5); so does one whose change event the sync was
+        not shown before a read (lost, a GAP's, delivered while sync did not run): where a later touch of the
+        record, by that read, lies within the margin of SIA's change, the two cannot be ordered, and either
+        may win (SPEC 7)."""
+        if sia_change.at <= sf_change.at:
             return False
-        resumed = self.model.resumed_after(user, sf_change.at)
-        touches = [at for at in record.touched if sf_change.at <= at <= resumed]
+        sight = self._sight(user, record, api, sf_change)
+        if sight is not None and sight.by_read:
+            read_at = sight.at
+        elif self.model.running(user, sf_change.at):
+            return False
+        else:
+            read_at = self.model.resumed_after(user, sf_change.at)
+        touches = [at for at in record.touched if sf_change.at <= at <= read_at]
         return bool(touches) and sia_change.at <= max(touches) + MARGIN
+
+    def _sight(self, user: str, record: Record, api: str, change: Change) -> Sight | None:
+        """When the sync was first shown Salesforce's ``change`` of ``api`` for the rep: a change event
+        carrying it delivered while their sync ran, or a read while the field still held it (in the
+        history's order: a read, a write and an event may share a moment). None: the sync never saw it."""
+        replaced = min((c.seq for c in record.changes.get(api, []) if c.seq > change.seq), default=None)
+        return next(
+            (
+                Sight(shown.at, seq, shown.sf_at is None)
+                for seq, shown in self.model.shown.get((user, record.sf_id), [])
+                if (shown.sf_at is not None and shown.sf_at == change.sf_at and api in shown.fields)
+                or (shown.sf_at is None and change.seq < seq and (replaced is None or seq < replaced))
+            ),
+            None,
+        )
+
+    def _sync_saw_change(self, user: str, record: Record, api: str, change: Change) -> bool:
+        """Whether the sync was shown Salesforce's ``change`` as a change: it cannot record a conflict with
+        one it never saw, nor with one a read first showed it as the value it knew already (the field set
+        back to where the last sync left it: the record shows no change, SPEC 5.5, 7)."""
+        sight = self._sight(user, record, api, change)
+        if sight is None:
+            return False
+        if not sight.by_read:
+            return True
+        known = self._known_before(user, record, api, change, sight.seq)
+        return known is None or _key(known.value) != _key(change.value)
+
+    def _known_before(self, user: str, record: Record, api: str, change: Change, by: int) -> Change | None:
+        """The last change of ``api`` before Salesforce's ``change`` that the sync wrote or was shown before
+        the history's fact ``by``: what it knew the field held."""
+        own = self._own_times(user, record.sf_id)
+        for earlier in reversed([c for c in record.changes.get(api, []) if c.seq < change.seq]):
+            sight = self._sight(user, record, api, earlier)
+            if earlier.at in own or (sight is not None and sight.seq < by):
+                return earlier
+        return None
+
+    def _dated_early(self, user: str, record: Record, api: str, sf_change: Change, sia_change: Change) -> bool:
+        """The mirror of ``_dated_late``: a Salesforce change a read showed first is known only to lie after
+        the sync last saw the field, and before the record's last modification; where SIA's earlier change
+        lies within the margin of that last sight, the two cannot be ordered, and either may win (SPEC 7)."""
+        sight = self._sight(user, record, api, sf_change)
+        if sia_change.at >= sf_change.at or sight is None or not sight.by_read:
+            return False
+        known = self._known_before(user, record, api, sf_change, sight.seq)
+        reads = [
+            shown.at
+            for seq, shown in self.model.shown.get((user, record.sf_id), [])
+            if shown.sf_at is None and seq < sf_change.seq
+        ]
+        seen = max([*reads, *([known.at] if known is not None else [])], default=None)
+        return seen is not None and sia_change.at >= seen - MARGIN
 
     @staticmethod
     def _kept(sia_last: Change | None, synced: list[Change], name: str) -> set[object]:
@@ -586,7 +674,13 @@ class Judge:
                 continue
             if self._reached(user, task, record, name, first, second, first_in_sia=later_side == "salesforce"):
                 continue
-            if self._superseded_unseen(user, task, record, name, second, in_sia if later_side == "sia" else in_sf):
+            held = self._held_between(user, task, record, name, first.at, second.at, in_sia=later_side == "sia")
+            if _key(was) in {_key(value) for value in held}:
+                continue
+            if not self._sync_saw_change(user, record, API_NAME[name], first if later_side == "sia" else second):
+                continue
+            sides = (in_sia, in_sf) if later_side == "sia" else (in_sf, in_sia)
+            if any(self._superseded_unseen(user, task, record, name, second.at, side) for side in sides):
                 continue
             recorded = [
                 str(_plain(error.winner))
@@ -596,34 +690,78 @@ class Judge:
                 and error.field == name
                 and str(_plain(error.kind)) == "conflict"
             ]
-            late = later_side == "sia" and self._dated_late(user, record, first, second)
-            if later_side not in recorded and not (late and "salesforce" in recorded):
+            api = API_NAME[name]
+            if later_side == "sia":
+                other = "salesforce"  # Salesforce's change dated late, or its automation undid SIA's
+                either = self._dated_late(user, record, api, first, second) or self._undone_by_automation(
+                    record, name, second
+                )
+            else:
+                other, either = "sia", self._dated_early(user, record, api, second, first)
+            if later_side not in recorded and not (either and other in recorded):
                 self.found.append(
                     f"{user}/{task.task_id}: {name} changed on both sides {second.at - first.at} apart "
                     f"({was!r} then {became!r} in {later_side}); no conflict recorded with {later_side} the "
                     f"winner (recorded: {recorded})"
                 )
 
+    @staticmethod
+    def _undone_by_automation(record: Record, name: str, sia_change: Change) -> bool:
+        """Whether the org's automation replaced SIA's change in the transaction of the sync's write of it
+        (an API write undone): Salesforce's value is then the field's last word, never written back over
+        (SPEC 7), and the conflict the rep sees is that one, with Salesforce the winner."""
+        changes = record.changes.get(API_NAME[name], [])
+        written = {
+            c.at
+            for c in changes
+            if c.actor is Actor.SYNC and c.at >= sia_change.at and c.value == to_sf(name, sia_change.value)
+        }
+        return any(
+            c.actor is Actor.AUTOMATION and c.at in written and c.value != to_sf(name, sia_change.value)
+            for c in changes
+        )
+
     def _superseded_unseen(
-        self, user: str, task: Task, record: Record, name: str, second: Change, own_side: list[Valued]
+        self, user: str, task: Task, record: Record, name: str, since: datetime, side: list[Valued]
     ) -> bool:
-        """Whether ``second`` was replaced by its own side's next change before the sync wrote the field to
-        either side: the sync never had the two to decide between (SPEC 7 decides the changes since the last
-        sync; SPEC 5.5 applies what changed while sync was off as one resync), so no conflict is owed."""
-        after = [change.at for change, _ in own_side if change.at > second.at]
+        """Whether the change ``side`` held at ``since`` (the later change of a crossed pair, or the earlier
+        one, still its side's latest then) was replaced by that side's next change before the sync wrote the
+        field to either side: the sync never had the two to decide between, only that next change against
+        the other (SPEC 7 decides the changes since the last sync; SPEC 5.5 applies what changed while sync
+        was off as one resync), so no conflict is owed; the next change's own crossing is judged."""
+        after = [change.at for change, _ in side if change.at > since]
         if not after:
             return False
         until, api = min(after), API_NAME[name]
         own = self._own_times(user, record.sf_id)
         to_sf = any(
-            second.at <= at <= until and field_name == api and at in own
+            since <= at <= until and field_name == api and at in own
             for at, field_name, _ in self.model.sync_writes.get(record.sf_id, [])
         )
         to_sia = any(
-            second.at <= at <= until and field_name == name
+            since <= at <= until and field_name == name
             for at, field_name, _ in self.model.sia_sync_writes.get((user, task.task_id), [])
         )
         return not (to_sf or to_sia)
+
+    def _held_between(
+        self, user: str, task: Task, record: Record, name: str, start: datetime, end: datetime, *, in_sia: bool
+    ) -> list[object]:
+        """The values (as SIA holds them) one side's field held from ``start`` until just before ``end``.
+        Where the side of the later change held the earlier change's value between the two, both sides
+        agreed before the later one was made: it is an edit of an agreed value, not a conflict (SPEC 7 orders
+        changes neither side had seen)."""
+        if in_sia:
+            sync_writes = [
+                Change(moment, value, Actor.SYNC)
+                for moment, field_name, value in self.model.sia_sync_writes.get((user, task.task_id), [])
+                if field_name == name
+            ]
+            changes = [*task.user_changes.get(name, ()), *sync_writes]
+        else:
+            changes = [Change(c.at, to_sia(name, c.value), c.actor) for c in record.changes.get(API_NAME[name], [])]
+        then = latest(c for c in changes if c.at <= start)
+        return [c.value for c in changes if start < c.at < end] + ([then.value] if then is not None else [])
 
     def _reached(
         self, user: str, task: Task, record: Record, name: str, first: Change, second: Change, first_in_sia: bool

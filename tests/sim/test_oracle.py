@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.sim.history import Actor, History, SfWrite, SiaWrite, Switch
+from tests.sim.history import Actor, Fact, History, SfWrite, Shown, SiaWrite, Switch
 from tests.sim.oracle import judge, render
 
 REPS = {"u": "005000000000001AAA"}
@@ -49,7 +49,7 @@ def verdict(history: History, task: dict[str, Any] | None, record: dict[str, Any
     }
     salesforce = {SF_ID: SimpleNamespace(**{**defaults, **record})} if record is not None else {}
     return judge(
-        history,
+        history if options.pop("events_lost", False) else delivered(history),
         REPS,
         {"u": options.pop("template", "{{activity_subject}}")},
         sia=sia,
@@ -57,6 +57,20 @@ def verdict(history: History, task: dict[str, Any] | None, record: dict[str, Any
         errors=options.pop("errors", []),
         **options,
     )
+
+
+def delivered(history: History) -> History:
+    """``history`` with every Salesforce change's event shown to the sync as it was made, while the rep's
+    sync ran (as the world tells it, ``Shown``)."""
+    facts: list[Fact] = []
+    running = False
+    for fact in history.facts:
+        facts.append(fact)
+        if isinstance(fact, Switch):
+            running = fact.what in ("on", "reconnected")
+        elif isinstance(fact, SfWrite) and running:
+            facts.append(Shown(fact.at, "u", fact.sf_id, fact.sf_at, frozenset(fact.values)))
+    return History(facts)
 
 
 def test_both_sides_agreeing_on_the_rep_s_task_is_no_violation() -> None:
@@ -91,6 +105,154 @@ def test_a_conflict_must_be_recorded_with_the_later_side_as_winner() -> None:
     assert any("no conflict recorded with sia" in v for v in verdict(history, *final, errors=[wrong_winner]))
     right = SimpleNamespace(user_id="u", sia_id="t", field="due_date", kind="conflict", winner="sia")
     assert verdict(history, *final, errors=[right]) == []
+
+
+def test_an_edit_of_a_value_both_sides_held_then_is_no_conflict() -> None:
+    """SPEC 7 orders changes neither side had seen: Salesforce set the due date back to what SIA held (the
+    last sync's), so the rep's later edit starts from agreement, and no conflict is owed (seed 723)."""
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    history.add(SfWrite(at(12), at(12), SF_ID, "update", {"ActivityDate": None}, Actor.USER))
+    history.add(SiaWrite(at(20), "u", "t", "update", {"due_date": date(2026, 2, 1)}, Actor.USER))
+    final = {"due_date": date(2026, 2, 1)}, {"activity_date": date(2026, 2, 1)}
+    assert verdict(history, *final) == []
+    # Left at 2026-01-06, Salesforce's change is one SIA never held: the rep's edit crossed it.
+    crossed = History(history.facts[:4] + history.facts[5:])
+    assert any("no conflict recorded with sia" in v for v in verdict(crossed, *final))
+
+
+def test_a_change_the_other_side_held_already_is_agreed_and_a_later_edit_no_conflict() -> None:
+    """SPEC 7: the rep completed the task Salesforce showed completed: both sides agreed, whatever either did
+    after is an edit of that, here Salesforce's Deferred then Not Started, which wins unrecorded (seed 8334)."""
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"Status": "Completed"}, Actor.USER))
+    history.add(SiaWrite(at(20), "u", "t", "update", {"status": "complete"}, Actor.USER))
+    history.add(SfWrite(at(30), at(30), SF_ID, "update", {"Status": "Deferred"}, Actor.USER))
+    history.add(SfWrite(at(40), at(40), SF_ID, "update", {"Status": "Not Started"}, Actor.USER))
+    history.add(SiaWrite(at(41), "u", "t", "update", {"status": "open"}, Actor.SYNC))
+    assert verdict(history, {"status": "open"}, {"status": "Not Started"}) == []
+
+
+def test_a_change_its_own_side_replaced_before_the_sync_decided_owes_no_conflict_of_its_own() -> None:
+    """SPEC 7: the sync decides what each side holds since the last sync. The rep's 2026-01-06, crossed by
+    Salesforce's 2026-01-05, was replaced by the rep's 2026-02-01 before the sync wrote the field to either
+    side: only 2026-02-01 against 2026-01-05 was there to decide, and its conflict is owed (seed 1125)."""
+    history = History()
+    pushed_task(history)
+    history.add(SiaWrite(at(10), "u", "t", "update", {"due_date": date(2026, 1, 6)}, Actor.USER))
+    history.add(SfWrite(at(14), at(14), SF_ID, "update", {"ActivityDate": date(2026, 1, 5)}, Actor.USER))
+    history.add(SiaWrite(at(18), "u", "t", "update", {"due_date": date(2026, 2, 1)}, Actor.USER))
+    history.add(SfWrite(at(30), at(30), SF_ID, "update", {"ActivityDate": date(2026, 2, 1)}, Actor.SYNC, rep="u"))
+    final = {"due_date": date(2026, 2, 1)}, {"activity_date": date(2026, 2, 1)}
+    sia_won = SimpleNamespace(user_id="u", sia_id="t", field="due_date", kind="conflict", winner="sia")
+    assert verdict(history, *final, errors=[sia_won]) == []
+    assert any("no conflict recorded with sia" in v for v in verdict(history, *final))
+    # Had the sync brought 2026-01-05 to SIA first, Salesforce's win over the rep's 2026-01-06 was decided.
+    carried = SiaWrite(at(15), "u", "t", "update", {"due_date": date(2026, 1, 5)}, Actor.SYNC)
+    brought = History([*history.facts[:4], carried, *history.facts[4:]])
+    assert any("no conflict recorded with salesforce" in v for v in verdict(brought, *final, errors=[sia_won]))
+
+
+def test_a_later_sia_change_the_org_s_automation_undid_is_the_salesforce_win_the_rep_sees() -> None:
+    """SPEC 7: the rep's later due date won over Salesforce's and was written, and the org's automation set
+    it back in the write's transaction: that change is Salesforce's and stands, and its conflict, Salesforce
+    the winner, is the one recorded for the field (seed 2633)."""
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    history.add(SiaWrite(at(20), "u", "t", "update", {"due_date": date(2026, 2, 1)}, Actor.USER))
+    history.add(SfWrite(at(30), at(30), SF_ID, "update", {"ActivityDate": date(2026, 2, 1)}, Actor.SYNC, rep="u"))
+    undone = SfWrite(at(30), at(30), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.AUTOMATION)
+    history.add(undone)
+    history.add(SiaWrite(at(30.1), "u", "t", "update", {"due_date": date(2026, 1, 6)}, Actor.SYNC))
+    final = {"due_date": date(2026, 1, 6)}, {"activity_date": date(2026, 1, 6)}
+    salesforce_won = SimpleNamespace(user_id="u", sia_id="t", field="due_date", kind="conflict", winner="salesforce")
+    assert verdict(history, *final, errors=[salesforce_won]) == []
+    assert any("no conflict recorded with sia" in v for v in verdict(history, *final))
+    # Had the write stood, the rep's win is the conflict to record.
+    stood = History([fact for fact in history.facts[:-2] if fact is not undone])
+    written = {"due_date": date(2026, 2, 1)}, {"activity_date": date(2026, 2, 1)}
+    assert any("no conflict recorded with sia" in v for v in verdict(stood, *written, errors=[salesforce_won]))
+
+
+def test_a_salesforce_change_the_sync_was_never_shown_owes_no_conflict() -> None:
+    """SPEC 7 records the conflicts the sync decides: Salesforce's due date, whose change event was lost,
+    and which the sync's write of the rep's later one replaced before any read showed it, was never known
+    to it (seeds 550, 1195: a GAP's or a lost event). Shown by a read first, it was (the read shows it)."""
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    history.add(SiaWrite(at(20), "u", "t", "update", {"due_date": date(2026, 2, 1)}, Actor.USER))
+    history.add(SfWrite(at(30), at(30), SF_ID, "update", {"ActivityDate": date(2026, 2, 1)}, Actor.SYNC, rep="u"))
+    final = {"due_date": date(2026, 2, 1)}, {"activity_date": date(2026, 2, 1)}
+    assert verdict(history, *final, events_lost=True) == []
+    assert any("no conflict recorded with sia" in v for v in verdict(history, *final))
+    read = History([*history.facts[:4], Shown(at(15), "u", SF_ID), *history.facts[4:]])
+    assert any("no conflict recorded with sia" in v for v in verdict(read, *final, events_lost=True))
+
+
+def test_a_salesforce_change_first_shown_by_a_read_is_dated_by_the_record_s_last_change() -> None:
+    """SPEC 7: a change the sync learns only from the whole record (its event lost, or delivered while sync
+    was off) is dated by the record's last modification, here a later change of another field: it cannot
+    be ordered against the rep's change within the margin of that, and either may win (seeds 4413, 6090)."""
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    history.add(SiaWrite(at(20), "u", "t", "update", {"due_date": date(2026, 2, 1)}, Actor.USER))
+    history.add(SfWrite(at(21), at(21), SF_ID, "update", {"Status": "Completed"}, Actor.USER))
+    history.add(Shown(at(21), "u", SF_ID, at(21), frozenset({"Status"})))
+    history.add(Shown(at(30), "u", SF_ID))
+    history.add(SiaWrite(at(30), "u", "t", "update", {"due_date": date(2026, 1, 6), "status": "complete"}, Actor.SYNC))
+    salesforce_won = SimpleNamespace(user_id="u", sia_id="t", field="due_date", kind="conflict", winner="salesforce")
+    final = (
+        {"due_date": date(2026, 1, 6), "status": "complete"},
+        {"activity_date": date(2026, 1, 6), "status": "Completed"},
+    )
+    assert verdict(history, *final, errors=[salesforce_won], events_lost=True) == []
+    # Its own event shown, the sync knew when it was made: the rep's later change wins.
+    assert any("ActivityDate is" in v for v in verdict(history, *final, errors=[salesforce_won]))
+
+
+def test_a_salesforce_change_first_shown_by_a_read_may_be_dated_just_after_the_sync_last_saw_the_field() -> None:
+    """SPEC 7: a change a read alone shows lies somewhere after the sync last saw the field and before the
+    record's last modification: the rep's earlier change within the margin of that last sight cannot be
+    ordered against it, and may win, with the conflict recorded so (seed 7932). Its event shown, Salesforce's
+    later change wins."""
+    history = History()
+    pushed_task(history)
+    history.add(SiaWrite(at(5), "u", "t", "update", {"due_date": date(2026, 2, 1)}, Actor.USER))
+    history.add(SfWrite(at(15), at(15), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    history.add(SfWrite(at(16), at(16), SF_ID, "update", {"Status": "Completed"}, Actor.USER))
+    history.add(Shown(at(30), "u", SF_ID))
+    history.add(SfWrite(at(30), at(30), SF_ID, "update", {"ActivityDate": date(2026, 2, 1)}, Actor.SYNC, rep="u"))
+    history.add(SiaWrite(at(30), "u", "t", "update", {"status": "complete"}, Actor.SYNC))
+    sia_won = SimpleNamespace(user_id="u", sia_id="t", field="due_date", kind="conflict", winner="sia")
+    final = (
+        {"due_date": date(2026, 2, 1), "status": "complete"},
+        {"activity_date": date(2026, 2, 1), "status": "Completed"},
+    )
+    assert verdict(history, *final, errors=[sia_won], events_lost=True) == []
+    assert any("ActivityDate is" in v for v in verdict(history, *final, errors=[sia_won]))
+
+
+def test_a_salesforce_change_back_to_what_the_sync_knew_shown_only_by_a_read_owes_no_conflict() -> None:
+    """SPEC 5.5, 7: Salesforce moved the due date and set it back to what the last sync left, and the sync
+    was shown neither change's event before reading the record (their events held past a pause): the read
+    shows the field as the sync knew it, no change to cross the rep's later one (seeds 5104, 723). Shown
+    their events, the sync saw Salesforce change the field after the rep's earlier change: a conflict."""
+    history = History()
+    pushed_task(history)
+    history.add(SiaWrite(at(5), "u", "t", "update", {"due_date": date(2026, 1, 5)}, Actor.USER))
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    history.add(SfWrite(at(12), at(12), SF_ID, "update", {"ActivityDate": None}, Actor.USER))
+    history.add(SiaWrite(at(20), "u", "t", "update", {"due_date": date(2026, 2, 1)}, Actor.USER))
+    history.add(Shown(at(30), "u", SF_ID))
+    history.add(SfWrite(at(30), at(30), SF_ID, "update", {"ActivityDate": date(2026, 2, 1)}, Actor.SYNC, rep="u"))
+    final = {"due_date": date(2026, 2, 1)}, {"activity_date": date(2026, 2, 1)}
+    assert verdict(history, *final, events_lost=True) == []
+    assert any("no conflict recorded with sia" in v for v in verdict(history, *final))
 
 
 def test_changes_within_the_clocks_margin_may_go_either_way_but_both_sides_agree() -> None:
@@ -200,6 +362,26 @@ def test_a_task_created_while_sync_was_off_stays_local() -> None:
         SfWrite(at(3), at(3), SF_ID, "create", {**RECORD, "OwnerId": REPS["u"]}, Actor.SYNC, external_id="t", rep="u")
     )
     assert any("created while sync was off" in v for v in verdict(history, {}, {}))
+
+
+def test_the_sync_changes_no_sia_task_while_sync_is_off() -> None:
+    """SPEC 6: turning sync off stops both directions at once: a Salesforce change made meanwhile reaches SIA
+    only when sync is on again (breaks.sync_off_still_applies_salesforce)."""
+    history = History()
+    pushed_task(history)
+    history.add(Switch(at(5), "u", "off"))
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"Status": "Completed"}, Actor.USER))
+    history.add(SiaWrite(at(10.1), "u", "t", "update", {"status": "complete"}, Actor.SYNC))
+    history.add(Switch(at(20), "u", "on"))
+    assert any("while sync was off" in v for v in verdict(history, {"status": "complete"}, {"status": "Completed"}))
+    on_again = History(
+        [
+            *history.facts[:-2],
+            history.facts[-1],
+            SiaWrite(at(20), "u", "t", "update", {"status": "complete"}, Actor.SYNC),
+        ]
+    )
+    assert verdict(on_again, {"status": "complete"}, {"status": "Completed"}) == []
 
 
 def test_a_task_deleted_in_sia_stays_deleted_unless_salesforce_undeletes_it() -> None:

@@ -50,7 +50,7 @@ from tests.fakes.salesforce import InMemoryOrg
 from tests.fakes.salesforce_connector import NoPending, StoredGrants
 from tests.fakes.sync_state import InMemorySyncState
 from tests.sim.deliveries import SIDES, Delivery, DeliveryFaults, Queues, Side
-from tests.sim.history import Actor, History, SiaWrite, Switch
+from tests.sim.history import Actor, History, Shown, SiaWrite, Switch
 from tests.sim.transport import change_event_body, reminder_event_body
 
 REPS = {"user-1": "005000000000001AAA", "user-2": "005000000000003AAA"}
@@ -371,6 +371,16 @@ class World:
             self.queues.again(delivery, self.now)
         else:
             self.log(lambda: f"{_shown(delivery)} -> {decision}")
+            if delivery.side is Side.SALESFORCE:
+                self._shown_events(delivery.body)
+
+    def _shown_events(self, body: str) -> None:
+        """The history's ``Shown`` of change events applied: for each rep whose sync ran, what each carried."""
+        running = [user for user in REPS if self.settings(user).syncing and user not in self.revoked]
+        for change in self._read[body].changes:
+            if isinstance(change, SalesforceChange):
+                for user in running:
+                    self.history.add(Shown(self.now, user, change.sf_id, change.commit_at, change.carried))
 
     def _apply_org_changes(self, body: str) -> object:
         """What ``functions/salesforce_changes`` does with one message. The parser is pure and its result
