@@ -24,10 +24,11 @@ class SimResult:
     trace: list[str]
 
 
-def run_seed(seed: int, steps: int = 120, *, tracing: bool = False) -> SimResult:
-    """A failing seed is run again with tracing on (the run is the same): its trace comes with it."""
+def run_seed(seed: int, steps: int = 120, *, tracing: bool = False, trace_failing: bool = True) -> SimResult:
+    """A failing seed is run again with tracing on (the run is the same): its trace comes with it, unless
+    ``trace_failing`` is off (a caller that shows no trace need not pay for the second run)."""
     result = _run(seed, steps, tracing)
-    if result.violations and not tracing:
+    if result.violations and not tracing and trace_failing:
         return _run(seed, steps, True)
     return result
 
