@@ -166,18 +166,25 @@ class Model:
     sia_sync_writes: dict[tuple[str, str], list[tuple[datetime, str, object]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    taken: int = 0
+    """How many of the history's facts are replayed into the model."""
 
     @classmethod
     def of(cls, history: History, reps: Mapping[str, str], templates: Mapping[str, str]) -> Model:
-        model = cls(reps, templates)
-        for fact in history.facts:
+        return cls(reps, templates).take_in(history)
+
+    def take_in(self, history: History) -> Model:
+        """The facts of ``history`` not replayed yet, replayed: a history only grows, and judging only
+        reads the model, so a run judged twice replays each fact once."""
+        for fact in history.facts[self.taken :]:
             if isinstance(fact, SfWrite):
-                model._sf(fact)
+                self._sf(fact)
             elif isinstance(fact, SiaWrite):
-                model._sia(fact)
+                self._sia(fact)
             else:
-                model.switches[fact.user].append(fact)
-        return model
+                self.switches[fact.user].append(fact)
+        self.taken = len(history.facts)
+        return self
 
     def _sf(self, fact: SfWrite) -> None:
         record = self.records.get(fact.sf_id)

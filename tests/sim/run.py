@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from tasksync.domain.reminder_events import Origin
 from tests.sim.history import Actor, SiaWrite, Switch
-from tests.sim.invariants import violations
+from tests.sim.invariants import Invariants
 from tests.sim.oracle import MARGIN
 from tests.sim.scenario import TEMPLATES, Users
 from tests.sim.world import REPS, NeverQuiet, World
@@ -53,10 +53,11 @@ def _run(seed: int, steps: int, tracing: bool) -> SimResult:
         users.settle()
         world.drain()
         # The event path alone must have brought every change it carried to both sides (SPEC 6).
-        found = [f"after the event path: {v}" for v in violations(world, users, exempt=_not_carried(world))]
+        invariants = Invariants(world, users)
+        found = [f"after the event path: {v}" for v in invariants.violations(exempt=_not_carried(world))]
         world.run_safety_nets()
         world.drain()
-        found += violations(world, users)
+        found += invariants.violations()
         found += _replay_changes_nothing(world)
     except NeverQuiet as loop:
         found = [str(loop)[:3000]]
