@@ -104,7 +104,7 @@ class Flaky:
         rng, world = self._rng, self._world
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            # Read once a call: the adapters never change the faults (only a scheduled job's retry does).
+            # Read once a call: the faults change only between calls (a scheduled job's run, the replay).
             odds = world.faults.crash / 2
             if rng.random() < odds:
                 raise Crash(f"before {name}")
