@@ -30,15 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     failing = known = 0
     total = 0
     user_ops = deliveries = 0
-    # What is imported lives as long as the process, and a seed's world is a web of references only the
-    # cycle collector frees: the first frozen, the second collected once a seed, the collector no longer
-    # scans the world over and over while it grows (a tenth of a run's time otherwise).
-    gc.freeze()
-    gc.disable()
+    gc.freeze()  # what is imported lives as long as the process: the cycle collector need not scan it
     for seed in seeds:
         # The trace is printed only with --trace: a failing seed need not be run again to make one.
         result = run_seed(seed, steps=args.steps, tracing=args.trace, trace_failing=False)
-        gc.collect()
         user_ops += result.user_ops
         deliveries += result.deliveries
         if args.trace:
