@@ -181,23 +181,30 @@ class Model:
         default_factory=lambda: defaultdict(list)
     )
     shown: dict[tuple[str, str], list[tuple[int, Shown]]] = field(default_factory=lambda: defaultdict(list))
+    """By (rep, record): what the sync was shown of the record for the rep, with each fact's place."""
     sync_in_sia: dict[str, list[SiaWrite]] = field(default_factory=lambda: defaultdict(list))
     """By rep: the sync's changes of their SIA tasks."""
-    """By (rep, record): what the sync was shown of the record for the rep, with each fact's place."""
+    taken: int = 0
+    """How many of the history's facts are replayed into the model."""
 
     @classmethod
     def of(cls, history: History, reps: Mapping[str, str], templates: Mapping[str, str]) -> Model:
-        model = cls(reps, templates)
-        for seq, fact in enumerate(history.facts):
+        return cls(reps, templates).take_in(history)
+
+    def take_in(self, history: History) -> Model:
+        """The facts of ``history`` not replayed yet, replayed: a history only grows, and judging only
+        reads the model, so a run judged twice replays each fact once."""
+        for seq, fact in enumerate(history.facts[self.taken :], start=self.taken):
             if isinstance(fact, SfWrite):
-                model._sf(fact, seq)
+                self._sf(fact, seq)
             elif isinstance(fact, SiaWrite):
-                model._sia(fact)
+                self._sia(fact)
             elif isinstance(fact, Shown):
-                model.shown[(fact.user, fact.sf_id)].append((seq, fact))
+                self.shown[(fact.user, fact.sf_id)].append((seq, fact))
             else:
-                model.switches[fact.user].append(fact)
-        return model
+                self.switches[fact.user].append(fact)
+        self.taken = len(history.facts)
+        return self
 
     def _sf(self, fact: SfWrite, seq: int) -> None:
         record = self.records.get(fact.sf_id)

@@ -104,10 +104,12 @@ class Flaky:
         rng, world = self._rng, self._world
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            if rng.random() < world.faults.crash / 2:
+            # Read once a call: the faults change only between calls (a scheduled job's run, the replay).
+            odds = world.faults.crash / 2
+            if rng.random() < odds:
                 raise Crash(f"before {name}")
             result = target(*args, **kwargs)
-            if rng.random() < world.faults.crash / 2:
+            if rng.random() < odds:
                 raise Crash(f"after {name}")
             return result
 
@@ -324,8 +326,13 @@ class World:
         return True
 
     def _due_side(self) -> Side | None:
-        due = {side: at for side in SIDES if (at := self._next_due(side)) is not None and at <= self.now}
-        return min(due, key=lambda side: due[side]) if due else None
+        """The side whose next message is due soonest (the first in ``SIDES`` of a tie), if any is due."""
+        found, soonest = None, self.now
+        for side in SIDES:
+            at = self._next_due(side)
+            if at is not None and (at < soonest or (found is None and at == soonest)):
+                found, soonest = side, at
+        return found
 
     def _next_due(self, side: Side) -> datetime | None:
         at = self.queues.next_due(side)
