@@ -873,9 +873,9 @@ def sia_always_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     _wrap_merge(monkeypatch, lambda sia, sf: (sia, FieldChange(sf.value, dawn)))
 
     def make(original: Any) -> Any:
-        def lost_to_sia(self: Any, sf_field: Any, value: Any, at: datetime, *, dated: bool) -> None:
+        def lost_to_sia(self: Any, sf_field: Any, value: Any, at: datetime, write: Any, *, dated: bool) -> None:
             hit()
-            original(self, sf_field, value, dawn, dated=dated)
+            original(self, sf_field, value, dawn, write, dated=dated)
 
         return lost_to_sia
 
