@@ -10,3 +10,8 @@ from datetime import timedelta
 CLOCK_MARGIN = timedelta(minutes=2)
 """How far apart Salesforce's clock and AWS's may be. Windows that one clock sets for the other (the first
 sync's 24 hours, the replication windows) are widened by it, so that skew never hides a change."""
+
+SENT_LATE = timedelta(minutes=1)
+"""An SIA edit older than this when its batch is sent has its record read first: longer than Salesforce
+takes to deliver a change event, so that a Salesforce change made meanwhile has been heard, or is read,
+rather than written over unseen (SPEC 7)."""

@@ -16,8 +16,8 @@ import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
 
+from tasksync.domain.clocks import SENT_LATE
 from tasksync.domain.reminder_events import ReminderEventKind, ReminderTaskEvent
 from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_error import SyncError, SyncErrorKind
@@ -36,10 +36,6 @@ from tasksync.use_cases.salesforce_changes import apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 
 _CONCURRENT = (ConcurrentUpdate, VersionConflict, TaskNotFound)
-
-SENT_LATE = timedelta(minutes=1)
-"""An SIA change older than this when it is sent has its record read first (``_read_behind``): longer than
-Salesforce takes to deliver a change event, so that a change made meanwhile has been heard or is read."""
 
 
 @dataclass
