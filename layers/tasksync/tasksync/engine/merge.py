@@ -169,6 +169,23 @@ def sia_rendered_subject(link: SyncLink, merged: Merged, ctx: SyncContext) -> st
     return render_subject(template, merged.agreed)
 
 
+def rendered_at(link: SyncLink, merged: Merged, ctx: SyncContext) -> datetime | None:
+    """When SIA made the latest of the changes it won that alter the rendered Subject (SIA's clock): the
+    time a Subject the sync writes for them is SIA's change."""
+    template = ctx.settings.subject_template
+    before = render_subject(template, link.agreed)
+    return max(
+        (
+            merged.agreed_at[field]
+            for field, side in merged.winners.items()
+            if side is Side.SIA
+            and render_subject(template, link.agreed.model_copy(update={field.value: getattr(merged.agreed, field)}))
+            != before
+        ),
+        default=None,
+    )
+
+
 def reminder_writes(merged: Merged, reminder: ReminderTask) -> dict[TaskField, object]:
     return {
         field: getattr(merged.agreed, field)
