@@ -245,7 +245,7 @@ class _Watch:
         at = self.change.commit_at
         if self.link.not_landed(sf_field, value):
             return  # the write whose answer never came did not happen: it is sent again
-        if value != known and sf_field in self.link.unsent and sf_field is not SalesforceField.SUBJECT:
+        if value != known and sf_field in self.link.unsent:
             # Nor did it land, or Salesforce changed the field after it: either way the later of SIA's
             # change and Salesforce's wins (not Salesforce's for replacing a write that may never have gone).
             changed_at, restated, theirs = self.dated(sf_field, value)
