@@ -297,3 +297,30 @@ def test_a_subject_edit_older_than_the_due_date_change_the_write_rendered_stays_
 
     # Then the due date change, later than the edit, keeps the Subject it rendered
     assert decision.salesforce is None
+
+
+# -- an SIA change that a later Salesforce change of the same field overruled -----------------------------
+
+
+def test_an_sia_due_date_change_overruled_by_a_later_salesforce_move_still_renders_the_subject():
+    # Given the rep moved the due date at :20 (the template shows it), delivered late, and a Salesforce user
+    # moved it elsewhere at :30
+    task, link = synced()
+    moved = edited(task, at(minutes=20), due_date=date(2026, 3, 29))
+
+    # When both are decided together
+    decision = decide_salesforce_change(sf_updated(at(minutes=30), ActivityDate="2026-03-31"), link, moved, ctx(40))
+
+    # Then the later move wins the due date, but the rep's change rendered the Subject, as it had in order
+    # (Salesforce's move does not render it again, SPEC 3): the Subject shows the task as it is now
+    assert decision.reminder is not None
+    assert decision.reminder.changes == {TaskField.DUE_DATE: date(2026, 3, 31)}
+    assert subject_written(decision) == "Call Alice back due 2026-03-31"
+
+
+def test_a_salesforce_move_of_the_due_date_alone_does_not_render_the_subject():
+    task, link = synced()
+
+    decision = decide_salesforce_change(sf_updated(at(minutes=30), ActivityDate="2026-03-31"), link, task, ctx(40))
+
+    assert subject_written(decision) is None
