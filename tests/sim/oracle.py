@@ -645,15 +645,12 @@ class Judge:
     ) -> None:
         sia_last = latest(task.subject_renders)
         sf_last = latest(sf_changes)
-        allowed = {c.value for c in winners(sia_last, sf_last)}
-        if sia_last is not None and sia_last in winners(sia_last, sf_last):
-            # The rendered due date is the one the sync knew then, which a Salesforce move may not have reached.
-            dues = {c.value for c in record.changes.get("ActivityDate", [])} | {task.values.get("due_date")}
-            allowed |= {render(self.model.templates[task.user], {**task.values, "due_date": due}) for due in dues}
-            if sf_last is not None and not self.model.running(task.user, sia_last.at):
-                # Made while sync did not run: the catch-up sees only where SIA's values ended, which may
-                # render the Subject they rendered before (SPEC 5.5).
-                allowed.add(sf_last.value)
+        allowed = self._subjects(task, record, sia_last, sf_last)
+        if sia_last is not None and self._moved_as_salesforce_had(task, record, sia_last):
+            # In order, the sync would have brought Salesforce's due date to SIA first, and the rep's change
+            # would have been none: rendered or not, the Subject may be as before it.
+            earlier = latest(c for c in task.subject_renders if c.at < sia_last.at)
+            allowed |= self._subjects(task, record, earlier, sf_last)
         if allowed and subject not in allowed:
             self.found.append(f"{where}: Subject {subject!r}; SPEC 3 says one of {sorted(map(str, allowed))}")
         renamed = latest(task.user_changes.get("name", ()))
@@ -665,6 +662,31 @@ class Judge:
             subjects |= {s.strip() for s in subjects} | {"(no subject)"} | task.names
             if name not in subjects:
                 self.found.append(f"{where}: named {name!r}, which is none of the Subjects the record had")
+
+    def _subjects(self, task: Task, record: Record, sia_last: Change | None, sf_last: Change | None) -> set[object]:
+        """The Subjects SPEC 3 allows when ``sia_last`` is the last Subject SIA's changes rendered."""
+        allowed = {c.value for c in winners(sia_last, sf_last)}
+        if sia_last is not None and sia_last in winners(sia_last, sf_last):
+            # The rendered due date is the one the sync knew then, which a Salesforce move may not have reached.
+            dues = {c.value for c in record.changes.get("ActivityDate", [])} | {task.values.get("due_date")}
+            allowed |= {render(self.model.templates[task.user], {**task.values, "due_date": due}) for due in dues}
+            if sf_last is not None and not self.model.running(task.user, sia_last.at):
+                # Made while sync did not run: the catch-up sees only where SIA's values ended, which may
+                # render the Subject they rendered before (SPEC 5.5).
+                allowed.add(sf_last.value)
+        return allowed
+
+    @staticmethod
+    def _moved_as_salesforce_had(task: Task, record: Record, rendered: Change) -> bool:
+        """Whether the rep's change that rendered ``rendered`` only set the due date to the one Salesforce's
+        record already had, by a change the sync had not brought to SIA yet. The sync cannot tell it from its
+        own SIA write of Salesforce's due date (its link lost): a due date Salesforce moved renders no Subject
+        (SPEC 3 renders SIA's changes), and SPEC 7 orders the changes, so either is right."""
+        if any(c.at == rendered.at for c in task.user_changes.get("name", ())):
+            return False
+        moved = [c for c in task.user_changes.get("due_date", ()) if c.at == rendered.at]
+        held = latest(c for c in record.changes.get("ActivityDate", []) if c.at <= rendered.at)
+        return bool(moved) and held is not None and _key(held.value) == _key(to_sf("due_date", moved[-1].value))
 
     def _conflicts(
         self, user: str, task: Task, name: str, sia: list[Change], salesforce: list[Change], record: Record

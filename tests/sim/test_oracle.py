@@ -353,6 +353,41 @@ def _record() -> dict[str, object]:
     }
 
 
+def test_a_due_date_the_rep_set_as_salesforce_had_it_need_not_render_the_subject() -> None:
+    """SPEC 3 renders SIA's changes into the Subject, not a due date Salesforce moved; SPEC 7 orders the
+    changes. A rep setting the due date Salesforce had already moved to, before the sync brought it to SIA,
+    made no change in that order, and the sync cannot tell it from its own SIA write of Salesforce's due date:
+    the Subject may stay. A due date of the rep's own still renders it."""
+    template = "{{activity_subject}} due {{activity_due_date}}"
+    history = History()
+    history.add(Switch(at(0), "u", "on"))
+    history.add(SiaWrite(at(1), "u", "t", "create", {**TASK, "name": "Call Ana on"}, Actor.USER))
+    record = {**RECORD, "Subject": "Call Ana on due", "OwnerId": REPS["u"], "TaskSubtype": "Task"}
+    history.add(SfWrite(at(1.1), at(1.1), SF_ID, "create", record, Actor.SYNC, external_id="t", rep="u"))
+    history.add(SfWrite(at(1.1), at(1.1), SF_ID, "update", {"Subject": "[SF] Call Ana on due"}, Actor.AUTOMATION))
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    moved_to = {"name": "Call Ana on", "due_date": date(2026, 1, 6)}
+    moved = History([*history.facts, SiaWrite(at(15), "u", "t", "update", {"due_date": date(2026, 1, 6)}, Actor.USER)])
+    final = {"activity_date": date(2026, 1, 6)}
+    assert verdict(moved, moved_to, {**final, "subject": "[SF] Call Ana on due"}, template=template) == []
+    assert verdict(moved, moved_to, {**final, "subject": "Call Ana on due 2026-01-06"}, template=template) == []
+    # Renamed in the same change: the rename renders the Subject.
+    renamed = History(
+        [*history.facts, SiaWrite(at(15), "u", "t", "update", {**moved_to, "name": "Call Bo"}, Actor.USER)]
+    )
+    unrendered = verdict(
+        renamed, {**moved_to, "name": "Call Bo"}, {**final, "subject": "[SF] Call Ana on due"}, template=template
+    )
+    assert any("Subject '[SF] Call Ana on due'" in v for v in unrendered)
+    # A due date of the rep's own renders it too.
+    own = History([*history.facts, SiaWrite(at(15), "u", "t", "update", {"due_date": date(2026, 1, 7)}, Actor.USER)])
+    mine = {"name": "Call Ana on", "due_date": date(2026, 1, 7)}
+    unrendered = verdict(
+        own, mine, {"activity_date": date(2026, 1, 7), "subject": "[SF] Call Ana on due"}, template=template
+    )
+    assert any("Subject '[SF] Call Ana on due'" in v for v in unrendered)
+
+
 def test_a_task_created_while_sync_was_off_stays_local() -> None:
     history = History()
     history.add(SiaWrite(at(1), "u", "t", "create", TASK, Actor.USER))
