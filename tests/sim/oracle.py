@@ -131,6 +131,7 @@ class Record:
     deleted: list[tuple[datetime, Actor]] = field(default_factory=list)
     revived: list[datetime] = field(default_factory=list)
     """Undeleted, or given to a new owner."""
+    undeleted: list[datetime] = field(default_factory=list)
     touched: list[datetime] = field(default_factory=list)
     """Every change but the sync's own."""
 
@@ -217,6 +218,7 @@ class Model:
         if fact.kind == "undelete":
             record.live = True
             record.revived.append(fact.at)
+            record.undeleted.append(fact.at)
         for name, value in fact.values.items():
             if fact.kind == "undelete" or (name in record.values and record.values[name] == value):
                 record.values[name] = value
@@ -450,9 +452,21 @@ class Judge:
             return True
         # Imported by the first sync when changed in the 24 hours before, or joined on a change since.
         window = first_on - IMPORT_WINDOW
-        if any(at >= window + MARGIN for at in record.touched):
+        if any(at >= window + MARGIN for at in self._edits(record, copies)):
             return True
         return None if any(at >= window - MARGIN for at in record.touched) else False
+
+    @staticmethod
+    def _edits(record: Record, copies: set[str]) -> list[datetime]:
+        """The changes that join a record SIA never had to the rep's list: an undelete only may. It brings
+        the record back as it was, and Salesforce keeps its LastModifiedDate (what the first sync's 24-hour
+        rule reads): only its UNDELETE event says it, and a record read cannot tell it from the platform's
+        own SystemModstamp moves, which import nothing. SPEC 6 joins a task on its first change, SPEC 7's
+        undelete brings back a task the sync had: whether undeleting one it never had is a change, SPEC
+        leaves open."""
+        if copies:
+            return record.touched
+        return [at for at in record.touched if at not in record.undeleted]
 
     def _stays_deleted(self, user: str, task: Task, sf_ids: list[str]) -> None:
         """SPEC 7: the rep deleted it in SIA, so its record is deleted too, unless Salesforce undid it."""

@@ -388,6 +388,20 @@ def test_a_due_date_the_rep_set_as_salesforce_had_it_need_not_render_the_subject
     assert any("Subject '[SF] Call Ana on due'" in v for v in unrendered)
 
 
+def test_an_old_record_sia_never_had_may_join_on_an_undelete_and_must_on_an_edit() -> None:
+    history = History()
+    record = {**RECORD, "OwnerId": REPS["u"], "TaskSubtype": "Task"}
+    history.add(SfWrite(at(-3 * 24 * 60), at(-3 * 24 * 60), SF_ID, "create", record, Actor.USER))
+    history.add(Switch(at(0), "u", "on"))
+    history.add(SfWrite(at(5), at(5), SF_ID, "delete", {}, Actor.USER))
+    history.add(SfWrite(at(10), at(10), SF_ID, "undelete", record, Actor.USER))
+    assert verdict(history, None, {}) == []
+    joined = History([*history.facts, SiaWrite(at(10.1), "u", "t", "create", TASK, Actor.SYNC, from_sf_id=SF_ID)])
+    assert verdict(joined, {}, {}) == []
+    history.add(SfWrite(at(12), at(12), SF_ID, "update", {"Priority": "High"}, Actor.USER))
+    assert any("no SIA task" in v for v in verdict(history, None, {"priority": "High"}))
+
+
 def test_a_task_created_while_sync_was_off_stays_local() -> None:
     history = History()
     history.add(SiaWrite(at(1), "u", "t", "create", TASK, Actor.USER))
