@@ -662,9 +662,11 @@ class Judge:
         allowed = self._subjects(task, record, sia_last, sf_last)
         if sia_last is not None and self._moved_as_salesforce_had(task, record, sia_last):
             # In order, the sync would have brought Salesforce's due date to SIA first, and the rep's change
-            # would have been none: rendered or not, the Subject may be as before it.
+            # would have been none: rendered or not, the Subject may be as before it (anything, where nothing
+            # said what it was then).
             earlier = latest(c for c in task.subject_renders if c.at < sia_last.at)
-            allowed |= self._subjects(task, record, earlier, sf_last)
+            unrendered = self._subjects(task, record, earlier, sf_last)
+            allowed = allowed | unrendered if unrendered else set()
         if allowed and subject not in allowed:
             self.found.append(f"{where}: Subject {subject!r}; SPEC 3 says one of {sorted(map(str, allowed))}")
         renamed = latest(task.user_changes.get("name", ()))

@@ -388,6 +388,26 @@ def test_a_due_date_the_rep_set_as_salesforce_had_it_need_not_render_the_subject
     assert any("Subject '[SF] Call Ana on due'" in v for v in unrendered)
 
 
+def test_a_due_date_set_as_salesforce_had_it_on_a_copy_brought_back_need_not_render_the_subject() -> None:
+    """As above, on a copy an undelete brought back, which starts from the record as it then was: nothing of
+    SIA's rendered its Subject before, so it may be any."""
+    template = "{{activity_subject}} due {{activity_due_date}}"
+    record = {**RECORD, "OwnerId": REPS["u"], "TaskSubtype": "Task"}
+    history = History()
+    history.add(Switch(at(0), "u", "on"))
+    history.add(SfWrite(at(1), at(1), SF_ID, "create", record, Actor.USER))
+    history.add(SiaWrite(at(1.1), "u", "t", "create", TASK, Actor.SYNC, from_sf_id=SF_ID))
+    history.add(SfWrite(at(2), at(2), SF_ID, "update", {"Subject": "Edited"}, Actor.USER))
+    history.add(SfWrite(at(3), at(3), SF_ID, "delete", {}, Actor.USER))
+    history.add(SiaWrite(at(3.1), "u", "t", "delete", {}, Actor.SYNC))
+    history.add(SfWrite(at(4), at(4), SF_ID, "undelete", {**record, "Subject": "Edited"}, Actor.USER))
+    history.add(SiaWrite(at(4.1), "u", "t", "create", TASK, Actor.SYNC, from_sf_id=SF_ID))
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    history.add(SiaWrite(at(15), "u", "t", "update", {"due_date": date(2026, 1, 6)}, Actor.USER))
+    final = {"activity_date": date(2026, 1, 6), "subject": "Edited"}
+    assert verdict(history, {"due_date": date(2026, 1, 6)}, final, template=template) == []
+
+
 def test_an_old_record_sia_never_had_may_join_on_an_undelete_and_must_on_an_edit() -> None:
     history = History()
     record = {**RECORD, "OwnerId": REPS["u"], "TaskSubtype": "Task"}
