@@ -660,11 +660,12 @@ class Judge:
         sia_last = latest(task.subject_renders)
         sf_last = latest(sf_changes)
         allowed = self._subjects(task, record, sia_last, sf_last)
-        if sia_last is not None and self._moved_as_salesforce_had(task, record, sia_last):
-            # In order, the sync would have brought Salesforce's due date to SIA first, and the rep's change
-            # would have been none: rendered or not, the Subject may be as before it (anything, where nothing
-            # said what it was then).
-            earlier = latest(c for c in task.subject_renders if c.at < sia_last.at)
+        taken = self._due_date_as_salesforce_had(task, record, sia_last) if sia_last is not None else None
+        if taken is not None:
+            # In order, the sync would have brought Salesforce's due date to SIA first, and the rep's last
+            # change would have been none: rendered or not, the Subject may be as before Salesforce's change
+            # (anything, where nothing said what it was then).
+            earlier = latest(c for c in task.subject_renders if c.at < taken.at)
             unrendered = self._subjects(task, record, earlier, sf_last)
             allowed = allowed | unrendered if unrendered else set()
         if allowed and subject not in allowed:
@@ -693,16 +694,20 @@ class Judge:
         return allowed
 
     @staticmethod
-    def _moved_as_salesforce_had(task: Task, record: Record, rendered: Change) -> bool:
-        """Whether the rep's change that rendered ``rendered`` only set the due date to the one Salesforce's
-        record already had, by a change the sync had not brought to SIA yet. The sync cannot tell it from its
-        own SIA write of Salesforce's due date (its link lost): a due date Salesforce moved renders no Subject
-        (SPEC 3 renders SIA's changes), and SPEC 7 orders the changes, so either is right."""
-        if any(c.at == rendered.at for c in task.user_changes.get("name", ())):
-            return False
-        moved = [c for c in task.user_changes.get("due_date", ()) if c.at == rendered.at]
+    def _due_date_as_salesforce_had(task: Task, record: Record, rendered: Change) -> Change | None:
+        """Salesforce's change of the due date, when the rep's changes since it (``rendered`` the last) moved
+        only the due date, and the last set it to the one Salesforce's record holds from that change, which
+        the sync had not brought to SIA yet. Seen from where they ended, the sync cannot tell the rep's
+        changes from its own SIA write of Salesforce's due date (its link lost): a due date Salesforce moved
+        renders no Subject (SPEC 3 renders SIA's changes), and SPEC 7 orders the changes, so either is
+        right."""
         held = latest(c for c in record.changes.get("ActivityDate", []) if c.at <= rendered.at)
-        return bool(moved) and held is not None and _key(held.value) == _key(to_sf("due_date", moved[-1].value))
+        if held is None or held.actor is Actor.SYNC:
+            return None
+        if any(held.at <= c.at <= rendered.at for c in task.user_changes.get("name", ())):
+            return None
+        moved = [c for c in task.user_changes.get("due_date", ()) if c.at == rendered.at]
+        return held if moved and _key(held.value) == _key(to_sf("due_date", moved[-1].value)) else None
 
     def _conflicts(
         self, user: str, task: Task, name: str, sia: list[Change], salesforce: list[Change], record: Record

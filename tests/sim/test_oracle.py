@@ -371,6 +371,11 @@ def test_a_due_date_the_rep_set_as_salesforce_had_it_need_not_render_the_subject
     final = {"activity_date": date(2026, 1, 6)}
     assert verdict(moved, moved_to, {**final, "subject": "[SF] Call Ana on due"}, template=template) == []
     assert verdict(moved, moved_to, {**final, "subject": "Call Ana on due 2026-01-06"}, template=template) == []
+    # Moved elsewhere and back before the sync saw either: seen from where they ended, the same.
+    back = [SiaWrite(at(14), "u", "t", "update", {"due_date": date(2026, 1, 7)}, Actor.USER)]
+    back.append(SiaWrite(at(15), "u", "t", "update", {"due_date": date(2026, 1, 6)}, Actor.USER))
+    moved_back = History([*history.facts, *back])
+    assert verdict(moved_back, moved_to, {**final, "subject": "[SF] Call Ana on due"}, template=template) == []
     # Renamed in the same change: the rename renders the Subject.
     renamed = History(
         [*history.facts, SiaWrite(at(15), "u", "t", "update", {**moved_to, "name": "Call Bo"}, Actor.USER)]
