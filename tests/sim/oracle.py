@@ -668,6 +668,8 @@ class Judge:
             earlier = latest(c for c in task.subject_renders if c.at < taken.at)
             unrendered = self._subjects(task, record, earlier, sf_last)
             allowed = allowed | unrendered if unrendered else set()
+        if sia_last is not None and sf_last is not None and self._written_over_unseen(task.user, record, sf_last):
+            allowed |= self._subjects(task, record, sia_last, None)
         if allowed and subject not in allowed:
             self.found.append(f"{where}: Subject {subject!r}; SPEC 3 says one of {sorted(map(str, allowed))}")
         renamed = latest(task.user_changes.get("name", ()))
@@ -679,6 +681,18 @@ class Judge:
             subjects |= {s.strip() for s in subjects} | {"(no subject)"} | task.names
             if name not in subjects:
                 self.found.append(f"{where}: named {name!r}, which is none of the Subjects the record had")
+
+    def _written_over_unseen(self, user: str, record: Record, change: Change) -> bool:
+        """Whether the sync wrote the Subject over Salesforce's ``change`` for the rep while it had not been
+        shown the change's event. Only that event tells a Subject edit a write replaced, or dates one a read
+        shows (the record's LastModifiedDate may be any field's change): dropped while sync was off or paused
+        (SPEC 6: turning sync off stops both directions at once), or lost, the edit cannot be ordered, and the
+        Subject SIA's change rendered may stand (SPEC 7 orders the changes the sync can know)."""
+        sight = self._sight(user, record, "Subject", change)
+        if sight is not None and not sight.by_read:
+            return False
+        writes = self.model.sync_writes.get(record.sf_id, [])
+        return any(at > change.at and name == "Subject" and rep == user for at, name, rep in writes)
 
     def _subjects(self, task: Task, record: Record, sia_last: Change | None, sf_last: Change | None) -> set[object]:
         """The Subjects SPEC 3 allows when ``sia_last`` is the last Subject SIA's changes rendered."""

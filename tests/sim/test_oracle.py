@@ -413,6 +413,23 @@ def test_a_due_date_set_as_salesforce_had_it_on_a_copy_brought_back_need_not_ren
     assert verdict(history, {"due_date": date(2026, 1, 6)}, final, template=template) == []
 
 
+def test_a_subject_edit_written_over_before_its_event_reached_the_sync_may_stay_replaced() -> None:
+    """SPEC 3, 7: a Subject edited in Salesforce after the rep's rename wins the Subject. When the sync's
+    write of the rename replaced it before its event reached the running sync (dropped while sync was off or
+    paused, or lost), nothing tells the sync of it: the rename's Subject may stand."""
+    history = History()
+    pushed_task(history)
+    history.add(SiaWrite(at(10), "u", "t", "update", {"name": "Call Bo"}, Actor.USER))
+    history.add(SfWrite(at(20), at(20), SF_ID, "update", {"Subject": "Edited"}, Actor.USER))
+    history.add(SfWrite(at(30), at(30), SF_ID, "update", {"Subject": "Call Bo"}, Actor.SYNC, rep="u"))
+    renamed = {"name": "Call Bo"}
+    assert verdict(history, renamed, {"subject": "Call Bo"}, events_lost=True) == []
+    assert verdict(history, renamed, {"subject": "Edited"}, events_lost=True) == []
+    # Its event delivered, even after the write: the edit, the later change, must stand.
+    assert verdict(history, renamed, {"subject": "Edited"}) == []
+    assert any("Subject 'Call Bo'" in v for v in verdict(history, renamed, {"subject": "Call Bo"}))
+
+
 def test_an_old_record_sia_never_had_may_join_on_an_undelete_and_must_on_an_edit() -> None:
     history = History()
     record = {**RECORD, "OwnerId": REPS["u"], "TaskSubtype": "Task"}
