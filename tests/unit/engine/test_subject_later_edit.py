@@ -277,6 +277,19 @@ def test_an_older_subject_edit_replaced_by_the_write_of_a_later_rename_stays_rep
     assert not renamed_in_sia(decision)
 
 
+def test_a_subject_edit_within_the_clocks_margin_of_the_rename_the_write_rendered_stays_replaced():
+    renamed, link = _older_rename_written_over_an_unseen_subject_edit()
+
+    # When the event comes of a Subject edit made a minute after the rename of :20 (the clocks may differ
+    # by two: either may be the later, SPEC 7)
+    decision = decide_salesforce_change(
+        sf_updated(at(minutes=21), client_id="SfdcInternalAPI/", Subject="Alice - pricing call"), link, renamed, ctx(42)
+    )
+
+    # Then the Subject the write made stands: no write back and forth
+    assert subject_written(decision) is None
+
+
 def test_a_subject_edit_older_than_the_due_date_change_the_write_rendered_stays_replaced():
     # Given the rep moved the due date at :20 (the template shows it), delivered only at :40, and a
     # Salesforce user edited the Subject at :10, after the task's name was last changed (:1)

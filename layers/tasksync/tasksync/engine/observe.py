@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime, timedelta
 
+from tasksync.domain.clocks import CLOCK_MARGIN
 from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, SfValue
 from tasksync.domain.reminder_task import TaskField
 from tasksync.domain.salesforce_fields import SALESFORCE_FIELDS
@@ -366,9 +367,10 @@ class _Watch:
     def subject_lost_to_sia(self, value: SfValue, at: datetime, write: SalesforceWrite, *, dated: bool) -> None:
         """A Subject edited in Salesforce that the sync's ``write`` of its rendering replaced unseen. It never
         renames the SIA task (SPEC section 3), but the later change wins the Subject (SPEC 7): an edit dated
-        after the SIA change that the write rendered is written back, unless Salesforce moved on since."""
+        after the SIA change that the write rendered, beyond the clocks' margin, is written back, unless
+        Salesforce moved on since. Within the margin either may win, and the write made stands."""
         if not dated or as_sf_json(self.link.salesforce.subject) != write.value:
             return
-        if at > (write.sia_at or self.link.agreed_at[TaskField.NAME]):
+        if at > (write.sia_at or self.link.agreed_at[TaskField.NAME]) + CLOCK_MARGIN:
             self.restore[SalesforceField.SUBJECT] = value
             self.changes[TaskField.NAME] = FieldChange(value, at)
