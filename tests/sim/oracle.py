@@ -131,6 +131,7 @@ class Record:
     deleted: list[tuple[datetime, Actor]] = field(default_factory=list)
     revived: list[datetime] = field(default_factory=list)
     """Undeleted, or given to a new owner."""
+    undeleted: list[datetime] = field(default_factory=list)
     touched: list[datetime] = field(default_factory=list)
     """Every change but the sync's own."""
 
@@ -217,6 +218,7 @@ class Model:
         if fact.kind == "undelete":
             record.live = True
             record.revived.append(fact.at)
+            record.undeleted.append(fact.at)
         for name, value in fact.values.items():
             if fact.kind == "undelete" or (name in record.values and record.values[name] == value):
                 record.values[name] = value
@@ -450,9 +452,21 @@ class Judge:
             return True
         # Imported by the first sync when changed in the 24 hours before, or joined on a change since.
         window = first_on - IMPORT_WINDOW
-        if any(at >= window + MARGIN for at in record.touched):
+        if any(at >= window + MARGIN for at in self._edits(record, copies)):
             return True
         return None if any(at >= window - MARGIN for at in record.touched) else False
+
+    @staticmethod
+    def _edits(record: Record, copies: set[str]) -> list[datetime]:
+        """The changes that join a record SIA never had to the rep's list: an undelete only may. It brings
+        the record back as it was, and Salesforce keeps its LastModifiedDate (what the first sync's 24-hour
+        rule reads): only its UNDELETE event says it, and a record read cannot tell it from the platform's
+        own SystemModstamp moves, which import nothing. SPEC 6 joins a task on its first change, SPEC 7's
+        undelete brings back a task the sync had: whether undeleting one it never had is a change, SPEC
+        leaves open."""
+        if copies:
+            return record.touched
+        return [at for at in record.touched if at not in record.undeleted]
 
     def _stays_deleted(self, user: str, task: Task, sf_ids: list[str]) -> None:
         """SPEC 7: the rep deleted it in SIA, so its record is deleted too, unless Salesforce undid it."""
@@ -645,15 +659,17 @@ class Judge:
     ) -> None:
         sia_last = latest(task.subject_renders)
         sf_last = latest(sf_changes)
-        allowed = {c.value for c in winners(sia_last, sf_last)}
-        if sia_last is not None and sia_last in winners(sia_last, sf_last):
-            # The rendered due date is the one the sync knew then, which a Salesforce move may not have reached.
-            dues = {c.value for c in record.changes.get("ActivityDate", [])} | {task.values.get("due_date")}
-            allowed |= {render(self.model.templates[task.user], {**task.values, "due_date": due}) for due in dues}
-            if sf_last is not None and not self.model.running(task.user, sia_last.at):
-                # Made while sync did not run: the catch-up sees only where SIA's values ended, which may
-                # render the Subject they rendered before (SPEC 5.5).
-                allowed.add(sf_last.value)
+        allowed = self._subjects(task, record, sia_last, sf_last)
+        taken = self._due_date_as_salesforce_had(task, record, sia_last) if sia_last is not None else None
+        if taken is not None:
+            # In order, the sync would have brought Salesforce's due date to SIA first, and the rep's last
+            # change would have been none: rendered or not, the Subject may be as before Salesforce's change
+            # (anything, where nothing said what it was then).
+            earlier = latest(c for c in task.subject_renders if c.at < taken.at)
+            unrendered = self._subjects(task, record, earlier, sf_last)
+            allowed = allowed | unrendered if unrendered else set()
+        if sia_last is not None and sf_last is not None and self._written_over_unseen(task.user, record, sf_last):
+            allowed |= self._subjects(task, record, sia_last, None)
         if allowed and subject not in allowed:
             self.found.append(f"{where}: Subject {subject!r}; SPEC 3 says one of {sorted(map(str, allowed))}")
         renamed = latest(task.user_changes.get("name", ()))
@@ -665,6 +681,47 @@ class Judge:
             subjects |= {s.strip() for s in subjects} | {"(no subject)"} | task.names
             if name not in subjects:
                 self.found.append(f"{where}: named {name!r}, which is none of the Subjects the record had")
+
+    def _written_over_unseen(self, user: str, record: Record, change: Change) -> bool:
+        """Whether the sync wrote the Subject over Salesforce's ``change`` for the rep while it had not been
+        shown the change's event. Only that event tells a Subject edit a write replaced, or dates one a read
+        shows (the record's LastModifiedDate may be any field's change): dropped while sync was off or paused
+        (SPEC 6: turning sync off stops both directions at once), or lost, the edit cannot be ordered, and the
+        Subject SIA's change rendered may stand (SPEC 7 orders the changes the sync can know)."""
+        sight = self._sight(user, record, "Subject", change)
+        if sight is not None and not sight.by_read:
+            return False
+        writes = self.model.sync_writes.get(record.sf_id, [])
+        return any(at > change.at and name == "Subject" and rep == user for at, name, rep in writes)
+
+    def _subjects(self, task: Task, record: Record, sia_last: Change | None, sf_last: Change | None) -> set[object]:
+        """The Subjects SPEC 3 allows when ``sia_last`` is the last Subject SIA's changes rendered."""
+        allowed = {c.value for c in winners(sia_last, sf_last)}
+        if sia_last is not None and sia_last in winners(sia_last, sf_last):
+            # The rendered due date is the one the sync knew then, which a Salesforce move may not have reached.
+            dues = {c.value for c in record.changes.get("ActivityDate", [])} | {task.values.get("due_date")}
+            allowed |= {render(self.model.templates[task.user], {**task.values, "due_date": due}) for due in dues}
+            if sf_last is not None and not self.model.running(task.user, sia_last.at):
+                # Made while sync did not run: the catch-up sees only where SIA's values ended, which may
+                # render the Subject they rendered before (SPEC 5.5).
+                allowed.add(sf_last.value)
+        return allowed
+
+    @staticmethod
+    def _due_date_as_salesforce_had(task: Task, record: Record, rendered: Change) -> Change | None:
+        """Salesforce's change of the due date, when the rep's changes since it (``rendered`` the last) moved
+        only the due date, and the last set it to the one Salesforce's record holds from that change, which
+        the sync had not brought to SIA yet. Seen from where they ended, the sync cannot tell the rep's
+        changes from its own SIA write of Salesforce's due date (its link lost): a due date Salesforce moved
+        renders no Subject (SPEC 3 renders SIA's changes), and SPEC 7 orders the changes, so either is
+        right."""
+        held = latest(c for c in record.changes.get("ActivityDate", []) if c.at <= rendered.at)
+        if held is None or held.actor is Actor.SYNC:
+            return None
+        if any(held.at <= c.at <= rendered.at for c in task.user_changes.get("name", ())):
+            return None
+        moved = [c for c in task.user_changes.get("due_date", ()) if c.at == rendered.at]
+        return held if moved and _key(held.value) == _key(to_sf("due_date", moved[-1].value)) else None
 
     def _conflicts(
         self, user: str, task: Task, name: str, sia: list[Change], salesforce: list[Change], record: Record

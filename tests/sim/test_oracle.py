@@ -353,6 +353,97 @@ def _record() -> dict[str, object]:
     }
 
 
+def test_a_due_date_the_rep_set_as_salesforce_had_it_need_not_render_the_subject() -> None:
+    """SPEC 3 renders SIA's changes into the Subject, not a due date Salesforce moved; SPEC 7 orders the
+    changes. A rep setting the due date Salesforce had already moved to, before the sync brought it to SIA,
+    made no change in that order, and the sync cannot tell it from its own SIA write of Salesforce's due date:
+    the Subject may stay. A due date of the rep's own still renders it."""
+    template = "{{activity_subject}} due {{activity_due_date}}"
+    history = History()
+    history.add(Switch(at(0), "u", "on"))
+    history.add(SiaWrite(at(1), "u", "t", "create", {**TASK, "name": "Call Ana on"}, Actor.USER))
+    record = {**RECORD, "Subject": "Call Ana on due", "OwnerId": REPS["u"], "TaskSubtype": "Task"}
+    history.add(SfWrite(at(1.1), at(1.1), SF_ID, "create", record, Actor.SYNC, external_id="t", rep="u"))
+    history.add(SfWrite(at(1.1), at(1.1), SF_ID, "update", {"Subject": "[SF] Call Ana on due"}, Actor.AUTOMATION))
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    moved_to = {"name": "Call Ana on", "due_date": date(2026, 1, 6)}
+    moved = History([*history.facts, SiaWrite(at(15), "u", "t", "update", {"due_date": date(2026, 1, 6)}, Actor.USER)])
+    final = {"activity_date": date(2026, 1, 6)}
+    assert verdict(moved, moved_to, {**final, "subject": "[SF] Call Ana on due"}, template=template) == []
+    assert verdict(moved, moved_to, {**final, "subject": "Call Ana on due 2026-01-06"}, template=template) == []
+    # Moved elsewhere and back before the sync saw either: seen from where they ended, the same.
+    back = [SiaWrite(at(14), "u", "t", "update", {"due_date": date(2026, 1, 7)}, Actor.USER)]
+    back.append(SiaWrite(at(15), "u", "t", "update", {"due_date": date(2026, 1, 6)}, Actor.USER))
+    moved_back = History([*history.facts, *back])
+    assert verdict(moved_back, moved_to, {**final, "subject": "[SF] Call Ana on due"}, template=template) == []
+    # Renamed in the same change: the rename renders the Subject.
+    renamed = History(
+        [*history.facts, SiaWrite(at(15), "u", "t", "update", {**moved_to, "name": "Call Bo"}, Actor.USER)]
+    )
+    unrendered = verdict(
+        renamed, {**moved_to, "name": "Call Bo"}, {**final, "subject": "[SF] Call Ana on due"}, template=template
+    )
+    assert any("Subject '[SF] Call Ana on due'" in v for v in unrendered)
+    # A due date of the rep's own renders it too.
+    own = History([*history.facts, SiaWrite(at(15), "u", "t", "update", {"due_date": date(2026, 1, 7)}, Actor.USER)])
+    mine = {"name": "Call Ana on", "due_date": date(2026, 1, 7)}
+    unrendered = verdict(
+        own, mine, {"activity_date": date(2026, 1, 7), "subject": "[SF] Call Ana on due"}, template=template
+    )
+    assert any("Subject '[SF] Call Ana on due'" in v for v in unrendered)
+
+
+def test_a_due_date_set_as_salesforce_had_it_on_a_copy_brought_back_need_not_render_the_subject() -> None:
+    """As above, on a copy an undelete brought back, which starts from the record as it then was: nothing of
+    SIA's rendered its Subject before, so it may be any."""
+    template = "{{activity_subject}} due {{activity_due_date}}"
+    record = {**RECORD, "OwnerId": REPS["u"], "TaskSubtype": "Task"}
+    history = History()
+    history.add(Switch(at(0), "u", "on"))
+    history.add(SfWrite(at(1), at(1), SF_ID, "create", record, Actor.USER))
+    history.add(SiaWrite(at(1.1), "u", "t", "create", TASK, Actor.SYNC, from_sf_id=SF_ID))
+    history.add(SfWrite(at(2), at(2), SF_ID, "update", {"Subject": "Edited"}, Actor.USER))
+    history.add(SfWrite(at(3), at(3), SF_ID, "delete", {}, Actor.USER))
+    history.add(SiaWrite(at(3.1), "u", "t", "delete", {}, Actor.SYNC))
+    history.add(SfWrite(at(4), at(4), SF_ID, "undelete", {**record, "Subject": "Edited"}, Actor.USER))
+    history.add(SiaWrite(at(4.1), "u", "t", "create", TASK, Actor.SYNC, from_sf_id=SF_ID))
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER))
+    history.add(SiaWrite(at(15), "u", "t", "update", {"due_date": date(2026, 1, 6)}, Actor.USER))
+    final = {"activity_date": date(2026, 1, 6), "subject": "Edited"}
+    assert verdict(history, {"due_date": date(2026, 1, 6)}, final, template=template) == []
+
+
+def test_a_subject_edit_written_over_before_its_event_reached_the_sync_may_stay_replaced() -> None:
+    """SPEC 3, 7: a Subject edited in Salesforce after the rep's rename wins the Subject. When the sync's
+    write of the rename replaced it before its event reached the running sync (dropped while sync was off or
+    paused, or lost), nothing tells the sync of it: the rename's Subject may stand."""
+    history = History()
+    pushed_task(history)
+    history.add(SiaWrite(at(10), "u", "t", "update", {"name": "Call Bo"}, Actor.USER))
+    history.add(SfWrite(at(20), at(20), SF_ID, "update", {"Subject": "Edited"}, Actor.USER))
+    history.add(SfWrite(at(30), at(30), SF_ID, "update", {"Subject": "Call Bo"}, Actor.SYNC, rep="u"))
+    renamed = {"name": "Call Bo"}
+    assert verdict(history, renamed, {"subject": "Call Bo"}, events_lost=True) == []
+    assert verdict(history, renamed, {"subject": "Edited"}, events_lost=True) == []
+    # Its event delivered, even after the write: the edit, the later change, must stand.
+    assert verdict(history, renamed, {"subject": "Edited"}) == []
+    assert any("Subject 'Call Bo'" in v for v in verdict(history, renamed, {"subject": "Call Bo"}))
+
+
+def test_an_old_record_sia_never_had_may_join_on_an_undelete_and_must_on_an_edit() -> None:
+    history = History()
+    record = {**RECORD, "OwnerId": REPS["u"], "TaskSubtype": "Task"}
+    history.add(SfWrite(at(-3 * 24 * 60), at(-3 * 24 * 60), SF_ID, "create", record, Actor.USER))
+    history.add(Switch(at(0), "u", "on"))
+    history.add(SfWrite(at(5), at(5), SF_ID, "delete", {}, Actor.USER))
+    history.add(SfWrite(at(10), at(10), SF_ID, "undelete", record, Actor.USER))
+    assert verdict(history, None, {}) == []
+    joined = History([*history.facts, SiaWrite(at(10.1), "u", "t", "create", TASK, Actor.SYNC, from_sf_id=SF_ID)])
+    assert verdict(joined, {}, {}) == []
+    history.add(SfWrite(at(12), at(12), SF_ID, "update", {"Priority": "High"}, Actor.USER))
+    assert any("no SIA task" in v for v in verdict(history, None, {"priority": "High"}))
+
+
 def test_a_task_created_while_sync_was_off_stays_local() -> None:
     history = History()
     history.add(SiaWrite(at(1), "u", "t", "create", TASK, Actor.USER))

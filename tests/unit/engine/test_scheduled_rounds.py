@@ -182,3 +182,30 @@ def test_an_orgs_reconciliation_fails_until_get_updated_covers_the_moment_every_
     world.tick(60)
     result = reconcile_org(ORG, world.services, world.state, BudgetGovernor(), changed_at)
     assert list(result.done) == [USER]
+
+
+def test_a_records_change_in_a_gap_overflow_is_applied_though_a_later_write_stamped_it_ahead_of_the_syncs_clock():
+    # Given an org whose clock is a minute ahead, a pushed task whose Comments changed in a transaction too big
+    # for its events (one GAP_OVERFLOW instead), and a later change of the record, stamped by that clock past
+    # the sync's present, just before the reconciliation the overflow started runs
+    world = SyncWorld()
+    world.org.skew = timedelta(seconds=60)
+    world.rep_creates("Call Alice back")
+    world.sync()
+    world.tick(120)
+    record = world.record_of()
+    world.org.update(record.id, {"Description": "theirs"})
+    changed_at = world.org.records[record.id].system_modstamp
+    world.tick(90)
+    world.org.update(record.id, {"Priority": "High"})
+    world.mark_delivered()
+    world.tick()
+
+    # When the reconciliation runs
+    reconcile_org(ORG, world.services, world.state, BudgetGovernor(), changed_at)
+
+    # Then the overflow's change reached SIA: getUpdated stops at the sync's present, which the record's
+    # stamp had left; a query reaches Salesforce's
+    task = world.task()
+    assert task is not None
+    assert task.details == "theirs"

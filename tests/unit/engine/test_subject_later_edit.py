@@ -232,3 +232,108 @@ def test_a_late_undelete_showing_what_the_field_held_before_the_syncs_writes_tak
     assert decision.reminder is None
     assert decision.salesforce is None
     assert decision.conflicts == ()
+
+
+# -- a later Subject edit that the sync's write of an older change replaced unseen ------------------------
+
+
+def _older_rename_written_over_an_unseen_subject_edit():
+    # The rep renamed the task at :20, delivered only at :40 (an outage); a Salesforce user edited the
+    # Subject at :30, whose event had not come yet: the sync's write of :40 replaced it unseen.
+    task, link = synced()
+    renamed = edited(task, at(minutes=20), name="Call Bob")
+    written = decide_reminder_event(event(renamed), link, ctx(40))
+    assert subject_written(written) == "Call Bob due 2026-03-27"
+    link = later_link(written, link)
+    echo = sf_updated(at(minutes=40), client_id=CLIENT_ID, Subject="Call Bob due 2026-03-27")
+    return renamed, later_link(decide_salesforce_change(echo, link, renamed, ctx(41)), link)
+
+
+def test_a_later_subject_edit_replaced_by_the_write_of_an_older_rename_is_written_back():
+    renamed, link = _older_rename_written_over_an_unseen_subject_edit()
+
+    # When the Subject edit's event comes, after the write's echo
+    decision = decide_salesforce_change(
+        sf_updated(at(minutes=30), client_id="SfdcInternalAPI/", Subject="Alice - pricing call"), link, renamed, ctx(42)
+    )
+
+    # Then the later change wins (SPEC 7): the edit goes back to Salesforce, and the SIA name stays the rep's
+    assert subject_written(decision) == "Alice - pricing call"
+    assert not renamed_in_sia(decision)
+    assert decision.link is not None
+    assert decision.link.agreed.name == "Call Bob"
+
+
+def test_an_older_subject_edit_replaced_by_the_write_of_a_later_rename_stays_replaced():
+    renamed, link = _older_rename_written_over_an_unseen_subject_edit()
+
+    # When the event of a Subject edit made at :10, before the rename, comes after the write's echo
+    decision = decide_salesforce_change(
+        sf_updated(at(minutes=10), client_id="SfdcInternalAPI/", Subject="Alice - pricing call"), link, renamed, ctx(42)
+    )
+
+    # Then the rename, the later change, keeps the Subject
+    assert subject_written(decision) is None
+    assert not renamed_in_sia(decision)
+
+
+def test_a_subject_edit_within_the_clocks_margin_of_the_rename_the_write_rendered_stays_replaced():
+    renamed, link = _older_rename_written_over_an_unseen_subject_edit()
+
+    # When the event comes of a Subject edit made a minute after the rename of :20 (the clocks may differ
+    # by two: either may be the later, SPEC 7)
+    decision = decide_salesforce_change(
+        sf_updated(at(minutes=21), client_id="SfdcInternalAPI/", Subject="Alice - pricing call"), link, renamed, ctx(42)
+    )
+
+    # Then the Subject the write made stands: no write back and forth
+    assert subject_written(decision) is None
+
+
+def test_a_subject_edit_older_than_the_due_date_change_the_write_rendered_stays_replaced():
+    # Given the rep moved the due date at :20 (the template shows it), delivered only at :40, and a
+    # Salesforce user edited the Subject at :10, after the task's name was last changed (:1)
+    task, link = synced()
+    moved = edited(task, at(minutes=20), due_date=date(2026, 3, 29))
+    written = decide_reminder_event(event(moved), link, ctx(40))
+    assert subject_written(written) == "Call Alice back due 2026-03-29"
+    link = later_link(written, link)
+    echo = sf_updated(
+        at(minutes=40), client_id=CLIENT_ID, Subject="Call Alice back due 2026-03-29", ActivityDate="2026-03-29"
+    )
+    link = later_link(decide_salesforce_change(echo, link, moved, ctx(41)), link)
+
+    # When the Subject edit's event comes
+    decision = decide_salesforce_change(
+        sf_updated(at(minutes=10), client_id="SfdcInternalAPI/", Subject="Alice - pricing call"), link, moved, ctx(42)
+    )
+
+    # Then the due date change, later than the edit, keeps the Subject it rendered
+    assert decision.salesforce is None
+
+
+# -- an SIA change that a later Salesforce change of the same field overruled -----------------------------
+
+
+def test_an_sia_due_date_change_overruled_by_a_later_salesforce_move_still_renders_the_subject():
+    # Given the rep moved the due date at :20 (the template shows it), delivered late, and a Salesforce user
+    # moved it elsewhere at :30
+    task, link = synced()
+    moved = edited(task, at(minutes=20), due_date=date(2026, 3, 29))
+
+    # When both are decided together
+    decision = decide_salesforce_change(sf_updated(at(minutes=30), ActivityDate="2026-03-31"), link, moved, ctx(40))
+
+    # Then the later move wins the due date, but the rep's change rendered the Subject, as it had in order
+    # (Salesforce's move does not render it again, SPEC 3): the Subject shows the task as it is now
+    assert decision.reminder is not None
+    assert decision.reminder.changes == {TaskField.DUE_DATE: date(2026, 3, 31)}
+    assert subject_written(decision) == "Call Alice back due 2026-03-31"
+
+
+def test_a_salesforce_move_of_the_due_date_alone_does_not_render_the_subject():
+    task, link = synced()
+
+    decision = decide_salesforce_change(sf_updated(at(minutes=30), ActivityDate="2026-03-31"), link, task, ctx(40))
+
+    assert subject_written(decision) is None

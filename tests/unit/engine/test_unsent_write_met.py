@@ -25,6 +25,7 @@ from tests.unit.builders import (
     event,
     linked,
     reminder,
+    sent_fields,
     sf_record,
     sf_updated,
     stored,
@@ -161,3 +162,26 @@ def test_a_write_over_a_change_only_a_read_showed_keeps_its_earliest_as_base_so_
 
     assert isinstance(late.reminder, UpdateReminder)
     assert late.reminder.changes == {TaskField.DETAILS: "theirs"}
+
+
+def test_a_subject_automation_gave_the_create_does_not_stand_for_an_unsent_rename() -> None:
+    # The rep's task went to Salesforce at minute 2, where automation prefixed its Subject; the create's CDC
+    # event never came. The rep renamed the task at 20, and that write's answer never came. A Salesforce
+    # user raised the priority at 22.
+    task = reminder("Call Alice back")
+    created = decide_reminder_event(event(task), None, context(now=at(minutes=2)))
+    assert created.link is not None
+    task = edited(task, at(minutes=20), name="Call Bob")
+    renamed = decide_reminder_event(event(task), created.link.updated(sf_id=SF_ID), context(now=at(minutes=20)))
+    assert renamed.link is not None
+    link = stored(renamed.link.updated(unsent=(SalesforceField.SUBJECT,)), at(minutes=20))
+    record = sf_record(at(minutes=22), Subject="[SF] Call Alice back", Status="Not Started", Priority="High")
+    read = dataclasses.replace(record, read_at=at(minutes=25))
+
+    decided = decide_sf(read, link, task, minutes=25)
+
+    # The record's last modification dates the priority, not the Subject: no Subject edit is known later
+    # than the rename, which is sent again (SPEC 3, 7), and the priority comes to SIA.
+    assert sent_fields(decided).get("Subject") == "Call Bob"
+    assert isinstance(decided.reminder, UpdateReminder)
+    assert decided.reminder.changes == {TaskField.PRIORITY: "high"}

@@ -14,6 +14,7 @@ too: an SIA change older than the Subject Salesforce made renders no Subject ove
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 
 from tasksync.domain.clocks import CLOCK_MARGIN
@@ -42,6 +43,8 @@ class Merged:
     subject_edited_at: datetime | None = None
     """When the Subject Salesforce holds of its own was made (Salesforce's clock, as observed) or known to
     stand (SIA's clock, the last agreement of the name, ``observe.salesforce_subject``)."""
+    overruled: dict[TaskField, FieldChange] = dataclass_field(default_factory=dict)
+    """SIA's changes that a later Salesforce change of the same field to another value overruled."""
 
 
 def reminder_changes(link: SyncLink, reminder: ReminderTask | None) -> dict[TaskField, FieldChange]:
@@ -68,6 +71,7 @@ def merge(
     sia_changed_at = dict(link.sia_changed_at)
     winners: dict[TaskField, Side] = {}
     conflicts: list[SyncError] = []
+    overruled: dict[TaskField, FieldChange] = {}
     subject = from_salesforce.get(TaskField.NAME)
     for field in TASK_FIELDS:
         sia, salesforce = from_sia.get(field), from_salesforce.get(field)
@@ -79,6 +83,8 @@ def merge(
         if sia and salesforce and sia.value != salesforce.value:
             winner = Side.SALESFORCE if salesforce.at > sia.at else Side.SIA
             conflicts.append(conflict(link, field, winner, sia, salesforce))
+            if winner is Side.SALESFORCE:
+                overruled[field] = sia
         elif salesforce and (sia is None or sia.at >= salesforce.at - CLOCK_MARGIN):
             # Alone, or both sides made the same change (the sync's own SIA write whose link was lost looks
             # so): Salesforce's, so that it is not taken for an SIA change that renders a new Subject.
@@ -111,6 +117,7 @@ def merge(
         winners=winners,
         conflicts=tuple(conflicts),
         subject_edited_at=subject.at if subject else None,
+        overruled=overruled,
     )
 
 
@@ -151,22 +158,48 @@ def salesforce_writes(
     return writes
 
 
-def sia_rendered_subject(link: SyncLink, merged: Merged, ctx: SyncContext) -> str | None:
-    """The Subject to write when SIA's changes alter the rendered Subject, else None. An SIA change older
-    than the Subject Salesforce made renders none: the later change wins (a tie goes to SIA)."""
-    template = ctx.settings.subject_template
-    edited = merged.subject_edited_at
-    won_by_sia = {
-        field.value: getattr(merged.agreed, field)
+def _rendering(merged: Merged) -> dict[TaskField, FieldChange]:
+    """SIA's changes that render the Subject: those it won, and those a later Salesforce change of the field
+    overruled, which rendered it when made (in order, the Subject shows them; Salesforce moving the field
+    does not render it again). An SIA change older than the Subject Salesforce made renders none: the
+    later change wins (a tie goes to SIA)."""
+    won = {
+        field: FieldChange(getattr(merged.agreed, field), merged.agreed_at[field])
         for field, side in merged.winners.items()
-        if side is Side.SIA and (edited is None or merged.agreed_at[field] >= edited)
+        if side is Side.SIA
     }
-    if not won_by_sia:
+    edited = merged.subject_edited_at
+    return {
+        field: change for field, change in (won | merged.overruled).items() if edited is None or change.at >= edited
+    }
+
+
+def sia_rendered_subject(link: SyncLink, merged: Merged, ctx: SyncContext) -> str | None:
+    """The Subject to write when SIA's changes alter the rendered Subject, else None. It shows the task as
+    merged (a due date Salesforce moved later included)."""
+    template = ctx.settings.subject_template
+    rendering = {field.value: change.value for field, change in _rendering(merged).items()}
+    if not rendering:
         return None
     before = render_subject(template, link.agreed)
-    if render_subject(template, link.agreed.model_copy(update=won_by_sia)) == before:
+    if render_subject(template, link.agreed.model_copy(update=rendering)) == before:
         return None
     return render_subject(template, merged.agreed)
+
+
+def rendered_at(link: SyncLink, merged: Merged, ctx: SyncContext) -> datetime | None:
+    """When SIA made the latest of its changes that alter the rendered Subject (SIA's clock): the time a
+    Subject the sync writes for them is SIA's change."""
+    template = ctx.settings.subject_template
+    before = render_subject(template, link.agreed)
+    return max(
+        (
+            change.at
+            for field, change in _rendering(merged).items()
+            if render_subject(template, link.agreed.model_copy(update={field.value: change.value})) != before
+        ),
+        default=None,
+    )
 
 
 def reminder_writes(merged: Merged, reminder: ReminderTask) -> dict[TaskField, object]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime, timedelta
 
+from tasksync.domain.clocks import CLOCK_MARGIN
 from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, SfValue
 from tasksync.domain.reminder_task import TaskField
 from tasksync.domain.salesforce_fields import SALESFORCE_FIELDS
@@ -55,8 +56,8 @@ class Observation:
     ambiguous: bool
     """The change cannot be placed against what the link knows: read the record and decide again."""
     restore: dict[SalesforceField, SfValue] = dataclass_field(default_factory=dict)
-    """Values SIA cannot hold that a write of the sync's replaced unseen, though Salesforce's change was the
-    later one: written back, SIA keeping its own (SPEC 2, 7)."""
+    """Values SIA cannot hold, and Subjects edited in Salesforce, that a write of the sync's replaced unseen,
+    though Salesforce's change was the later one: written back, SIA keeping its own (SPEC 2, 3, 7)."""
     undated: dict[SalesforceField, datetime] = dataclass_field(default_factory=dict)
     """Fields a record read shows changed without saying when: the earliest the change can have been made
     (``_Watch.undated``), the base of a write made over it."""
@@ -245,7 +246,7 @@ class _Watch:
         at = self.change.commit_at
         if self.link.not_landed(sf_field, value):
             return  # the write whose answer never came did not happen: it is sent again
-        if value != known and sf_field in self.link.unsent and sf_field is not SalesforceField.SUBJECT:
+        if value != known and sf_field in self.link.unsent:
             # Nor did it land, or Salesforce changed the field after it: either way the later of SIA's
             # change and Salesforce's wins (not Salesforce's for replacing a write that may never have gone).
             changed_at, restated, theirs = self.dated(sf_field, value)
@@ -345,7 +346,8 @@ class _Watch:
         a whole record only when the record did (``LastModifiedDate``), which may be any field's change."""
         field = SIA_FIELD[sf_field]
         if field is TaskField.NAME:
-            return  # Subject edits never reach SIA: nothing was lost to it
+            self.subject_lost_to_sia(value, at, write, dated=dated)
+            return
         in_sia = self.ctx.field_map.to_sia(field, value)
         shown = in_sia if in_sia is not UNSYNCED else value
         sia = FieldChange(getattr(self.link.agreed, field), write.sia_at or self.link.agreed_at[field])
@@ -361,3 +363,14 @@ class _Watch:
             self.restore[sf_field] = value
         elif later:
             self.changes[field] = FieldChange(in_sia, at)
+
+    def subject_lost_to_sia(self, value: SfValue, at: datetime, write: SalesforceWrite, *, dated: bool) -> None:
+        """A Subject edited in Salesforce that the sync's ``write`` of its rendering replaced unseen. It never
+        renames the SIA task (SPEC section 3), but the later change wins the Subject (SPEC 7): an edit dated
+        after the SIA change that the write rendered, beyond the clocks' margin, is written back, unless
+        Salesforce moved on since. Within the margin either may win, and the write made stands."""
+        if not dated or as_sf_json(self.link.salesforce.subject) != write.value:
+            return
+        if at > (write.sia_at or self.link.agreed_at[TaskField.NAME]) + CLOCK_MARGIN:
+            self.restore[SalesforceField.SUBJECT] = value
+            self.changes[TaskField.NAME] = FieldChange(value, at)

@@ -22,7 +22,14 @@ from tasksync.engine.decisions import (
     UpdateReminder,
     UpdateSalesforceTask,
 )
-from tasksync.engine.merge import conflict, merge, reminder_changes, reminder_writes, salesforce_writes
+from tasksync.engine.merge import (
+    conflict,
+    merge,
+    reminder_changes,
+    reminder_writes,
+    rendered_at,
+    salesforce_writes,
+)
 from tasksync.engine.observe import Observation, salesforce_subject
 
 
@@ -96,12 +103,15 @@ def settle(
         rendered = {"rendered_subject": render_subject(ctx.settings.subject_template, merged.agreed)}
         by_create = True
     else:
-        written = salesforce_writes(link, merged, observed.held, ctx) | observed.restore
-        subject = written.get(SalesforceField.SUBJECT)
+        rendering = salesforce_writes(link, merged, observed.held, ctx)
+        written = rendering | observed.restore
+        subject = rendering.get(SalesforceField.SUBJECT)
         rendered = {"rendered_subject": subject} if isinstance(subject, str) else {}
         if resend or written:
             salesforce_action = UpdateSalesforceTask(TaskUpdate(sf_id=link.sf_id, values=resend | written))
     sia_at = {SF_FIELD[field]: at for field, at in merged.agreed_at.items()}
+    # A Subject written is as old as the SIA change it renders (a due date's, say), not the name's.
+    sia_at[SalesforceField.SUBJECT] = rendered_at(link, merged, ctx) or sia_at[SalesforceField.SUBJECT]
     new_link = learnt.with_writes(written, base=base, sia_at=sia_at, by_create=by_create, **rendered)
 
     conflicts = merged.conflicts + tuple(

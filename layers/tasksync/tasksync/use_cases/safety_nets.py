@@ -152,11 +152,27 @@ def read_changed_since(settings: SyncSettings, services: SyncServices, stopped: 
     time or the pause's), each decided as its skipped event would have been: an old one undeleted,
     reassigned to the rep or edited meanwhile joins (SPEC 5.5, 6). A query reaches Salesforce's present,
     where getUpdated stops at the sync's: a change stamped by a clock ahead is read too."""
+    return _owned_stamped_since(settings, services, stopped - CLOCK_MARGIN, _as_changed)
+
+
+def read_stamped_past(settings: SyncSettings, services: SyncServices, covered: datetime) -> SweepResult:
+    """The rep's possible reminders stamped after ``covered``, how far getUpdated reached (the sync's present
+    at most), read by a query, which reaches Salesforce's present: a record that a change stamped by a clock
+    ahead took past the window is read now, not at the next round (SPEC 6, 7)."""
+    return _owned_stamped_since(settings, services, covered, SalesforceChange.of_record)
+
+
+def _owned_stamped_since(
+    settings: SyncSettings,
+    services: SyncServices,
+    since: datetime,
+    as_change: Callable[[SalesforceTask, datetime], SalesforceChange],
+) -> SweepResult:
     connection = settings.connection
-    assert connection is not None  # only a syncing rep catches up
+    assert connection is not None  # only a syncing rep reads its changes
     gateway, read_at = services.salesforce(settings), services.clock()
-    tasks = gateway.owned_tasks_stamped_since(connection.sf_user_id, stopped - CLOCK_MARGIN)
-    return apply_each((_as_changed(task, read_at) for task in tasks), settings, services)
+    tasks = gateway.owned_tasks_stamped_since(connection.sf_user_id, since)
+    return apply_each((as_change(task, read_at) for task in tasks), settings, services)
 
 
 def reconcile_updates(

@@ -15,7 +15,13 @@ from tasksync.domain.settings import SyncSettings
 from tasksync.ports.salesforce import ApiUsage, ErrorKind, SalesforceError
 from tasksync.ports.sync_state import CursorRepository
 from tasksync.use_cases.revoked_grant import pause_on_revoked_grant
-from tasksync.use_cases.safety_nets import UPDATED_CURSOR, SweepResult, audit_deletes, reconcile_updates
+from tasksync.use_cases.safety_nets import (
+    UPDATED_CURSOR,
+    SweepResult,
+    audit_deletes,
+    read_stamped_past,
+    reconcile_updates,
+)
 from tasksync.use_cases.services import SyncServices
 
 DEFAULT_THRESHOLD = 0.8
@@ -102,12 +108,17 @@ def reconcile_org(
     changed_at: datetime | None = None,
 ) -> RoundResult:
     """The whole entity changed (``GAP_OVERFLOW``, a wildcard record id) at ``changed_at``: each syncing
-    rep of the org reconciles its changes and audits its links for deletes. Raises ``NotCoveredYet``
+    rep of the org reconciles its changes (getUpdated, and a query of its possible reminders stamped past
+    getUpdated's window, which reaches a clock ahead) and audits its links for deletes. Raises ``NotCoveredYet``
     when a rep's reconciliation does not reach ``changed_at`` yet, so that its invoker tries again a
     minute or so later (Lambda's retry of an asynchronous invocation)."""
 
     def both(settings: SyncSettings) -> SweepResult:
-        return reconcile_updates(settings, services, cursors, since=changed_at) + audit_deletes(settings, services)
+        updated = reconcile_updates(settings, services, cursors, since=changed_at)
+        covered = cursors.get_cursor(settings.user_id, UPDATED_CURSOR)
+        if changed_at is not None and covered is not None:
+            updated += read_stamped_past(settings, services, covered)
+        return updated + audit_deletes(settings, services)
 
     result = run_round(both, services, governor, org_id=org_id)
     if changed_at is not None:
