@@ -93,7 +93,9 @@ def bite(name: str, seeds: int) -> Bite:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.sim.bites")
-    parser.add_argument("--seeds", type=int, default=1000, help="seeds 0 .. N-1 per break (default 1000, as test_bites)")
+    parser.add_argument(
+        "--seeds", type=int, default=1000, help="seeds 0 .. N-1 per break (default 1000, as test_bites)"
+    )
     parser.add_argument("--only", action="append", choices=sorted(BREAKS), help="this break only (repeatable)")
     args = parser.parse_args(argv)
     names = args.only or list(BREAKS)
