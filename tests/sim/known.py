@@ -7,23 +7,29 @@ schedules, and the list is made again from ``make sim``'s output."""
 from __future__ import annotations
 
 CROSSED_CONFLICT = (
-    "crossed edits (both sides change one field minutes apart while Salesforce is down): the later"
-    " change does not win, or its conflict is not recorded (SPEC 7)"
+    "crossed edits (both sides change one field minutes apart while Salesforce is down): the later change does"
+    " not win, or its conflict is not recorded (SPEC 7); a Salesforce change event decided with the rep's"
+    " changes not yet sent writes them unread over a later Salesforce change whose event is still on its way"
+)
+REJOIN_KEEPS = (
+    "a record reassigned away and back around a sync pause: SIA does not keep the last synced status"
+    " Salesforce had before it left (SPEC 2, 4, 5.5)"
 )
 REPLAY_WRITES = "an old message delivered again after both sides agree still writes (SPEC 7: idempotent)"
+SUBJECT_RENDER = "the Subject is neither the latest rendering of the rep's changes nor a later Salesforce edit (SPEC 3)"
+REFUSAL_AS_TRANSIENT = "a write a validation rule refuses for good is recorded as one to retry (SPEC 7: errors)"
 
 KNOWN: dict[int, str] = {
-    38: CROSSED_CONFLICT,
-    49: CROSSED_CONFLICT,
-    106: CROSSED_CONFLICT,
-    131: CROSSED_CONFLICT,
-    293: CROSSED_CONFLICT,
-    388: REPLAY_WRITES,
-    550: CROSSED_CONFLICT,
-    572: CROSSED_CONFLICT,
-    692: REPLAY_WRITES,
-    716: CROSSED_CONFLICT,
-    723: CROSSED_CONFLICT,
-    843: CROSSED_CONFLICT,
-    862: CROSSED_CONFLICT,
+    155: REPLAY_WRITES,
+    237: SUBJECT_RENDER,
+    372: CROSSED_CONFLICT,
+    452: REPLAY_WRITES,
+    642: REPLAY_WRITES,
+    712: REFUSAL_AS_TRANSIENT,
+    721: REPLAY_WRITES,
+    808: REJOIN_KEEPS,
+    821: REJOIN_KEEPS,
+    836: SUBJECT_RENDER,
+    872: CROSSED_CONFLICT,
+    906: CROSSED_CONFLICT,
 }
