@@ -251,3 +251,23 @@ def test_a_later_synced_salesforce_change_the_write_replaced_reaches_sia_though_
     assert isinstance(normal.reminder, UpdateReminder)
     assert normal.reminder.changes == {TaskField.PRIORITY: Priority.NORMAL}
     assert normal.salesforce is None
+
+
+def test_a_value_salesforce_would_restore_gives_way_to_the_reps_later_change_of_the_field():
+    # The rep's High, sent late at :20, replaced Salesforce's Low from :15 unseen; the rep picked Normal at
+    # :25. Low's event, decided at :30, would write Low back: the rep's Normal is later, and is what goes.
+    task, link = linked()
+    high = edited(task, at(minutes=10), priority=Priority.HIGH)
+    sent = decide_reminder_event(event(high), link, context(now=at(minutes=20)))
+    echo = sf_updated(at(minutes=20), client_id=CLIENT_ID, Priority="High")
+    shown = decide_salesforce_change(echo, stored(sent.link, at(minutes=20)), high, context(now=at(minutes=21)))
+    normal = edited(high, at(minutes=25), priority=Priority.NORMAL)
+
+    late = decide_salesforce_change(
+        sf_updated(at(minutes=15), Priority="Low"),
+        stored(shown.link, at(minutes=21)),
+        normal,
+        context(now=at(minutes=30)),
+    )
+
+    assert sent_fields(late) == {"Priority": "Normal"}

@@ -16,8 +16,10 @@ from tests.unit.builders import (
     CLIENT_ID,
     at,
     context,
+    decide_sf,
     edited,
     event,
+    linked,
     pushed,
     reminder,
     sent_fields,
@@ -337,3 +339,18 @@ def test_a_salesforce_move_of_the_due_date_alone_does_not_render_the_subject():
     decision = decide_salesforce_change(sf_updated(at(minutes=30), ActivityDate="2026-03-31"), link, task, ctx(40))
 
     assert subject_written(decision) is None
+
+
+def test_a_subject_edit_written_back_gives_way_to_the_reps_later_rename():
+    # The rep's rename to A, sent late at :20, replaced Salesforce's Subject edit E from :15 unseen; the rep
+    # renamed again to B at :25. E's event, decided at :30, would write E back: B is later (SPEC 3, 7).
+    task, link = linked()
+    renamed = edited(task, at(minutes=10), name="A")
+    sent = decide_reminder_event(event(renamed), link, context(now=at(minutes=20)))
+    echo = sf_updated(at(minutes=20), client_id=CLIENT_ID, Subject="A")
+    shown = decide_sf(echo, stored(sent.link, at(minutes=20)), renamed, 20.5)
+    again = edited(renamed, at(minutes=25), name="B")
+
+    late = decide_sf(sf_updated(at(minutes=15), Subject="E"), stored(shown.link, at(minutes=20.5)), again, 30)
+
+    assert sent_fields(late) == {"Subject": "B"}

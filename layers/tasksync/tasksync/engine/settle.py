@@ -104,7 +104,8 @@ def settle(
         by_create = True
     else:
         rendering = salesforce_writes(link, merged, observed.held, ctx)
-        written = rendering | observed.restore
+        # What SIA's changes write comes over what Salesforce's replaced value would restore: they are later.
+        written = observed.restore | rendering
         subject = rendering.get(SalesforceField.SUBJECT)
         rendered = {"rendered_subject": subject} if isinstance(subject, str) else {}
         if resend or written:
