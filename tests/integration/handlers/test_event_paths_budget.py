@@ -20,7 +20,8 @@ from tests.support.handler_stack import webhook_receiver as webhook_receiver
 
 BURST_CALLS_ALLOWED = 8
 """3 creates and 2 updates of 200; and, should the burst take over a minute to reach the queue on a slow
-machine, the 2 lookups of 200 records that changes sent late make first (``reminder_batches.SENT_LATE``)."""
+machine, the lookups (a query URL's worth of ids each, three for 400) that edits sent late make first
+(``domain.clocks.SENT_LATE``)."""
 DYNAMODB_REQUESTS_ALLOWED = 4
 DAILY_LIMIT = 300
 
@@ -44,7 +45,7 @@ def test_a_burst_of_1000_creates_and_updates_of_one_rep_costs_a_handful_of_calls
     with counting(stack) as calls:
         stack.drain_queue("ReminderChangesQueue")
 
-    # Then it cost a handful of Salesforce API calls (3 creates and 2 updates of 200, maybe 2 lookups)
+    # Then it cost a handful of Salesforce API calls (3 creates and 2 updates of 200, maybe 3 lookups)
     print(f"a burst of 1,000 SIA events in one batch cost {calls.org} Salesforce API calls")
     assert stack.batches[-1] == ("ReminderChangesFunction", 1000)
     assert calls.org <= BURST_CALLS_ALLOWED

@@ -15,7 +15,7 @@ from tasksync.engine.decisions import SkipReason
 from tasksync.ports.salesforce import AuthRevoked, ErrorKind, SalesforceError, SalesforceGateway, WriteResult
 from tasksync.use_cases.reminder_batches import apply_reminder_batch
 from tests.fakes.salesforce import InMemoryGateway
-from tests.unit.builders import CLIENT_ID, USER, SyncWorld, connection, settings
+from tests.unit.builders import CLIENT_ID, OTHER_SF_USER, USER, SyncWorld, connection, settings
 
 USER_2, SF_USER_2 = "user-2", "005000000000003AAA"
 
@@ -252,3 +252,72 @@ def test_a_change_sent_at_once_is_written_without_a_read():
     apply_reminder_batch(pending_sia_events(world), world.services)
 
     assert gateway.calls == Counter(update_tasks=1)
+
+
+def test_a_late_edit_decided_with_its_record_meets_the_reps_later_edit_in_the_store():
+    # The rep's due date (v2) waits out an outage; Salesforce's user moves it later, that event lost; the
+    # rep's next edit (v3, details) is in the store before v2's batch goes. The record decides v2 with the
+    # task as it is now: Salesforce's later date stands on both sides, and the conflict says so (SPEC 7).
+    world = SyncWorld()
+    world.rep_creates("Call Alice", task_id="task-1", due_date=date(2026, 3, 27))
+    world.sync()
+    world.rep_updates("task-1", due_date=date(2026, 3, 28))
+    late = pending_sia_events(world)
+    world.tick(120)
+    world.org.update(world.record_of().id, {"ActivityDate": date(2026, 3, 30)})
+    world.mark_delivered()
+    world.tick(60)
+    world.rep_updates("task-1", details="bring the MSA")
+    later = pending_sia_events(world)
+    world.tick(300)
+
+    assert not apply_reminder_batch(late, world.services).failed
+    assert not apply_reminder_batch(later, world.services).failed
+
+    assert world.record_of().activity_date == date(2026, 3, 30)
+    assert world.task().due_date == date(2026, 3, 30)
+    assert world.record_of().description == "bring the MSA"
+    assert [(e.field, e.winner and e.winner.value) for e in world.state.errors_of(USER)] == [("due_date", "salesforce")]
+
+
+def test_a_late_edit_of_a_record_reassigned_away_is_not_written_into_the_new_owners_task():
+    world = SyncWorld()
+    world.rep_creates("Call Alice", task_id="task-1", due_date=date(2026, 3, 27))
+    world.sync()
+    sf_id = world.record_of().id
+    world.rep_updates("task-1", due_date=date(2026, 3, 28))
+    late = pending_sia_events(world)
+    world.tick(120)
+    world.org.update(sf_id, {"OwnerId": OTHER_SF_USER})  # its event lost
+    world.mark_delivered()
+    world.tick(60)
+    world.rep_updates("task-1", details="notes")  # in the store before the late edit's batch goes
+    later = pending_sia_events(world)
+    world.tick(300)
+
+    apply_reminder_batch(late, world.services)
+    apply_reminder_batch(later, world.services)
+
+    assert world.org.records[sf_id].activity_date == date(2026, 3, 27)
+
+
+def test_a_batch_whose_answers_were_lost_reads_its_records_in_one_lookup_when_retried():
+    world = SyncWorld()
+    for n in range(20):
+        world.rep_creates(f"Task {n}", task_id=f"task-{n}")
+    world.sync()
+    for n in range(20):
+        world.rep_updates(f"task-{n}", due_date=date(2026, 4, 1))
+    events = pending_sia_events(world)
+    lost = SalesforceError(ErrorKind.TRANSIENT, "TIMEOUT", "read timed out")
+    world.fault = lambda moment: lost if moment == "after update_tasks" else None
+    assert set(apply_reminder_batch(events, world.services).failed) == {event.event_id for event in events}
+    world.fault = None
+    gateway = CountingGateway(world)
+    with_gateway(world, gateway)
+
+    outcome = apply_reminder_batch(events, world.services)  # the queue's retry, at once
+
+    assert not outcome.failed
+    assert gateway.calls["get_tasks"] == 1
+    assert {task.activity_date for task in world.org.records.values()} == {date(2026, 4, 1)}

@@ -6,7 +6,8 @@ and the engine drops what is stale across batches. Each rep's tasks are decided 
 Salesforce writes sent together, with the rep's own grant: the creates of a batch cost ceil(n / 200)
 sObject Collections calls, the updates and the deletes as much again each. What cannot go the shared
 way (an event that needs the record read first, a concurrent change) goes through
-``apply_reminder_event`` alone; the creates whose answer was lost learn their fate in one lookup.
+``apply_reminder_event`` alone; the creates whose answer was lost learn their fate in one lookup, and the
+edits sent late (or whose write never answered) read their records in one lookup and are decided with them.
 A task's failure fails that task's events only.
 """
 
@@ -18,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from tasksync.domain.clocks import SENT_LATE
-from tasksync.domain.reminder_events import ReminderEventKind, ReminderTaskEvent
+from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
 from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_error import SyncError, SyncErrorKind
 from tasksync.domain.sync_link import LinkState, SyncLink
@@ -159,21 +160,25 @@ def _read_behind(
     services: SyncServices,
     failed: dict[str, Exception],
 ) -> dict[str, SalesforceChange]:
-    """By SIA id, the records of the edits sent late (retried after Salesforce was down, a backlog), read in
-    one lookup: Salesforce may have changed them meanwhile, and the change's event may still be on its way,
-    or lost. Written unread, the rep's older change would replace a later one (SPEC 7: the later change
+    """By SIA id, the records of the rep's edits sent late (retried after Salesforce was down, a backlog) and
+    of those whose last write never answered, read in one lookup (``get_tasks``: as many ids a call as a
+    query URL holds): Salesforce may have changed them meanwhile, and the change's event may still be on its
+    way, or lost. Written unread, the rep's older change would replace a later one (SPEC 7: the later change
     wins); decided with the record, the two are merged as a crossing."""
     now = services.clock()
     behind = {
         link.sf_id: event.task.id
         for event in events
         if event.kind in (ReminderEventKind.UPDATED, ReminderEventKind.COMPLETED)
-        and now - event.occurred_at > SENT_LATE
+        and event.origin is Origin.USER
         and (link := links.get(event.task.id)) is not None
         and link.sf_id is not None
         and link.state is LinkState.ACTIVE
-        and event.task.version > link.sia_version
         and event.task.id not in failed
+        and (
+            (bool(link.unsent) and event.task.version >= link.sia_version)
+            or (event.task.version > link.sia_version and now - event.occurred_at > SENT_LATE)
+        )
     }
     if not behind:
         return {}
@@ -181,8 +186,8 @@ def _read_behind(
     try:
         records = services.salesforce(settings).get_tasks(list(behind), include_deleted=True)
     except SalesforceError as error:
-        if error.kind is not ErrorKind.TRANSIENT:
-            raise
+        if error.kind is ErrorKind.AUTH:
+            raise  # the rep's sync pauses (_apply_for_rep)
         failed.update(dict.fromkeys(behind.values(), error))  # these tasks' events are retried
         return {}
     return {by_id[record.id[:15]]: SalesforceChange.of_record(record, now) for record in records}
@@ -206,15 +211,17 @@ def _apply_latest(
             continue
         try:
             record = records.get(task_id)
-            if record is not None:
-                # The task as the event tells it, against the record as it is: both changes in one merge.
-                decision = decide_salesforce_change(record, links[task_id], event.task, ctx)
+            current = services.reminders.get(settings.user_id, task_id) if record is not None else None
+            if record is not None and current is not None:
+                # The task as it is now against the record as it is: both sides' changes in one merge, the
+                # SIA write saved with its link (a later edit of the rep's may be in the store already).
+                decision = decide_salesforce_change(record, links[task_id], current, ctx)
             else:
                 decision = decide_reminder_event(event, links[task_id], ctx)
-            if decision.skipped is SkipReason.NEEDS_RECORD:
+            if decision.skipped is SkipReason.NEEDS_RECORD or (record is not None and current is None):
                 alone.append(event)
                 continue
-            write = stage(decision, ctx, services)
+            write = stage(decision, ctx, services, read=current)
         except _CONCURRENT:
             alone.append(event)
             continue
@@ -242,6 +249,10 @@ def _apply_latest(
             failed[task_id] = error
     for event in alone:
         try:
+            if (record := records.get(event.task.id)) is not None:
+                # Read already: the record decides first, on what the store and the link say now, so that
+                # the event's own decision never writes the rep's change unread.
+                apply_salesforce_change(record, settings, services)
             decided[event.task.id] = apply_reminder_event(event, settings, services)
         except Exception as error:
             failed[event.task.id] = error
