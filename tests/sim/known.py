@@ -17,19 +17,22 @@ REJOIN_KEEPS = (
 )
 REPLAY_WRITES = "an old message delivered again after both sides agree still writes (SPEC 7: idempotent)"
 SUBJECT_RENDER = "the Subject is neither the latest rendering of the rep's changes nor a later Salesforce edit (SPEC 3)"
-REFUSAL_AS_TRANSIENT = "a write a validation rule refuses for good is recorded as one to retry (SPEC 7: errors)"
+OUT_OF_ORDER = (
+    "a synced Salesforce change whose event comes after that of a later unsynced one (Completed, then In"
+    " Progress) never reaches SIA (SPEC 2, 7: ordered per task)"
+)
+LEFT_KEPT = (
+    "a create whose answer was lost lands on a record reassigned away since: the SIA task stays, showing a"
+    " record that is not the rep's (SPEC 4)"
+)
 
 KNOWN: dict[int, str] = {
+    136: OUT_OF_ORDER,
     155: REPLAY_WRITES,
-    237: SUBJECT_RENDER,
-    372: CROSSED_CONFLICT,
-    452: REPLAY_WRITES,
-    642: REPLAY_WRITES,
-    712: REFUSAL_AS_TRANSIENT,
-    721: REPLAY_WRITES,
+    628: REPLAY_WRITES,
     808: REJOIN_KEEPS,
     821: REJOIN_KEEPS,
     836: SUBJECT_RENDER,
-    872: CROSSED_CONFLICT,
+    889: LEFT_KEPT,
     906: CROSSED_CONFLICT,
 }
