@@ -4,6 +4,7 @@ across the reminder-task table and the state table (one request, all or nothing)
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tasksync.adapters.dynamodb.link_repository import DynamoDBLinkRepository
 from tasksync.adapters.dynamodb.reminder_task_store import DynamoDBReminderTaskStore
@@ -14,6 +15,9 @@ from tasksync.domain.sync_link import SyncLink
 from tasksync.ports.linked_writes import TaskGoneSince
 from tasksync.ports.reminder_tasks import FieldChanges, VersionConflict
 from tasksync.ports.sync_state import ConcurrentUpdate
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 TASK_WRITE = 0
 """The task's put (or check) comes first in the transaction, so that its cancellation reason is the first."""
@@ -29,15 +33,8 @@ class DynamoDBLinkedTaskWrites:
 
     def save_create_link(self, link: SyncLink) -> SyncLink:
         # The task's condition check joins the link's own transaction: still one request.
-        saved, link_writes = self.links.link_writes(link)
         live = self.reminders.live_check(link.user_id, link.sia_id)
-        try:
-            self.links.transact([{"ConditionCheck": live}, *link_writes])
-        except TransactionCancelled as cancelled:
-            if cancelled.condition_failed(TASK_WRITE):
-                raise TaskGoneSince(f"task {link.sia_id} is deleted") from cancelled
-            raise ConcurrentUpdate(f"link of {link.sia_id} ({cancelled})") from cancelled
-        return saved
+        return self._transact({"ConditionCheck": live}, link, TaskGoneSince(f"task {link.sia_id} is deleted"))
 
     def update_with_link(self, read: ReminderTask, changes: FieldChanges, now: datetime, link: SyncLink) -> SyncLink:
         task, kind = changed_task(read, changes, now)
@@ -57,11 +54,17 @@ class DynamoDBLinkedTaskWrites:
         # On the version read: a tombstone is a version past the live task it was, so a task deleted since
         # fails the condition as surely as one changed since.
         put = self.reminders.put_over(task, Origin.SYNC, kind, read_version, deleted_at)
-        saved, link_writes = self.links.link_writes(link.updated(sia_version=task.version))
+        conflict = VersionConflict(f"task {task.id} is not as it was read ({read_version})")
+        return self._transact({"Put": put}, link.updated(sia_version=task.version), conflict)
+
+    def _transact(self, task_write: TransactWriteItemTypeDef, link: SyncLink, task_failed: Exception) -> SyncLink:
+        """The task's write (or check) and the link's, in one transaction: ``task_failed`` when the task's
+        condition fails, ``ConcurrentUpdate`` when the link's does."""
+        saved, link_writes = self.links.link_writes(link)
         try:
-            self.links.transact([{"Put": put}, *link_writes])
+            self.links.transact([task_write, *link_writes])
         except TransactionCancelled as cancelled:
             if cancelled.condition_failed(TASK_WRITE):
-                raise VersionConflict(f"task {task.id} is not as it was read ({read_version})") from cancelled
+                raise task_failed from cancelled
             raise ConcurrentUpdate(f"link of {link.sia_id} ({cancelled})") from cancelled
         return saved
