@@ -221,19 +221,27 @@ def test_salesforce_leaving_an_unsynced_status_for_the_one_sia_holds_crosses_the
         assert sent_fields(decision) == {"Status": "Completed"}
 
 
+def _high_sent_and_shown(link, high, sent_minutes, shown_minutes):
+    """The link after the rep's ``high`` was written at ``sent_minutes`` and Salesforce showed the write at
+    ``shown_minutes``, saved a minute later."""
+    sent = decide_reminder_event(event(high), link, context(now=at(minutes=sent_minutes)))
+    echo = sf_updated(at(minutes=shown_minutes), client_id=CLIENT_ID, Priority="High")
+    saved = at(minutes=shown_minutes + 1)
+    shown = decide_salesforce_change(echo, stored(sent.link, at(minutes=sent_minutes)), high, context(now=saved))
+    assert shown.link is not None
+    return stored(shown.link, saved)
+
+
 def test_a_later_synced_salesforce_change_the_write_replaced_reaches_sia_though_salesforce_moved_on_to_low():
     # The rep sets High at :01; Salesforce is down. Salesforce's user sets Normal at :05, then Low at :13;
     # the sync's write of High lands at :25 over both, unseen.
     task, link = linked()
     high = edited(task, at(minutes=1), priority=Priority.HIGH)
-    sent = decide_reminder_event(event(high), link, context(now=at(minutes=1)))
-    echo = sf_updated(at(minutes=25), client_id=CLIENT_ID, Priority="High")
-    shown = decide_salesforce_change(echo, stored(sent.link, at(minutes=1)), high, context(now=at(minutes=26)))
-    assert shown.link is not None
+    shown = _high_sent_and_shown(link, high, sent_minutes=1, shown_minutes=25)
     # Low's event comes first: later than the rep's change, and SIA cannot hold it: written back, SIA keeps High.
     low = decide_salesforce_change(
         sf_updated(at(minutes=13), Priority="Low"),
-        stored(shown.link, at(minutes=26)),
+        shown,
         high,
         context(now=at(minutes=30)),
     )
@@ -258,14 +266,12 @@ def test_a_value_salesforce_would_restore_gives_way_to_the_reps_later_change_of_
     # :25. Low's event, decided at :30, would write Low back: the rep's Normal is later, and is what goes.
     task, link = linked()
     high = edited(task, at(minutes=10), priority=Priority.HIGH)
-    sent = decide_reminder_event(event(high), link, context(now=at(minutes=20)))
-    echo = sf_updated(at(minutes=20), client_id=CLIENT_ID, Priority="High")
-    shown = decide_salesforce_change(echo, stored(sent.link, at(minutes=20)), high, context(now=at(minutes=21)))
+    shown = _high_sent_and_shown(link, high, sent_minutes=20, shown_minutes=20)
     normal = edited(high, at(minutes=25), priority=Priority.NORMAL)
 
     late = decide_salesforce_change(
         sf_updated(at(minutes=15), Priority="Low"),
-        stored(shown.link, at(minutes=21)),
+        shown,
         normal,
         context(now=at(minutes=30)),
     )

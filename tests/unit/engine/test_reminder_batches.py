@@ -219,17 +219,27 @@ def test_creates_whose_answers_were_lost_learn_their_fate_in_one_lookup():
     assert world.task("task-3") is None  # the delete in Salesforce wins
 
 
-def test_a_change_sent_late_reads_its_record_first_and_meets_a_later_salesforce_change_unheard():
-    # The rep moves the due date; Salesforce is down for ten minutes, so the change waits in its queue.
-    # Meanwhile Salesforce's user moves it too, and their change event is still on its way.
+def _the_reps_due_date_waits_out_an_outage(salesforce: dict[str, object]):
+    """The rep moves the due date (v2) while Salesforce is down, so the change waits in its queue; meanwhile
+    Salesforce's user makes ``salesforce``'s change, whose event is lost; the rep's next edit (v3, details)
+    is in the store before v2's batch goes. The world, v2's events and v3's."""
     world = SyncWorld()
     world.rep_creates("Call Alice", task_id="task-1", due_date=date(2026, 3, 27))
     world.sync()
     world.rep_updates("task-1", due_date=date(2026, 3, 28))
     late = pending_sia_events(world)
+    world.tick(120)
+    world.org.update(world.record_of().id, salesforce)
+    world.mark_delivered()
+    world.tick(60)
+    world.rep_updates("task-1", details="bring the MSA")
+    later = pending_sia_events(world)
     world.tick(300)
-    world.org.update(world.record_of().id, {"ActivityDate": date(2026, 3, 30)})
-    world.tick(300)
+    return world, late, later
+
+
+def test_a_change_sent_late_reads_its_record_first_and_meets_a_later_salesforce_change_unheard():
+    world, late, _ = _the_reps_due_date_waits_out_an_outage({"ActivityDate": date(2026, 3, 30)})
 
     outcome = apply_reminder_batch(late, world.services)
 
@@ -255,21 +265,9 @@ def test_a_change_sent_at_once_is_written_without_a_read():
 
 
 def test_a_late_edit_decided_with_its_record_meets_the_reps_later_edit_in_the_store():
-    # The rep's due date (v2) waits out an outage; Salesforce's user moves it later, that event lost; the
-    # rep's next edit (v3, details) is in the store before v2's batch goes. The record decides v2 with the
-    # task as it is now: Salesforce's later date stands on both sides, and the conflict says so (SPEC 7).
-    world = SyncWorld()
-    world.rep_creates("Call Alice", task_id="task-1", due_date=date(2026, 3, 27))
-    world.sync()
-    world.rep_updates("task-1", due_date=date(2026, 3, 28))
-    late = pending_sia_events(world)
-    world.tick(120)
-    world.org.update(world.record_of().id, {"ActivityDate": date(2026, 3, 30)})
-    world.mark_delivered()
-    world.tick(60)
-    world.rep_updates("task-1", details="bring the MSA")
-    later = pending_sia_events(world)
-    world.tick(300)
+    # The record decides v2 with the task as it is now (v3 in the store): Salesforce's later date stands on
+    # both sides, and the conflict says so (SPEC 7).
+    world, late, later = _the_reps_due_date_waits_out_an_outage({"ActivityDate": date(2026, 3, 30)})
 
     assert not apply_reminder_batch(late, world.services).failed
     assert not apply_reminder_batch(later, world.services).failed
@@ -281,19 +279,9 @@ def test_a_late_edit_decided_with_its_record_meets_the_reps_later_edit_in_the_st
 
 
 def test_a_late_edit_of_a_record_reassigned_away_is_not_written_into_the_new_owners_task():
-    world = SyncWorld()
-    world.rep_creates("Call Alice", task_id="task-1", due_date=date(2026, 3, 27))
-    world.sync()
-    sf_id = world.record_of().id
-    world.rep_updates("task-1", due_date=date(2026, 3, 28))
-    late = pending_sia_events(world)
-    world.tick(120)
-    world.org.update(sf_id, {"OwnerId": OTHER_SF_USER})  # its event lost
-    world.mark_delivered()
-    world.tick(60)
-    world.rep_updates("task-1", details="notes")  # in the store before the late edit's batch goes
-    later = pending_sia_events(world)
-    world.tick(300)
+    world, late, later = _the_reps_due_date_waits_out_an_outage({"OwnerId": OTHER_SF_USER})
+    sf_id = world.link_of().sf_id
+    assert sf_id is not None
 
     apply_reminder_batch(late, world.services)
     apply_reminder_batch(later, world.services)

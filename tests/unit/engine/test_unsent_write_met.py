@@ -13,7 +13,7 @@ from tasksync.domain.reminder_task import ReminderTask, TaskField
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.sync_link import Side, SyncLink
 from tasksync.engine.changes import SalesforceChange
-from tasksync.engine.decisions import SkipReason, UpdateReminder, UpdateSalesforceTask
+from tasksync.engine.decisions import Decision, SkipReason, UpdateReminder, UpdateSalesforceTask
 from tasksync.engine.from_reminders import decide_reminder_event
 from tests.unit.builders import (
     CLIENT_ID,
@@ -117,6 +117,13 @@ def _read_after_two_salesforce_changes(link: SyncLink, minutes: float) -> Salesf
     return dataclasses.replace(record, read_at=at(minutes=40))
 
 
+def _written_and_shown(decided: Decision, task: ReminderTask) -> SyncLink:
+    """The link after the decision's write of "mine" was saved at :40 and its echo came at :41."""
+    written = stored(decided.link, at(minutes=40))
+    echo = sf_updated(at(minutes=41), client_id=CLIENT_ID, Description="mine")
+    return stored(decide_sf(echo, written, task, minutes=42).link or written, at(minutes=42))
+
+
 def test_a_change_a_read_shows_among_others_is_not_dated_by_the_records_last_modification() -> None:
     # The rep changed Comments at :20. Salesforce's user changed Comments at some time and the Subject at :30;
     # a read says only that the record was last modified at :30. Which of the two Comments changes came first
@@ -134,9 +141,7 @@ def test_a_change_a_read_shows_among_others_is_not_dated_by_the_records_last_mod
 def test_the_changes_own_event_coming_later_says_it_was_the_later_and_it_wins_back() -> None:
     link, task = _rep_changes_details_and_the_write_goes_unanswered(minutes=20)
     decided = decide_sf(_read_after_two_salesforce_changes(link, minutes=30), link, task, minutes=40)
-    written = stored(decided.link, at(minutes=40))
-    echo = sf_updated(at(minutes=41), client_id=CLIENT_ID, Description="mine")
-    shown = stored(decide_sf(echo, written, task, minutes=42).link or written, at(minutes=42))
+    shown = _written_and_shown(decided, task)
 
     # Salesforce's Comments change was made at :25, after the rep's at :20: its event, late, says so.
     late = decide_sf(sf_updated(at(minutes=25), Description="theirs"), shown, task, minutes=50)
@@ -154,9 +159,7 @@ def test_a_write_over_a_change_only_a_read_showed_keeps_its_earliest_as_base_so_
     decided = decide_sf(_read_after_two_salesforce_changes(link, minutes=30), link, task, minutes=40)
     assert isinstance(decided.salesforce, UpdateSalesforceTask)
     assert decided.salesforce.update.values[SalesforceField.DESCRIPTION] == "mine"
-    written = stored(decided.link, at(minutes=40))
-    echo = sf_updated(at(minutes=41), client_id=CLIENT_ID, Description="mine")
-    shown = stored(decide_sf(echo, written, task, minutes=42).link or written, at(minutes=42))
+    shown = _written_and_shown(decided, task)
 
     late = decide_sf(sf_updated(at(minutes=25), Description="theirs"), shown, task, minutes=50)
 
