@@ -15,7 +15,6 @@ REJOIN_KEEPS = (
     "a record reassigned away and back around a sync pause: SIA does not keep the last synced status"
     " Salesforce had before it left (SPEC 2, 4, 5.5)"
 )
-REPLAY_WRITES = "an old message delivered again after both sides agree still writes (SPEC 7: idempotent)"
 SUBJECT_RENDER = "the Subject is neither the latest rendering of the rep's changes nor a later Salesforce edit (SPEC 3)"
 OUT_OF_ORDER = (
     "a synced Salesforce change whose event comes after that of a later unsynced one (Completed, then In"
@@ -28,8 +27,6 @@ LEFT_KEPT = (
 
 KNOWN: dict[int, str] = {
     136: OUT_OF_ORDER,
-    155: REPLAY_WRITES,
-    628: REPLAY_WRITES,
     808: REJOIN_KEEPS,
     821: REJOIN_KEEPS,
     836: SUBJECT_RENDER,

@@ -69,6 +69,10 @@ def _run(seed: int, steps: int, tracing: bool) -> SimResult:
         world.run_safety_nets()
         world.drain()
         found += invariants.violations()
+        before = _sync_writes(world)
+        world.deliver_news()
+        if _sync_writes(world) != before:
+            found += [f"after the news: {v}" for v in invariants.violations()]
         found += _replay_changes_nothing(world)
     except NeverQuiet as loop:
         found = [str(loop)[:3000]]
@@ -94,15 +98,19 @@ def _not_carried(world: World) -> frozenset[str]:
     return frozenset(ids)
 
 
+def _sync_writes(world: World) -> tuple[int, int]:
+    """How many times the sync has written to Salesforce, and to SIA."""
+    return world.org.writes_by_client, sum(1 for event in world.sia.events if event.origin is Origin.SYNC)
+
+
 def _replay_changes_nothing(world: World) -> list[str]:
     """Every body delivered again, long after: no write on either side (no echo, idempotent)."""
-    writes_before = world.org.writes_by_client
-    sync_events_before = sum(1 for event in world.sia.events if event.origin is Origin.SYNC)
+    sf_before, sia_before = _sync_writes(world)
     world.replay()
+    sf_after, sia_after = _sync_writes(world)
     found = []
-    if world.org.writes_by_client != writes_before:
-        found.append(f"replaying old events wrote {world.org.writes_by_client - writes_before} times to Salesforce")
-    sync_events = sum(1 for event in world.sia.events if event.origin is Origin.SYNC)
-    if sync_events != sync_events_before:
-        found.append(f"replaying old events wrote {sync_events - sync_events_before} times to SIA")
+    if sf_after != sf_before:
+        found.append(f"replaying old events wrote {sf_after - sf_before} times to Salesforce")
+    if sia_after != sia_before:
+        found.append(f"replaying old events wrote {sia_after - sia_before} times to SIA")
     return found

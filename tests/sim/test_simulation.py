@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from tasksync.domain.reminder_events import Origin
+from tasksync.domain.reminder_task import TaskValues
 from tests.sim.known import KNOWN
 from tests.sim.run import run_seed
-from tests.sim.world import World
+from tests.sim.world import Faults, World
 
 pytestmark = pytest.mark.sim
 
@@ -25,16 +27,35 @@ def test_a_seed_reproduces_itself_and_tracing_changes_nothing_of_it() -> None:
     assert (first.user_ops, first.deliveries) == (again.user_ops, again.deliveries)
 
 
-def test_the_replay_delivers_again_each_body_delivered_and_none_lost_for_good(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A body lost for good was never delivered: the replay would be its first delivery, which may be news
-    (SPEC 7: a change the sync's write replaced unseen), not a redelivery that must change nothing."""
+def test_what_no_running_sync_applied_comes_first_then_every_body_once_more(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A body lost for good, or delivered while the rep's sync was off, was never applied: its first
+    delivery may be news (SPEC 5.5, 7), not a redelivery that must change nothing; the replay, after it,
+    delivers every body again."""
     world = World(1)
-    world.sia_sent[:] = ["delivered", "lost"]
+    world.sia_sent[:] = ["applied", "lost", "met sync off"]
     world.queues.lost.append("lost")
+    world.applied = {"applied", *world.org.feed}
     sent: list[str] = []
     monkeypatch.setattr(world.queues, "send", lambda side, body, now: sent.append(body))
     monkeypatch.setattr(world, "drain", lambda: None)
 
+    world.deliver_news()
+    assert sent == ["lost", "met sync off"]
+    sent.clear()
     world.replay()
+    assert sent == ["applied", "lost", "met sync off", *world.org.feed]
 
-    assert sent == ["delivered", *world.org.feed]
+
+def test_a_body_is_applied_only_when_every_rep_it_concerns_ran() -> None:
+    world = World(1)
+    world.faults = Faults.none()
+    world.queues.faults = world.faults.delivery
+    world.set_sync("user-1", True)
+    world.drain()
+    world.sia.create("user-1", "t-1", TaskValues(name="Call Ana"), Origin.USER, world.now)
+    world.sia.create("user-2", "t-2", TaskValues(name="Call Bo"), Origin.USER, world.now)
+    world.drain()
+
+    assert [body in world.applied for body in world.sia_sent] == [True, False]

@@ -150,6 +150,8 @@ class World:
         self.queues = Queues(self.rng, self.faults.delivery)
         self.org.on_change = lambda body: self.queues.send(Side.SALESFORCE, body, self.now)
         self.sia_sent: list[str] = []
+        self.applied: set[str] = set()
+        """The bodies delivered while the sync of every rep they concern ran: news to none of them since."""
         self.deliveries = 0
         self.redeliveries = 0
         self.trace: list[str] = []
@@ -352,6 +354,8 @@ class World:
         for delivery, event in events:
             failure = failed.get(event.event_id)
             if failure is None:
+                if self._running(event.task.user_id):
+                    self.applied.add(delivery.body)
                 self.log(partial(_decided, event, outcome.decisions.get(event.event_id)))
                 continue
             self.log(partial(_decided, event, failure))
@@ -383,7 +387,9 @@ class World:
 
     def _shown_events(self, body: str) -> None:
         """The history's ``Shown`` of change events applied: for each rep whose sync ran, what each carried."""
-        running = [user for user in REPS if self.settings(user).syncing and user not in self.revoked]
+        running = [user for user in REPS if self._running(user)]
+        if len(running) == len(REPS):
+            self.applied.add(body)
         for change in self._read[body].changes:
             if isinstance(change, SalesforceChange):
                 for user in running:
@@ -434,22 +440,34 @@ class World:
                 if upcoming:
                     self.now = max(self.now, min(upcoming))
 
+    def deliver_news(self) -> None:
+        """The bodies no running sync of the reps they concern has applied, delivered now, faultless, for
+        the first time as far as those reps know: those lost for good, and those delivered while a rep's
+        sync was off or paused (a late retry, the relay replaying its stream). They may be news (a change
+        a write of the sync's replaced unseen, whose conflict the later change wins, SPEC 7; a change made
+        while sync was off, as if it had happened with sync on, SPEC 5.5): run.py judges the state again."""
+        self.log(lambda: "delivering what no running sync has applied")
+        self._deliver_again(lambda body: body not in self.applied)
+
     def replay(self) -> None:
-        """Every body ever delivered, delivered once more, faultless (run.py checks it wrote nothing). Not a
-        body lost for good: it was never delivered, so it comes now for the first time, and it may be news
-        (a Salesforce change a write of the sync's replaced unseen, whose conflict the later change wins,
-        SPEC 7); being idempotent is about a body delivered more than once."""
-        self.log(lambda: "replaying every body delivered")
+        """Every body ever sent, delivered once more, faultless, after ``deliver_news``: each has been
+        applied, so being idempotent (SPEC 7), none may write anything (run.py checks)."""
+        self.log(lambda: "replaying every body")
+        self._deliver_again(lambda _body: True)
+
+    def _deliver_again(self, chosen: Callable[[str], bool]) -> None:
         self.faults = Faults.none()
         self.queues.faults = self.faults.delivery
-        lost = set(self.queues.lost)
         for body in self.sia_sent:
-            if body not in lost:
+            if chosen(body):
                 self.queues.send(Side.SIA, body, self.now)
         for body in self.org.feed:
-            if body not in lost:
+            if chosen(body):
                 self.queues.send(Side.SALESFORCE, body, self.now)
         self.drain()
+
+    def _running(self, user: str) -> bool:
+        return self.settings(user).syncing and user not in self.revoked
 
     def _salesforce_fault(self, user: str, moment: str) -> SalesforceError | None:
         if moment.startswith("after"):
