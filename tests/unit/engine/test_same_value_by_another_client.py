@@ -13,7 +13,11 @@ from tasksync.domain.reminder_task import Status
 from tasksync.domain.sync_error import SyncErrorKind
 from tasksync.domain.sync_link import Side
 from tasksync.engine.changes import SalesforceChange
-from tests.unit.builders import SyncWorld
+from tasksync.engine.from_reminders import decide_reminder_event
+from tests.unit.builders import CLIENT_ID, SyncWorld, at, context, decide_sf, edited, event, linked, sf_updated, stored
+
+LIGHTNING = "SfdcInternalAPI/"
+"""The client a Lightning edit names in changeOrigin."""
 
 
 def test_a_users_edit_equal_to_the_pending_write_does_not_show_it() -> None:
@@ -39,3 +43,25 @@ def test_a_users_edit_equal_to_the_pending_write_does_not_show_it() -> None:
     assert task is not None and task.status is Status.OPEN
     conflicts = [e for e in world.state.errors if e.kind is SyncErrorKind.CONFLICT and e.field == "status"]
     assert [e.winner for e in conflicts] == [Side.SALESFORCE]
+
+
+def test_a_change_a_user_moved_on_from_to_the_pending_writes_value_is_not_taken_back() -> None:
+    # The rep changed the details at :20; the write went, and landed late (:40, an outage). Meanwhile a
+    # Salesforce user changed Comments at :25, then set them to the rep's value at :30; the event of :25 comes
+    # last. Salesforce's latest change is the user's at :30, which agrees with the rep: nothing is taken back
+    # (sim seed 5708: the :25 value was written back to both sides, as if the write had replaced it).
+    task, link = linked(details="first")
+    task = edited(task, at(minutes=20), details="mine")
+    written = stored(
+        decide_reminder_event(event(task), stored(link, at(minutes=3)), context(now=at(minutes=20))).link,
+        at(minutes=20),
+    )
+    same = decide_sf(sf_updated(at(minutes=30), client_id=LIGHTNING, Description="mine"), written, task, minutes=31)
+    told = stored(same.link or written, at(minutes=31))
+    echo = decide_sf(sf_updated(at(minutes=40), client_id=CLIENT_ID, Description="mine"), told, task, minutes=41)
+    shown = stored(echo.link or told, at(minutes=41))
+
+    late = decide_sf(sf_updated(at(minutes=25), client_id=LIGHTNING, Description="theirs"), shown, task, minutes=50)
+
+    assert late.reminder is None
+    assert late.salesforce is None

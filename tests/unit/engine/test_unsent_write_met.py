@@ -167,6 +167,23 @@ def test_a_write_over_a_change_only_a_read_showed_keeps_its_earliest_as_base_so_
     assert late.reminder.changes == {TaskField.DETAILS: "theirs"}
 
 
+def test_an_earlier_event_of_the_field_wins_back_what_salesforce_held_when_the_read_showed_it() -> None:
+    # As above; Salesforce's user had set Comments to "draft" at :25 and then to "theirs", which the read at
+    # :40 showed. The late event of "draft" says Salesforce changed the field after the rep (:20): it wins,
+    # with what Salesforce held, not the value it moved on from (sim seed 3622, a late event's first delivery).
+    task, link = linked(details="first")
+    link = stored(link, at(minutes=3))
+    task = edited(task, at(minutes=20), details="mine")
+    decided = decide_sf(_read_after_two_salesforce_changes(link, minutes=30), link, task, minutes=40)
+    shown = _written_and_shown(decided, task)
+
+    late = decide_sf(sf_updated(at(minutes=25), Description="draft"), shown, task, minutes=50)
+
+    assert isinstance(late.reminder, UpdateReminder)
+    assert late.reminder.changes == {TaskField.DETAILS: "theirs"}
+    assert sent_fields(late).get("Description") == "theirs"
+
+
 def test_a_subject_automation_gave_the_create_does_not_stand_for_an_unsent_rename() -> None:
     # The rep's task went to Salesforce at minute 2, where automation prefixed its Subject; the create's CDC
     # event never came. The rep renamed the task at 20, and that write's answer never came. A Salesforce

@@ -86,10 +86,19 @@ class SalesforceWrite(DomainModel):
         default=None, description="the Salesforce change that showed this write landed (Salesforce's clock)"
     )
     over: SF_JSON = Field(default=None, description="what the sync knew the field held when it wrote")
+    over_seen_at: AwareDatetime | None = Field(
+        default=None, description="when Salesforce last showed the sync the field, as it wrote (Salesforce's clock)"
+    )
     sia_at: AwareDatetime | None = Field(default=None, description="SIA's clock: when SIA made the change written")
     by_create: bool = Field(
         default=False, description="sent with the record's create: the record holds it from its making, over nothing"
     )
+
+    @property
+    def held_over(self) -> str | date | None:
+        """``over`` as Salesforce holds it (a date field, a date)."""
+        over = self.over
+        return date.fromisoformat(over) if self.field is SalesforceField.ACTIVITY_DATE and over else over
 
 
 WRITES_KEPT = 2
@@ -207,8 +216,7 @@ class SyncLink(DomainModel):
         for field in fields:
             last = self.last_write(field)
             if last is not None:
-                over = last.over
-                held[field] = date.fromisoformat(over) if field is SalesforceField.ACTIVITY_DATE and over else over
+                held[field] = last.held_over
         return held
 
     def not_landed(self, field: SalesforceField, value: str | date | None) -> bool:
@@ -252,6 +260,7 @@ class SyncLink(DomainModel):
                 value=as_sf_json(v),
                 base=base.get(f),
                 over=as_sf_json(self.salesforce.get(f)),
+                over_seen_at=self.salesforce_seen_at.get(f),
                 sia_at=(sia_at or {}).get(f),
                 by_create=by_create,
             )

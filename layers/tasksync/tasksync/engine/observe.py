@@ -61,6 +61,9 @@ class Observation:
     undated: dict[SalesforceField, datetime] = dataclass_field(default_factory=dict)
     """Fields a record read shows changed without saying when: the earliest the change can have been made
     (``_Watch.undated``), the base of a write made over it."""
+    rebased: dict[SalesforceField, datetime] = dataclass_field(default_factory=dict)
+    """Fields whose write, not shown yet, another client's change set to the same value at this time: a change
+    older than it, whose event comes late, is one Salesforce itself moved on from, not one the write replaced."""
 
 
 def settles(change: SalesforceChange, link: SyncLink) -> bool:
@@ -105,6 +108,8 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
             # may still land over a later change of theirs.
             if pending and newer and not foreign and ours[-1] == as_sf_json(value):
                 watch.shown[sf_field] = at
+            elif pending and newer and foreign:
+                watch.rebased[sf_field] = at
             continue
         if (
             not foreign
@@ -205,6 +210,7 @@ class _Watch:
         self.ambiguous = False
         self.restore: dict[SalesforceField, SfValue] = {}
         self.read_undated: dict[SalesforceField, datetime] = {}
+        self.rebased: dict[SalesforceField, datetime] = {}
         self.differing = (
             {f for f in SALESFORCE_FIELDS if normalized(change.task.value(f)) != link.salesforce.get(f)}
             if change.change_type is ChangeType.RECORD
@@ -221,6 +227,7 @@ class _Watch:
             ambiguous=self.ambiguous,
             restore=self.restore,
             undated=self.read_undated,
+            rebased=self.rebased,
         )
 
     def undated(self, sf_field: SalesforceField) -> datetime:
@@ -345,6 +352,11 @@ class _Watch:
         SIA cannot hold wins only when ``dated``: an UPDATE that carries the field says when it changed,
         a whole record only when the record did (``LastModifiedDate``), which may be any field's change."""
         field = SIA_FIELD[sf_field]
+        if write.over_seen_at is not None and at < write.over_seen_at and as_sf_json(value) != write.over:
+            # Salesforce moved on from ``value`` to what the write replaced before the sync saw the field: the
+            # change the write replaced is that later one (a read that could not date it based the write on
+            # the earliest it can have been made, ``undated``).
+            value = write.held_over
         if field is TaskField.NAME:
             self.subject_lost_to_sia(value, at, write, dated=dated)
             return

@@ -3,7 +3,7 @@ Both directions end here, so an SF change and an SIA event that say the same thi
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 
 from tasksync.domain.field_map import SF_FIELD, SfValue
@@ -89,7 +89,9 @@ def settle(
         salesforce_seen_at=observed.seen_at,
         sia_version=sia_version,
         unsent=(),
-        writes=_based_anew(link.shown_writes(observed.shown), resend, base),
+        writes=_based_anew(
+            link.shown_writes(observed.shown), {f: base[f] for f in resend if f in base} | observed.rebased
+        ),
         **(moved or {}),
     )
 
@@ -139,19 +141,18 @@ def settle(
 
 
 def _based_anew(
-    writes: tuple[SalesforceWrite, ...],
-    resent: Collection[SalesforceField],
-    seen_at: Mapping[SalesforceField, datetime],
+    writes: tuple[SalesforceWrite, ...], bases: Mapping[SalesforceField, datetime]
 ) -> tuple[SalesforceWrite, ...]:
-    """``writes`` with the last write of each ``resent`` field based on the newest Salesforce change of it
-    that the sync knows as it sends the write again (a record read's): a change up to then, whose event
-    comes late, is one the resend was decided over, not one it replaced unseen (SPEC 7: stale-safe). A
-    change only a read showed, which it could not date, is known only as of the earliest it can have been
-    made (``Observation.undated``): its event may still say it was the later."""
-    last = {write.field: index for index, write in enumerate(writes) if write.field in resent}
+    """``writes`` with the last write of each field of ``bases`` based on that newer Salesforce change of it
+    that the sync knows now: a change up to then, whose event comes late, is one the write was decided or
+    sent over, or one Salesforce itself moved on from, not one the write replaced unseen (SPEC 7:
+    stale-safe). For a write sent again, it is a record read's; a change only a read showed, which it could
+    not date, is known only as of the earliest it can have been made (``Observation.undated``): its event
+    may still say it was the later."""
+    last = {write.field: index for index, write in enumerate(writes) if write.field in bases}
     based = list(writes)
     for field, index in last.items():
-        write, seen = writes[index], seen_at.get(field)
-        if seen is not None and (write.base is None or seen > write.base):
+        write, seen = writes[index], bases[field]
+        if write.base is None or seen > write.base:
             based[index] = write.model_copy(update={"base": seen})
     return tuple(based)
