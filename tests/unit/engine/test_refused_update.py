@@ -6,7 +6,11 @@ from __future__ import annotations
 import contextlib
 from datetime import date
 
+import pytest
+
 from tasksync.domain.reminder_events import ReminderTaskEvent
+from tasksync.domain.sync_error import SyncErrorKind
+from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tasksync.use_cases.reminder_events import apply_reminder_event
@@ -41,3 +45,39 @@ def test_a_due_date_resent_with_a_refused_change_is_not_taken_back_by_the_next_r
 
     task = world.task()
     assert task is not None and task.due_date == MOVED
+
+
+class _Crash(Exception):
+    pass
+
+
+def test_a_refusal_is_recorded_though_the_sync_dies_once_its_link_says_the_write_did_not_happen(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # SPEC 7: a permanent error is recorded for the user. The retry of the event finds it applied (the link
+    # saved without the refused write); a refusal recorded after that save was lost with the crash (sim
+    # seeds 5331 and 7425).
+    world = SyncWorld()
+    world.rep_creates()
+    world.sync()
+    world.org.validation_rules.append(lambda before, after, by_api: "no" if after.get("Description") == "x" else None)
+    world.rep_updates(details="x")
+    (edited,) = world.pending()
+    assert isinstance(edited, ReminderTaskEvent)
+    world.mark_delivered()
+    save_link = world.state.save_link
+
+    def dies_once_the_write_is_given_up(link: SyncLink) -> SyncLink:
+        saved = save_link(link)
+        if not link.unsent:
+            monkeypatch.setattr(world.state, "save_link", save_link)
+            raise _Crash("after save_link")
+        return saved
+
+    monkeypatch.setattr(world.state, "save_link", dies_once_the_write_is_given_up)
+    with pytest.raises(_Crash):
+        apply_reminder_event(edited, world.settings, world.services)
+    apply_reminder_event(edited, world.settings, world.services)  # the queue's retry
+
+    refusals = [e for e in world.state.errors if e.kind is SyncErrorKind.PERMANENT and e.sia_id == "task-1"]
+    assert [e.code for e in refusals] == ["FIELD_CUSTOM_VALIDATION_EXCEPTION"]

@@ -195,14 +195,22 @@ def finish(staged: StagedWrite, result: WriteResult, ctx: SyncContext, services:
             # Nothing was written: the link says so again, and the retry decides from there.
             _save(staged.not_taken.updated(revision=saved.revision), services)
         raise error
+    deleted = (
+        action.update.sf_id
+        if error.kind is ErrorKind.ALREADY_DELETED and isinstance(action, UpdateSalesforceTask)
+        else None
+    )
+    if deleted is None:
+        # Recorded first: once the link says the write did not happen, a retry of the event finds it applied
+        # and would not record the refusal again.
+        sia_id, linked_id = (link.sia_id, link.sf_id) if link else (None, None)
+        record_id = _sf_id_of(action) or linked_id
+        record_refusal(error, SyncErrorKind.PERMANENT, ctx.settings, services, sia_id=sia_id, sf_id=record_id)
     if saved is not None and staged.refused is not None:
         # The write did not happen: the link says so again (a record deleted, or a refusal).
         _save(staged.refused.updated(revision=saved.revision), services)
-    if error.kind is ErrorKind.ALREADY_DELETED and isinstance(action, UpdateSalesforceTask):
-        raise SalesforceRecordDeleted(action.update.sf_id) from error
-    sia_id, linked_id = (link.sia_id, link.sf_id) if link else (None, None)
-    record_id = _sf_id_of(action) or linked_id
-    record_refusal(error, SyncErrorKind.PERMANENT, ctx.settings, services, sia_id=sia_id, sf_id=record_id)
+    if deleted is not None:
+        raise SalesforceRecordDeleted(deleted) from error
 
 
 def _save(link: SyncLink, services: SyncServices) -> SyncLink:
