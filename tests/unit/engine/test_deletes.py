@@ -7,6 +7,7 @@ from datetime import date
 
 from tasksync.domain.reminder_task import Priority, Status
 from tasksync.domain.sync_link import LinkState, Side
+from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import (
     CreateReminder,
     DeleteReminder,
@@ -254,4 +255,23 @@ def test_a_task_deleted_in_sia_while_its_create_had_no_answer_is_deleted_in_sale
     # Then the record is deleted too, and nothing comes back
     assert world.records_for("task-1") == []
     assert record.id in world.org.recycle_bin
+    assert world.tasks() == []
+
+
+def test_a_record_deleted_before_its_create_event_came_deletes_the_task_whose_create_had_no_answer():
+    # Given the create landed in Salesforce but its answer was lost, and a Salesforce user deleted the record
+    world = SyncWorld()
+    world.rep_creates_and_the_answer_is_lost()
+    (record,) = world.records_for("task-1")
+    world.tick(1)
+    world.org.delete(record.id)
+    created, deleted = world.pending()
+    world.mark_delivered()
+    assert isinstance(created, SalesforceChange) and isinstance(deleted, SalesforceChange)
+
+    # When the delete's event overtakes the create's (it finds no link by the record's id), then the create's
+    world.deliver(deleted)
+    world.deliver(created)
+
+    # Then the delete reached SIA on the event path: the record as it is now (gone) said it (SPEC 6, 7)
     assert world.tasks() == []

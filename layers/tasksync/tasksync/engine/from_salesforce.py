@@ -58,6 +58,10 @@ def decide_salesforce_change(
     learnt_id = link.sf_id is None
     if learnt_id:
         # Our own create, found by its external id before its answer was saved.
+        if change.change_type not in (ChangeType.RECORD, ChangeType.DELETE):
+            # The record's events delivered before this one found no link by its id, and were placed nowhere
+            # (a user's delete or edit, overtaking the create's event): the record as it is now says them.
+            return Decision.skip(SkipReason.NEEDS_RECORD)
         link = link.updated(sf_id=change.sf_id)
     if link.state is LinkState.DELETED:
         return _on_deleted(change, link, reminder, learnt_id, echo, ctx, gone)
