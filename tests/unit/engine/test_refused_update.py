@@ -10,7 +10,7 @@ import pytest
 
 from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.domain.sync_error import SyncErrorKind
-from tasksync.domain.sync_link import SyncLink
+from tasksync.domain.sync_link import Side, SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tasksync.use_cases.reminder_events import apply_reminder_event
@@ -81,3 +81,23 @@ def test_a_refusal_is_recorded_though_the_sync_dies_once_its_link_says_the_write
 
     refusals = [e for e in world.state.errors if e.kind is SyncErrorKind.PERMANENT and e.sia_id == "task-1"]
     assert [e.code for e in refusals] == ["FIELD_CUSTOM_VALIDATION_EXCEPTION"]
+
+
+def test_a_salesforce_change_after_a_refused_one_of_the_reps_is_a_conflict_it_wins() -> None:
+    # The rep's details were refused by a validation rule; an hour later a Salesforce user changes Comments.
+    # Both sides changed the field since it was last in step: the later change wins, and the rep is told.
+    world = SyncWorld()
+    world.rep_creates(details="bring pricing")
+    world.sync()
+    record = world.record_of()
+    world.org.validation_rules.append(lambda before, after, by_api: "no" if after.get("Description") == "x" else None)
+    world.rep_updates(details="x")
+    world.sync()
+    world.tick(3600)
+    world.org.update(record.id, {"Description": "see notes"})
+    world.sync()
+
+    task = world.task()
+    assert task is not None and task.details == "see notes"
+    conflicts = [e for e in world.state.errors if e.kind is SyncErrorKind.CONFLICT and e.field == "details"]
+    assert [e.winner for e in conflicts] == [Side.SALESFORCE]

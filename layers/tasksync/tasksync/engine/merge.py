@@ -78,6 +78,7 @@ def merge(
         if field is TaskField.NAME:
             salesforce = None  # a Subject never renames the task; its time orders the rendering alone
         taken_in = sia is None and salesforce is not None and _taken_in_later(link, field, salesforce)
+        taken_in = taken_in or (sia is None and salesforce is not None and _never_written(link, field, ctx))
         if taken_in:
             sia = FieldChange(getattr(link.agreed, field), link.sia_changed_at[field])
         if sia and salesforce and sia.value != salesforce.value:
@@ -131,6 +132,16 @@ def _taken_in_later(link: SyncLink, field: TaskField, salesforce: FieldChange) -
         return False
     write = link.last_write(SF_FIELD[field])
     return write is None or write.sia_at is None or write.sia_at < at
+
+
+def _never_written(link: SyncLink, field: TaskField, ctx: SyncContext) -> bool:
+    """Whether the rep's last change of ``field`` that the agreement took in never reached Salesforce, which
+    holds another synced value (the write was refused): a Salesforce change met now crossed it, and the later
+    of the two wins, recorded (SPEC 7: both sides changed the field since it was last in step)."""
+    if field not in link.sia_changed_at:
+        return False
+    held = ctx.field_map.to_sia(field, link.salesforce.get(SF_FIELD[field]))
+    return held is not UNSYNCED and held != getattr(link.agreed, field)
 
 
 def salesforce_writes(
