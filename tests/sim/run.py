@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tasksync.domain.reminder_events import Origin
+from tests.sim.first_import import not_imported
 from tests.sim.history import Actor, SiaWrite, Switch
 from tests.sim.invariants import Invariants
 from tests.sim.oracle import MARGIN
@@ -55,6 +56,7 @@ def _run(seed: int, steps: int, tracing: bool) -> SimResult:
     try:
         world.drain()
         world.turn_sync_on()
+        found = [f"after the first sync: {v}" for v in not_imported(world.history, world.org.records, REPS)]
         for _ in range(steps):
             world.tick()
             if world.rng.random() < 0.5:
@@ -65,7 +67,7 @@ def _run(seed: int, steps: int, tracing: bool) -> SimResult:
         world.drain()
         # The event path alone must have brought every change it carried to both sides (SPEC 6).
         invariants = Invariants(world, users)
-        found = [f"after the event path: {v}" for v in invariants.violations(exempt=_not_carried(world))]
+        found += [f"after the event path: {v}" for v in invariants.violations(exempt=_not_carried(world))]
         world.run_safety_nets()
         world.drain()
         found += invariants.violations()
