@@ -33,6 +33,7 @@ class Invariants:
             refused=REFUSED if users.validation_rule else None,
             subject_prefix=users.subject_prefix,
             exempt=exempt,
+            recycled=frozenset(world.org.recycle_bin),
         ).verdict()
         # No echo loops: the sync's own writes stay within a bound of what the users did.
         sync_events = sum(1 for event in world.sia.events if event.origin is Origin.SYNC)

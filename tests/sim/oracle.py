@@ -361,6 +361,8 @@ class Judge:
     exempt: frozenset[str] = frozenset()
     """Records and tasks not judged, with those paired with them (a change of theirs was never delivered,
     and the safety nets have not run yet)."""
+    recycled: frozenset[str] = frozenset()
+    """The org's deleted records still in its recycle bin, which a lookup of deleted records finds."""
     found: list[str] = field(default_factory=list)
 
     def verdict(self) -> list[str]:
@@ -414,9 +416,11 @@ class Judge:
             if owner != user or {task_id, *by_task.get(task_id, ())} & self.exempt:
                 continue
             made = [sf_id for sf_id in by_task.get(task_id, []) if model.records[sf_id].created_by is Actor.SYNC]
-            live_made = [sf_id for sf_id in made if sf_id in self.salesforce]
-            if len(live_made) > 1:
-                self.found.append(f"{user}/{task_id}: {len(live_made)} Salesforce records made for one SIA task")
+            known = [sf_id for sf_id in made if sf_id in self.salesforce or sf_id in self.recycled]
+            if len(known) > 1:
+                # A second record made after a user deleted the first (in the recycle bin, where the sync can
+                # look it up) resurrects the task: deletes stay deleted (SPEC 7). One purged is gone unknown.
+                self.found.append(f"{user}/{task_id}: {len(known)} Salesforce records made for one SIA task ({known})")
             if task.made_by is Actor.USER and not model.pushes(user, task.made_at):
                 if made:
                     self.found.append(
@@ -882,6 +886,7 @@ def judge(
     refused: str | None = None,
     subject_prefix: str | None = None,
     exempt: frozenset[str] = frozenset(),
+    recycled: frozenset[str] = frozenset(),
 ) -> list[str]:
     model = Model.of(history, reps, templates)
-    return Judge(model, sia, salesforce, errors, refused, subject_prefix, exempt).verdict()
+    return Judge(model, sia, salesforce, errors, refused, subject_prefix, exempt, recycled).verdict()

@@ -16,13 +16,7 @@ SEEDS = 1000
 """Seeds tried per break, as many as ``make sim`` runs; a caught break stops at its first failing seed."""
 
 
-NOT_CAUGHT_YET = {
-    "lost_create_not_looked_up": (
-        "the create is an upsert on the SIA id, so its retry finds the record it made; the lookup matters only"
-        " where that record was deleted or reassigned meanwhile, which today's schedules draw within 1,000"
-        " seeds only now and then (caught at seed 662 before the late edits' read, missed after)"
-    ),
-}
+NOT_CAUGHT_YET: dict[str, str] = {}
 """Breaks the simulation misses today, each with why: strict, so that one it starts catching fails here
 until it comes off this list (issue 11 stays open while it is not empty)."""
 

@@ -340,6 +340,28 @@ def test_two_records_made_for_one_sia_task_are_duplicates_whatever_their_externa
     assert any("with no SIA task" in v for v in lone)
 
 
+def test_a_record_made_again_after_a_user_deleted_the_first_resurrects_the_task_unless_it_was_purged() -> None:
+    # SPEC 7: deletes stay deleted. The first record, deleted in Salesforce, is in the recycle bin, where a
+    # lookup of the sync's lost create finds it; once purged, nothing tells the sync it ever landed.
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(2), at(2), SF_ID, "delete", {}, Actor.USER))
+    other = "00T000000000002AAA"
+    record = {**RECORD, "OwnerId": REPS["u"], "TaskSubtype": "Task"}
+    history.add(SfWrite(at(3), at(3), other, "create", record, Actor.SYNC, external_id="t", rep="u"))
+    options: dict[str, Any] = {
+        "sia": {("u", "t"): SimpleNamespace(**TASK)},
+        "salesforce": {other: SimpleNamespace(**_record())},
+        "errors": [],
+    }
+
+    recycled = judge(history, REPS, {"u": "{{activity_subject}}"}, recycled=frozenset({SF_ID}), **options)
+    purged = judge(history, REPS, {"u": "{{activity_subject}}"}, **options)
+
+    assert any("2 Salesforce records made for one SIA task" in v for v in recycled)
+    assert not any("records made for one SIA task" in v for v in purged)
+
+
 def _record() -> dict[str, object]:
     return {
         "subject": "Call Ana",
