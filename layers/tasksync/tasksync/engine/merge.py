@@ -21,7 +21,7 @@ from tasksync.domain.clocks import CLOCK_MARGIN
 from tasksync.domain.field_map import SF_FIELD, UNSYNCED, SfValue
 from tasksync.domain.reminder_task import TASK_FIELDS, ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_task import SalesforceField
-from tasksync.domain.subject_template import render_subject
+from tasksync.domain.subject_template import render_subject, shows
 from tasksync.domain.sync_error import SyncError, SyncErrorKind
 from tasksync.domain.sync_link import SalesforceValues, Side, SyncLink
 from tasksync.engine.context import SyncContext
@@ -177,19 +177,16 @@ def _rendering(merged: Merged) -> dict[TaskField, FieldChange]:
 def sia_rendered_subject(link: SyncLink, merged: Merged, ctx: SyncContext) -> str | None:
     """The Subject to write when SIA's changes alter the rendered Subject, else None. It shows the task as
     merged (a due date Salesforce moved later included)."""
-    template = ctx.settings.subject_template
-    rendering = {field.value: change.value for field, change in _rendering(merged).items()}
-    if not rendering:
+    if rendered_at(link, merged, ctx) is None:
         return None
-    before = render_subject(template, link.agreed)
-    if render_subject(template, link.agreed.model_copy(update=rendering)) == before:
-        return None
-    return render_subject(template, merged.agreed)
+    return render_subject(ctx.settings.subject_template, merged.agreed)
 
 
 def rendered_at(link: SyncLink, merged: Merged, ctx: SyncContext) -> datetime | None:
     """When SIA made the latest of its changes that alter the rendered Subject (SIA's clock): the time a
-    Subject the sync writes for them is SIA's change."""
+    Subject the sync writes for them is SIA's change. A change back to the agreed value of a field the
+    template shows renders it too: the change in between rendered another Subject, or met one Salesforce
+    made, that this one renders over (SPEC 3: the later change wins)."""
     template = ctx.settings.subject_template
     before = render_subject(template, link.agreed)
     return max(
@@ -197,6 +194,7 @@ def rendered_at(link: SyncLink, merged: Merged, ctx: SyncContext) -> datetime | 
             change.at
             for field, change in _rendering(merged).items()
             if render_subject(template, link.agreed.model_copy(update={field.value: change.value})) != before
+            or (change.value == getattr(link.agreed, field) and shows(template, field))
         ),
         default=None,
     )
