@@ -31,6 +31,9 @@ from tasksync.engine.context import SyncContext
 class FieldChange:
     value: object
     at: datetime
+    latest: datetime | None = None
+    """A Salesforce change a record read showed without dating it (``at`` the earliest it can have been
+    made): the latest it can have been, the record's last modification."""
 
 
 @dataclass(frozen=True)
@@ -85,13 +88,13 @@ def merge(
             conflicts.append(conflict(link, field, winner, sia, salesforce))
             if winner is Side.SALESFORCE:
                 overruled[field] = sia
-        elif salesforce and (sia is None or sia.at >= salesforce.at - CLOCK_MARGIN):
+        elif salesforce and (sia is None or sia.at >= (salesforce.latest or salesforce.at) - CLOCK_MARGIN):
             # Alone, or both sides made the same change (the sync's own SIA write whose link was lost looks
             # so): Salesforce's, so that it is not taken for an SIA change that renders a new Subject.
             winner = Side.SALESFORCE
         elif sia:
             # Alone, or the same change made in SIA first, beyond the clocks' margin: the rep's (SPEC 3: it
-            # renders the Subject).
+            # renders the Subject). Against a change a read did not date, a tie goes to SIA, as in a conflict.
             winner = Side.SIA
         else:
             continue
