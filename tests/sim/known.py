@@ -27,6 +27,8 @@ LEFT_KEPT = (
 
 KNOWN: dict[int, str] = {
     136: OUT_OF_ORDER,
+    626: REJOIN_KEEPS,
+    648: OUT_OF_ORDER,
     808: REJOIN_KEEPS,
     821: REJOIN_KEEPS,
     836: SUBJECT_RENDER,
