@@ -7,6 +7,7 @@ import contextlib
 from datetime import date
 
 from tasksync.domain.reminder_events import ReminderTaskEvent
+from tasksync.domain.reminder_task import Status
 from tasksync.engine.changes import SalesforceChange
 from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tasksync.use_cases.reminder_events import apply_reminder_event
@@ -41,3 +42,27 @@ def test_a_due_date_resent_with_a_refused_change_is_not_taken_back_by_the_next_r
 
     task = world.task()
     assert task is not None and task.due_date == MOVED
+
+
+def test_a_rename_refused_with_its_update_reaches_the_subject_with_the_reps_next_change() -> None:
+    # Given a rule that refuses the rep's new name for a while
+    world = SyncWorld()
+    world.rep_creates()
+    world.sync()
+
+    def refuse(before: object, after: dict[str, object], by_api: bool) -> str | None:
+        return "not that name" if after.get("Subject") == "Call Bob" else None
+
+    world.org.validation_rules.append(refuse)
+    world.rep_updates(name="Call Bob")
+    world.sync()
+    assert world.record_of().subject == "Call Alice back"
+
+    # When the rule is lifted and the rep completes the task (the template does not show the status)
+    world.org.validation_rules.remove(refuse)
+    world.rep_updates(status=Status.COMPLETE)
+    world.sync()
+
+    # Then the rename, never agreed, goes with the completion (SPEC 3)
+    record = world.record_of()
+    assert (record.subject, record.status) == ("Call Bob", "Completed")
