@@ -665,11 +665,11 @@ class Judge:
         sf_last = latest(sf_changes)
         allowed = self._subjects(task, record, sia_last, sf_last)
         taken = self._due_date_as_salesforce_had(task, record, sia_last) if sia_last is not None else None
-        if taken is not None:
+        if taken is not None and sia_last is not None:
             # In order, the sync would have brought Salesforce's due date to SIA first, and the rep's last
             # change would have been none: rendered or not, the Subject may be as before Salesforce's change
             # (anything, where nothing said what it was then).
-            earlier = latest(c for c in task.subject_renders if c.at < taken.at)
+            earlier = latest(c for c in task.subject_renders if c.at < min(taken.at, sia_last.at))
             unrendered = self._subjects(task, record, earlier, sf_last)
             allowed = allowed | unrendered if unrendered else set()
         if sia_last is not None and sf_last is not None and self._written_over_unseen(task.user, record, sf_last):
@@ -719,10 +719,11 @@ class Judge:
         changes from its own SIA write of Salesforce's due date (its link lost): a due date Salesforce moved
         renders no Subject (SPEC 3 renders SIA's changes), and SPEC 7 orders the changes, so either is
         right."""
-        held = latest(c for c in record.changes.get("ActivityDate", []) if c.at <= rendered.at)
+        # Within the clocks' margin after the rep's, Salesforce's change may have been the first (SPEC 7).
+        held = latest(c for c in record.changes.get("ActivityDate", []) if c.at <= rendered.at + MARGIN)
         if held is None or held.actor is Actor.SYNC:
             return None
-        if any(held.at <= c.at <= rendered.at for c in task.user_changes.get("name", ())):
+        if any(min(held.at, rendered.at) <= c.at <= rendered.at for c in task.user_changes.get("name", ())):
             return None
         moved = [c for c in task.user_changes.get("due_date", ()) if c.at == rendered.at]
         return held if moved and _key(held.value) == _key(to_sf("due_date", moved[-1].value)) else None

@@ -415,6 +415,22 @@ def test_a_due_date_the_rep_set_as_salesforce_had_it_need_not_render_the_subject
     assert any("Subject '[SF] Call Ana on due'" in v for v in unrendered)
 
 
+def test_a_due_date_salesforce_set_alike_within_the_clocks_margin_after_the_rep_need_not_render_the_subject() -> None:
+    """SPEC 7: within the clocks' margin two changes cannot be ordered, and Salesforce's may have been the
+    first: then the rep's changed nothing, as above. Later than that, the rep's was the first and renders."""
+    template = "{{activity_subject}} due {{activity_due_date}}"
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(1.1), at(1.1), SF_ID, "update", {"Subject": "[SF] Call Ana due"}, Actor.AUTOMATION))
+    history.add(SiaWrite(at(10), "u", "t", "update", {"due_date": date(2026, 1, 6)}, Actor.USER))
+    task, final = {"due_date": date(2026, 1, 6)}, {"activity_date": date(2026, 1, 6), "subject": "[SF] Call Ana due"}
+    alike = [SfWrite(at(10.1), at(10.1), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER)]
+    assert verdict(History([*history.facts, *alike]), task, final, template=template) == []
+    later = [SfWrite(at(13), at(13), SF_ID, "update", {"ActivityDate": date(2026, 1, 6)}, Actor.USER)]
+    unrendered = verdict(History([*history.facts, *later]), task, final, template=template)
+    assert any("Subject '[SF] Call Ana due'" in v for v in unrendered)
+
+
 def test_a_due_date_set_as_salesforce_had_it_on_a_copy_brought_back_need_not_render_the_subject() -> None:
     """As above, on a copy an undelete brought back, which starts from the record as it then was: nothing of
     SIA's rendered its Subject before, so it may be any."""

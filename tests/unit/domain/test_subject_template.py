@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from tasksync.domain.reminder_task import Priority, Status, TaskValues
-from tasksync.domain.subject_template import DEFAULT_TEMPLATE, render_subject, validate_template
+from tasksync.domain.subject_template import DEFAULT_TEMPLATE, render_subject, shows, validate_template
 from tests.unit.builders import settings
 
 
@@ -66,6 +66,13 @@ def test_the_subject_is_cut_to_255_characters():
 
 def test_a_short_subject_is_not_padded_or_cut():
     assert render_subject(DEFAULT_TEMPLATE, values("y" * 255)) == "y" * 255
+
+
+def test_a_template_shows_the_fields_its_placeholders_name():
+    template = "{{ activity_subject }} due {{activity_due_date}}"
+    assert shows(template, "name")
+    assert shows(template, "due_date")
+    assert not shows(template, "status")
 
 
 def test_a_template_with_known_fields_is_accepted():

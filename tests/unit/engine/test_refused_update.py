@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from tasksync.domain.reminder_events import ReminderTaskEvent
+from tasksync.domain.reminder_task import Status
 from tasksync.domain.sync_error import SyncErrorKind
 from tasksync.domain.sync_link import Side, SyncLink
 from tasksync.engine.changes import SalesforceChange
@@ -101,3 +102,27 @@ def test_a_salesforce_change_after_a_refused_one_of_the_reps_is_a_conflict_it_wi
     assert task is not None and task.details == "see notes"
     conflicts = [e for e in world.state.errors if e.kind is SyncErrorKind.CONFLICT and e.field == "details"]
     assert [e.winner for e in conflicts] == [Side.SALESFORCE]
+
+
+def test_a_rename_refused_with_its_update_reaches_the_subject_with_the_reps_next_change() -> None:
+    # Given a rule that refuses the rep's new name for a while
+    world = SyncWorld()
+    world.rep_creates()
+    world.sync()
+
+    def refuse(before: object, after: dict[str, object], by_api: bool) -> str | None:
+        return "not that name" if after.get("Subject") == "Call Bob" else None
+
+    world.org.validation_rules.append(refuse)
+    world.rep_updates(name="Call Bob")
+    world.sync()
+    assert world.record_of().subject == "Call Alice back"
+
+    # When the rule is lifted and the rep completes the task (the template does not show the status)
+    world.org.validation_rules.remove(refuse)
+    world.rep_updates(status=Status.COMPLETE)
+    world.sync()
+
+    # Then the rename, never agreed, goes with the completion (SPEC 3)
+    record = world.record_of()
+    assert (record.subject, record.status) == ("Call Bob", "Completed")

@@ -354,3 +354,34 @@ def test_a_subject_edit_written_back_gives_way_to_the_reps_later_rename():
     late = decide_sf(sf_updated(at(minutes=15), Subject="E"), stored(shown.link, at(minutes=20.5)), again, 30)
 
     assert sent_fields(late) == {"Subject": "B"}
+
+
+def test_a_rename_back_after_a_subject_edit_renders_the_subject_again():
+    # Given a Salesforce user edited the Subject at :20, and it was synced
+    task, link = synced()
+    edit = decide_salesforce_change(sf_updated(at(minutes=20), Subject="Alice - pricing call"), link, task, ctx(21))
+    link = later_link(edit, link)
+
+    # When the rep renames the task at :30 and back at :35, both delivered only then (Salesforce was down)
+    renamed = edited(task, at(minutes=30), name="Call Bob")
+    back = edited(renamed, at(minutes=35), name="Call Alice back")
+    decision = decide_reminder_event(event(back), link, ctx(36))
+
+    # Then the rep's later rename renders the Subject over the older edit, though the name is the one agreed
+    assert subject_written(decision) == "Call Alice back due 2026-03-27"
+    assert not renamed_in_sia(decision)
+
+
+def test_a_due_date_moved_and_back_after_a_subject_edit_renders_the_subject():
+    # Given a Salesforce user edited the Subject at :10, and it was synced
+    task, link = synced()
+    edit = decide_salesforce_change(sf_updated(at(minutes=10), Subject="Alice - pricing call"), link, task, ctx(11))
+    link = later_link(edit, link)
+
+    # When the rep moves the due date at :20 and back at :25 (the template shows it), delivered together
+    moved = edited(task, at(minutes=20), due_date=date(2026, 3, 29))
+    back = edited(moved, at(minutes=25), due_date=date(2026, 3, 27))
+    decision = decide_reminder_event(event(back), link, ctx(26))
+
+    # Then the rep's later change renders the Subject
+    assert subject_written(decision) == "Call Alice back due 2026-03-27"

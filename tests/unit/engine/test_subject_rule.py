@@ -217,3 +217,19 @@ def test_the_reps_change_made_first_in_sia_renders_the_subject_though_salesforce
         assert sent_fields(decision) == {"Subject": "Call Alice back due 2026-03-28"}
     else:
         assert decision.salesforce is None
+
+
+def test_the_reps_change_made_first_renders_the_subject_against_the_same_change_a_read_shows_undated():
+    # The rep moves the due date at :20; a read at :40 shows the same day and the priority changed, and
+    # says when the record last changed (:40), not which field did: Salesforce's move may be as late as :40.
+    template = "{{activity_subject}} due {{activity_due_date}}"
+    task, link = synced(template, due_date=date(2026, 3, 27))
+    moved = edited(task, at(minutes=20), due_date=date(2026, 3, 28))
+    read = sf_record(
+        at(minutes=40), Subject="Call Alice back due 2026-03-27", ActivityDate="2026-03-28", Priority="High"
+    )
+
+    decision = decide_salesforce_change(read, link, moved, context(now=at(minutes=41), subject_template=template))
+
+    # Then the two cannot be ordered, and a tie goes to SIA: the rep's change renders the Subject
+    assert sent_fields(decision) == {"Subject": "Call Alice back due 2026-03-28"}

@@ -205,3 +205,15 @@ def test_a_subject_automation_gave_the_create_does_not_stand_for_an_unsent_renam
     assert sent_fields(decided).get("Subject") == "Call Bob"
     assert isinstance(decided.reminder, UpdateReminder)
     assert decided.reminder.changes == {TaskField.PRIORITY: "high"}
+
+
+def test_a_late_change_event_met_with_an_unanswered_write_reads_the_record_before_any_resend() -> None:
+    link, task = _rep_changes_details_and_the_write_goes_unanswered(minutes=20)
+    # An older change of another field, delivered late: it says nothing of the write, nor of a Comments
+    # edit Salesforce's user may have made since, which a resend would write over (seed 7669, a Subject).
+    late = sf_updated(at(minutes=15), Priority="High")
+
+    decided = decide_sf(late, link, task, minutes=30)
+
+    assert decided.skipped is SkipReason.NEEDS_RECORD
+    assert decided.salesforce is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
 
 from tasksync.domain.reminder_task import TaskValues
 from tasksync.domain.salesforce_task import SUBJECT_MAX
@@ -20,19 +21,34 @@ _PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z0-9_]*)\s*\}\}")
 _ANY_PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029]+")
 
+_FIELD_OF = {
+    # placeholder: the TaskValues field it shows
+    "activity_subject": "name",
+    "activity_details": "details",
+    "activity_priority": "priority",
+    "activity_status": "status",
+    "activity_due_date": "due_date",
+}
+
 
 def _dynamic_fields(task: TaskValues) -> dict[str, str]:
-    return {
-        "activity_subject": task.name,
-        "activity_details": task.details,
-        "activity_priority": task.priority.value,
-        "activity_status": task.status.value,
-        "activity_due_date": task.due_date.isoformat() if task.due_date else "",
-    }
+    return {placeholder: _text(getattr(task, field)) for placeholder, field in _FIELD_OF.items()}
 
 
-FIELDS = frozenset(_dynamic_fields(TaskValues(name="-")))
+def _text(value: object) -> str:
+    # Status and priority are StrEnums: str() is their value.
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+FIELDS = frozenset(_FIELD_OF)
 """The placeholder names a template may use."""
+
+
+def shows(template: str, field: str) -> bool:
+    """Whether ``template`` renders the task field ``field`` (``name``, ``due_date``, ...)."""
+    return any(_FIELD_OF.get(name) == field for name in _PLACEHOLDER.findall(template))
 
 
 def validate_template(template: str) -> str:

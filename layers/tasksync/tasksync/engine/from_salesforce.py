@@ -82,7 +82,9 @@ def decide_salesforce_change(
         # The rep deleted the SIA task (its event is on its way, or its trace expired): deletes win.
         return Decision(link=_tombstone(link, Side.SIA, ctx, None), salesforce=DeleteSalesforceTask(change.sf_id))
     observed = observe(change, link, echo, ctx)
-    if observed.ambiguous:
+    if observed.ambiguous or (not truth and not set(link.unsent) <= observed.shown.keys()):
+        # A write whose answer never came is never resent unread: the record says whether it landed, and
+        # whether Salesforce changed the field since (SPEC 7: the later change wins).
         return Decision.skip(SkipReason.NEEDS_RECORD)
     owner_seen = change.commit_at if truth or _shows_new_owner(change, link) else link.owner_seen_at
     moved = {"last_sf_commit": _newest(link, change), "owner_seen_at": owner_seen}

@@ -21,7 +21,7 @@ from tasksync.domain.clocks import CLOCK_MARGIN
 from tasksync.domain.field_map import SF_FIELD, UNSYNCED, SfValue
 from tasksync.domain.reminder_task import TASK_FIELDS, ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_task import SalesforceField
-from tasksync.domain.subject_template import render_subject
+from tasksync.domain.subject_template import render_subject, shows
 from tasksync.domain.sync_error import SyncError, SyncErrorKind
 from tasksync.domain.sync_link import SalesforceValues, Side, SyncLink
 from tasksync.engine.context import SyncContext
@@ -31,6 +31,9 @@ from tasksync.engine.context import SyncContext
 class FieldChange:
     value: object
     at: datetime
+    latest: datetime | None = None
+    """A Salesforce change a record read showed without dating it (``at`` the earliest it can have been
+    made): the latest it can have been, the record's last modification."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,6 @@ def merge(
         if field is TaskField.NAME:
             salesforce = None  # a Subject never renames the task; its time orders the rendering alone
         taken_in = sia is None and salesforce is not None and _taken_in_later(link, field, salesforce)
-        taken_in = taken_in or (sia is None and salesforce is not None and _never_written(link, field, ctx))
         if taken_in:
             sia = FieldChange(getattr(link.agreed, field), link.sia_changed_at[field])
         if sia and salesforce and sia.value != salesforce.value:
@@ -86,13 +88,13 @@ def merge(
             conflicts.append(conflict(link, field, winner, sia, salesforce))
             if winner is Side.SALESFORCE:
                 overruled[field] = sia
-        elif salesforce and (sia is None or sia.at >= salesforce.at - CLOCK_MARGIN):
+        elif salesforce and (sia is None or sia.at >= (salesforce.latest or salesforce.at) - CLOCK_MARGIN):
             # Alone, or both sides made the same change (the sync's own SIA write whose link was lost looks
             # so): Salesforce's, so that it is not taken for an SIA change that renders a new Subject.
             winner = Side.SALESFORCE
         elif sia:
             # Alone, or the same change made in SIA first, beyond the clocks' margin: the rep's (SPEC 3: it
-            # renders the Subject).
+            # renders the Subject). Against a change a read did not date, a tie goes to SIA, as in a conflict.
             winner = Side.SIA
         else:
             continue
@@ -132,16 +134,6 @@ def _taken_in_later(link: SyncLink, field: TaskField, salesforce: FieldChange) -
         return False
     write = link.last_write(SF_FIELD[field])
     return write is None or write.sia_at is None or write.sia_at < at
-
-
-def _never_written(link: SyncLink, field: TaskField, ctx: SyncContext) -> bool:
-    """Whether the rep's last change of ``field`` that the agreement took in never reached Salesforce, which
-    holds another synced value (the write was refused): a Salesforce change met now crossed it, and the later
-    of the two wins, recorded (SPEC 7: both sides changed the field since it was last in step)."""
-    if field not in link.sia_changed_at:
-        return False
-    held = ctx.field_map.to_sia(field, link.salesforce.get(SF_FIELD[field]))
-    return held is not UNSYNCED and held != getattr(link.agreed, field)
 
 
 def salesforce_writes(
@@ -188,19 +180,16 @@ def _rendering(merged: Merged) -> dict[TaskField, FieldChange]:
 def sia_rendered_subject(link: SyncLink, merged: Merged, ctx: SyncContext) -> str | None:
     """The Subject to write when SIA's changes alter the rendered Subject, else None. It shows the task as
     merged (a due date Salesforce moved later included)."""
-    template = ctx.settings.subject_template
-    rendering = {field.value: change.value for field, change in _rendering(merged).items()}
-    if not rendering:
+    if rendered_at(link, merged, ctx) is None:
         return None
-    before = render_subject(template, link.agreed)
-    if render_subject(template, link.agreed.model_copy(update=rendering)) == before:
-        return None
-    return render_subject(template, merged.agreed)
+    return render_subject(ctx.settings.subject_template, merged.agreed)
 
 
 def rendered_at(link: SyncLink, merged: Merged, ctx: SyncContext) -> datetime | None:
     """When SIA made the latest of its changes that alter the rendered Subject (SIA's clock): the time a
-    Subject the sync writes for them is SIA's change."""
+    Subject the sync writes for them is SIA's change. A change back to the agreed value of a field the
+    template shows renders it too: the change in between rendered another Subject, or met one Salesforce
+    made, that this one renders over (SPEC 3: the later change wins)."""
     template = ctx.settings.subject_template
     before = render_subject(template, link.agreed)
     return max(
@@ -208,6 +197,7 @@ def rendered_at(link: SyncLink, merged: Merged, ctx: SyncContext) -> datetime | 
             change.at
             for field, change in _rendering(merged).items()
             if render_subject(template, link.agreed.model_copy(update={field.value: change.value})) != before
+            or (change.value == getattr(link.agreed, field) and shows(template, field))
         ),
         default=None,
     )

@@ -239,7 +239,7 @@ class _Watch:
         its base, so that the change's own event, when it comes, says exactly when it was made, and wins back
         if it was the later (``lost_if_replaced``)."""
         change = self.change
-        last = change.modified_at or change.commit_at
+        last = self._last_modified()
         if len(self.differing) <= 1:
             return last
         seen = self.link.salesforce_seen_at.get(sf_field)
@@ -247,6 +247,9 @@ class _Watch:
         earliest = seen + JUST_AFTER if seen is not None else change.task.created_date or last
         self.read_undated[sf_field] = earliest
         return earliest
+
+    def _last_modified(self) -> datetime:
+        return self.change.modified_at or self.change.commit_at
 
     def settle(self, sf_field: SalesforceField, value: SfValue, known: SfValue, pending: bool) -> None:
         """A record read after the link's last save holds ``value`` now."""
@@ -273,7 +276,7 @@ class _Watch:
             )
         if value != known:
             # After a write of the sync's that answered, Salesforce's value came after it: as late as the read.
-            changed_at = self.change.modified_at or at if pending else self.dated(sf_field, value)[0]
+            changed_at = self._last_modified() if pending else self.dated(sf_field, value)[0]
             self.salesforce_changed(sf_field, value, changed_at, replaced_write=pending)
 
     def dated(self, sf_field: SalesforceField, value: SfValue) -> tuple[datetime, bool, bool]:
@@ -342,7 +345,8 @@ class _Watch:
             return
         # Even a value SIA holds already is a change of Salesforce's (``In Progress`` to ``Not Started``, with
         # SIA open): a rep's change of the field it crossed is then a conflict the later one wins (SPEC 7).
-        self.changes[field] = FieldChange(in_sia, at)
+        latest = self._last_modified() if sf_field in self.read_undated else None
+        self.changes[field] = FieldChange(in_sia, at, latest)
 
     def lost_to_sia(
         self, sf_field: SalesforceField, value: SfValue, at: datetime, write: SalesforceWrite, *, dated: bool

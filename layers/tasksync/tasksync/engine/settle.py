@@ -11,7 +11,7 @@ from tasksync.domain.reminder_task import TASK_FIELDS, ReminderTask, TaskField, 
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
 from tasksync.domain.subject_template import render_subject
-from tasksync.domain.sync_link import SalesforceWrite, SyncLink
+from tasksync.domain.sync_link import SalesforceWrite, Side, SyncLink
 from tasksync.engine.context import SyncContext
 from tasksync.engine.decisions import (
     CreateSalesforceTask,
@@ -23,6 +23,7 @@ from tasksync.engine.decisions import (
     UpdateSalesforceTask,
 )
 from tasksync.engine.merge import (
+    Merged,
     conflict,
     merge,
     reminder_changes,
@@ -122,10 +123,12 @@ def settle(
     )
     # A create saves its link before it is sent, even when nothing else changed (carry_out).
     save = new_link != link or isinstance(salesforce_action, CreateSalesforceTask)
-    # Refused, the update landed in no part: Salesforce still holds what the resent writes were made over.
+    # Refused, the update landed in no part: Salesforce still holds what the resent writes were made over,
+    # and SIA's changes it carried are not agreed, so that the next decision sends them again (a rename still
+    # reaches the Subject when the record comes back, SPEC 3).
     before = learnt.salesforce.with_values(link.held_before_last_writes(resend))
     update = isinstance(salesforce_action, UpdateSalesforceTask)
-    refused = learnt.updated(salesforce=before) if update else None
+    refused = learnt.updated(salesforce=before, **_unagreed(link, merged)) if update else None
     # Not taken, the update never was: a link saying it was sent would read Salesforce's value after it
     # as the write not landed yet, where it may be a newer edit.
     not_taken = link if update and reminder_action is None else None
@@ -138,6 +141,16 @@ def settle(
         if_refused=refused,
         if_not_taken=not_taken,
     )
+
+
+def _unagreed(link: SyncLink, merged: Merged) -> dict[str, object]:
+    """The agreement as ``merged`` makes it, but for the fields SIA won: as ``link`` had them."""
+    sia_won = [field for field, side in merged.winners.items() if side is Side.SIA]
+    agreed = merged.agreed.model_copy(update={field.value: getattr(link.agreed, field) for field in sia_won})
+    agreed_at = merged.agreed_at | {field: link.agreed_at[field] for field in sia_won}
+    kept = {field: at for field, at in merged.sia_changed_at.items() if field not in sia_won}
+    sia_changed_at = kept | {field: at for field, at in link.sia_changed_at.items() if field in sia_won}
+    return {"agreed": agreed, "agreed_at": agreed_at, "sia_changed_at": sia_changed_at}
 
 
 def _based_anew(

@@ -107,19 +107,32 @@ def stage(
     # records them again under the same key, where recording them last could lose them.
     for conflict in decision.conflicts:
         services.errors.record_error(conflict)
-    link, refused = decision.link, decision.if_refused
-    if (
-        decision.salesforce is None
-        and link is not None
-        and _write_with_link(decision.reminder, read, absent, over, link, ctx, services)
-    ):
-        return None
+    link, refused, action = decision.link, decision.if_refused, decision.salesforce
+    # An update's writes are saved unsent before they are sent: a retry after a lost answer or a crash sends
+    # them again, and every decision meanwhile knows what Salesforce may hold. With the SIA task's change in
+    # one write, so that no crash leaves the sync's own SIA change without the link that says it is the sync's.
+    pending = (
+        link.updated(unsent=tuple(action.update.values)) if link and isinstance(action, UpdateSalesforceTask) else link
+    )
+    written = None
+    if pending is not None and not isinstance(action, CreateSalesforceTask | DeleteSalesforceTask):
+        written = _write_with_link(decision.reminder, read, absent, over, pending, ctx, services)
+    if written is not None:
+        if action is None:
+            return None
+        made = {"sia_version": written.sia_version, "copy_version": written.copy_version}
+        return StagedWrite(
+            action=action,
+            link=link.updated(**made) if link else None,
+            saved=written,
+            refused=refused.updated(**made) if refused else None,
+            not_taken=decision.if_not_taken,
+        )
     if decision.reminder is not None:
         version = _apply_reminder(decision.reminder, ctx, services)
         made = {"copy_version": version} if isinstance(decision.reminder, CreateReminder) else {}
         link = link.updated(sia_version=version, **made) if link else None
         refused = refused.updated(sia_version=version, **made) if refused else None
-    action = decision.salesforce
     if action is None:
         if link is not None:
             _save(link, services)
@@ -132,10 +145,8 @@ def stage(
             # Saved first, so that the create's own CDC event finds it by the external id; and only while
             # the SIA task lives, so that a late event of a task deleted since makes no record.
             saved = services.linked.save_create_link(link.updated(saved_at=services.clock()))
-        case UpdateSalesforceTask(update) if link is not None:
-            # Its writes unsent: a retry after a lost answer or a crash sends them again, and every
-            # decision meanwhile knows what Salesforce may hold.
-            saved = _save(link.updated(unsent=tuple(update.values)), services)
+        case UpdateSalesforceTask() if pending is not None:
+            saved = _save(pending, services)
     return StagedWrite(action=action, link=link, saved=saved, refused=refused, not_taken=decision.if_not_taken)
 
 
@@ -226,31 +237,28 @@ def _write_with_link(
     link: SyncLink,
     ctx: SyncContext,
     services: SyncServices,
-) -> bool:
+) -> SyncLink | None:
     """The SIA task's change and the link's save as one write, when the task was read at the version the
     action expects, a first copy is made where none can be, or a copy comes back over the tombstone
-    read; False for any other action."""
+    read: the saved link; None for any other action."""
     # Stamped only where it is saved: most decisions take another way, and each copy of a link costs.
     if isinstance(action, CreateReminder):
         first = absent and action.version == 1
         above = over is not None and action.version == over.version + 1
         if not (first or above):
-            return False
+            return None
         task = ReminderTask.created(ctx.user_id, action.task_id, action.values, ctx.now, action.version)
         under = over.version if above and over is not None else None
         made = link.updated(saved_at=services.clock(), copy_version=task.version)
-        services.linked.create_with_link(task, made, over=under)
-        return True
+        return services.linked.create_with_link(task, made, over=under)
     if read is None or action is None or action.task_id != read.id:
-        return False
+        return None
     match action:
         case UpdateReminder(_, changes, expected_version) if expected_version == read.version:
-            services.linked.update_with_link(read, changes, ctx.now, link.updated(saved_at=services.clock()))
+            return services.linked.update_with_link(read, changes, ctx.now, link.updated(saved_at=services.clock()))
         case DeleteReminder(_, expected_version) if expected_version == read.version:
-            services.linked.delete_with_link(read, ctx.now, link.updated(saved_at=services.clock()))
-        case _:
-            return False
-    return True
+            return services.linked.delete_with_link(read, ctx.now, link.updated(saved_at=services.clock()))
+    return None
 
 
 def _apply_reminder(action: ReminderAction, ctx: SyncContext, services: SyncServices) -> int:
