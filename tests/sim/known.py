@@ -16,17 +16,12 @@ REJOIN_KEEPS = (
     " Salesforce had before it left (SPEC 2, 4, 5.5)"
 )
 SUBJECT_RENDER = "the Subject is neither the latest rendering of the rep's changes nor a later Salesforce edit (SPEC 3)"
-OUT_OF_ORDER = (
-    "a synced Salesforce change whose event comes after that of a later unsynced one (Completed, then In"
-    " Progress) never reaches SIA (SPEC 2, 7: ordered per task)"
-)
 LEFT_KEPT = (
     "a create whose answer was lost lands on a record reassigned away since: the SIA task stays, showing a"
     " record that is not the rep's (SPEC 4)"
 )
 
 KNOWN: dict[int, str] = {
-    136: OUT_OF_ORDER,
     808: REJOIN_KEEPS,
     821: REJOIN_KEEPS,
     836: SUBJECT_RENDER,

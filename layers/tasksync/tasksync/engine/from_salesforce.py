@@ -322,12 +322,14 @@ def _bring_back(
             return _deleted_by_rep_since(link, gone.version, change.sf_id, ctx)
     values = _overlay(link.agreed, change.task, ctx.field_map)
     rendered = render_subject(ctx.settings.subject_template, values)
+    held, seen_at = _held(change.task), dict.fromkeys(SALESFORCE_FIELDS, change.commit_at)
     back = link.updated(
         state=LinkState.ACTIVE,
         agreed=values,
         agreed_at=dict.fromkeys(TASK_FIELDS, ctx.now),
-        salesforce=_held(change.task),
-        salesforce_seen_at=dict.fromkeys(SALESFORCE_FIELDS, change.commit_at),
+        salesforce=held,
+        salesforce_seen_at=seen_at,
+        synced_seen_at=seen_at,  # as an import: the copy starts from the record as it is now
         writes=(),  # the record read is the truth: the writes of the earlier life are behind it
         unsent=(),
         last_sf_commit=_newest(link, change),
