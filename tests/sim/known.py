@@ -11,10 +11,6 @@ CROSSED_CONFLICT = (
     " not win, or its conflict is not recorded (SPEC 7); a Salesforce change event decided with the rep's"
     " changes not yet sent writes them unread over a later Salesforce change whose event is still on its way"
 )
-REJOIN_KEEPS = (
-    "a record reassigned away and back around a sync pause: SIA does not keep the last synced status"
-    " Salesforce had before it left (SPEC 2, 4, 5.5)"
-)
 SUBJECT_RENDER = "the Subject is neither the latest rendering of the rep's changes nor a later Salesforce edit (SPEC 3)"
 LEFT_KEPT = (
     "a create whose answer was lost lands on a record reassigned away since: the SIA task stays, showing a"
@@ -22,8 +18,6 @@ LEFT_KEPT = (
 )
 
 KNOWN: dict[int, str] = {
-    808: REJOIN_KEEPS,
-    821: REJOIN_KEEPS,
     836: SUBJECT_RENDER,
     889: LEFT_KEPT,
     906: CROSSED_CONFLICT,
