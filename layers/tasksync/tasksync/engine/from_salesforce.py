@@ -32,7 +32,7 @@ from tasksync.engine.decisions import (
     SkipReason,
     UpdateSalesforceTask,
 )
-from tasksync.engine.link_updates import remember
+from tasksync.engine.link_updates import remember, remember_deleted
 from tasksync.engine.observe import normalized, observe, settles
 from tasksync.engine.settle import settle
 
@@ -76,7 +76,8 @@ def decide_salesforce_change(
         return _bring_back(change, link, None, ctx, gone) if truth else Decision.skip(SkipReason.NEEDS_RECORD)
     if reminder is None:
         # The rep deleted the SIA task (its event is on its way, or its trace expired): deletes win.
-        return Decision(link=_tombstone(link, Side.SIA, ctx, None), salesforce=DeleteSalesforceTask(change.sf_id))
+        deleted = _tombstone(remember_deleted(link, gone), Side.SIA, ctx, None)
+        return Decision(link=deleted, salesforce=DeleteSalesforceTask(change.sf_id))
     observed = observe(change, link, echo, ctx)
     if observed.ambiguous:
         return Decision.skip(SkipReason.NEEDS_RECORD)
