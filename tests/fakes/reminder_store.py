@@ -23,6 +23,7 @@ class InMemoryReminderStore:
         self.on_event: Callable[[ReminderTaskEvent], None] | None = None
         self._versions: dict[tuple[str, str], int] = {}
         self._deleted_by: dict[tuple[str, str], tuple[Origin, datetime]] = {}
+        self._deleted_values: dict[tuple[str, str], TaskValues] = {}
 
     def get(self, user_id: str, task_id: str) -> ReminderTask | None:
         return self.tasks.get((user_id, task_id))
@@ -32,7 +33,12 @@ class InMemoryReminderStore:
         deleted = self._deleted_by.get(key)
         if key in self.tasks or deleted is None:
             return None
-        return Tombstone(version=self._versions[key], deleted_by=deleted[0].value, deleted_at=deleted[1])
+        return Tombstone(
+            version=self._versions[key],
+            deleted_by=deleted[0].value,
+            deleted_at=deleted[1],
+            values=self._deleted_values[key],
+        )
 
     def list(self, user_id: str) -> list[ReminderTask]:
         return [task for (user, _), task in sorted(self.tasks.items()) if user == user_id]
@@ -73,6 +79,7 @@ class InMemoryReminderStore:
         del self.tasks[(user_id, task_id)]
         self._versions[(user_id, task_id)] = gone.version
         self._deleted_by[(user_id, task_id)] = (origin, now)
+        self._deleted_values[(user_id, task_id)] = gone.values
         self._publish(ReminderEventKind.DELETED, gone, origin, now)
         return gone
 

@@ -11,26 +11,13 @@ CROSSED_CONFLICT = (
     " not win, or its conflict is not recorded (SPEC 7); a Salesforce change event decided with the rep's"
     " changes not yet sent writes them unread over a later Salesforce change whose event is still on its way"
 )
-REJOIN_KEEPS = (
-    "a record reassigned away and back around a sync pause: SIA does not keep the last synced status"
-    " Salesforce had before it left (SPEC 2, 4, 5.5)"
-)
 SUBJECT_RENDER = (
     "the Subject is neither the latest rendering of the rep's changes nor a later Salesforce edit (SPEC 3): the"
     " rep moved the due date, then (Salesforce down) to the one a Salesforce user had set since; decided against"
     " the task as it ended, the last change is Salesforce's and the first, never seen, renders nothing"
 )
-OUT_OF_ORDER = (
-    "a synced Salesforce change whose event comes after that of a later unsynced one (Completed, then In"
-    " Progress) never reaches SIA (SPEC 2, 7: ordered per task)"
-)
 
 KNOWN: dict[int, str] = {
-    136: OUT_OF_ORDER,
-    626: REJOIN_KEEPS,
-    648: OUT_OF_ORDER,
-    808: REJOIN_KEEPS,
-    821: REJOIN_KEEPS,
     836: SUBJECT_RENDER,
     906: CROSSED_CONFLICT,
 }

@@ -520,11 +520,8 @@ class Judge:
             sf_last = latest(c for c in sf_changes if since is None or c.at > since)
             actual_sf = _plain(getattr(sf_now, _ATTRIBUTE[api]))
             actual_sia = _plain(getattr(sia_now, name))
-            allowed = {_key(to_sf(name, c.value) if c is sia_last else c.value) for c in winners(sia_last, sf_last)}
-            if sia_last is not None and sf_last is not None and self._dated_late(user, record, api, sf_last, sia_last):
-                allowed.add(_key(sf_last.value))
-            if sia_last is not None and sf_last is not None and self._dated_early(user, record, api, sf_last, sia_last):
-                allowed.add(_key(to_sf(name, sia_last.value)))
+            standing = self._may_stand(user, record, api, sia_last, sf_last)
+            allowed = {_key(to_sf(name, c.value) if c is sia_last else c.value) for c in standing}
             if allowed and _key(actual_sf) not in allowed:
                 self.found.append(f"{where}: {api} is {actual_sf!r} in Salesforce; the latest change says {allowed}")
             self._conflicts(user, task, name, task.user_changes.get(name, []), sf_changes, record)
@@ -537,15 +534,15 @@ class Judge:
             # A copy the sync made took the record's value then, or the import's default (SPEC 2).
             made = task.created_at if task.created_by is Actor.SYNC else None
             synced = [c for c in sf_changes if to_sia(name, c.value) is not UNSYNCED and (made is None or c.at > made)]
-            keeps = self._kept(sia_last, synced, name) or {
+            keeps = self._kept(user, record, sia_last, synced, name) or {
                 _key(self._imported_value(record, name, made)),
                 _key(task.former.get(name)),
             } - {None}
-            unseen = synced and self._unseen(user, synced[-1], sf_changes, name)
+            unseen = synced and self._unseen(user, record, synced[-1], sf_changes, name)
             if unseen:
-                # Sync was not running, and Salesforce left that value before it ran again: a catch-up reads
+                # The sync did not see that value, and Salesforce left it before it ran again: a catch-up reads
                 # the record as it then is (SPEC 5.5), so SIA keeps what it had before it too.
-                earlier = self._kept(sia_last, synced[:-1], name)
+                earlier = self._kept(user, record, sia_last, synced[:-1], name)
                 keeps |= earlier or {_key(self._imported_value(record, name, made)), _key(task.former.get(name))}
             if _key(actual_sia) not in keeps:
                 self.found.append(
@@ -553,6 +550,20 @@ class Judge:
                     f"SIA must keep {keeps}"
                 )
         self._subject(where, task, record, subjects, sf_now.subject, sia_now.name)
+
+    def _may_stand(
+        self, user: str, record: Record, api: str, sia_last: Change | None, sf_last: Change | None
+    ) -> list[Change]:
+        """The changes of a field on either side that may be the one standing: the later, both where the clocks
+        cannot order them, or where a read dated Salesforce's within the margin of SIA's (SPEC 7)."""
+        standing = winners(sia_last, sf_last)
+        if sia_last is None or sf_last is None:
+            return standing
+        if self._dated_late(user, record, api, sf_last, sia_last):
+            standing.append(sf_last)
+        if self._dated_early(user, record, api, sf_last, sia_last):
+            standing.append(sia_last)
+        return standing
 
     def _dated_late(self, user: str, record: Record, api: str, sf_change: Change, sia_change: Change) -> bool:
         """A Salesforce change made while the rep's sync did not run reaches it only as the record read on
@@ -625,16 +636,17 @@ class Judge:
         seen = max([*reads, *([known.at] if known is not None else [])], default=None)
         return seen is not None and sia_change.at >= seen - MARGIN
 
-    @staticmethod
-    def _kept(sia_last: Change | None, synced: list[Change], name: str) -> set[object]:
-        """What SIA must hold where Salesforce holds a value SIA cannot: the latest synced change's."""
-        synced_last = latest(synced)
-        return {_key(c.value if c is sia_last else to_sia(name, c.value)) for c in winners(sia_last, synced_last)}
+    def _kept(self, user: str, record: Record, sia_last: Change | None, synced: list[Change], name: str) -> set[object]:
+        """What SIA must hold where Salesforce holds a value SIA cannot: that of the latest synced change that
+        may stand (either side's, where they could not be ordered: both sides then agreed on it)."""
+        standing = self._may_stand(user, record, API_NAME[name], sia_last, latest(synced))
+        return {_key(c.value if c is sia_last else to_sia(name, c.value)) for c in standing}
 
-    def _unseen(self, user: str, change: Change, sf_changes: list[Change], name: str) -> bool:
-        """Whether ``change`` was made while the rep's sync did not run, and replaced by a value SIA cannot
-        hold before it ran again."""
-        if self.model.running(user, change.at):
+    def _unseen(self, user: str, record: Record, change: Change, sf_changes: list[Change], name: str) -> bool:
+        """Whether ``change`` was made while the rep's sync did not run, or never shown to it (its event lost,
+        or delivered only while the sync did not run: turning sync off stops both directions at once, SPEC 6),
+        and replaced by a value SIA cannot hold before it ran again."""
+        if self.model.running(user, change.at) and self._sight(user, record, API_NAME[name], change) is not None:
             return False
         resumed = self.model.resumed_after(user, change.at)
         return any(change.at < c.at <= resumed and to_sia(name, c.value) is UNSYNCED for c in sf_changes)

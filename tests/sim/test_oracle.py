@@ -215,6 +215,28 @@ def test_a_salesforce_change_first_shown_by_a_read_is_dated_by_the_record_s_last
     assert any("ActivityDate is" in v for v in verdict(history, *final, errors=[salesforce_won]))
 
 
+def test_a_crossing_a_read_could_not_order_may_stand_either_way_after_salesforce_moves_to_an_unsynced_value() -> None:
+    """SPEC 7 with 2: Salesforce's Not Started, shown first by a read dated by a later touch of the record (a
+    save that changed nothing) within the margin of the rep's completion, may win; SIA takes it, and keeps it
+    when Salesforce then moves to Waiting on someone else, a value SIA cannot hold (seed 9580)."""
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(5), at(5), SF_ID, "update", {"Status": "In Progress"}, Actor.USER))
+    history.add(Shown(at(5), "u", SF_ID, at(5), frozenset({"Status"})))
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"Status": "Not Started"}, Actor.USER))
+    history.add(SiaWrite(at(20), "u", "t", "update", {"status": "complete"}, Actor.USER))
+    history.add(SfWrite(at(21), at(21), SF_ID, "update", {"Status": "Not Started"}, Actor.USER))
+    history.add(Shown(at(30), "u", SF_ID))
+    history.add(SiaWrite(at(30), "u", "t", "update", {"status": "open"}, Actor.SYNC))
+    history.add(SfWrite(at(40), at(40), SF_ID, "update", {"Status": "Waiting on someone else"}, Actor.USER))
+    history.add(Shown(at(40), "u", SF_ID, at(40), frozenset({"Status"})))
+    salesforce_won = SimpleNamespace(user_id="u", sia_id="t", field="status", kind="conflict", winner="salesforce")
+    record, task = {"status": "Waiting on someone else"}, {"status": "open"}
+    assert verdict(history, task, record, errors=[salesforce_won], events_lost=True) == []
+    # Its own event shown, the sync knew when it was made: the rep's later completion stands.
+    assert any("SIA must keep" in v for v in verdict(history, task, record, errors=[salesforce_won]))
+
+
 def test_a_salesforce_change_first_shown_by_a_read_may_be_dated_just_after_the_sync_last_saw_the_field() -> None:
     """SPEC 7: a change a read alone shows lies somewhere after the sync last saw the field and before the
     record's last modification: the rep's earlier change within the margin of that last sight cannot be
@@ -538,6 +560,24 @@ def test_a_synced_value_salesforce_left_while_sync_was_off_is_invisible_to_the_c
     # With sync on all along, the High reached SIA: SIA keeps it.
     on = History([fact for fact in history.facts if not isinstance(fact, Switch) or fact.what == "on"])
     assert verdict(on, {"priority": "normal"}, {"priority": "Low"}) != []
+
+
+def test_a_synced_value_whose_event_met_sync_off_and_that_salesforce_left_is_invisible_to_the_catch_up() -> None:
+    """SPEC 6, 5.5: a High made with sync on whose event arrives only after the rep turned sync off is not
+    applied (turning sync off stops both directions at once); Salesforce left it for Low before sync ran
+    again, so the catch-up cannot see it either, and SIA may keep what it had before it (seeds 8602, 9195)."""
+    history = History()
+    pushed_task(history)
+    history.add(SfWrite(at(10), at(10), SF_ID, "update", {"Priority": "High"}, Actor.USER))
+    history.add(Switch(at(12), "u", "off"))
+    history.add(SfWrite(at(20), at(20), SF_ID, "update", {"Priority": "Low"}, Actor.USER))
+    history.add(Switch(at(30), "u", "on"))
+    assert verdict(history, {"priority": "normal"}, {"priority": "Low"}, events_lost=True) == []
+    assert verdict(history, {"priority": "high"}, {"priority": "Low"}, events_lost=True) == []
+    # Its event shown while sync ran, the High reached SIA: SIA keeps it.
+    high = Shown(at(10), "u", SF_ID, at(10), frozenset({"Priority"}))
+    shown = History([*history.facts[:4], high, *history.facts[4:]])
+    assert verdict(shown, {"priority": "normal"}, {"priority": "Low"}, events_lost=True) != []
 
 
 def test_a_subject_the_org_refuses_is_recorded_unless_a_salesforce_edit_may_keep_it_unsent() -> None:

@@ -146,6 +146,18 @@ def test_a_deleted_task_leaves_a_tombstone_that_expires(
     assert item[ttl["AttributeName"]] == int((LATER + timedelta(days=30)).timestamp())
 
 
+def test_a_tombstone_tells_who_deleted_the_task_when_and_its_last_values(task_store: DynamoDBReminderTaskStore) -> None:
+    task_store.create("u1", "t1", VALUES, Origin.USER, NOW)
+    task_store.update("u1", "t1", {TaskField.STATUS: Status.COMPLETE}, Origin.USER, NOW)
+    task_store.delete("u1", "t1", Origin.USER, LATER)
+
+    tombstone = task_store.tombstone("u1", "t1")
+
+    assert tombstone is not None
+    assert (tombstone.version, tombstone.deleted_by, tombstone.deleted_at) == (3, "user", LATER)
+    assert tombstone.values == VALUES.model_copy(update={"status": Status.COMPLETE})
+
+
 def test_a_task_restored_under_its_old_id_continues_its_numbering(task_store: DynamoDBReminderTaskStore) -> None:
     # Given a task deleted at version 3 (Salesforce DELETE), whose old events may still arrive
     task_store.create("u1", "t1", VALUES, Origin.USER, NOW)

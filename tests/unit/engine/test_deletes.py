@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from tasksync.domain.reminder_task import Priority, Status
+from tasksync.domain.reminder_task import Priority, Status, Tombstone
 from tasksync.domain.sync_link import LinkState, Side
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import (
@@ -15,6 +15,7 @@ from tasksync.engine.decisions import (
     SkipReason,
 )
 from tasksync.engine.from_reminders import decide_reminder_event
+from tasksync.engine.from_salesforce import decide_salesforce_change
 from tests.unit.builders import (
     SF_ID,
     USER,
@@ -172,6 +173,25 @@ def test_an_undelete_after_an_sia_delete_brings_the_task_back():
     assert decision.reminder.task_id == task.id
     assert decision.reminder.values.due_date == date(2026, 3, 29)
     assert decision.reminder.version > 2
+
+
+def test_a_task_the_rep_raised_and_deleted_unsynced_comes_back_raised_when_salesforce_met_the_delete_first():
+    # The rep raised the priority and deleted the task while Salesforce was down; neither event has gone.
+    # A Salesforce change finds the task gone (deletes win), and the record, undeleted, is Low, which SIA
+    # cannot hold: the copy that comes back is High, as the rep left it.
+    task, link = linked()
+    raised = task.values.model_copy(update={"priority": Priority.HIGH})
+    gone = Tombstone(version=3, deleted_by="user", deleted_at=at(minutes=12), values=raised)
+    met = decide_salesforce_change(
+        sf_updated(at(minutes=20), Description="agenda"), link, None, context(now=at(minutes=20)), gone=gone
+    )
+    assert isinstance(met.salesforce, DeleteSalesforceTask) and met.link is not None
+    link = stored(met.link, at(minutes=21))
+
+    back = decide_sf(sf_record(at(minutes=30), Subject=task.name, Priority="Low"), link, None, 31)
+
+    assert isinstance(back.reminder, CreateReminder)
+    assert back.reminder.values.priority is Priority.HIGH
 
 
 def test_deleted_undeleted_and_edited_in_salesforce_end_to_end():

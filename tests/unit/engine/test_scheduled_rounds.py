@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from tasksync.domain.reminder_events import Origin
-from tasksync.domain.reminder_task import TaskValues
+from tasksync.domain.reminder_task import Priority, TaskValues
 from tasksync.domain.settings import ConnectionStatus
 from tasksync.domain.sync_error import SyncErrorKind
 from tasksync.ports.salesforce import ApiUsage, AuthRevoked, UpdatedWindow
@@ -129,6 +129,32 @@ def test_resync_creates_a_task_whose_create_event_was_lost_and_deletes_one_whose
 
     assert [task.subject for task in world.records_for("task-1")] == ["Call Alice"]
     assert world.records_for("task-2") == []
+
+
+def test_a_task_edited_and_deleted_while_sync_was_off_comes_back_on_an_undelete_as_the_rep_left_it():
+    # SPEC 5.5 with 2: the rep raised the priority, then deleted the task, while sync was off; on again, the
+    # resync deletes the record. Salesforce's user undeletes it and sets it Low, which SIA cannot hold:
+    # SIA keeps the rep's High, not the Normal of the last sync before the pause.
+    world = SyncWorld()
+    world.rep_creates("Call Alice back")
+    world.sync()
+    sf_id = world.record_of().id
+    world.state.save_settings(world.settings.model_copy(update={"enabled": False}))
+    world.rep_updates(priority=Priority.HIGH)
+    world.rep_deletes()
+    world.sync()
+    world.state.save_settings(world.settings.model_copy(update={"enabled": True}))
+    world.tick(SETTLING.total_seconds() + 1)
+    resync_reminders(world.settings, world.services)
+    assert world.records_for("task-1") == []
+
+    world.org.undelete(sf_id)
+    world.org.update(sf_id, {"Priority": "Low"})
+    world.sync()
+
+    restored = world.task()
+    assert restored is not None
+    assert restored.priority is Priority.HIGH
 
 
 def test_resync_leaves_what_is_in_sync_or_still_on_its_way_alone():

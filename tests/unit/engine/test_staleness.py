@@ -3,6 +3,7 @@ version, CDC commit time) changes nothing."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from tasksync.domain.reminder_task import Priority, Status, TaskField
@@ -10,6 +11,7 @@ from tasksync.domain.sync_link import LinkState
 from tasksync.engine.decisions import DeleteReminder, SkipReason, UpdateReminder
 from tasksync.engine.from_reminders import decide_reminder_event
 from tests.unit.builders import (
+    SF_ID,
     SyncWorld,
     applied,
     at,
@@ -102,6 +104,81 @@ def test_out_of_order_salesforce_changes_of_different_fields_both_land():
     assert earlier.reminder.changes == {TaskField.PRIORITY: Priority.HIGH}
 
 
+def test_a_synced_change_whose_event_comes_after_a_later_unsynced_one_still_reaches_sia():
+    # Salesforce's user completed the task at :15 and set it In Progress at :20; the :20 event came first,
+    # and SIA stayed open (In Progress is not synced). Applied in order, SIA is complete (SPEC 2, 7).
+    task, link = linked()
+    in_progress = decide_sf(sf_updated(at(minutes=20), Status="In Progress"), link, task, 21)
+    assert in_progress.reminder is None and in_progress.salesforce is None
+    link = in_progress.link or link
+
+    decision = decide_sf(sf_updated(at(minutes=15), Status="Completed"), link, task, 22)
+
+    assert isinstance(decision.reminder, UpdateReminder)
+    assert decision.reminder.changes == {TaskField.STATUS: Status.COMPLETE}
+    assert decision.salesforce is None  # the record stays In Progress
+
+
+def test_a_synced_change_older_than_a_read_that_shows_an_unsynced_value_still_reaches_sia():
+    # A read at :20 finds the priority Low; the event of Salesforce's change to High at :15 comes after it.
+    task, link = linked()
+    read = decide_sf(
+        sf_record(at(minutes=20), Subject=task.name, Priority="Low"), stored(link, at(minutes=3)), task, 21
+    )
+    assert read.reminder is None and read.salesforce is None
+    link = read.link or link
+
+    decision = decide_sf(sf_updated(at(minutes=15), Priority="High"), link, task, 22)
+
+    assert isinstance(decision.reminder, UpdateReminder)
+    assert decision.reminder.changes == {TaskField.PRIORITY: Priority.HIGH}
+    assert decision.salesforce is None  # the record stays Low
+
+
+def test_a_synced_change_whose_event_made_the_sync_read_a_later_unsynced_value_still_reaches_sia():
+    # The event of Salesforce's change to High at :15 made the sync read the record: by then it was Low.
+    task, link = linked()
+    prompt = sf_updated(at(minutes=15), Priority="High")
+    record = sf_record(at(minutes=20), Subject=task.name, Priority="Low")
+    read = dataclasses.replace(record, read_at=at(minutes=21), prompted_by=prompt)
+
+    decision = decide_sf(read, stored(link, at(minutes=3)), task, 21)
+
+    assert isinstance(decision.reminder, UpdateReminder)
+    assert decision.reminder.changes == {TaskField.PRIORITY: Priority.HIGH}
+    assert decision.salesforce is None
+
+
+def test_a_synced_change_after_the_syncs_create_reaches_sia_behind_a_read_of_a_later_unsynced_value():
+    # The sync created the record at :2 and never saw its echo; a read at :20 finds it Deferred. The event of
+    # Salesforce's completion at :10 comes after the read: the create's write came before every change.
+    task = reminder()
+    created = decide_reminder_event(event(task), None, context(now=at(minutes=2)))
+    assert created.link is not None
+    link = stored(created.link.updated(sf_id=SF_ID), at(minutes=3))
+    read = decide_sf(sf_record(at(minutes=20), Subject=task.name, Status="Deferred"), link, task, 21)
+    link = read.link or link
+
+    decision = decide_sf(sf_updated(at(minutes=10), Status="Completed"), link, task, 22)
+
+    assert isinstance(decision.reminder, UpdateReminder)
+    assert decision.reminder.changes == {TaskField.STATUS: Status.COMPLETE}
+
+
+def test_a_synced_change_older_than_the_last_synced_one_stays_behind_a_later_unsynced_one():
+    # Completed at :20 reached SIA; In Progress at :25 left it complete. A reopening from :15 comes late:
+    # the last synced change, :20's, stands.
+    task, link = linked()
+    completed = decide_sf(sf_updated(at(minutes=20), Status="Completed"), link, task, 21)
+    task, link = applied(task, completed, at(minutes=21)), completed.link
+    link = decide_sf(sf_updated(at(minutes=25), Status="In Progress"), link, task, 26).link or link
+
+    decision = decide_sf(sf_updated(at(minutes=15), Status="Not Started"), link, task, 27)
+
+    assert decision.reminder is None
+    assert decision.salesforce is None
+
+
 def test_a_read_record_older_than_an_applied_change_does_not_undo_it():
     task, link = linked()
     completed = decide_sf(sf_updated(at(minutes=20), Status="Completed"), link, task, 21)
@@ -137,6 +214,22 @@ def test_a_redelivered_delete_after_the_undelete_brought_the_task_back_is_stale(
     restored = reminder(task.name, version=back.reminder.version, created_at=at(minutes=21))
 
     decision = decide_sf(sf_deleted(at(minutes=10)), back.link, restored, 22)
+
+    assert decision.reminder is None
+    assert decision.salesforce is None
+
+
+def test_a_copy_brought_back_starts_from_the_record_as_read_not_from_a_change_met_late():
+    # Deleted at :10 and read back at :20 In Progress: the copy comes back open. Salesforce's completion of
+    # :8, whose event comes only now, is older than the record the copy was made from.
+    task, link = linked()
+    gone = decide_sf(sf_deleted(at(minutes=10)), link, task, 11)
+    read = sf_record(at(minutes=20), Subject=task.name, Status="In Progress")
+    back = decide_sf(read, stored(gone.link, at(minutes=11)), None, 21)
+    assert back.link is not None and back.reminder is not None
+    restored = reminder(task.name, version=back.reminder.version, created_at=at(minutes=21))
+
+    decision = decide_sf(sf_updated(at(minutes=8), Status="Completed"), back.link, restored, 22)
 
     assert decision.reminder is None
     assert decision.salesforce is None

@@ -50,11 +50,13 @@ class TaskValues(DomainModel):
 
 
 class Tombstone(DomainModel):
-    """What the store keeps of a deleted task for a while: its last version, who deleted it, and when."""
+    """What the store keeps of a deleted task for a while: its last version and values, who deleted it, and
+    when."""
 
     version: NonNegativeInt
     deleted_by: str = Field(description="the Origin of the delete: the rep (user) or the sync")
     deleted_at: AwareDatetime
+    values: TaskValues = Field(description="the task as it was deleted")
 
 
 class ReminderTask(TaskValues):

@@ -32,7 +32,7 @@ from tasksync.engine.decisions import (
     SkipReason,
     UpdateSalesforceTask,
 )
-from tasksync.engine.link_updates import remember
+from tasksync.engine.link_updates import remember, remember_deleted
 from tasksync.engine.observe import normalized, observe, settles
 from tasksync.engine.settle import settle
 
@@ -80,7 +80,8 @@ def decide_salesforce_change(
         return _bring_back(change, link, None, ctx, gone) if truth else Decision.skip(SkipReason.NEEDS_RECORD)
     if reminder is None:
         # The rep deleted the SIA task (its event is on its way, or its trace expired): deletes win.
-        return Decision(link=_tombstone(link, Side.SIA, ctx, None), salesforce=DeleteSalesforceTask(change.sf_id))
+        deleted = _tombstone(remember_deleted(link, gone), Side.SIA, ctx, None)
+        return Decision(link=deleted, salesforce=DeleteSalesforceTask(change.sf_id))
     observed = observe(change, link, echo, ctx)
     if observed.ambiguous or (not truth and not set(link.unsent) <= observed.shown.keys()):
         # A write whose answer never came is never resent unread: the record says whether it landed, and
@@ -328,12 +329,14 @@ def _bring_back(
             return _deleted_by_rep_since(link, gone.version, change.sf_id, ctx)
     values = _overlay(link.agreed, change.task, ctx.field_map)
     rendered = render_subject(ctx.settings.subject_template, values)
+    held, seen_at = _held(change.task), dict.fromkeys(SALESFORCE_FIELDS, change.commit_at)
     back = link.updated(
         state=LinkState.ACTIVE,
         agreed=values,
         agreed_at=dict.fromkeys(TASK_FIELDS, ctx.now),
-        salesforce=_held(change.task),
-        salesforce_seen_at=dict.fromkeys(SALESFORCE_FIELDS, change.commit_at),
+        salesforce=held,
+        salesforce_seen_at=seen_at,
+        synced_seen_at=seen_at,  # as an import: the copy starts from the record as it is now
         writes=(),  # the record read is the truth: the writes of the earlier life are behind it
         unsent=(),
         last_sf_commit=_newest(link, change),

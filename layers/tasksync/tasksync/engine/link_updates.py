@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tasksync.domain.reminder_task import ReminderTask
+from tasksync.domain.reminder_task import ReminderTask, Tombstone
 from tasksync.domain.sync_link import SyncLink
 
 
@@ -17,3 +17,11 @@ def remember(link: SyncLink, reminder: ReminderTask | None, *, version: bool = T
     if version:
         return link.updated(agreed=reminder.values, sia_version=reminder.version)
     return link.updated(agreed=reminder.values)
+
+
+def remember_deleted(link: SyncLink, gone: Tombstone | None) -> SyncLink:
+    """``remember`` for a task already gone, from its tombstone: edits the rep made before the delete, that the
+    sync never took in (sync off, Salesforce down), are what an undelete brings back."""
+    if gone is None or gone.version <= link.sia_version:
+        return link
+    return link.updated(agreed=gone.values)

@@ -20,7 +20,7 @@ from dataclasses import field as dataclass_field
 from datetime import date, datetime, timedelta
 
 from tasksync.domain.clocks import CLOCK_MARGIN
-from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, SfValue
+from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, FieldMap, SfValue
 from tasksync.domain.reminder_task import TaskField
 from tasksync.domain.salesforce_fields import SALESFORCE_FIELDS
 from tasksync.domain.salesforce_task import SalesforceField
@@ -46,6 +46,8 @@ class Observation:
     held: SalesforceValues
     """What Salesforce holds after the change."""
     seen_at: dict[SalesforceField, datetime]
+    synced_seen_at: dict[SalesforceField, datetime]
+    """``SyncLink.synced_seen_at`` after the change."""
     changes: dict[TaskField, FieldChange]
     """Salesforce's changes of synced fields, in SIA's terms. The name's is the Subject as Salesforce holds
     it, when the sync neither rendered nor wrote it: it never renames the SIA task (SPEC section 3), but an
@@ -100,8 +102,11 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
             watch.settle(sf_field, value, known, pending)
             continue
         if seen is not None and at < seen:
-            # Older than a change already seen: no news, unless it is a change the sync's write replaced.
+            # Older than a change already seen: no news, unless it is a change the sync's write replaced, or
+            # the last synced value before one SIA cannot hold.
             watch.lost_if_replaced(sf_field, value, _set_by(change), restated=change.is_full_record, theirs=foreign)
+            if not change.is_full_record:
+                watch.synced_before_unsynced(sf_field, value, at, held=known)
             continue
         if value == known:
             # Another client's change to the value the sync is writing shows nothing of that write, which
@@ -135,6 +140,12 @@ def _set_by(change: SalesforceChange) -> datetime:
     or not, as its last modification left it (``LastModifiedDate``, which an undelete does not move)."""
     modified = change.modified_at
     return min(change.commit_at, modified) if change.is_full_record and modified is not None else change.commit_at
+
+
+def _unsynced(sf_field: SalesforceField, value: SfValue, fields: FieldMap) -> bool:
+    """A value SIA cannot hold (``In Progress``, ``Low``): its SIA field stays as it was (SPEC 2)."""
+    field = SIA_FIELD[sf_field]
+    return field is not TaskField.NAME and fields.to_sia(field, value) is UNSYNCED
 
 
 def someone_elses(change: SalesforceChange, ctx: SyncContext) -> bool:
@@ -201,6 +212,7 @@ class _Watch:
         self.ctx = ctx
         self.updates: dict[SalesforceField, str | date | None] = {}
         self.seen_at = dict(link.salesforce_seen_at)
+        self.synced_late: dict[SalesforceField, datetime] = {}
         self.changes: dict[TaskField, FieldChange] = {}
         subject = salesforce_subject(link)
         if subject is not None:
@@ -218,9 +230,22 @@ class _Watch:
         )
 
     def observation(self) -> Observation:
+        held = self.link.salesforce.with_values(self.updates)
+        fields = self.ctx.field_map
+        # A field that holds a value SIA cannot keeps the time of the last synced value seen.
+        synced = self.link.synced_seen_at | {
+            f: at for f, at in self.seen_at.items() if not _unsynced(f, held.get(f), fields)
+        }
+        # A write shown had landed a synced value by then (a change it replaced unseen is ``lost_if_replaced``'s);
+        # a create's, before every change.
+        for f, at in self.shown.items():
+            write = self.link.last_write(f)
+            if write is not None and not write.by_create:
+                synced[f] = max(at, synced.get(f, at))
         return Observation(
-            held=self.link.salesforce.with_values(self.updates),
+            held=held,
             seen_at=self.seen_at,
+            synced_seen_at=synced | self.synced_late,
             changes=self.changes,
             shown=self.shown,
             overridden=tuple(self.overridden),
@@ -256,6 +281,10 @@ class _Watch:
         at = self.change.commit_at
         if self.link.not_landed(sf_field, value):
             return  # the write whose answer never came did not happen: it is sent again
+        prompt = self.change.prompted_by
+        if prompt is not None and not prompt.is_full_record and sf_field.value in prompt.carried:
+            # The event that made the sync read may show a synced value the read no longer does.
+            self.synced_before_unsynced(sf_field, normalized(prompt.task.value(sf_field)), prompt.commit_at, held=value)
         if value != known and sf_field in self.link.unsent:
             # Nor did it land, or Salesforce changed the field after it: either way the later of SIA's
             # change and Salesforce's wins (not Salesforce's for replacing a write that may never have gone).
@@ -264,7 +293,6 @@ class _Watch:
             return
         if pending:
             self.shown[sf_field] = at
-        prompt = self.change.prompted_by
         if prompt is not None and sf_field.value in prompt.carried and value == known:
             # The event that made the sync read may show a value the sync's write replaced since.
             self.lost_if_replaced(
@@ -318,6 +346,21 @@ class _Watch:
         # record up first), so it replaced none, however late Salesforce showed it.
         if write is not None and not write.by_create:
             self.lost_to_sia(sf_field, value, at, write, dated=not restated)
+
+    def synced_before_unsynced(self, sf_field: SalesforceField, value: SfValue, at: datetime, *, held: SfValue) -> None:
+        """A synced change (an UPDATE's: it says when the field changed) newer than the last synced value seen,
+        where Salesforce holds one SIA cannot since (``held``): in order, SIA would have taken it and kept it
+        (SPEC 2, 7). A write of the sync's still unshown is ``lost_if_replaced``'s to place (a create's was
+        made before every change)."""
+        fields, field = self.ctx.field_map, SIA_FIELD[sf_field]
+        synced, last = self.link.synced_seen_at.get(sf_field), self.link.last_write(sf_field)
+        in_sia = fields.to_sia(field, value)
+        if in_sia is UNSYNCED or not _unsynced(sf_field, held, fields) or (synced is not None and at <= synced):
+            return
+        if last is not None and last.shown_at is None and not last.by_create:
+            return
+        self.synced_late[sf_field] = at
+        self.changes[field] = FieldChange(in_sia, at)
 
     def salesforce_changed(
         self, sf_field: SalesforceField, value: SfValue, at: datetime, *, replaced_write: bool

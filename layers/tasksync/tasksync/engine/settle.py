@@ -52,7 +52,13 @@ def nothing_observed(link: SyncLink) -> Observation:
     subject = salesforce_subject(link)
     changes = {TaskField.NAME: subject} if subject is not None else {}
     return Observation(
-        held=link.salesforce, seen_at=link.salesforce_seen_at, changes=changes, shown={}, overridden=(), ambiguous=False
+        held=link.salesforce,
+        seen_at=link.salesforce_seen_at,
+        synced_seen_at=link.synced_seen_at,
+        changes=changes,
+        shown={},
+        overridden=(),
+        ambiguous=False,
     )
 
 
@@ -88,6 +94,7 @@ def settle(
         sia_changed_at=merged.sia_changed_at,
         salesforce=observed.held,
         salesforce_seen_at=observed.seen_at,
+        synced_seen_at=observed.synced_seen_at,
         sia_version=sia_version,
         unsent=(),
         writes=_based_anew(

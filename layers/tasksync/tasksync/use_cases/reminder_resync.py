@@ -10,11 +10,11 @@ left to the event path, which is still carrying them.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from tasksync.domain.imported_ids import imported_from
 from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
-from tasksync.domain.reminder_task import ReminderTask
+from tasksync.domain.reminder_task import ReminderTask, Tombstone
 from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_error import SyncErrorKind
 from tasksync.domain.sync_link import LinkState, SyncLink
@@ -60,7 +60,7 @@ def unsynced_events(settings: SyncSettings, services: SyncServices) -> list[Remi
                 and tombstone.version > link.sia_version
                 and tombstone.deleted_at <= settled_before
             ):
-                deleted = _deleted_task(link, tombstone.version, tombstone.deleted_at)
+                deleted = _deleted_task(link, tombstone)
                 events.append(_event(ReminderEventKind.DELETED, deleted))
     return events
 
@@ -100,15 +100,16 @@ def _event(kind: ReminderEventKind, task: ReminderTask) -> ReminderTaskEvent:
     return ReminderTaskEvent(kind=kind, task=task, origin=Origin.USER, occurred_at=task.updated_at)
 
 
-def _deleted_task(link: SyncLink, version: int, deleted_at: datetime) -> ReminderTask:
-    """The deleted task as its link last agreed it (a tombstone keeps no values)."""
+def _deleted_task(link: SyncLink, tombstone: Tombstone) -> ReminderTask:
+    """The deleted task as the rep left it: edits made while sync was off, never sent, are what an undelete
+    brings back (SPEC 5.5)."""
     return ReminderTask.model_validate(
         {
-            **link.agreed.model_dump(),
+            **tombstone.values.model_dump(),
             "id": link.sia_id,
             "user_id": link.user_id,
-            "created_at": deleted_at,
-            "updated_at": deleted_at,
-            "version": version,
+            "created_at": tombstone.deleted_at,
+            "updated_at": tombstone.deleted_at,
+            "version": tombstone.version,
         }
     )

@@ -54,6 +54,7 @@ class DynamoDBReminderTaskStore(TableAdapter):
             version=int(stored[items.VERSION]),
             deleted_by=str(stored[items.ORIGIN]),
             deleted_at=datetime.fromisoformat(str(stored[items.DELETED_AT])),
+            values=items.stored_task(stored).values,
         )
 
     def list(self, user_id: str) -> list[ReminderTask]:
