@@ -86,7 +86,10 @@ class SalesforceWrite(DomainModel):
         default=None, description="the Salesforce change that showed this write landed (Salesforce's clock)"
     )
     over: SF_JSON = Field(default=None, description="what the sync knew the field held when it wrote")
-    sia_at: AwareDatetime | None = Field(default=None, description="SIA's clock: when SIA made the change written")
+    sia_at: AwareDatetime | None = Field(
+        default=None,
+        description="when the change written was made: SIA's clock, or Salesforce's for its own change written back",
+    )
     by_create: bool = Field(
         default=False, description="sent with the record's create: the record holds it from its making, over nothing"
     )

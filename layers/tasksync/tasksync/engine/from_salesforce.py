@@ -326,9 +326,11 @@ def _bring_back(
         state=LinkState.ACTIVE,
         agreed=values,
         agreed_at=dict.fromkeys(TASK_FIELDS, ctx.now),
+        # The record read is the truth: the rep's changes and the writes of the earlier life are behind it.
+        sia_changed_at={},
+        writes=(),
         salesforce=_held(change.task),
         salesforce_seen_at=dict.fromkeys(SALESFORCE_FIELDS, change.commit_at),
-        writes=(),  # the record read is the truth: the writes of the earlier life are behind it
         unsent=(),
         last_sf_commit=_newest(link, change),
         owner_seen_at=change.commit_at,

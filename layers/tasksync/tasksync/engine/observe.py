@@ -350,11 +350,14 @@ class _Watch:
             return
         in_sia = self.ctx.field_map.to_sia(field, value)
         shown = in_sia if in_sia is not UNSYNCED else value
-        sia = FieldChange(getattr(self.link.agreed, field), write.sia_at or self.link.agreed_at[field])
         # Salesforce's change was the later one: its value comes back, unless Salesforce moved on since; to
-        # a value SIA cannot hold, SIA still takes Salesforce's later synced one (SPEC 2).
-        held = self.link.salesforce.get(sf_field)
-        still_ours = as_sf_json(held) == write.value
+        # a value SIA cannot hold, SIA still takes Salesforce's later synced one (SPEC 2). What stands is the
+        # write, or a later write of the sync's: the change that one wrote is the one to be later than.
+        held = as_sf_json(self.link.salesforce.get(sf_field))
+        standing = next((w for w in (self.link.last_write(sf_field), write) if w is not None and w.value == held), None)
+        still_ours = standing is not None
+        sia_at = standing.sia_at if standing is not None else write.sia_at
+        sia = FieldChange(getattr(self.link.agreed, field), sia_at or self.link.agreed_at[field])
         moved_on_unsynced = not still_ours and self.ctx.field_map.to_sia(field, held) is UNSYNCED
         taken = still_ours or (moved_on_unsynced and in_sia is not UNSYNCED)
         later = (in_sia is not UNSYNCED or dated) and at > sia.at and in_sia != sia.value and taken

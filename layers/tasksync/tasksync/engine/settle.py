@@ -11,7 +11,7 @@ from tasksync.domain.reminder_task import TASK_FIELDS, ReminderTask, TaskField, 
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
 from tasksync.domain.subject_template import render_subject
-from tasksync.domain.sync_link import SalesforceWrite, SyncLink
+from tasksync.domain.sync_link import SalesforceWrite, Side, SyncLink
 from tasksync.engine.context import SyncContext
 from tasksync.engine.decisions import (
     CreateSalesforceTask,
@@ -111,6 +111,11 @@ def settle(
         if resend or written:
             salesforce_action = UpdateSalesforceTask(TaskUpdate(sf_id=link.sf_id, values=resend | written))
     sia_at = {SF_FIELD[field]: at for field, at in merged.agreed_at.items()}
+    # Salesforce's own change written back is as old as it is, not the decision: a later Salesforce change
+    # the write replaced unseen wins back when its event comes (``observe.lost_to_sia``).
+    sia_at |= {
+        SF_FIELD[field]: observed.changes[field].at for field, side in merged.winners.items() if side is Side.SALESFORCE
+    }
     # A Subject written is as old as the SIA change it renders (a due date's, say), not the name's.
     sia_at[SalesforceField.SUBJECT] = rendered_at(link, merged, ctx) or sia_at[SalesforceField.SUBJECT]
     new_link = learnt.with_writes(written, base=base, sia_at=sia_at, by_create=by_create, **rendered)

@@ -1,0 +1,132 @@
+"""SPEC 7: the later of two crossed changes wins, also when the sync wrote Salesforce's own value back, or
+the record came back: what the link remembers of a change is as old as that change, not as the decision
+that wrote it (sim seeds 1564, 1764, 1920)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+
+from tasksync.domain.reminder_task import ReminderTask, TaskField
+from tasksync.domain.salesforce_task import SalesforceField
+from tasksync.domain.sync_link import Side, SyncLink
+from tasksync.engine.changes import SalesforceChange
+from tasksync.engine.decisions import CreateReminder, Decision, UpdateReminder
+from tasksync.engine.from_reminders import decide_reminder_event
+from tests.unit.builders import (
+    CLIENT_ID,
+    USER,
+    at,
+    context,
+    decide_sf,
+    deleted,
+    edited,
+    event,
+    linked,
+    sent_fields,
+    sf_task,
+    sf_undeleted,
+    sf_updated,
+    stored,
+)
+
+
+def _rep_changes(
+    link: SyncLink, task: ReminderTask, minutes: float, **changes: object
+) -> tuple[SyncLink, ReminderTask]:
+    """The rep's change at ``minutes``, written to Salesforce at once."""
+    task = edited(task, at(minutes=minutes), **changes)
+    decided = decide_reminder_event(event(task), link, context(now=at(minutes=minutes)))
+    assert decided.link is not None
+    return decided.link, task
+
+
+def _next(decided: Decision, link: SyncLink) -> SyncLink:
+    return decided.link or link
+
+
+def test_a_salesforce_change_after_an_undelete_is_not_beaten_by_the_reps_change_before_it() -> None:
+    # Salesforce's clock runs 90 seconds behind SIA's (within the margin).
+    task, link = linked(details="first")
+    link, task = _rep_changes(link, task, 10, details="mine")
+    echo = sf_updated(at(minutes=8, seconds=31), client_id=CLIENT_ID, Description="mine")
+    link = _next(decide_sf(echo, link, task, 10.1), link)
+    gone = decide_reminder_event(deleted(task, at(minutes=10, seconds=30)), link, context(now=at(minutes=10.5)))
+    link = stored(gone.link, at(minutes=10.5))
+    # Salesforce's user undeletes the record; the sync reads it and brings the task back.
+    record = sf_task(Description="mine", LastModifiedDate=at(minutes=8, seconds=31), SystemModstamp=at(minutes=9))
+    back = decide_sf(SalesforceChange.of_record(record, read_at=at(minutes=10, seconds=44)), link, None, 10.75)
+    assert isinstance(back.reminder, CreateReminder)
+    assert back.link is not None
+    copy = ReminderTask(
+        id=task.id, user_id=USER, created_at=at(minutes=10.75), updated_at=at(minutes=10.75),
+        version=back.reminder.version, **back.reminder.values.model_dump(),
+    )  # fmt: skip
+    # Then they change the Comments at 9:15 on Salesforce's clock (10:45 on SIA's), after the task came back.
+    theirs = decide_sf(sf_updated(at(minutes=9, seconds=15), Description="theirs"), back.link, copy, 10.8)
+
+    # Only Salesforce changed it since the task came back: its change stands on both sides
+    assert isinstance(theirs.reminder, UpdateReminder)
+    assert theirs.reminder.changes == {TaskField.DETAILS: "theirs"}
+    assert theirs.salesforce is None
+    assert theirs.conflicts == ()
+
+
+def _restored_and_shown(link: SyncLink, task: ReminderTask) -> tuple[SyncLink, ReminderTask]:
+    """The rep moved the due date at minute 10; Salesforce's user emptied it at 10.5, before the sync's write
+    landed (its echo, at 11, showed the write). That change's event comes at 20: it was the later, so it wins
+    and the sync writes it back; that write's echo comes at 20 too."""
+    link, task = _rep_changes(link, task, 10, due_date=date(2026, 3, 2))
+    echo = sf_updated(at(minutes=11), client_id=CLIENT_ID, ActivityDate="2026-03-02")
+    link = _next(decide_sf(echo, link, task, 11), link)
+    emptied = decide_sf(sf_updated(at(minutes=10, seconds=30), ActivityDate=None), link, task, 20)
+    assert sent_fields(emptied) == {SalesforceField.ACTIVITY_DATE.value: None}
+    assert isinstance(emptied.reminder, UpdateReminder)
+    task = edited(task, at(minutes=20), due_date=None)
+    back_echo = sf_updated(at(minutes=20), client_id=CLIENT_ID, ActivityDate=None)
+    assert emptied.link is not None
+    return _next(decide_sf(back_echo, emptied.link, task, 20), emptied.link), task
+
+
+def test_a_later_salesforce_change_that_a_write_back_replaced_wins_back() -> None:
+    task, link = linked(due_date=date(2026, 3, 1))
+    link, task = _restored_and_shown(link, task)
+    # Salesforce's user set the due date at 19.5, just before the sync wrote the emptied one back over it;
+    # its event comes last.
+    late = decide_sf(sf_updated(at(minutes=19, seconds=30), ActivityDate="2026-03-05"), link, task, 25)
+
+    # It is the latest change: it stands on both sides, and the rep sees that it won
+    assert isinstance(late.reminder, UpdateReminder)
+    assert late.reminder.changes == {TaskField.DUE_DATE: date(2026, 3, 5)}
+    assert sent_fields(late) == {SalesforceField.ACTIVITY_DATE.value: date(2026, 3, 5)}
+    assert [(c.field, c.winner) for c in late.conflicts] == [(TaskField.DUE_DATE.value, Side.SALESFORCE)]
+
+
+def _when(minutes: float, seconds: float = 0) -> datetime:
+    return at(minutes=minutes, seconds=seconds)
+
+
+def test_a_change_the_first_write_replaced_is_later_than_a_salesforce_value_written_back_since() -> None:
+    task, link = linked(details="first")
+    link, task = _rep_changes(link, task, 10, details="mine")  # its write lands unseen
+    # Salesforce's user sets "theirs" at 11 and deletes and undeletes the record at 12; they empty the
+    # Comments at 13. The undelete's event comes first: the sync reads the record at 20, which shows the
+    # rep's write landed after all of that.
+    undelete = sf_undeleted(_when(12), Description="theirs")
+    undelete = dataclasses.replace(undelete, modified_at=_when(11))
+    record = sf_task(Description="mine", LastModifiedDate=_when(19), SystemModstamp=_when(19))
+    read = SalesforceChange.of_record(record, read_at=_when(20), prompted_by=undelete)
+    restored = decide_sf(read, stored(link, _when(10)), task, 20)
+    # "theirs" came after the rep's change: it is written back
+    assert sent_fields(restored) == {SalesforceField.DESCRIPTION.value: "theirs"}
+    assert isinstance(restored.reminder, UpdateReminder)
+    assert restored.link is not None
+    task = edited(task, _when(20), details="theirs")
+
+    emptied = decide_sf(sf_updated(_when(13), Description=None), restored.link, task, 21)
+
+    # Emptying them was the latest change of all: it stands on both sides, and the rep sees it won
+    assert isinstance(emptied.reminder, UpdateReminder)
+    assert emptied.reminder.changes == {TaskField.DETAILS: ""}
+    assert sent_fields(emptied) == {SalesforceField.DESCRIPTION.value: None}
+    assert [(c.field, c.winner) for c in emptied.conflicts] == [(TaskField.DETAILS.value, Side.SALESFORCE)]
