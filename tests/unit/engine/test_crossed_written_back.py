@@ -11,7 +11,7 @@ from tasksync.domain.reminder_task import ReminderTask, TaskField
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.sync_link import Side, SyncLink
 from tasksync.engine.changes import SalesforceChange
-from tasksync.engine.decisions import CreateReminder, Decision, UpdateReminder
+from tasksync.engine.decisions import CreateReminder, Decision, SkipReason, UpdateReminder
 from tasksync.engine.from_reminders import decide_reminder_event
 from tests.unit.builders import (
     CLIENT_ID,
@@ -130,3 +130,34 @@ def test_a_change_the_first_write_replaced_is_later_than_a_salesforce_value_writ
     assert emptied.reminder.changes == {TaskField.DETAILS: ""}
     assert sent_fields(emptied) == {SalesforceField.DESCRIPTION.value: None}
     assert [(c.field, c.winner) for c in emptied.conflicts] == [(TaskField.DETAILS.value, Side.SALESFORCE)]
+
+
+def test_a_salesforce_event_decided_with_the_reps_late_change_reads_the_record_before_writing_it() -> None:
+    # The rep's Comments of :10 are not sent yet (Salesforce was down); Salesforce's user had changed them at
+    # :5, and again at :20. The event of :5 comes at :30; that of :20 is still on its way.
+    task, link = linked(details="first")
+    mine = edited(task, _when(10), details="mine")
+    link = stored(link, _when(2))
+    early = sf_updated(_when(5), Description="theirs, early")
+
+    asked = decide_sf(early, link, mine, 30)
+
+    # Written with the event alone, the rep's older change would replace the later one unread: read first
+    assert asked.skipped is SkipReason.NEEDS_RECORD
+    record = sf_task(Description="theirs, later", LastModifiedDate=_when(20), SystemModstamp=_when(20))
+    read = decide_sf(SalesforceChange.of_record(record, read_at=_when(30), prompted_by=early), link, mine, 30)
+    # The record shows Salesforce's later change: it stands on both sides, and the rep sees it won
+    assert isinstance(read.reminder, UpdateReminder)
+    assert read.reminder.changes == {TaskField.DETAILS: "theirs, later"}
+    assert read.salesforce is None
+    assert [(c.field, c.winner) for c in read.conflicts] == [(TaskField.DETAILS.value, Side.SALESFORCE)]
+
+
+def test_a_salesforce_event_decided_with_the_reps_change_of_just_now_writes_it_unread() -> None:
+    # An SIA change younger than Salesforce takes to deliver an event costs no read (SPEC 7's margin covers it)
+    task, link = linked(details="first")
+    mine = edited(task, _when(29, 30), details="mine")
+
+    decided = decide_sf(sf_updated(_when(5), Description="theirs"), link, mine, 30)
+
+    assert sent_fields(decided) == {SalesforceField.DESCRIPTION.value: "mine"}
