@@ -6,11 +6,6 @@ schedules, and the list is made again from ``make sim``'s output."""
 
 from __future__ import annotations
 
-CROSSED_CONFLICT = (
-    "crossed edits (both sides change one field minutes apart while Salesforce is down): the later change does"
-    " not win, or its conflict is not recorded (SPEC 7); a Salesforce change event decided with the rep's"
-    " changes not yet sent writes them unread over a later Salesforce change whose event is still on its way"
-)
 REJOIN_KEEPS = (
     "a record reassigned away and back around a sync pause: SIA does not keep the last synced status"
     " Salesforce had before it left (SPEC 2, 4, 5.5)"
@@ -31,5 +26,4 @@ KNOWN: dict[int, str] = {
     821: REJOIN_KEEPS,
     836: SUBJECT_RENDER,
     889: LEFT_KEPT,
-    906: CROSSED_CONFLICT,
 }

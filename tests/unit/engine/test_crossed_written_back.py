@@ -18,6 +18,7 @@ from tests.unit.builders import (
     USER,
     at,
     context,
+    decide_read_if_asked,
     decide_sf,
     deleted,
     edited,
@@ -161,3 +162,20 @@ def test_a_salesforce_event_decided_with_the_reps_change_of_just_now_writes_it_u
     decided = decide_sf(sf_updated(_when(5), Description="theirs"), link, mine, 30)
 
     assert sent_fields(decided) == {SalesforceField.DESCRIPTION.value: "mine"}
+
+
+def test_the_reps_same_change_made_later_still_beats_an_older_salesforce_change_met_after_it() -> None:
+    # Salesforce's user moved the due date at :10 and emptied it at :12; the rep, unaware, moved it to the
+    # same date at :20. The event of :10 comes first, at :20.5: the same value on both sides, Salesforce's.
+    task, link = linked(due_date=date(2026, 1, 6))
+    moved = edited(task, _when(20), due_date=date(2026, 1, 5))
+    same = decide_sf(sf_updated(_when(10), ActivityDate="2026-01-05"), link, moved, 20.5)
+    assert same.reminder is None and same.salesforce is None
+    assert same.link is not None
+
+    emptied = decide_read_if_asked(sf_updated(_when(12), ActivityDate=None), same.link, moved, context(now=_when(21)))
+
+    # The rep's change is the latest of the three: it stands on both sides, and the rep sees it won
+    assert emptied.reminder is None
+    assert sent_fields(emptied) == {SalesforceField.ACTIVITY_DATE.value: date(2026, 1, 5)}
+    assert [(c.field, c.winner) for c in emptied.conflicts] == [(TaskField.DUE_DATE.value, Side.SIA)]

@@ -105,6 +105,10 @@ def merge(
                 agreed_at[field] = sia.at
         else:
             agreed_at[field] = max(ctx.now, agreed_at[field])
+            if sia and sia.at > change.at + CLOCK_MARGIN:
+                # The rep made the same change too, beyond the margin later: a Salesforce change older than
+                # theirs, met only later, loses to it (``_taken_in_later``).
+                sia_changed_at[field] = sia.at
     if subject is not None and subject.value != link.salesforce.subject and TaskField.NAME not in winners:
         # A Subject Salesforce made that the link did not know: known as of now, so that an SIA change older
         # than now, delivered later, is the older one (``observe.salesforce_subject``).
