@@ -179,3 +179,24 @@ def test_the_reps_same_change_made_later_still_beats_an_older_salesforce_change_
     assert emptied.reminder is None
     assert sent_fields(emptied) == {SalesforceField.ACTIVITY_DATE.value: date(2026, 1, 5)}
     assert [(c.field, c.winner) for c in emptied.conflicts] == [(TaskField.DUE_DATE.value, Side.SIA)]
+
+
+def test_a_write_partly_undone_by_automation_in_the_second_of_the_last_change_seen_is_read() -> None:
+    # The sync's create was shown at 2:01; the rep's change of the Comments and the due date, written in the
+    # same second, met a Flow that set the due date back: the write's UPDATE carries the Comments alone.
+    task, link = linked(details="first", due_date=date(2026, 1, 6))
+    link, task = _rep_changes(link, task, 2.02, details="mine", due_date=date(2026, 1, 5))
+    update = sf_updated(_when(2, 1), Description="mine")
+
+    asked = decide_sf(update, link, task, 2.05)
+
+    # The same second as the create's echo orders nothing: only the record says what Salesforce holds
+    assert asked.skipped is SkipReason.NEEDS_RECORD
+    record = sf_task(Description="mine", ActivityDate="2026-01-06", LastModifiedDate=_when(2, 1))
+    read = SalesforceChange.of_record(record.model_copy(update={"system_modstamp": _when(2, 1)}), _when(2, 6), update)
+    decided = decide_sf(read, stored(link, _when(2, 5)), task, 2.1)
+    # The Flow's due date is Salesforce's: it reaches SIA, is not written over, and the rep is told
+    assert isinstance(decided.reminder, UpdateReminder)
+    assert decided.reminder.changes == {TaskField.DUE_DATE: date(2026, 1, 6)}
+    assert decided.salesforce is None
+    assert [(c.field, c.winner) for c in decided.conflicts] == [(TaskField.DUE_DATE.value, Side.SALESFORCE)]

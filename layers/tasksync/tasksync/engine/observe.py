@@ -173,7 +173,18 @@ def _may_have_undone_a_write(change: SalesforceChange, link: SyncLink, echo: boo
     ]
     if not left_out:
         return False
-    return echo or bool(watch.shown) or change.carried <= AUDIT_FIELDS
+    return echo or bool(watch.shown) or _carries_a_pending_write(change, link) or change.carried <= AUDIT_FIELDS
+
+
+def _carries_a_pending_write(change: SalesforceChange, link: SyncLink) -> bool:
+    """Whether ``change`` carries a field at the value of the sync's write of it still to be shown: in the
+    same second as the last change seen, which does not show that write, but may be its transaction."""
+    return any(
+        link.unconfirmed(field)
+        and field.value in change.carried
+        and as_sf_json(normalized(change.task.value(field))) == link.written_values(field)[-1]
+        for field in SALESFORCE_FIELDS
+    )
 
 
 def salesforce_subject(link: SyncLink) -> FieldChange | None:
