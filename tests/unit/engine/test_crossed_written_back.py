@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date, datetime
 
-from tasksync.domain.reminder_task import ReminderTask, TaskField
+from tasksync.domain.reminder_task import ReminderTask, Status, TaskField
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.sync_link import Side, SyncLink
 from tasksync.engine.changes import SalesforceChange
@@ -200,3 +200,30 @@ def test_a_write_partly_undone_by_automation_in_the_second_of_the_last_change_se
     assert decided.reminder.changes == {TaskField.DUE_DATE: date(2026, 1, 6)}
     assert decided.salesforce is None
     assert [(c.field, c.winner) for c in decided.conflicts] == [(TaskField.DUE_DATE.value, Side.SALESFORCE)]
+
+
+def test_a_later_salesforce_status_sia_cannot_hold_is_not_written_over_by_the_reps_earlier_completion() -> None:
+    # The rep completed the task at :10, not sent yet; Salesforce's user set it In Progress at :20.
+    task, link = linked()
+    done = edited(task, _when(10), status=Status.COMPLETE)
+
+    decided = decide_read_if_asked(sf_updated(_when(20), Status="In Progress"), link, done, context(now=_when(30)))
+
+    # In Progress is the later change: it stays in Salesforce, SIA keeps its completion (SPEC 2), and the rep
+    # sees Salesforce won; the completion, taken in, is not sent when its own event comes
+    assert decided.salesforce is None
+    assert decided.reminder is None
+    assert [(c.field, c.winner) for c in decided.conflicts] == [(TaskField.STATUS.value, Side.SALESFORCE)]
+    assert decided.link is not None
+    later = decide_reminder_event(event(done), decided.link, context(now=_when(31)))
+    assert later.salesforce is None
+
+
+def test_the_reps_completion_later_than_a_salesforce_status_sia_cannot_hold_is_written() -> None:
+    task, link = linked()
+    done = edited(task, _when(25), status=Status.COMPLETE)
+
+    decided = decide_read_if_asked(sf_updated(_when(20), Status="In Progress"), link, done, context(now=_when(30)))
+
+    assert sent_fields(decided) == {SalesforceField.STATUS.value: "Completed"}
+    assert [(c.field, c.winner) for c in decided.conflicts] == [(TaskField.STATUS.value, Side.SIA)]

@@ -58,6 +58,9 @@ class Observation:
     restore: dict[SalesforceField, SfValue] = dataclass_field(default_factory=dict)
     """Values SIA cannot hold, and Subjects edited in Salesforce, that a write of the sync's replaced unseen,
     though Salesforce's change was the later one: written back, SIA keeping its own (SPEC 2, 3, 7)."""
+    unheld: dict[TaskField, FieldChange] = dataclass_field(default_factory=dict)
+    """Salesforce's changes of synced fields to values SIA cannot hold (``In Progress``, ``Low``), as Salesforce
+    spells them: SIA keeps its own (SPEC 2), but a rep's change of the field they crossed is ordered by them."""
     undated: dict[SalesforceField, datetime] = dataclass_field(default_factory=dict)
     """Fields a record read shows changed without saying when: the earliest the change can have been made
     (``_Watch.undated``), the base of a write made over it."""
@@ -215,6 +218,7 @@ class _Watch:
         self.overridden: list[Overridden] = []
         self.ambiguous = False
         self.restore: dict[SalesforceField, SfValue] = {}
+        self.unheld: dict[TaskField, FieldChange] = {}
         self.read_undated: dict[SalesforceField, datetime] = {}
         self.differing = (
             {f for f in SALESFORCE_FIELDS if normalized(change.task.value(f)) != link.salesforce.get(f)}
@@ -231,6 +235,7 @@ class _Watch:
             overridden=tuple(self.overridden),
             ambiguous=self.ambiguous,
             restore=self.restore,
+            unheld=self.unheld,
             undated=self.read_undated,
         )
 
@@ -343,6 +348,7 @@ class _Watch:
             # but it answers that write, so every SIA change the write did not carry is later
             return
         if in_sia is UNSYNCED:
+            self.unheld[field] = FieldChange(value, at)
             return
         # Even a value SIA holds already is a change of Salesforce's (``In Progress`` to ``Not Started``, with
         # SIA open): a rep's change of the field it crossed is then a conflict the later one wins (SPEC 7).
