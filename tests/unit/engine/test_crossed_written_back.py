@@ -1,6 +1,7 @@
 """SPEC 7: the later of two crossed changes wins, also when the sync wrote Salesforce's own value back, or
 the record came back: what the link remembers of a change is as old as that change, not as the decision
-that wrote it (sim seeds 1564, 1764, 1920)."""
+that wrote it; and the sync writes no rep's change unread over a Salesforce change it may not have met
+yet (sim seeds 1564, 1764, 1920, 906, 5753, 5849, 6474, 8782)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tasksync.engine.from_reminders import decide_reminder_event
 from tests.unit.builders import (
     CLIENT_ID,
     USER,
+    SyncWorld,
     at,
     context,
     decide_read_if_asked,
@@ -227,3 +229,35 @@ def test_the_reps_completion_later_than_a_salesforce_status_sia_cannot_hold_is_w
 
     assert sent_fields(decided) == {SalesforceField.STATUS.value: "Completed"}
     assert [(c.field, c.winner) for c in decided.conflicts] == [(TaskField.STATUS.value, Side.SIA)]
+
+
+def test_a_salesforce_change_made_after_the_syncs_write_was_answered_was_not_replaced_by_it() -> None:
+    # The rep's Comments of :10 were written, and Salesforce answered at :10. Salesforce's user set "theirs"
+    # at :20 and "mine" again at :21; a read at :25 showed "mine", taken for the write. The event of :20
+    # comes last.
+    task, link = linked(details="first")
+    link, task = _rep_changes(link, task, 10, details="mine")
+    link = stored(link.answered([SalesforceField.DESCRIPTION], _when(10)), _when(10))
+    record = sf_task(Description="mine", LastModifiedDate=_when(21), SystemModstamp=_when(21))
+    shown = decide_sf(SalesforceChange.of_record(record, read_at=_when(25)), link, task, 25)
+    link = _next(shown, link)
+
+    late = decide_sf(sf_updated(_when(20), Description="theirs"), link, task, 30)
+
+    # The write landed before "theirs" was made, which "mine" replaced since: nothing to take back
+    assert late.reminder is None
+    assert late.salesforce is None
+    assert late.conflicts == ()
+
+
+def test_a_write_salesforce_answered_is_remembered_with_the_time_of_the_answer() -> None:
+    world = SyncWorld()
+    world.rep_creates()
+    world.sync()
+    edited_at = world.rep_updates(details="mine").updated_at
+    world.sync()
+
+    write = world.link_of().last_write(SalesforceField.DESCRIPTION)
+    assert write is not None and write.answered_at is not None
+    assert write.value == "mine"
+    assert edited_at < write.answered_at <= world.now

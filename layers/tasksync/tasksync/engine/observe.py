@@ -317,6 +317,7 @@ class _Watch:
                 if write.field is sf_field
                 and (write.base is None or at > write.base)
                 and (write.shown_at is None or at < write.shown_at)
+                and not write.landed_before(at)
             ),
             None,
         )
