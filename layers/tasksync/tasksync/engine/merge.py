@@ -63,7 +63,7 @@ def merge(
     from_sia: dict[TaskField, FieldChange],
     from_salesforce: dict[TaskField, FieldChange],
     ctx: SyncContext,
-    unheld: dict[TaskField, FieldChange] | None = None,
+    unheld: dict[TaskField, FieldChange],
 ) -> Merged:
     """``agreed_at`` stays on SIA's clock: a field SIA won is taken in as of its change; one Salesforce won
     as of now, when the sync writes it to SIA. ``unheld``: Salesforce's changes to values SIA cannot hold
@@ -80,13 +80,13 @@ def merge(
         sia, salesforce = from_sia.get(field), from_salesforce.get(field)
         if field is TaskField.NAME:
             salesforce = None  # a Subject never renames the task; its time orders the rendering alone
-        cannot_hold = (unheld or {}).get(field) if salesforce is None else None
+        cannot_hold = unheld.get(field) if salesforce is None else None
         salesforce = salesforce or cannot_hold
         taken_in = sia is None and salesforce is not None and _taken_in_later(link, field, salesforce)
         if taken_in:
             sia = FieldChange(getattr(link.agreed, field), link.sia_changed_at[field])
         if cannot_hold is not None and sia is None:
-            continue
+            continue  # SIA keeps what it holds (SPEC 2)
         if sia and salesforce and sia.value != salesforce.value:
             winner = Side.SALESFORCE if salesforce.at > sia.at else Side.SIA
             conflicts.append(conflict(link, field, winner, sia, salesforce))
@@ -112,7 +112,7 @@ def merge(
                 agreed_at[field] = sia.at
         else:
             agreed_at[field] = max(ctx.now, agreed_at[field])
-            if sia and sia.at > change.at + CLOCK_MARGIN:
+            if sia and salesforce and sia.value == salesforce.value and sia.at > salesforce.at + CLOCK_MARGIN:
                 # The rep made the same change too, beyond the margin later: a Salesforce change older than
                 # theirs, met only later, loses to it (``_taken_in_later``).
                 sia_changed_at[field] = sia.at

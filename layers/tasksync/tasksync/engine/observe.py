@@ -371,8 +371,9 @@ class _Watch:
         # Salesforce's change was the later one: its value comes back, unless Salesforce moved on since; to
         # a value SIA cannot hold, SIA still takes Salesforce's later synced one (SPEC 2). What stands is the
         # write, or a later write of the sync's: the change that one wrote is the one to be later than.
-        held = as_sf_json(self.link.salesforce.get(sf_field))
-        standing = next((w for w in (self.link.last_write(sf_field), write) if w is not None and w.value == held), None)
+        held = self.link.salesforce.get(sf_field)
+        ours = (self.link.last_write(sf_field), write)
+        standing = next((w for w in ours if w is not None and w.value == as_sf_json(held)), None)
         still_ours = standing is not None
         sia_at = standing.sia_at if standing is not None else write.sia_at
         sia = FieldChange(getattr(self.link.agreed, field), sia_at or self.link.agreed_at[field])
