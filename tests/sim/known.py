@@ -6,11 +6,6 @@ schedules, and the list is made again from ``make sim``'s output."""
 
 from __future__ import annotations
 
-CROSSED_CONFLICT = (
-    "crossed edits (both sides change one field minutes apart while Salesforce is down): the later change does"
-    " not win, or its conflict is not recorded (SPEC 7); a Salesforce change event decided with the rep's"
-    " changes not yet sent writes them unread over a later Salesforce change whose event is still on its way"
-)
 SUBJECT_RENDER = (
     "the Subject is neither the latest rendering of the rep's changes nor a later Salesforce edit (SPEC 3): the"
     " rep moved the due date, then (Salesforce down) to the one a Salesforce user had set since; decided against"
@@ -19,5 +14,4 @@ SUBJECT_RENDER = (
 
 KNOWN: dict[int, str] = {
     836: SUBJECT_RENDER,
-    906: CROSSED_CONFLICT,
 }

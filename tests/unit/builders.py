@@ -11,12 +11,13 @@ from typing import Any
 from tasksync.domain.field_map import FieldMap
 from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
 from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues
+from tasksync.domain.salesforce_fields import SALESFORCE_FIELDS
 from tasksync.domain.salesforce_task import Picklists, PriorityValue, SalesforceTask, StatusValue
 from tasksync.domain.settings import SalesforceConnection, SyncSettings
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.context import SyncContext
-from tasksync.engine.decisions import CreateReminder, Decision, UpdateReminder
+from tasksync.engine.decisions import CreateReminder, Decision, SkipReason, UpdateReminder
 from tasksync.engine.from_reminders import decide_reminder_event
 from tasksync.engine.from_salesforce import decide_salesforce_change
 from tasksync.ports.salesforce import ErrorKind, SalesforceError
@@ -386,3 +387,21 @@ def linked(name: str = "Call Alice back", **values: Any) -> tuple[ReminderTask, 
 def decide_sf(change: SalesforceChange, link: SyncLink | None, task: ReminderTask | None, minutes: float) -> Decision:
     """The engine's decision on ``change`` at ``minutes`` after sync was turned on."""
     return decide_salesforce_change(change, link, task, context(now=at(minutes=minutes)))
+
+
+def decide_read_if_asked(change: SalesforceChange, link: SyncLink, task: ReminderTask, ctx: SyncContext) -> Decision:
+    """The decision on ``change`` as ``apply_salesforce_change`` reaches it: where the engine asks for the record
+    first, the record as Salesforce holds it then (what the link knows, with the fields ``change`` is the newest
+    change of), read at ``ctx.now`` after the link was saved, and prompted by ``change``."""
+    decided = decide_salesforce_change(change, link, task, ctx)
+    if decided.skipped is not SkipReason.NEEDS_RECORD:
+        return decided
+    held = {field.value: link.salesforce.get(field) for field in SALESFORCE_FIELDS}
+    newer = {
+        field.value: change.task.value(field)
+        for field in SALESFORCE_FIELDS
+        if field.value in change.carried and change.commit_at > link.salesforce_seen_at.get(field, change.commit_at)
+    }
+    record = sf_task(link.sf_id or SF_ID, **(held | newer), LastModifiedDate=change.commit_at)
+    read = SalesforceChange.of_record(record.model_copy(update={"system_modstamp": change.commit_at}), ctx.now, change)
+    return decide_salesforce_change(read, stored(link, ctx.now), task, ctx)

@@ -19,6 +19,7 @@ from tests.unit.builders import (
     SyncWorld,
     at,
     context,
+    decide_read_if_asked,
     edited,
     event,
     pushed,
@@ -48,7 +49,7 @@ def both_changed(sia_minutes, sf_minutes, sia_changes, sf_fields):
     task, link = linked()
     in_sia = edited(task, at(minutes=sia_minutes), **sia_changes)
     change = sf_updated(at(minutes=sf_minutes), **sf_fields)
-    return in_sia, decide_salesforce_change(change, link, in_sia, context(now=at(minutes=40)))
+    return in_sia, decide_read_if_asked(change, link, in_sia, context(now=at(minutes=40)))
 
 
 def test_changes_of_different_fields_on_both_sides_are_both_kept():
@@ -207,7 +208,7 @@ def test_salesforce_leaving_an_unsynced_status_for_the_one_sia_holds_crosses_the
     task, link = _in_progress_in_salesforce()
     completed = edited(task, at(minutes=sia_minutes), status=Status.COMPLETE)
 
-    decision = decide_salesforce_change(
+    decision = decide_read_if_asked(
         sf_updated(at(minutes=25), Status="Not Started"), link, completed, context(now=at(minutes=40))
     )
 
@@ -269,7 +270,7 @@ def test_a_value_salesforce_would_restore_gives_way_to_the_reps_later_change_of_
     shown = _high_sent_and_shown(link, high, sent_minutes=20, shown_minutes=20)
     normal = edited(high, at(minutes=25), priority=Priority.NORMAL)
 
-    late = decide_salesforce_change(
+    late = decide_read_if_asked(
         sf_updated(at(minutes=15), Priority="Low"),
         shown,
         normal,

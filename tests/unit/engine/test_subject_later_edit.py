@@ -16,6 +16,7 @@ from tests.unit.builders import (
     CLIENT_ID,
     at,
     context,
+    decide_read_if_asked,
     decide_sf,
     edited,
     event,
@@ -112,9 +113,7 @@ def test_an_older_sia_due_date_change_does_not_render_over_a_later_subject_edit(
     task, link = synced()
     moved = edited(task, at(minutes=20), due_date=date(2026, 3, 29))
 
-    decision = decide_salesforce_change(
-        sf_updated(at(minutes=30), Subject="Alice - pricing call"), link, moved, ctx(40)
-    )
+    decision = decide_read_if_asked(sf_updated(at(minutes=30), Subject="Alice - pricing call"), link, moved, ctx(40))
 
     assert subject_written(decision) is None
     assert sent_fields(decision) == {"ActivityDate": date(2026, 3, 29)}
@@ -141,9 +140,7 @@ def test_an_sia_rename_after_a_subject_edit_renders_the_subject_when_both_are_de
     task, link = synced()
     renamed = edited(task, at(minutes=30), name="Call Bob")
 
-    decision = decide_salesforce_change(
-        sf_updated(at(minutes=20), Subject="Alice - pricing call"), link, renamed, ctx(40)
-    )
+    decision = decide_read_if_asked(sf_updated(at(minutes=20), Subject="Alice - pricing call"), link, renamed, ctx(40))
 
     assert subject_written(decision) == "Call Bob due 2026-03-27"
     assert not renamed_in_sia(decision)
@@ -180,9 +177,7 @@ def test_a_rename_in_the_same_moment_as_the_subject_edit_goes_to_sia():
     task, link = synced()
     renamed = edited(task, at(minutes=30), name="Call Bob")
 
-    decision = decide_salesforce_change(
-        sf_updated(at(minutes=30), Subject="Alice - pricing call"), link, renamed, ctx(40)
-    )
+    decision = decide_read_if_asked(sf_updated(at(minutes=30), Subject="Alice - pricing call"), link, renamed, ctx(40))
 
     assert subject_written(decision) == "Call Bob due 2026-03-27"
 
@@ -351,7 +346,12 @@ def test_a_subject_edit_written_back_gives_way_to_the_reps_later_rename():
     shown = decide_sf(echo, stored(sent.link, at(minutes=20)), renamed, 20.5)
     again = edited(renamed, at(minutes=25), name="B")
 
-    late = decide_sf(sf_updated(at(minutes=15), Subject="E"), stored(shown.link, at(minutes=20.5)), again, 30)
+    late = decide_read_if_asked(
+        sf_updated(at(minutes=15), Subject="E"),
+        stored(shown.link, at(minutes=20.5)),
+        again,
+        context(now=at(minutes=30)),
+    )
 
     assert sent_fields(late) == {"Subject": "B"}
 

@@ -12,6 +12,6 @@ CLOCK_MARGIN = timedelta(minutes=2)
 sync's 24 hours, the replication windows) are widened by it, so that skew never hides a change."""
 
 SENT_LATE = timedelta(minutes=1)
-"""An SIA edit older than this when its batch is sent has its record read first: longer than Salesforce
-takes to deliver a change event, so that a Salesforce change made meanwhile has been heard, or is read,
-rather than written over unseen (SPEC 7)."""
+"""An SIA edit older than this when its batch is sent, or when a Salesforce change event would write it, has
+its record read first: longer than Salesforce takes to deliver a change event, so that a Salesforce change
+made meanwhile has been heard, or is read, rather than written over unseen (SPEC 7)."""

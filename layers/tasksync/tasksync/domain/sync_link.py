@@ -21,6 +21,7 @@ from pydantic import Field, NonNegativeInt, TypeAdapter, model_validator, with_c
 from typing_extensions import TypedDict
 
 from tasksync.domain.base import AwareDatetime, DomainModel
+from tasksync.domain.clocks import CLOCK_MARGIN
 from tasksync.domain.reminder_task import TaskField, TaskValues
 from tasksync.domain.salesforce_task import SalesforceField
 
@@ -89,10 +90,21 @@ class SalesforceWrite(DomainModel):
     over_seen_at: AwareDatetime | None = Field(
         default=None, description="when Salesforce last showed the sync the field, as it wrote (Salesforce's clock)"
     )
-    sia_at: AwareDatetime | None = Field(default=None, description="SIA's clock: when SIA made the change written")
+    sia_at: AwareDatetime | None = Field(
+        default=None,
+        description="when the change written was made: SIA's clock, or Salesforce's for its own change written back",
+    )
     by_create: bool = Field(
         default=False, description="sent with the record's create: the record holds it from its making, over nothing"
     )
+    answered_at: AwareDatetime | None = Field(
+        default=None, description="AWS's clock: when Salesforce answered that the write landed"
+    )
+
+    def landed_before(self, at: datetime) -> bool:
+        """Whether the write had landed before a Salesforce change made at ``at`` (Salesforce's clock): it was
+        answered earlier than the clocks' margin allows for, so it replaced no such change."""
+        return self.answered_at is not None and self.answered_at + CLOCK_MARGIN < at
 
     @property
     def held_over(self) -> str | date | None:
@@ -286,6 +298,15 @@ class SyncLink(DomainModel):
             if len(same) > WRITES_KEPT:
                 kept.remove(same[0])
         return self.updated(writes=tuple(kept), salesforce=self.salesforce.with_values(values), **changes)
+
+    def answered(self, fields: Iterable[SalesforceField], at: datetime) -> SyncLink:
+        """The link once Salesforce answered, at ``at``, that its last writes of ``fields`` landed."""
+        latest = {field: self.last_write(field) for field in fields}
+        writes = tuple(
+            write.model_copy(update={"answered_at": at}) if latest.get(write.field) is write else write
+            for write in self.writes
+        )
+        return self.updated(writes=writes)
 
     def with_applied_event(self, key: str | None) -> SyncLink:
         if key is None or key in self.applied_events:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
-from tasksync.domain.clocks import CLOCK_MARGIN
+from tasksync.domain.clocks import CLOCK_MARGIN, SENT_LATE
 from tasksync.domain.eligibility import REMINDER_SUBTYPES, Ineligible, ineligibility, same_salesforce_id
-from tasksync.domain.field_map import SIA_FIELD, UNSYNCED, FieldMap
+from tasksync.domain.field_map import SF_FIELD, SIA_FIELD, UNSYNCED, FieldMap
 from tasksync.domain.imported_ids import imported_task_id
 from tasksync.domain.reminder_events import Origin
 from tasksync.domain.reminder_task import TASK_FIELDS, ReminderTask, TaskField, TaskValues, Tombstone
@@ -33,6 +33,7 @@ from tasksync.engine.decisions import (
     UpdateSalesforceTask,
 )
 from tasksync.engine.link_updates import remember, remember_deleted
+from tasksync.engine.merge import reminder_changes
 from tasksync.engine.observe import normalized, observe, settles
 from tasksync.engine.settle import settle
 
@@ -90,7 +91,25 @@ def decide_salesforce_change(
     owner_seen = change.commit_at if truth or _shows_new_owner(change, link) else link.owner_seen_at
     moved = {"last_sf_commit": _newest(link, change), "owner_seen_at": owner_seen}
     # The watermarks are saved even when nothing else changes: an older change arriving later must find them.
-    return settle(link, reminder, observed, ctx, quiet=SkipReason.ECHO if echo else SkipReason.NO_CHANGE, moved=moved)
+    decided = settle(
+        link, reminder, observed, ctx, quiet=SkipReason.ECHO if echo else SkipReason.NO_CHANGE, moved=moved
+    )
+    if not truth and _writes_late_edits(decided, link, reminder, ctx):
+        return Decision.skip(SkipReason.NEEDS_RECORD)
+    return decided
+
+
+def _writes_late_edits(decided: Decision, link: SyncLink, reminder: ReminderTask, ctx: SyncContext) -> bool:
+    """Whether ``decided`` writes a change of the rep's older than Salesforce takes to deliver a change event:
+    a later Salesforce change of the field may be on its way, or lost, and the rep's would replace it unread
+    (SPEC 7). Decided with the record as it is now, the two are merged as a crossing."""
+    if not isinstance(decided.salesforce, UpdateSalesforceTask):
+        return False
+    written = decided.salesforce.update.values.keys()
+    return any(
+        SF_FIELD[field] in written and ctx.now - change.at > SENT_LATE
+        for field, change in reminder_changes(link, reminder).items()
+    )
 
 
 def copy_deleted_since(decided: Decision, sf_id: str, deleted_version: int, ctx: SyncContext) -> Decision:
@@ -334,10 +353,12 @@ def _bring_back(
         state=LinkState.ACTIVE,
         agreed=values,
         agreed_at=dict.fromkeys(TASK_FIELDS, ctx.now),
+        # The record read is the truth: the rep's changes and the writes of the earlier life are behind it.
+        sia_changed_at={},
+        writes=(),
         salesforce=held,
         salesforce_seen_at=seen_at,
         synced_seen_at=seen_at,  # as an import: the copy starts from the record as it is now
-        writes=(),  # the record read is the truth: the writes of the earlier life are behind it
         unsent=(),
         last_sf_commit=_newest(link, change),
         owner_seen_at=change.commit_at,

@@ -66,9 +66,12 @@ def merge(
     from_sia: dict[TaskField, FieldChange],
     from_salesforce: dict[TaskField, FieldChange],
     ctx: SyncContext,
+    unheld: dict[TaskField, FieldChange],
 ) -> Merged:
     """``agreed_at`` stays on SIA's clock: a field SIA won is taken in as of its change; one Salesforce won
-    as of now, when the sync writes it to SIA."""
+    as of now, when the sync writes it to SIA. ``unheld``: Salesforce's changes to values SIA cannot hold
+    (SPEC 2), which still order a crossing of the field: the later change wins (SPEC 7), and SIA keeps its
+    own value either way."""
     values: dict[str, object] = {}
     agreed_at = dict(link.agreed_at)
     sia_changed_at = dict(link.sia_changed_at)
@@ -80,9 +83,13 @@ def merge(
         sia, salesforce = from_sia.get(field), from_salesforce.get(field)
         if field is TaskField.NAME:
             salesforce = None  # a Subject never renames the task; its time orders the rendering alone
+        cannot_hold = unheld.get(field) if salesforce is None else None
+        salesforce = salesforce or cannot_hold
         taken_in = sia is None and salesforce is not None and _taken_in_later(link, field, salesforce)
         if taken_in:
             sia = FieldChange(getattr(link.agreed, field), link.sia_changed_at[field])
+        if cannot_hold is not None and sia is None:
+            continue  # SIA keeps what it holds (SPEC 2)
         if sia and salesforce and sia.value != salesforce.value:
             winner = Side.SALESFORCE if salesforce.at > sia.at else Side.SIA
             conflicts.append(conflict(link, field, winner, sia, salesforce))
@@ -98,7 +105,7 @@ def merge(
             winner = Side.SIA
         else:
             continue
-        change = sia if winner is Side.SIA else salesforce
+        change = sia if winner is Side.SIA or cannot_hold is not None else salesforce
         assert change is not None
         winners[field] = winner
         values[field] = change.value
@@ -108,6 +115,10 @@ def merge(
                 agreed_at[field] = sia.at
         else:
             agreed_at[field] = max(ctx.now, agreed_at[field])
+            if sia and salesforce and sia.value == salesforce.value and sia.at > salesforce.at + CLOCK_MARGIN:
+                # The rep made the same change too, beyond the margin later: a Salesforce change older than
+                # theirs, met only later, loses to it (``_taken_in_later``).
+                sia_changed_at[field] = sia.at
     if subject is not None and subject.value != link.salesforce.subject and TaskField.NAME not in winners:
         # A Subject Salesforce made that the link did not know: known as of now, so that an SIA change older
         # than now, delivered later, is the older one (``observe.salesforce_subject``).

@@ -60,6 +60,9 @@ class Observation:
     restore: dict[SalesforceField, SfValue] = dataclass_field(default_factory=dict)
     """Values SIA cannot hold, and Subjects edited in Salesforce, that a write of the sync's replaced unseen,
     though Salesforce's change was the later one: written back, SIA keeping its own (SPEC 2, 3, 7)."""
+    unheld: dict[TaskField, FieldChange] = dataclass_field(default_factory=dict)
+    """Salesforce's changes of synced fields to values SIA cannot hold (``In Progress``, ``Low``), as Salesforce
+    spells them: SIA keeps its own (SPEC 2), but a rep's change of the field they crossed is ordered by them."""
     undated: dict[SalesforceField, datetime] = dataclass_field(default_factory=dict)
     """Fields a record read shows changed without saying when: the earliest the change can have been made
     (``_Watch.undated``), the base of a write made over it."""
@@ -189,7 +192,18 @@ def _may_have_undone_a_write(change: SalesforceChange, link: SyncLink, echo: boo
     ]
     if not left_out:
         return False
-    return echo or bool(watch.shown) or change.carried <= AUDIT_FIELDS
+    return echo or bool(watch.shown) or _carries_a_pending_write(change, link) or change.carried <= AUDIT_FIELDS
+
+
+def _carries_a_pending_write(change: SalesforceChange, link: SyncLink) -> bool:
+    """Whether ``change`` carries a field at the value of the sync's write of it still to be shown: in the
+    same second as the last change seen, which does not show that write, but may be its transaction."""
+    return any(
+        link.unconfirmed(field)
+        and field.value in change.carried
+        and as_sf_json(normalized(change.task.value(field))) == link.written_values(field)[-1]
+        for field in SALESFORCE_FIELDS
+    )
 
 
 def salesforce_subject(link: SyncLink) -> FieldChange | None:
@@ -221,6 +235,7 @@ class _Watch:
         self.overridden: list[Overridden] = []
         self.ambiguous = False
         self.restore: dict[SalesforceField, SfValue] = {}
+        self.unheld: dict[TaskField, FieldChange] = {}
         self.read_undated: dict[SalesforceField, datetime] = {}
         self.rebased: dict[SalesforceField, datetime] = {}
         self.differing = (
@@ -251,6 +266,7 @@ class _Watch:
             overridden=tuple(self.overridden),
             ambiguous=self.ambiguous,
             restore=self.restore,
+            unheld=self.unheld,
             undated=self.read_undated,
             rebased=self.rebased,
         )
@@ -339,6 +355,7 @@ class _Watch:
                 if write.field is sf_field
                 and (write.base is None or at > write.base)
                 and (write.shown_at is None or at < write.shown_at)
+                and not write.landed_before(at)
             ),
             None,
         )
@@ -385,6 +402,7 @@ class _Watch:
             # but it answers that write, so every SIA change the write did not carry is later
             return
         if in_sia is UNSYNCED:
+            self.unheld[field] = FieldChange(value, at)
             return
         # Even a value SIA holds already is a change of Salesforce's (``In Progress`` to ``Not Started``, with
         # SIA open): a rep's change of the field it crossed is then a conflict the later one wins (SPEC 7).
@@ -409,11 +427,15 @@ class _Watch:
             return
         in_sia = self.ctx.field_map.to_sia(field, value)
         shown = in_sia if in_sia is not UNSYNCED else value
-        sia = FieldChange(getattr(self.link.agreed, field), write.sia_at or self.link.agreed_at[field])
         # Salesforce's change was the later one: its value comes back, unless Salesforce moved on since; to
-        # a value SIA cannot hold, SIA still takes Salesforce's later synced one (SPEC 2).
+        # a value SIA cannot hold, SIA still takes Salesforce's later synced one (SPEC 2). What stands is the
+        # write, or a later write of the sync's: the change that one wrote is the one to be later than.
         held = self.link.salesforce.get(sf_field)
-        still_ours = as_sf_json(held) == write.value
+        ours = (self.link.last_write(sf_field), write)
+        standing = next((w for w in ours if w is not None and w.value == as_sf_json(held)), None)
+        still_ours = standing is not None
+        sia_at = standing.sia_at if standing is not None else write.sia_at
+        sia = FieldChange(getattr(self.link.agreed, field), sia_at or self.link.agreed_at[field])
         moved_on_unsynced = not still_ours and self.ctx.field_map.to_sia(field, held) is UNSYNCED
         taken = still_ours or (moved_on_unsynced and in_sia is not UNSYNCED)
         later = (in_sia is not UNSYNCED or dated) and at > sia.at and in_sia != sia.value and taken

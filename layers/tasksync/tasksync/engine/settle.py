@@ -74,7 +74,7 @@ def settle(
     """Merge ``reminder`` (the SIA task now) and what Salesforce was ``observed`` to change into ``link``.
     ``quiet`` says why when neither side has to change; ``moved`` are the watermarks the caller moves on
     the link (saved even when nothing else changes), taken in the same copy as the agreement."""
-    merged = merge(link, reminder_changes(link, reminder), observed.changes, ctx)
+    merged = merge(link, reminder_changes(link, reminder), observed.changes, ctx, observed.unheld)
 
     reminder_action: ReminderAction | None = None
     sia_version = link.sia_version
@@ -121,6 +121,10 @@ def settle(
         if resend or written:
             salesforce_action = UpdateSalesforceTask(TaskUpdate(sf_id=link.sf_id, values=resend | written))
     sia_at = {SF_FIELD[field]: at for field, at in merged.agreed_at.items()}
+    # Salesforce's own change written back is as old as it is, not the decision: a later Salesforce change
+    # the write replaced unseen wins back when its event comes (``observe.lost_to_sia``).
+    theirs = observed.changes | observed.unheld
+    sia_at |= {SF_FIELD[field]: theirs[field].at for field, side in merged.winners.items() if side is Side.SALESFORCE}
     # A Subject written is as old as the SIA change it renders (a due date's, say), not the name's.
     sia_at[SalesforceField.SUBJECT] = rendered_at(link, merged, ctx) or sia_at[SalesforceField.SUBJECT]
     new_link = learnt.with_writes(written, base=base, sia_at=sia_at, by_create=by_create, **rendered)

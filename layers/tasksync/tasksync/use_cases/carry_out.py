@@ -194,9 +194,10 @@ def finish(staged: StagedWrite, result: WriteResult, ctx: SyncContext, services:
             case CreateSalesforceTask():
                 assert saved is not None  # staged with its pending link
                 _save(saved.updated(sf_id=result.sf_id), services)
-            case UpdateSalesforceTask():
+            case UpdateSalesforceTask(update):
                 if saved is not None and link is not None:
-                    _save(link.updated(revision=saved.revision), services)
+                    answered = link.answered(update.values, services.clock())
+                    _save(answered.updated(revision=saved.revision), services)
             case DeleteSalesforceTask():
                 if link is not None:
                     _save(link, services)
