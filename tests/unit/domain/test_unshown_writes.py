@@ -3,6 +3,8 @@ Salesforce held: a read that still shows the value from before both writes says 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tasksync.domain.salesforce_task import SalesforceField
 from tests.unit.builders import T0, linked
 
@@ -23,3 +25,29 @@ def test_a_read_showing_the_value_from_before_two_unshown_writes_says_neither_la
     assert second.holds_from_before_last_write(DESCRIPTION, "see notes")
     assert not second.holds_from_before_last_write(DESCRIPTION, "x" * 40)
     assert not second.holds_from_before_last_write(DESCRIPTION, "a value nobody wrote")
+
+
+def test_an_older_write_no_longer_kept_is_still_known_by_its_echo_until_the_write_over_it_showed() -> None:
+    # SPEC 7 (no echo): the sync wrote "mine", then, before "mine" showed, "theirs" over it (Salesforce's
+    # value written back); "theirs" showed at minute 20; then it wrote nothing over that. Only two writes are
+    # kept a field, so "mine" is no longer among them: its echo, delivered again, is still the sync's own up to
+    # minute 20; the same value later is someone else's change (sim seed 7615, an old echo redelivered).
+    _, link = linked(details="first")
+    mine = link.with_writes({DESCRIPTION: "mine"}, base={DESCRIPTION: T0})
+    theirs = mine.with_writes({DESCRIPTION: "theirs"}, base={DESCRIPTION: T0})
+    shown = theirs.updated(writes=theirs.shown_writes({DESCRIPTION: T0 + timedelta(minutes=20)}))
+    emptied = shown.with_writes({DESCRIPTION: None}, base={DESCRIPTION: T0 + timedelta(minutes=20)})
+    assert "mine" not in emptied.written_values(DESCRIPTION)
+
+    assert "mine" in emptied.echoed_values(DESCRIPTION, T0 + timedelta(minutes=19))
+    assert "mine" not in emptied.echoed_values(DESCRIPTION, T0 + timedelta(minutes=21))
+
+
+def test_a_value_the_sync_wrote_and_saw_shown_is_no_echo_after_that() -> None:
+    # The create wrote "first" and its echo came (minute 2); the sync then wrote "mine" over it. A change to
+    # "first" at minute 5 comes after the create's echo: someone set it again.
+    _, link = linked(details="first")
+    mine = link.with_writes({DESCRIPTION: "mine"}, base={DESCRIPTION: T0})
+    later = mine.with_writes({DESCRIPTION: "again"}, base={DESCRIPTION: T0})
+
+    assert "first" not in later.echoed_values(DESCRIPTION, T0 + timedelta(minutes=5))

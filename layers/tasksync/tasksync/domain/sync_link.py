@@ -90,6 +90,12 @@ class SalesforceWrite(DomainModel):
     over_seen_at: AwareDatetime | None = Field(
         default=None, description="when Salesforce last showed the sync the field, as it wrote (Salesforce's clock)"
     )
+    over_by_sync: bool = Field(
+        default=False, description="what the field held as the sync wrote, ``over``, was an earlier write of the sync's"
+    )
+    over_unconfirmed: bool = Field(
+        default=False, description="that earlier write had not been shown yet: its echo may come until this one is"
+    )
     sia_at: AwareDatetime | None = Field(
         default=None,
         description="when the change written was made: SIA's clock, or Salesforce's for its own change written back",
@@ -208,6 +214,19 @@ class SyncLink(DomainModel):
     def written_values(self, field: SalesforceField) -> list[SF_JSON]:
         return [write.value for write in self.writes if write.field is field]
 
+    def echoed_values(self, field: SalesforceField, at: datetime) -> set[SF_JSON]:
+        """The values of ``field`` a change event at ``at`` naming no other client may be an echo of: the sync's
+        writes kept, and what they were made over when that was an older write of the sync's, no longer kept,
+        whose echo comes no later than it was shown (by the time the sync last saw the field as it wrote, or,
+        unconfirmed then, by the time the write over it was shown): a change after that is someone else's."""
+        writes = [write for write in self.writes if write.field is field]
+        older = set()
+        for write in writes:
+            until = write.shown_at if write.over_unconfirmed else write.over_seen_at
+            if write.over_by_sync and (until is None or at <= until):
+                older.add(write.over)
+        return {write.value for write in writes} | older
+
     def last_write(self, field: SalesforceField) -> SalesforceWrite | None:
         return next((write for write in reversed(self.writes) if write.field is field), None)
 
@@ -287,6 +306,8 @@ class SyncLink(DomainModel):
                 base=base.get(f),
                 over=as_sf_json(self.salesforce.get(f)),
                 over_seen_at=self.salesforce_seen_at.get(f),
+                over_by_sync=as_sf_json(self.salesforce.get(f)) in self.written_values(f),
+                over_unconfirmed=self.unconfirmed(f),
                 sia_at=(sia_at or {}).get(f),
                 by_create=by_create,
             )

@@ -344,7 +344,7 @@ class _Watch:
         one before the last (the last, Salesforce's own value written back since)."""
         if value == self.link.salesforce.get(sf_field):
             return
-        if not theirs and as_sf_json(value) in self.link.written_values(sf_field):
+        if not theirs and as_sf_json(value) in self.link.echoed_values(sf_field, at):
             return
         if restated and as_sf_json(value) in self.link.held_before_unshown_writes(sf_field, by=at):
             return
