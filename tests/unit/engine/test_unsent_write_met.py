@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 
-from tasksync.domain.reminder_task import ReminderTask, TaskField
+from tasksync.domain.reminder_task import ReminderTask, Status, TaskField
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.sync_link import Side, SyncLink
 from tasksync.engine.changes import SalesforceChange
@@ -182,6 +182,29 @@ def test_an_earlier_event_of_the_field_wins_back_what_salesforce_held_when_the_r
     assert isinstance(late.reminder, UpdateReminder)
     assert late.reminder.changes == {TaskField.DETAILS: "theirs"}
     assert sent_fields(late).get("Description") == "theirs"
+
+
+def test_a_synced_value_salesforce_moved_on_from_reaches_sia_when_its_event_comes_late() -> None:
+    # The rep completed the task at :20. A Salesforce user set Not Started at :25, then Waiting on someone else;
+    # a read at :40 showed that (and the Subject changed), undated, and the rep's Completed was written over
+    # it. The late event of Not Started says Salesforce changed the status after the rep: applied in order,
+    # SIA takes Not Started (open) and keeps it, and Salesforce keeps Waiting (SPEC 2, 7; sim seed 3024).
+    task, link = linked()
+    link = stored(link, at(minutes=3))
+    task = edited(task, at(minutes=20), status=Status.COMPLETE)
+    record = sf_record(at(minutes=30), Subject="Call Alice (SF)", Status="Waiting on someone else", Priority="Normal")
+    decided = decide_sf(dataclasses.replace(record, read_at=at(minutes=40)), link, task, minutes=40)
+    assert sent_fields(decided).get("Status") == "Completed"
+    written = stored(decided.link, at(minutes=40))
+    echo = sf_updated(at(minutes=41), client_id=CLIENT_ID, Status="Completed")
+    shown = stored(decide_sf(echo, written, task, minutes=42).link or written, at(minutes=42))
+
+    # The user's change, in Lightning (its event names that client: no echo of the create's Not Started).
+    late = decide_sf(sf_updated(at(minutes=25), client_id="SfdcInternalAPI/", Status="Not Started"), shown, task, 50)
+
+    assert isinstance(late.reminder, UpdateReminder)
+    assert late.reminder.changes == {TaskField.STATUS: Status.OPEN}
+    assert sent_fields(late).get("Status") == "Waiting on someone else"
 
 
 def test_a_subject_automation_gave_the_create_does_not_stand_for_an_unsent_rename() -> None:

@@ -417,10 +417,12 @@ class _Watch:
         SIA cannot hold wins only when ``dated``: an UPDATE that carries the field says when it changed,
         a whole record only when the record did (``LastModifiedDate``), which may be any field's change."""
         field = SIA_FIELD[sf_field]
+        passed: object = UNSYNCED
         if write.over_seen_at is not None and at < write.over_seen_at and as_sf_json(value) != write.over:
             # Salesforce moved on from ``value`` to what the write replaced before the sync saw the field: the
             # change the write replaced is that later one (a read that could not date it based the write on
             # the earliest it can have been made, ``undated``).
+            passed = self.ctx.field_map.to_sia(field, value) if field is not TaskField.NAME else UNSYNCED
             value = write.held_over
         if field is TaskField.NAME:
             self.subject_lost_to_sia(value, at, write, dated=dated)
@@ -442,6 +444,9 @@ class _Watch:
         self.overridden.append(Overridden(field, Side.SALESFORCE if later else Side.SIA, sia, FieldChange(shown, at)))
         if later and in_sia is UNSYNCED:
             self.restore[sf_field] = value
+            if passed is not UNSYNCED and passed != sia.value:
+                # Applied in order, the synced value Salesforce moved on from reached SIA, which keeps it (SPEC 2).
+                self.changes[field] = FieldChange(passed, at)
         elif later:
             self.changes[field] = FieldChange(in_sia, at)
 

@@ -113,8 +113,9 @@ def settle(
         rendered = {"rendered_subject": render_subject(ctx.settings.subject_template, merged.agreed)}
         by_create = True
     else:
-        rendering = salesforce_writes(link, merged, observed.held, ctx)
-        # What SIA's changes write comes over what Salesforce's replaced value would restore: they are later.
+        # Against what Salesforce holds once its replaced values are restored: a field Salesforce won stays as
+        # restored. What SIA's changes write comes over those restored values: they are later.
+        rendering = salesforce_writes(link, merged, observed.held.with_values(observed.restore), ctx)
         written = observed.restore | rendering
         subject = rendering.get(SalesforceField.SUBJECT)
         rendered = {"rendered_subject": subject} if isinstance(subject, str) else {}
