@@ -440,14 +440,15 @@ class World:
                 if upcoming:
                     self.now = max(self.now, min(upcoming))
 
-    def deliver_news(self) -> None:
+    def deliver_news(self) -> int:
         """The bodies no running sync of the reps they concern has applied, delivered now, faultless, for
         the first time as far as those reps know: those lost for good, and those delivered while a rep's
         sync was off or paused (a late retry, the relay replaying its stream). They may be news (a change
         a write of the sync's replaced unseen, whose conflict the later change wins, SPEC 7; a change made
-        while sync was off, as if it had happened with sync on, SPEC 5.5): run.py judges the state again."""
+        while sync was off, as if it had happened with sync on, SPEC 5.5): run.py judges the state again
+        (what they showed the sync it must have acted on). How many there were."""
         self.log(lambda: "delivering what no running sync has applied")
-        self._deliver_again(lambda body: body not in self.applied)
+        return self._deliver_again(lambda body: body not in self.applied)
 
     def replay(self) -> None:
         """Every body ever sent, delivered once more, faultless, after ``deliver_news``: each has been
@@ -455,16 +456,17 @@ class World:
         self.log(lambda: "replaying every body")
         self._deliver_again(lambda _body: True)
 
-    def _deliver_again(self, chosen: Callable[[str], bool]) -> None:
+    def _deliver_again(self, chosen: Callable[[str], bool]) -> int:
         self.faults = Faults.none()
         self.queues.faults = self.faults.delivery
-        for body in self.sia_sent:
-            if chosen(body):
-                self.queues.send(Side.SIA, body, self.now)
-        for body in self.org.feed:
-            if chosen(body):
-                self.queues.send(Side.SALESFORCE, body, self.now)
+        sia = [body for body in self.sia_sent if chosen(body)]
+        salesforce = [body for body in self.org.feed if chosen(body)]
+        for body in sia:
+            self.queues.send(Side.SIA, body, self.now)
+        for body in salesforce:
+            self.queues.send(Side.SALESFORCE, body, self.now)
         self.drain()
+        return len(sia) + len(salesforce)
 
     def _running(self, user: str) -> bool:
         return self.settings(user).syncing and user not in self.revoked
