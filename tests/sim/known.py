@@ -6,12 +6,4 @@ schedules, and the list is made again from ``make sim``'s output."""
 
 from __future__ import annotations
 
-SUBJECT_RENDER = (
-    "the Subject is neither the latest rendering of the rep's changes nor a later Salesforce edit (SPEC 3): the"
-    " rep moved the due date, then (Salesforce down) to the one a Salesforce user had set since; decided against"
-    " the task as it ended, the last change is Salesforce's and the first, never seen, renders nothing"
-)
-
-KNOWN: dict[int, str] = {
-    836: SUBJECT_RENDER,
-}
+KNOWN: dict[int, str] = {}

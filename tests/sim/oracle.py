@@ -683,6 +683,10 @@ class Judge:
             # (anything, where nothing said what it was then).
             earlier = latest(c for c in task.subject_renders if c.at < min(taken.at, sia_last.at))
             unrendered = self._subjects(task, record, earlier, sf_last)
+            # The rep's renderings before it may never have reached Salesforce (it was down): what the record
+            # held then is as good.
+            held = latest(c for c in record.changes.get("Subject", []) if c.at <= taken.at)
+            unrendered |= {held.value} if unrendered and held is not None else set()
             allowed = allowed | unrendered if unrendered else set()
         if sia_last is not None and sf_last is not None and self._written_over_unseen(task.user, record, sf_last):
             allowed |= self._subjects(task, record, sia_last, None)

@@ -420,6 +420,12 @@ def test_a_due_date_the_rep_set_as_salesforce_had_it_need_not_render_the_subject
     back.append(SiaWrite(at(15), "u", "t", "update", {"due_date": date(2026, 1, 6)}, Actor.USER))
     moved_back = History([*history.facts, *back])
     assert verdict(moved_back, moved_to, {**final, "subject": "[SF] Call Ana on due"}, template=template) == []
+    # Moved once before Salesforce's change, once after to Salesforce's date, the first never written (Salesforce
+    # was down): the Subject may stay what the record held when Salesforce moved the due date (sim seed 836).
+    first = [SiaWrite(at(5), "u", "t", "update", {"due_date": date(2026, 1, 7)}, Actor.USER)]
+    first.append(SiaWrite(at(15), "u", "t", "update", {"due_date": date(2026, 1, 6)}, Actor.USER))
+    twice = History([*history.facts[:4], first[0], history.facts[4], first[1]])
+    assert verdict(twice, moved_to, {**final, "subject": "[SF] Call Ana on due"}, template=template) == []
     # Renamed in the same change: the rename renders the Subject.
     renamed = History(
         [*history.facts, SiaWrite(at(15), "u", "t", "update", {**moved_to, "name": "Call Bo"}, Actor.USER)]
