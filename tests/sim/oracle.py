@@ -46,6 +46,8 @@ IMPORTED_AS = {"status": "open", "priority": "normal"}
 REMINDER_SUBTYPES = (None, "Task")
 """SPEC 4."""
 SUBJECT_MAX = 255
+ALREADY_DELETED = frozenset({"ENTITY_IS_DELETED", "NOT_FOUND"})
+"""SPEC 7: what Salesforce answers a write of a record deleted already."""
 RENDERED = ("name", "status", "priority", "due_date", "details")
 
 
@@ -368,7 +370,17 @@ class Judge:
     def verdict(self) -> list[str]:
         for user in self.model.reps:
             self._rep(user)
+        self._no_deleted_record_refused()
         return self.found
+
+    def _no_deleted_record_refused(self) -> None:
+        """SPEC 7: ENTITY_IS_DELETED or NOT_FOUND on an update or delete means the record is already deleted,
+        which is no refusal to show the rep."""
+        for error in self.errors:
+            if str(_plain(error.kind)) == "permanent" and getattr(error, "code", None) in ALREADY_DELETED:
+                self.found.append(
+                    f"{error.user_id}/{error.sia_id}: shown a refusal for a deleted record ({error.code})"
+                )
 
     # -- which tasks and records there are ---------------------------------------------------------
     def _reminder_of(self, record: Any, user: str) -> bool:

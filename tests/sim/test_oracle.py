@@ -597,3 +597,14 @@ def test_a_subject_the_org_refuses_is_recorded_unless_a_salesforce_edit_may_keep
         unrecorded = verdict(history, long_name, {"subject": "[SF] Renewal"}, subject_prefix="[SF] ")
         assert any("no error says so" in v for v in unrecorded) is must_record, edited_at
         assert verdict(history, long_name, {"subject": "[SF] Renewal"}, subject_prefix="[SF] ", errors=[refused]) == []
+
+
+def test_a_record_already_deleted_is_no_refusal_to_show_the_rep() -> None:
+    # SPEC 7: ENTITY_IS_DELETED / NOT_FOUND on update or delete means "already deleted".
+    history = History()
+    pushed_task(history)
+    error = SimpleNamespace(kind="permanent", code="ENTITY_IS_DELETED", user_id="u", sia_id="t", message="")
+    refused = SimpleNamespace(kind="permanent", code="FIELD_CUSTOM_VALIDATION_EXCEPTION", user_id="u", sia_id="t")
+
+    assert any("refusal for a deleted record" in v for v in verdict(history, {}, {}, errors=[error]))
+    assert not any("refusal for a deleted record" in v for v in verdict(history, {}, {}, errors=[refused]))
