@@ -13,7 +13,7 @@ from tasksync.domain.salesforce_task import SalesforceTask
 from tasksync.domain.settings import ConnectionStatus, SyncSettings
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import ChangeType, SalesforceChange
-from tasksync.ports.salesforce import SalesforceGateway
+from tasksync.ports.salesforce import AuthRevoked, SalesforceGateway
 from tasksync.use_cases.routing import apply_org_change, reps_for
 from tests.unit.builders import ORG, SF_USER, T0, USER, SyncWorld, connection, settings
 
@@ -195,3 +195,23 @@ def test_a_reassignment_whose_event_came_as_a_gap_joins_the_new_owners_list_at_o
 
     assert world.sia.list(USER) == []
     assert [task.name for task in world.sia.list(USER_2)] == ["Call Alice back"]
+
+
+def test_a_read_for_routing_that_meets_a_revoked_grant_pauses_that_reps_sync_and_says_so():
+    # SPEC 7: a revoked grant pauses the user's sync and says so, whichever call meets it: here the read of a
+    # record no rep links yet, whose change does not say its owner (an UPDATE of an old record).
+    world = SyncWorld()
+    record = world.org.create({"Subject": "Call Alice back", "OwnerId": SF_USER})
+    world.mark_delivered()
+    world.org.update(record.id, {"Priority": "High"})
+    (change,) = world.pending()
+    assert isinstance(change, SalesforceChange)
+    world.fault = lambda moment: (
+        AuthRevoked("expired access/refresh token") if moment.startswith("before get") else None
+    )
+
+    apply_org_change(ORG, change, world.services)
+
+    connection = world.settings.connection
+    assert connection is not None and connection.status is ConnectionStatus.REVOKED
+    assert not world.settings.syncing

@@ -38,14 +38,14 @@ def paused_on_revoked_grant(
             if error.kind is not ErrorKind.AUTH:
                 raise
             reminder = change.task.id if isinstance(change, ReminderTaskEvent) else None
-            sf_id, since = getattr(change, "sf_id", None), _event_time(change)
+            sf_id, since = getattr(change, "sf_id", None), event_time(change)
             pause_on_revoked_grant(error, settings, services, sia_id=reminder, sf_id=sf_id, since=since)
             return Decision.skip(SkipReason.SYNC_OFF)
 
     return applying
 
 
-def _event_time(change: object) -> datetime | None:
+def event_time(change: object) -> datetime | None:
     """When a Salesforce change event that met the refusal was made: skipped too, so the pause began no
     later (a record a safety net read is no event: its SystemModstamp may be old)."""
     if not isinstance(change, SalesforceChange) or change.change_type is ChangeType.RECORD or change.inferred:

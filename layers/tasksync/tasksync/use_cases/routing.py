@@ -15,7 +15,9 @@ from tasksync.domain.settings import SyncSettings
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.decisions import Decision
+from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tasksync.use_cases.records import read_record
+from tasksync.use_cases.revoked_grant import event_time, pause_on_revoked_grant
 from tasksync.use_cases.salesforce_changes import Routed, apply_salesforce_change
 from tasksync.use_cases.services import SyncServices
 
@@ -86,7 +88,14 @@ def _read_with_owner(
         settings = services.syncing(user)
         if settings is None:
             continue
-        record = read_record(change.sf_id, settings, services, prompted_by=change)
+        try:
+            record = read_record(change.sf_id, settings, services, prompted_by=change)
+        except SalesforceError as error:
+            if error.kind is not ErrorKind.AUTH:
+                raise
+            # The rep's grant is revoked: their sync pauses, and says so (SPEC 7); another rep's may read it.
+            pause_on_revoked_grant(error, settings, services, sf_id=change.sf_id, since=event_time(change))
+            continue
         if record.change_type is ChangeType.DELETE:
             if user in first:
                 return record, None  # gone: a delete for the reps who link it
