@@ -4,6 +4,7 @@ knows nothing of the product's rules but SPEC's), and that the sync's own writes
 from __future__ import annotations
 
 from tasksync.domain.reminder_events import Origin
+from tasksync.domain.settings import ConnectionStatus
 from tests.sim.oracle import Judge, Model
 from tests.sim.scenario import REFUSED, Users
 from tests.sim.world import REPS, World
@@ -41,4 +42,10 @@ class Invariants:
         bound = WRITES_PER_USER_OP * users.user_ops + 2 * world.redeliveries + 10
         if sync_writes > bound:
             found.append(f"{sync_writes} sync writes for {users.user_ops} user actions: an echo loop?")
+        # A revoked grant pauses the rep's sync and says so (SPEC 7, 9: the connection's state is "revoked").
+        found += world.unsaid
+        for user in sorted(world.refused_grant):
+            connection = world.settings(user).connection
+            if connection is None or connection.status is not ConnectionStatus.REVOKED:
+                found.append(f"{user}: a call met the revoked grant, yet the connection does not say it is revoked")
         return found

@@ -28,7 +28,7 @@ from tasksync.domain.field_map import FieldMap
 from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
 from tasksync.domain.reminder_task import ReminderTask
 from tasksync.domain.salesforce_task import Picklists
-from tasksync.domain.settings import SalesforceConnection, SyncSettings
+from tasksync.domain.settings import ConnectionStatus, SalesforceConnection, SyncSettings
 from tasksync.domain.sync_link import SyncLink
 from tasksync.engine.changes import SalesforceChange
 from tasksync.ports.salesforce import ErrorKind, SalesforceError
@@ -129,6 +129,10 @@ class World:
         """While ``now`` is before it, Salesforce's API answers SERVER_UNAVAILABLE and the relay holds
         its change events."""
         self.revoked: set[str] = set()
+        self.refused_grant: set[str] = set()
+        """The reps whose revoked grant a call of the sync's met since: their connection must say so (SPEC 7)."""
+        self.unsaid: list[str] = []
+        """Revoked grants met that the rep's connection did not show when they reconnected."""
         self.met_pause: set[str] = set()
         """SIA tasks whose event was delivered while the rep's grant was revoked: it met the pause."""
         self.sia = InMemoryReminderStore()
@@ -217,8 +221,13 @@ class World:
 
     def reconnect(self, user: str) -> None:
         """The rep connects the same Salesforce user again (``Connecting.connect``): with sync on, that
-        turns it on again and runs the first sync (SPEC 5.5)."""
+        turns it on again and runs the first sync (SPEC 5.5). The rep reconnects from the settings page, which
+        must have said the grant was revoked, once a call of the sync's met it (SPEC 7, 9)."""
+        connection = self.settings(user).connection
+        if user in self.refused_grant and (connection is None or connection.status is not ConnectionStatus.REVOKED):
+            self.unsaid.append(f"{user}: a call met the revoked grant, yet the connection did not say it was revoked")
         self.revoked.discard(user)
+        self.refused_grant.discard(user)
         started: list[str] = []
         connecting = Connecting(StoredGrants(), NoPending(), self.state, self.now, started.append)
         granted = Granted(ORG, REPS[user], f"{user}@example.com", user, INSTANCE_URL, credentials=None)
@@ -477,6 +486,7 @@ class World:
                 return SalesforceError(ErrorKind.TRANSIENT, "TIMEOUT", "read timed out; the write may have happened")
             return None
         if user in self.revoked:
+            self.refused_grant.add(user)
             # The token refresh's OAuth answer (OAuth 2.0, RFC 6749 section 5.2), as the gateway sorts it.
             grant = {"error": "invalid_grant", "error_description": "expired access/refresh token"}
             return error_from_response(400, grant, Operation.QUERY)
