@@ -17,7 +17,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import Field, NonNegativeInt, TypeAdapter, model_validator, with_config
+from pydantic import Field, NonNegativeInt, TypeAdapter, with_config
 from typing_extensions import TypedDict
 
 from tasksync.domain.base import AwareDatetime, DomainModel
@@ -144,12 +144,12 @@ class SyncLink(DomainModel):
     salesforce_seen_at: dict[SalesforceField, AwareDatetime] = Field(
         description="Salesforce's clock: per field, the time of the newest Salesforce change seen (echoes included)"
     )
-    synced_seen_at: dict[SalesforceField, AwareDatetime] = Field(
-        default_factory=dict,
+    synced_seen_at: dict[SalesforceField, AwareDatetime] | None = Field(
+        default=None,
         description="Salesforce's clock: per field, the newest change seen while the field held a value SIA holds "
         "too (a write of the sync's shown included); where it holds one SIA cannot since (In Progress, Low), a "
         "synced change between the two, met late, is still the one SIA keeps (SPEC 2). Absent: none seen since "
-        "the sync's own create. Not given, it is salesforce_seen_at (an import; a link saved before it was kept)",
+        "the sync's own create. None: as salesforce_seen_at (an import; a link saved before it was kept)",
     )
     writes: tuple[SalesforceWrite, ...] = Field(
         default=(), description=f"the sync's last writes, at most {WRITES_KEPT} a field, oldest first"
@@ -185,12 +185,11 @@ class SyncLink(DomainModel):
     )
     revision: NonNegativeInt = Field(default=0, description="optimistic lock: each save adds one")
 
-    @model_validator(mode="before")
-    @classmethod
-    def _synced_seen_as_seen(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "synced_seen_at" not in data:
-            return {**data, "synced_seen_at": data.get("salesforce_seen_at", {})}
-        return data
+    @property
+    def synced_seen(self) -> dict[SalesforceField, datetime]:
+        """``synced_seen_at``, or where none was kept, ``salesforce_seen_at``. (Not filled in by a validator
+        before the fields: one that hands pydantic a Python dict makes it refuse a stored link's ISO times.)"""
+        return self.salesforce_seen_at if self.synced_seen_at is None else self.synced_seen_at
 
     def updated(self, **changes: object) -> SyncLink:
         """A validated copy with ``changes``: a name that is no field of the link, or a value of the wrong

@@ -248,7 +248,7 @@ class _Watch:
         held = self.link.salesforce.with_values(self.updates)
         fields = self.ctx.field_map
         # A field that holds a value SIA cannot keeps the time of the last synced value seen.
-        synced = self.link.synced_seen_at | {
+        synced = self.link.synced_seen | {
             f: at for f, at in self.seen_at.items() if not _unsynced(f, held.get(f), fields)
         }
         # A write shown had landed a synced value by then (a change it replaced unseen is ``lost_if_replaced``'s);
@@ -370,7 +370,7 @@ class _Watch:
         (SPEC 2, 7). A write of the sync's still unshown is ``lost_if_replaced``'s to place (a create's was
         made before every change)."""
         fields, field = self.ctx.field_map, SIA_FIELD[sf_field]
-        synced, last = self.link.synced_seen_at.get(sf_field), self.link.last_write(sf_field)
+        synced, last = self.link.synced_seen.get(sf_field), self.link.last_write(sf_field)
         in_sia = fields.to_sia(field, value)
         if in_sia is UNSYNCED or not _unsynced(sf_field, held, fields) or (synced is not None and at <= synced):
             return

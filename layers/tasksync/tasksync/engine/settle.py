@@ -54,7 +54,7 @@ def nothing_observed(link: SyncLink) -> Observation:
     return Observation(
         held=link.salesforce,
         seen_at=link.salesforce_seen_at,
-        synced_seen_at=link.synced_seen_at,
+        synced_seen_at=link.synced_seen,
         changes=changes,
         shown={},
         overridden=(),
