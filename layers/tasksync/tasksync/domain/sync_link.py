@@ -217,11 +217,16 @@ class SyncLink(DomainModel):
         """The values of ``field`` a change event at ``at`` naming no other client may be an echo of: the sync's
         writes kept, and what they were made over when that was an older write of the sync's, no longer kept,
         whose echo comes no later than it was shown (by the time the sync last saw the field as it wrote, or,
-        unconfirmed then, by the time the write over it was shown): a change after that is someone else's."""
+        unconfirmed then, by the time the write over it landed: shown, or answered, within the clocks' margin):
+        a change after that is someone else's."""
         writes = [write for write in self.writes if write.field is field]
         older = set()
         for write in writes:
-            until = write.shown_at if write.over_unconfirmed else write.over_seen_at
+            if write.over_unconfirmed:
+                answered = write.answered_at + CLOCK_MARGIN if write.answered_at is not None else None
+                until = min(filter(None, (write.shown_at, answered)), default=None)
+            else:
+                until = write.over_seen_at
             if write.over_by_sync and (until is None or at <= until):
                 older.add(write.over)
         return {write.value for write in writes} | older
