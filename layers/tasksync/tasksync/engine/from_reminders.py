@@ -151,5 +151,6 @@ def _unsent_link(task: ReminderTask, settings: SyncSettings) -> SyncLink:
         rendered_subject=render_subject(settings.subject_template, task.values),
         salesforce=SalesforceValues(),
         salesforce_seen_at={},
+        synced_seen_at={},
         sia_version=task.version,
     )

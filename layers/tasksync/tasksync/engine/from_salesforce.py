@@ -171,6 +171,7 @@ def _unlinked(change: SalesforceChange, echo: bool, orphan: ReminderTask | None,
         rendered_subject=render_subject(ctx.settings.subject_template, values),
         salesforce=_held(change.task),
         salesforce_seen_at=dict.fromkeys(SALESFORCE_FIELDS, change.commit_at),
+        synced_seen_at=dict.fromkeys(SALESFORCE_FIELDS, change.commit_at),  # as an import: from the record as read
         sia_version=1,
         last_sf_commit=change.commit_at,
         owner_seen_at=change.commit_at,
