@@ -14,7 +14,8 @@ from tasksync.domain.reminder_task import ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_fields import SALESFORCE_FIELDS
 from tasksync.domain.salesforce_task import Picklists, PriorityValue, SalesforceTask, StatusValue
 from tasksync.domain.settings import SalesforceConnection, SyncSettings
-from tasksync.domain.sync_link import SyncLink
+from tasksync.domain.sync_error import SyncErrorKind
+from tasksync.domain.sync_link import Side, SyncLink
 from tasksync.engine.changes import ChangeType, SalesforceChange
 from tasksync.engine.context import SyncContext
 from tasksync.engine.decisions import CreateReminder, Decision, SkipReason, UpdateReminder
@@ -325,6 +326,10 @@ class SyncWorld:
         if isinstance(message, ReminderTaskEvent):
             return apply_reminder_event(message, self.settings_of(message.task.user_id), self.services)
         return apply_salesforce_change(message, self.settings, self.services)
+
+    def conflict_winners(self, field: str) -> list[Side | None]:
+        """The winning side of each conflict recorded for ``field`` (``details``, ...), in the order recorded."""
+        return [e.winner for e in self.state.errors if e.kind is SyncErrorKind.CONFLICT and e.field == field]
 
     def link_of(self, sia_id: str = "task-1", user: str = USER) -> SyncLink:
         link = self.state.link_by_sia_id(user, sia_id)

@@ -12,7 +12,6 @@ from tasksync.adapters.salesforce.errors import Operation, error_from_response, 
 from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.domain.reminder_task import Priority
 from tasksync.domain.salesforce_task import SalesforceField
-from tasksync.domain.sync_error import SyncErrorKind
 from tasksync.domain.sync_link import Side
 from tasksync.ports.salesforce import SalesforceError
 from tasksync.use_cases.reminder_events import apply_reminder_event
@@ -54,8 +53,7 @@ def test_a_later_salesforce_edit_wins_over_changes_salesforce_answered_it_did_no
     assert world.org.records[record.id].description == "second"
     task = world.task()
     assert task is not None and task.details == "second"
-    conflicts = [e for e in world.state.errors if e.kind is SyncErrorKind.CONFLICT and e.field == "details"]
-    assert [e.winner for e in conflicts] == [Side.SALESFORCE]
+    assert world.conflict_winners("details") == [Side.SALESFORCE]
 
 
 def test_a_time_out_leaves_the_write_unsent_for_the_next_read_to_settle() -> None:

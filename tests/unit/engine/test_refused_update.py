@@ -100,8 +100,7 @@ def test_a_salesforce_change_after_a_refused_one_of_the_reps_is_a_conflict_it_wi
 
     task = world.task()
     assert task is not None and task.details == "see notes"
-    conflicts = [e for e in world.state.errors if e.kind is SyncErrorKind.CONFLICT and e.field == "details"]
-    assert [e.winner for e in conflicts] == [Side.SALESFORCE]
+    assert world.conflict_winners("details") == [Side.SALESFORCE]
 
 
 def test_a_rename_refused_with_its_update_reaches_the_subject_with_the_reps_next_change() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.domain.reminder_task import Priority
-from tasksync.domain.sync_error import SyncErrorKind
 from tasksync.domain.sync_link import Side
 from tasksync.engine.changes import SalesforceChange
 from tests.unit.builders import SyncWorld
@@ -34,5 +33,4 @@ def test_a_later_low_that_the_syncs_older_write_replaced_unseen_comes_back() -> 
     assert world.org.records[record.id].priority == "Low"
     task = world.task()
     assert task is not None and task.priority is Priority.HIGH
-    conflicts = [e for e in world.state.errors if e.kind is SyncErrorKind.CONFLICT and e.field == "priority"]
-    assert [e.winner for e in conflicts] == [Side.SALESFORCE]
+    assert world.conflict_winners("priority") == [Side.SALESFORCE]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.domain.reminder_task import Status
-from tasksync.domain.sync_error import SyncErrorKind
 from tasksync.domain.sync_link import Side
 from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.from_reminders import decide_reminder_event
@@ -41,8 +40,7 @@ def test_a_users_edit_equal_to_the_pending_write_does_not_show_it() -> None:
     assert world.org.records[record.id].status == "Not Started"
     task = world.task()
     assert task is not None and task.status is Status.OPEN
-    conflicts = [e for e in world.state.errors if e.kind is SyncErrorKind.CONFLICT and e.field == "status"]
-    assert [e.winner for e in conflicts] == [Side.SALESFORCE]
+    assert world.conflict_winners("status") == [Side.SALESFORCE]
 
 
 def test_a_change_a_user_moved_on_from_to_the_pending_writes_value_is_not_taken_back() -> None:
