@@ -162,6 +162,7 @@ def _unlinked(change: SalesforceChange, echo: bool, orphan: ReminderTask | None,
         return Decision.skip(SkipReason.BEFORE_SYNC_WINDOW)
     values = ctx.field_map.imported_values(change.task)
     task_id = imported_task_id(change.sf_id)
+    seen_at = dict.fromkeys(SALESFORCE_FIELDS, change.commit_at)
     link = SyncLink(
         user_id=ctx.user_id,
         sia_id=task_id,
@@ -170,8 +171,8 @@ def _unlinked(change: SalesforceChange, echo: bool, orphan: ReminderTask | None,
         agreed_at=dict.fromkeys(TASK_FIELDS, ctx.now),
         rendered_subject=render_subject(ctx.settings.subject_template, values),
         salesforce=_held(change.task),
-        salesforce_seen_at=dict.fromkeys(SALESFORCE_FIELDS, change.commit_at),
-        synced_seen_at=dict.fromkeys(SALESFORCE_FIELDS, change.commit_at),  # as an import: from the record as read
+        salesforce_seen_at=seen_at,
+        synced_seen_at=seen_at,  # as an import: from the record as read
         sia_version=1,
         last_sf_commit=change.commit_at,
         owner_seen_at=change.commit_at,
