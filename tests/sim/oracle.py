@@ -371,6 +371,7 @@ class Judge:
         for user in self.model.reps:
             self._rep(user)
         self._no_deleted_record_refused()
+        self._no_conflict_with_itself()
         return self.found
 
     def _no_deleted_record_refused(self) -> None:
@@ -380,6 +381,27 @@ class Judge:
             if str(_plain(error.kind)) == "permanent" and getattr(error, "code", None) in ALREADY_DELETED:
                 self.found.append(
                     f"{error.user_id}/{error.sia_id}: shown a refusal for a deleted record ({error.code})"
+                )
+
+    def _no_conflict_with_itself(self) -> None:
+        """SPEC 7: a conflict is both sides changing a field; the sync's own writes coming back (its echo) are
+        no change. A conflict the rep is shown on a field that nobody but the sync ever changed in the task's
+        Salesforce records took an echo for a Salesforce user's edit."""
+        records: dict[tuple[str, str], list[Record]] = defaultdict(list)
+        for user in self.model.reps:
+            for sf_id, task_ids in self.model.pairs_of(user).items():
+                for task_id in task_ids:
+                    if sf_id in self.model.records:
+                        records[(user, task_id)].append(self.model.records[sf_id])
+        for error in self.errors:
+            paired = records.get((error.user_id, error.sia_id), [])
+            if str(_plain(error.kind)) != "conflict" or error.field not in API_NAME or not paired:
+                continue
+            api = API_NAME[error.field]
+            if all(change.actor is Actor.SYNC for record in paired for change in record.changes.get(api, [])):
+                self.found.append(
+                    f"{error.user_id}/{error.sia_id}: a conflict on {error.field} recorded, yet only the sync ever"
+                    " changed it in Salesforce: its own write taken for a change"
                 )
 
     # -- which tasks and records there are ---------------------------------------------------------

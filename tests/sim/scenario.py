@@ -86,6 +86,7 @@ class Users:
                 self._sia_create,
                 self._sia_edit,
                 self._sia_edit,
+                self._sia_burst,
                 self._sia_delete,
                 self._sf_create,
                 self._sf_edit,
@@ -177,6 +178,24 @@ class Users:
         field = self.rng.choice(list(TaskField))
         value = getattr(self._values(), field)
         self.world.sia.update(user, task_id, {field: value}, Origin.USER, self.world.now)
+
+    def _sia_burst(self) -> None:
+        """The rep changes one field of a task again and again, seconds apart, while the sync writes each
+        change: echoes of writes the sync no longer keeps (it keeps two a field) come back, reordered by the
+        relay, and must still be known for the sync's own by their client id (SPEC 7: no echo)."""
+        chosen = self._sia_task()
+        if chosen is None:
+            return
+        user, task_id = chosen
+        field = self.rng.choice(list(TaskField))
+        world = self.world
+        for _ in range(self.rng.randint(3, 5)):
+            if (user, task_id) not in world.sia.tasks:
+                return
+            world.sia.update(user, task_id, {field: getattr(self._values(), field)}, Origin.USER, world.now)
+            world.tick(3_000)
+            while self.rng.random() < 0.8 and world.deliver_due():
+                pass
 
     def _sia_delete(self) -> None:
         chosen = self._sia_task()

@@ -95,6 +95,24 @@ def test_the_later_change_wins_a_field_changed_on_both_sides() -> None:
     assert any("no conflict recorded" in v for v in sia_wins)
 
 
+def test_a_conflict_on_a_field_only_the_sync_changed_in_salesforce_is_its_echo_taken_for_a_change() -> None:
+    """SPEC 7: the sync's own writes coming back are no change; the rep's quick edits, each written, and the
+    echo of the first coming last, are no conflict (seeds 189, 913)."""
+    history = History()
+    pushed_task(history)
+    for minute, details in [(10, "one"), (10.1, "two"), (10.2, "three")]:
+        history.add(SiaWrite(at(minute), "u", "t", "update", {"details": details}, Actor.USER))
+        written = at(minute + 0.05)
+        history.add(SfWrite(written, written, SF_ID, "update", {"Description": details}, Actor.SYNC, rep="u"))
+    final = {"details": "three"}, {"description": "three"}
+    phantom = SimpleNamespace(user_id="u", sia_id="t", field="details", kind="conflict", winner="sia")
+    assert any("only the sync ever changed it" in v for v in verdict(history, *final, errors=[phantom]))
+    assert verdict(history, *final) == []
+    # A Salesforce user's edit of the field makes it a change the conflict may be about.
+    history.add(SfWrite(at(10.15), at(10.15), SF_ID, "update", {"Description": "theirs"}, Actor.USER))
+    assert not any("only the sync ever changed it" in v for v in verdict(history, *final, errors=[phantom]))
+
+
 def test_a_conflict_must_be_recorded_with_the_later_side_as_winner() -> None:
     history = History()
     pushed_task(history)

@@ -12,6 +12,8 @@ observation confirms them, so that its echo, with or without a client id, is nev
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from enum import StrEnum
@@ -119,8 +121,20 @@ class SalesforceWrite(DomainModel):
         return date.fromisoformat(over) if self.field is SalesforceField.ACTIVITY_DATE and over else over
 
 
+class ForgottenWrite(DomainModel):
+    """A write of the sync's no longer among the link's writes: what tells its value apart, for its echo."""
+
+    field: SalesforceField
+    fingerprint: str
+    shown_at: AwareDatetime | None = None
+
+
 WRITES_KEPT = 2
 """Writes remembered per field: an echo of the one before the last is still known for the sync's own."""
+FORGOTTEN_KEPT = 8
+"""Fingerprints of older writes remembered per field: a quick run of the rep's edits writes a field again and
+again, and the relay may bring the echo of the first after the last (a Description is up to 32,000
+characters: its values are not kept, only what tells them apart)."""
 APPLIED_EVENTS_KEPT = 8
 """Change events remembered per link, so that a redelivery is known before anything is read."""
 
@@ -153,6 +167,11 @@ class SyncLink(DomainModel):
     )
     writes: tuple[SalesforceWrite, ...] = Field(
         default=(), description=f"the sync's last writes, at most {WRITES_KEPT} a field, oldest first"
+    )
+    forgotten: tuple[ForgottenWrite, ...] = Field(
+        default=(),
+        description=f"the sync's writes no longer in writes, at most {FORGOTTEN_KEPT} a field, oldest first: their "
+        "late echoes are still the sync's own",
     )
     unsent: tuple[SalesforceField, ...] = Field(
         default=(),
@@ -213,23 +232,29 @@ class SyncLink(DomainModel):
     def written_values(self, field: SalesforceField) -> list[SF_JSON]:
         return [write.value for write in self.writes if write.field is field]
 
-    def echoed_values(self, field: SalesforceField, at: datetime) -> set[SF_JSON]:
-        """The values of ``field`` a change event at ``at`` naming no other client may be an echo of: the sync's
-        writes kept, and what they were made over when that was an older write of the sync's, no longer kept,
-        whose echo comes no later than it was shown (by the time the sync last saw the field as it wrote, or,
-        unconfirmed then, by the time the write over it landed: shown, or answered, within the clocks' margin):
-        a change after that is someone else's."""
+    def may_echo(self, field: SalesforceField, value: SF_JSON, at: datetime) -> bool:
+        """Whether ``value`` of ``field``, in a change event at ``at`` naming no other client, may be an echo of
+        the sync's: a write kept; what one was made over when that was an older write of the sync's, whose echo
+        comes no later than it was shown (by the time the sync last saw the field as it wrote, or, unconfirmed
+        then, by the time the write over it landed: shown, or answered, within the clocks' margin); or one
+        forgotten, whose echo comes no later than the oldest write kept landed. A change after that is someone
+        else's."""
         writes = [write for write in self.writes if write.field is field]
-        older = set()
+        if any(write.value == value for write in writes):
+            return True
         for write in writes:
-            if write.over_unconfirmed:
-                answered = write.answered_at + CLOCK_MARGIN if write.answered_at is not None else None
-                until = min(filter(None, (write.shown_at, answered)), default=None)
-            else:
-                until = write.over_seen_at
-            if write.over_by_sync and (until is None or at <= until):
-                older.add(write.over)
-        return {write.value for write in writes} | older
+            until = _landed_by(write) if write.over_unconfirmed else write.over_seen_at
+            if write.over_by_sync and write.over == value and (until is None or at <= until):
+                return True
+        mark = fingerprint(value)
+        for forgotten in self.forgotten:
+            if forgotten.field is not field or forgotten.fingerprint != mark or not writes:
+                continue
+            # An unshown write landed before the oldest kept was sent: that one's landing bounds its echo.
+            until = forgotten.shown_at if forgotten.shown_at is not None else _landed_by(writes[0])
+            if until is None or at <= until:
+                return True
+        return False
 
     def last_write(self, field: SalesforceField) -> SalesforceWrite | None:
         return next((write for write in reversed(self.writes) if write.field is field), None)
@@ -317,12 +342,21 @@ class SyncLink(DomainModel):
             )
             for f, v in values.items()
         ]
+        forgotten = list(self.forgotten)
         for write in (*self.writes, *new):
             kept.append(write)
             same = [w for w in kept if w.field is write.field]
             if len(same) > WRITES_KEPT:
                 kept.remove(same[0])
-        return self.updated(writes=tuple(kept), salesforce=self.salesforce.with_values(values), **changes)
+                forgotten.append(
+                    ForgottenWrite(field=write.field, fingerprint=fingerprint(same[0].value), shown_at=same[0].shown_at)
+                )
+                older = [f for f in forgotten if f.field is write.field]
+                if len(older) > FORGOTTEN_KEPT:
+                    forgotten.remove(older[0])
+        return self.updated(
+            writes=tuple(kept), forgotten=tuple(forgotten), salesforce=self.salesforce.with_values(values), **changes
+        )
 
     def answered(self, fields: Iterable[SalesforceField], at: datetime) -> SyncLink:
         """The link once Salesforce answered, at ``at``, that its last writes of ``fields`` landed."""
@@ -337,6 +371,18 @@ class SyncLink(DomainModel):
         if key is None or key in self.applied_events:
             return self
         return self.updated(applied_events=(*self.applied_events, key)[-APPLIED_EVENTS_KEPT:])
+
+
+def fingerprint(value: SF_JSON) -> str:
+    """What tells one written value from another, in 16 characters."""
+    return hashlib.blake2b(json.dumps(value).encode(), digest_size=8).hexdigest()
+
+
+def _landed_by(write: SalesforceWrite) -> datetime | None:
+    """The latest Salesforce time ``write`` can have landed at, if known: when it was shown, or answered (AWS's
+    clock, within the clocks' margin)."""
+    answered = write.answered_at + CLOCK_MARGIN if write.answered_at is not None else None
+    return min(filter(None, (write.shown_at, answered)), default=None)
 
 
 _LINK_FIELDS = frozenset(SyncLink.model_fields)

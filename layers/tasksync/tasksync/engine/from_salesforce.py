@@ -358,6 +358,7 @@ def _bring_back(
         # The record read is the truth: the rep's changes and the writes of the earlier life are behind it.
         sia_changed_at={},
         writes=(),
+        forgotten=(),
         salesforce=held,
         salesforce_seen_at=seen_at,
         synced_seen_at=seen_at,  # as an import: the copy starts from the record as it is now

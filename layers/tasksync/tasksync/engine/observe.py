@@ -119,11 +119,7 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
             elif pending and newer and foreign:
                 watch.rebased[sf_field] = at
             continue
-        if (
-            not foreign
-            and as_sf_json(value) in ours
-            and _an_earlier_writes_echo(link, sf_field, at, newer, echo, watch)
-        ):
+        if not foreign and as_sf_json(value) in ours and _an_earlier_writes_echo(link, sf_field, at, newer, watch):
             continue
         if not newer or pending:
             # The same second as the last change seen, or a value that may predate the sync's pending
@@ -159,16 +155,18 @@ def someone_elses(change: SalesforceChange, ctx: SyncContext) -> bool:
 
 
 def _an_earlier_writes_echo(
-    link: SyncLink, sf_field: SalesforceField, at: datetime, newer: bool, echo: bool, watch: _Watch
+    link: SyncLink, sf_field: SalesforceField, at: datetime, newer: bool, watch: _Watch
 ) -> bool:
     """Whether a value the sync wrote before its last write of the field is that earlier write's late
     echo (no news), rather than a user setting it again after the last write landed (news). Where the
-    last write has not landed yet, or landed in the same second, the record decides."""
+    last write has not landed yet, or landed in the same second, the record decides: also in the sync's
+    own transaction, whose automation may have set the earlier value over the last write (a create sent
+    again with the rep's newer values, and a Flow setting the first one's back: sim seed 396)."""
     last = link.last_write(sf_field)
     shown = last.shown_at if last else None
     if shown is not None and at > shown:
         return False
-    if (shown is None and newer and not echo) or at == shown:
+    if (shown is None and newer) or at == shown:
         watch.ambiguous = True
     return True
 
@@ -344,7 +342,7 @@ class _Watch:
         one before the last (the last, Salesforce's own value written back since)."""
         if value == self.link.salesforce.get(sf_field):
             return
-        if not theirs and as_sf_json(value) in self.link.echoed_values(sf_field, at):
+        if not theirs and self.link.may_echo(sf_field, as_sf_json(value), at):
             return
         if restated and as_sf_json(value) in self.link.held_before_unshown_writes(sf_field, by=at):
             return
