@@ -69,12 +69,16 @@ class Queues:
     def __bool__(self) -> bool:
         return any(self._ready.values()) or any(self._held.values())
 
+    def lose(self, body: str) -> None:
+        """A message that never arrives."""
+        self.dropped += 1
+        self.lost.append(body)
+
     def send(self, side: Side, body: str, now: datetime) -> None:
         """A message sent: lost now and then, sometimes twice, each copy late and maybe held back."""
         faults = self.faults
         if self.rng.random() < faults.dropped.get(side, 0.0):
-            self.dropped += 1
-            self.lost.append(body)
+            self.lose(body)
             return
         for _ in range(2 if self.rng.random() < faults.duplicate else 1):
             delivery = Delivery(self._late(now), next(self._seq), side, body)

@@ -92,6 +92,7 @@ class Users:
                 self._sf_edit,
                 self._sf_edit,
                 self._sf_delete,
+                self._sf_delete_unheard,
                 self._sf_undelete,
                 self._sf_reassign,
             ]
@@ -240,6 +241,19 @@ class Users:
         sf_id = self._sf_record()
         if sf_id is not None:
             self.world.org.delete(sf_id)
+
+    def _sf_delete_unheard(self) -> None:
+        """A Salesforce user deletes a record whose change event never arrives (the stream was down past
+        its 72-hour retention): only the deletion sweep tells the sync (SPEC 6)."""
+        sf_id = self._sf_record()
+        if sf_id is None:
+            return
+        org = self.world.org
+        sending, org.on_change = org.on_change, self.world.queues.lose
+        try:
+            org.delete(sf_id)
+        finally:
+            org.on_change = sending
 
     def _sf_undelete(self) -> None:
         ids = sorted(self.world.org.recycle_bin)

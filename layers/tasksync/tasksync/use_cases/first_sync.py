@@ -29,6 +29,7 @@ from tasksync.engine.decisions import CreateReminder
 from tasksync.ports.salesforce import DELETED_RETENTION, ErrorKind, SalesforceError
 from tasksync.ports.sync_state import ConcurrentUpdate, CursorRepository
 from tasksync.use_cases.attempts import StillConcurrent
+from tasksync.use_cases.reminder_resync import resend_unanswered_creates
 from tasksync.use_cases.revoked_grant import pause_on_revoked_grant
 from tasksync.use_cases.safety_nets import (
     DELETED_CURSOR,
@@ -206,6 +207,7 @@ class _Leg:
         if self.settings.ever_enabled:
             swept = sweep_deletions(self.settings, self.services, cursors, since=started - DELETED_RETENTION)
             caught_up = swept + read_back_links(self.settings, self.services)
+            caught_up += resend_unanswered_creates(self.settings, self.services)
         else:
             cursors.put_cursor(user, DELETED_CURSOR, started - CLOCK_MARGIN)
         stopped = self.settings.stopped_since()

@@ -32,6 +32,22 @@ def resync_reminders(settings: SyncSettings, services: SyncServices) -> SweepRes
     return SweepResult(applied=len(outcome.decisions), removed=0, complete=True, failed=tuple(sorted(outcome.failed)))
 
 
+def resend_unanswered_creates(settings: SyncSettings, services: SyncServices) -> SweepResult:
+    """Turning sync on again (SPEC 5.5): a task whose create never answered, and whose retry met sync off,
+    is linked, so both sides must agree once sync is back on. After ``read_back_links`` found the records
+    such creates made, the creates still unanswered made none that Salesforce keeps: sent again now (the
+    batch path looks the external id up first), not at the resync's next round after ``SETTLING``."""
+    links = {link.sia_id: link for link in services.links.links_of(settings.user_id) if link.create_unanswered}
+    if not links:
+        return SweepResult(applied=0, removed=0, complete=True)
+    tasks = [task for task in services.reminders.list(settings.user_id) if task.id in links]
+    events = _not_refused(
+        [_event(ReminderEventKind.CREATED, task) for task in tasks], links, services, settings.user_id
+    )
+    outcome = apply_reminder_batch(events, services)
+    return SweepResult(applied=len(outcome.decisions), removed=0, complete=True, failed=tuple(sorted(outcome.failed)))
+
+
 def unsynced_events(settings: SyncSettings, services: SyncServices) -> list[ReminderTaskEvent]:
     """The rep's tasks whose current state Salesforce may not have, as events of that state."""
     user, now = settings.user_id, services.clock()
