@@ -114,7 +114,7 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
         if value == known:
             # Another client's change to the value the sync is writing shows nothing of that write, which
             # may still land over a later change of theirs.
-            if pending and newer and not foreign and ours[-1] == as_sf_json(value):
+            if pending and newer and not foreign and _shows_last_write(change, link, sf_field, value):
                 watch.shown[sf_field] = at
             elif pending and newer and foreign:
                 watch.rebased[sf_field] = at
@@ -132,6 +132,17 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
     if not truth and change.change_type is ChangeType.UPDATE and _may_have_undone_a_write(change, link, echo, watch):
         watch.ambiguous = True
     return watch.observation()
+
+
+def _shows_last_write(change: SalesforceChange, link: SyncLink, sf_field: SalesforceField, value: SfValue) -> bool:
+    """Whether ``change``, holding ``value``, shows the sync's last write of ``sf_field``. The record's CREATE
+    shows the create's writes alone: the sync writes a record only after its create answered, so a later write
+    of the create's value (moved, and back) is not shown by it, and the echo of the write between, coming
+    late, is still the sync's own (sim seeds 5638, 8575)."""
+    last = link.last_write(sf_field)
+    if last is None or last.value != as_sf_json(value):
+        return False
+    return last.by_create or change.change_type is not ChangeType.CREATE
 
 
 def _set_by(change: SalesforceChange) -> datetime:
