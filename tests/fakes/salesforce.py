@@ -130,6 +130,9 @@ class InMemoryOrg:
         """Drawn per record change: true turns its event into a GAP_ one (header only)."""
         self.overflow: Callable[[], bool] = lambda: False
         """Drawn per transaction: true publishes one GAP_OVERFLOW instead of its events."""
+        self.overflowed: dict[str, frozenset[str]] = {}
+        """Per transaction key of a GAP_OVERFLOW published, the records its transaction changed (the event
+        names none): what a subscriber that never received it missed."""
         self.sent_as: Callable[[ChangeEvent], list[Any]] = self._changes_of
         """What a subscriber receives of a published event: by default the product's reading of it (one
         ``SalesforceChange`` per record); the simulation makes it the raw queue message body."""
@@ -294,6 +297,7 @@ class InMemoryOrg:
         commit = self._new_commit(api_origin(API_VERSION, client_id) if api or client_id else lightning_origin())
         if self.overflow():
             contents = [EventContent(CdcType.GAP_OVERFLOW, (), commit)]
+            self.overflowed[commit.transaction_key] = frozenset(change.record_id for change in changes)
         else:
             gaps = [self.gap() for _ in changes]
             contents = transaction_contents(changes, commit, merge_identical=True, gap_kinds=gaps)

@@ -80,10 +80,13 @@ def _run(seed: int, steps: int, tracing: bool) -> SimResult:
 
 
 def _not_carried(world: World) -> frozenset[str]:
-    """What only the safety nets may bring over: the records and tasks of a message lost for good, and the
-    tasks the rep changed around a revoked grant (their events met the pause; the SIA resync pushes them,
-    and reconnecting reads back only the linked records, SPEC 5.5)."""
-    ids = set(re.findall(r"00T\w{12}(?:\w{3})?|\bt-\d+|\bsf-00T\w+", " ".join(world.queues.lost)))
+    """What only the safety nets may bring over: the records and tasks of a message lost for good (a lost
+    GAP_OVERFLOW names none: the records its transaction changed), and the tasks the rep changed around a
+    revoked grant (their events met the pause; the SIA resync pushes them, and reconnecting reads back only
+    the linked records, SPEC 5.5)."""
+    lost = " ".join(world.queues.lost)
+    ids = set(re.findall(r"00T\w{12}(?:\w{3})?|\bt-\d+|\bsf-00T\w+", lost))
+    ids.update(*(records for key, records in world.org.overflowed.items() if key in lost))
     ids |= world.met_pause  # an event delivered into the pause, however long before the change was made
     pauses: dict[str, list[list[datetime]]] = {}
     for fact in world.history.facts:

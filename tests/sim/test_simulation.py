@@ -8,7 +8,7 @@ import pytest
 from tasksync.domain.reminder_events import Origin
 from tasksync.domain.reminder_task import TaskValues
 from tests.sim.known import KNOWN
-from tests.sim.run import run_seed
+from tests.sim.run import _not_carried, run_seed
 from tests.sim.world import Faults, World
 
 pytestmark = pytest.mark.sim
@@ -46,6 +46,19 @@ def test_what_no_running_sync_applied_comes_first_then_every_body_once_more(
     sent.clear()
     world.replay()
     assert sent == ["applied", "lost", "met sync off", *world.org.feed]
+
+
+def test_a_lost_gap_overflow_leaves_the_records_its_transaction_changed_to_the_safety_nets() -> None:
+    """A GAP_OVERFLOW names no record: lost, it still hid its transaction's changes from the event path (a
+    Salesforce user's delete, seeds 3017, 8194, 9695), so only the safety nets can bring them over."""
+    world = World(1)
+    kept = world.org.create({"OwnerId": "005000000000001AAA", "Subject": "Call Ana", "TaskSubtype": "Task"})
+    gone = world.org.create({"OwnerId": "005000000000001AAA", "Subject": "Call Bo", "TaskSubtype": "Task"})
+    world.org.overflow = lambda: True
+    world.org.on_change = world.queues.lose
+    world.org.delete(gone.id)
+
+    assert gone.id in _not_carried(world) and kept.id not in _not_carried(world)
 
 
 def test_a_body_is_applied_only_when_every_rep_it_concerns_ran() -> None:
