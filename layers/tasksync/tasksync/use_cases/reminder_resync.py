@@ -28,8 +28,7 @@ queue's visibility time-out (725 s in template.yaml) and its batching window."""
 
 
 def resync_reminders(settings: SyncSettings, services: SyncServices) -> SweepResult:
-    outcome = apply_reminder_batch(unsynced_events(settings, services), services)
-    return SweepResult(applied=len(outcome.decisions), removed=0, complete=True, failed=tuple(sorted(outcome.failed)))
+    return _applied(unsynced_events(settings, services), services)
 
 
 def resend_unanswered_creates(settings: SyncSettings, services: SyncServices) -> SweepResult:
@@ -44,6 +43,11 @@ def resend_unanswered_creates(settings: SyncSettings, services: SyncServices) ->
     events = _not_refused(
         [_event(ReminderEventKind.CREATED, task) for task in tasks], links, services, settings.user_id
     )
+    return _applied(events, services)
+
+
+def _applied(events: list[ReminderTaskEvent], services: SyncServices) -> SweepResult:
+    """``events`` through the event consumer's batch path, counted as a round counts its records."""
     outcome = apply_reminder_batch(events, services)
     return SweepResult(applied=len(outcome.decisions), removed=0, complete=True, failed=tuple(sorted(outcome.failed)))
 
