@@ -6,10 +6,4 @@ schedules, and the list is made again from ``make sim``'s output."""
 
 from __future__ import annotations
 
-KNOWN: dict[int, str] = {
-    239: (
-        "a rep's completion whose event failed (Salesforce down) and then met sync off is dated, on turning sync"
-        " on again, by the task's last update (a rename after Salesforce's own later change), not by when it was"
-        " made: SIA's change wins over Salesforce's later one"
-    ),
-}
+KNOWN: dict[int, str] = {}

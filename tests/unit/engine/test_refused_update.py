@@ -125,3 +125,37 @@ def test_a_rename_refused_with_its_update_reaches_the_subject_with_the_reps_next
     # Then the rename, never agreed, goes with the completion (SPEC 3)
     record = world.record_of()
     assert (record.subject, record.status) == ("Call Bob", "Completed")
+
+
+def test_a_rename_resent_with_a_refused_change_reaches_the_subject_once_the_change_is_fixed() -> None:
+    # Given a rename whose update timed out (it may or may not have landed: it is resent by value)
+    world = SyncWorld()
+    world.rep_creates()
+    world.sync()
+    world.rep_updates(name="Call Bob")
+    (renamed,) = world.pending()
+    assert isinstance(renamed, ReminderTaskEvent)
+    world.mark_delivered()
+    world.fault = lambda moment: (
+        SalesforceError(ErrorKind.TRANSIENT, "TIMEOUT", "no answer") if moment == "before update_tasks" else None
+    )
+    with contextlib.suppress(SalesforceError):  # back to its queue; the rename is remembered as unsent
+        apply_reminder_event(renamed, world.settings, world.services)
+    world.fault = None
+    # and resent with details a validation rule refuses: neither lands
+    world.org.validation_rules.append(lambda before, after, by_api: "no" if after.get("Description") == "x" else None)
+    world.rep_updates(details="x")
+    world.sync()
+    record = world.record_of()
+    assert record.subject == "Call Alice back"
+    # and a read of the record since shows the Subject from before
+    world.tick(60)
+    world.deliver(SalesforceChange.of_record(record, world.now))
+
+    # When the rep fixes the details
+    world.rep_updates(details="y")
+    world.sync()
+
+    # Then the rename, which never reached Salesforce, goes with them (SPEC 3)
+    record = world.record_of()
+    assert (record.subject, record.description) == ("Call Bob", "y")

@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from datetime import date
 
 from tasksync.domain.reminder_events import ReminderTaskEvent
+from tasksync.domain.reminder_task import Priority
 from tasksync.domain.salesforce_writes import TaskUpdate
 from tasksync.domain.settings import ConnectionStatus, SyncSettings
 from tasksync.domain.sync_error import SyncErrorKind
+from tasksync.domain.sync_link import Side
 from tasksync.engine.decisions import SkipReason
 from tasksync.ports.salesforce import AuthRevoked, ErrorKind, SalesforceError, SalesforceGateway, WriteResult
 from tasksync.use_cases.reminder_batches import apply_reminder_batch
@@ -309,3 +311,26 @@ def test_a_batch_whose_answers_were_lost_reads_its_records_in_one_lookup_when_re
     assert not outcome.failed
     assert gateway.calls["get_tasks"] == 1
     assert {task.activity_date for task in world.org.records.values()} == {date(2026, 4, 1)}
+
+
+def test_an_event_sent_on_time_with_an_older_edit_whose_event_failed_reads_the_record_first() -> None:
+    # Given a Salesforce user's due date whose event is late, and the rep's due date 7 minutes later, whose
+    # own event failed (Salesforce was down)
+    world = SyncWorld()
+    world.rep_creates(due_date=date(2026, 2, 1))
+    world.sync()
+    world.org.update(world.record_of().id, {"ActivityDate": "2026-01-06"})
+    world.mark_delivered()
+    world.tick(7 * 60)
+    world.rep_updates(due_date=date(2026, 1, 5))
+    world.mark_delivered()
+    # When the rep's next edit, made just now, brings the task with both changes
+    world.tick(8 * 60)
+    world.rep_updates(priority=Priority.HIGH)
+    (edited,) = pending_sia_events(world)
+    world.tick(30)
+    apply_reminder_batch([edited], world.services)
+
+    # Then the record was read: both sides changed the due date, the later change wins and the rep is told
+    assert world.record_of().activity_date == date(2026, 1, 5)
+    assert world.conflict_winners("due_date") == [Side.SIA]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
-from tasksync.domain.reminder_task import TaskValues
+from tasksync.domain.reminder_task import Priority, Status, TaskValues
 from tasksync.domain.salesforce_task import SUBJECT_MAX
 
 DEFAULT_TEMPLATE = "{{activity_subject}}"
@@ -49,6 +49,25 @@ FIELDS = frozenset(_FIELD_OF)
 def shows(template: str, field: str) -> bool:
     """Whether ``template`` renders the task field ``field`` (``name``, ``due_date``, ...)."""
     return any(_FIELD_OF.get(name) == field for name in _PLACEHOLDER.findall(template))
+
+
+_PROBES: dict[str, tuple[object, object]] = {
+    # field: two values that render apart, wherever the field shows
+    "name": ("", "x"),
+    "details": ("", "x"),
+    "due_date": (None, date(2000, 1, 1)),
+    "status": (Status.OPEN, Status.COMPLETE),
+    "priority": (Priority.NORMAL, Priority.HIGH),
+}
+
+
+def shows_in(template: str, task: TaskValues, field: str) -> bool:
+    """Whether ``field`` can change the Subject ``template`` renders for ``task``: it shows, and not past the
+    255-character cut (a long name pushes a due date after it out)."""
+    if not shows(template, field):
+        return False
+    first, second = (task.model_copy(update={field: probe}) for probe in _PROBES[field])
+    return render_subject(template, first) != render_subject(template, second)
 
 
 def validate_template(template: str) -> str:

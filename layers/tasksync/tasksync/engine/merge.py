@@ -21,7 +21,7 @@ from tasksync.domain.clocks import CLOCK_MARGIN
 from tasksync.domain.field_map import SF_FIELD, UNSYNCED, SfValue
 from tasksync.domain.reminder_task import TASK_FIELDS, ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_task import SalesforceField
-from tasksync.domain.subject_template import render_subject, shows
+from tasksync.domain.subject_template import render_subject, shows_in
 from tasksync.domain.sync_error import SyncError, SyncErrorKind
 from tasksync.domain.sync_link import SalesforceValues, Side, SyncLink
 from tasksync.engine.context import SyncContext
@@ -200,7 +200,8 @@ def rendered_at(link: SyncLink, merged: Merged, ctx: SyncContext) -> datetime | 
     """When SIA made the latest of its changes that alter the rendered Subject (SIA's clock): the time a
     Subject the sync writes for them is SIA's change. A change back to the agreed value of a field the
     template shows renders it too: the change in between rendered another Subject, or met one Salesforce
-    made, that this one renders over (SPEC 3: the later change wins)."""
+    made, that this one renders over (SPEC 3: the later change wins). Not a field past the 255-character
+    cut: no value of it rendered another Subject (sim seed 1374)."""
     template = ctx.settings.subject_template
     before = render_subject(template, link.agreed)
     return max(
@@ -208,7 +209,7 @@ def rendered_at(link: SyncLink, merged: Merged, ctx: SyncContext) -> datetime | 
             change.at
             for field, change in _rendering(merged).items()
             if render_subject(template, link.agreed.model_copy(update={field.value: change.value})) != before
-            or (change.value == getattr(link.agreed, field) and shows(template, field))
+            or (change.value == getattr(link.agreed, field) and shows_in(template, link.agreed, field))
         ),
         default=None,
     )

@@ -328,9 +328,15 @@ class _Watch:
                 theirs=someone_elses(prompt, self.ctx),
             )
         if value != known:
-            # After a write of the sync's that answered, Salesforce's value came after it: as late as the read.
-            changed_at = self._last_modified() if pending else self.dated(sf_field, value)[0]
-            self.salesforce_changed(sf_field, value, changed_at, replaced_write=pending)
+            # After a write of the sync's that answered, Salesforce's value came after it: as late as the read,
+            # in the write's own transaction (automation) or right after. A write that had landed before the
+            # record last changed, beyond the clocks' margin, met no automation: a later change replaced it, as
+            # any other (sim seed 7821: a Subject edited 39 minutes after the write, taken for the write's
+            # outcome, let an older SIA change render the Subject over it).
+            last = self.link.last_write(sf_field)
+            replaced = pending and not (last is not None and last.landed_before(self._last_modified()))
+            changed_at = self._last_modified() if replaced else self.dated(sf_field, value)[0]
+            self.salesforce_changed(sf_field, value, changed_at, replaced_write=replaced)
 
     def dated(self, sf_field: SalesforceField, value: SfValue) -> tuple[datetime, bool, bool]:
         """When Salesforce's change of ``sf_field`` to ``value``, shown by a record read, was made, whether

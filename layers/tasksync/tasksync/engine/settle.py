@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from tasksync.domain.field_map import SF_FIELD, SfValue
+from tasksync.domain.field_map import SF_FIELD, SIA_FIELD, SfValue
 from tasksync.domain.reminder_task import TASK_FIELDS, ReminderTask, TaskField, TaskValues
 from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.salesforce_writes import TaskCreate, TaskUpdate
-from tasksync.domain.subject_template import render_subject
+from tasksync.domain.subject_template import render_subject, shows
 from tasksync.domain.sync_link import SalesforceWrite, Side, SyncLink
 from tasksync.engine.context import SyncContext
 from tasksync.engine.decisions import (
@@ -31,7 +31,7 @@ from tasksync.engine.merge import (
     rendered_at,
     salesforce_writes,
 )
-from tasksync.engine.observe import Observation, salesforce_subject
+from tasksync.engine.observe import JUST_AFTER, Observation, salesforce_subject
 
 
 def salesforce_values(values: TaskValues, ctx: SyncContext) -> dict[SalesforceField, SfValue]:
@@ -135,12 +135,8 @@ def settle(
     )
     # A create saves its link before it is sent, even when nothing else changed (carry_out).
     save = new_link != link or isinstance(salesforce_action, CreateSalesforceTask)
-    # Refused, the update landed in no part: Salesforce still holds what the resent writes were made over,
-    # and SIA's changes it carried are not agreed, so that the next decision sends them again (a rename still
-    # reaches the Subject when the record comes back, SPEC 3).
-    before = learnt.salesforce.with_values(link.held_before_last_writes(resend))
     update = isinstance(salesforce_action, UpdateSalesforceTask)
-    refused = learnt.updated(salesforce=before, **_unagreed(link, merged)) if update else None
+    refused = _refused(link, learnt, merged, resend, ctx) if update else None
     # Not taken, the update never was: a link saying it was sent would read Salesforce's value after it
     # as the write not landed yet, where it may be a newer edit.
     not_taken = link if update and reminder_action is None else None
@@ -155,14 +151,41 @@ def settle(
     )
 
 
-def _unagreed(link: SyncLink, merged: Merged) -> dict[str, object]:
-    """The agreement as ``merged`` makes it, but for the fields SIA won: as ``link`` had them."""
+def _refused(
+    link: SyncLink, learnt: SyncLink, merged: Merged, resend: Mapping[SalesforceField, object], ctx: SyncContext
+) -> SyncLink:
+    """The link to save when Salesforce refuses the update for good: it landed in no part. Salesforce still
+    holds what the resent writes were made over, and those writes never happened. SIA's changes the update
+    carried are not agreed, so that the next decision sends them again (a rename still reaches the Subject
+    when the record comes back, SPEC 3): the fields SIA won are as ``link`` had them, and a resent write's
+    change, agreed by an earlier decision, is news again (sim seed 8343: a rename resent with a refused
+    Description never reached the Subject, the link saying it had)."""
     sia_won = [field for field, side in merged.winners.items() if side is Side.SIA]
     agreed = merged.agreed.model_copy(update={field.value: getattr(link.agreed, field) for field in sia_won})
     agreed_at = merged.agreed_at | {field: link.agreed_at[field] for field in sia_won}
     kept = {field: at for field, at in merged.sia_changed_at.items() if field not in sia_won}
     sia_changed_at = kept | {field: at for field, at in link.sia_changed_at.items() if field in sia_won}
-    return {"agreed": agreed, "agreed_at": agreed_at, "sia_changed_at": sia_changed_at}
+    template = ctx.settings.subject_template
+    dropped: set[int] = set()
+    for sf_field in resend:
+        index = max((i for i, write in enumerate(learnt.writes) if write.field is sf_field), default=None)
+        if index is None:
+            continue
+        dropped.add(index)
+        made_at = learnt.writes[index].sia_at
+        if made_at is None:
+            continue
+        # A Subject renders the fields its template shows: the change it carried is one of theirs.
+        shown = [f for f in TASK_FIELDS if shows(template, f)] if sf_field is SalesforceField.SUBJECT else []
+        for field in shown or [SIA_FIELD[sf_field]]:
+            agreed_at[field] = min(agreed_at[field], made_at - JUST_AFTER)
+    return learnt.updated(
+        salesforce=learnt.salesforce.with_values(link.held_before_last_writes(resend)),
+        writes=tuple(write for i, write in enumerate(learnt.writes) if i not in dropped),
+        agreed=agreed,
+        agreed_at=agreed_at,
+        sia_changed_at=sia_changed_at,
+    )
 
 
 def _based_anew(

@@ -17,6 +17,7 @@ import contextlib
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from tasksync.domain.clocks import SENT_LATE
 from tasksync.domain.reminder_events import Origin, ReminderEventKind, ReminderTaskEvent
@@ -27,6 +28,7 @@ from tasksync.engine.changes import SalesforceChange
 from tasksync.engine.decisions import Decision, SkipReason
 from tasksync.engine.from_reminders import decide_reminder_event, decide_while_paused
 from tasksync.engine.from_salesforce import decide_salesforce_change
+from tasksync.engine.merge import reminder_changes
 from tasksync.ports.reminder_tasks import TaskNotFound, VersionConflict
 from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tasksync.ports.sync_state import ConcurrentUpdate
@@ -177,7 +179,7 @@ def _read_behind(
         and event.task.id not in failed
         and (
             (bool(link.unsent) and event.task.version >= link.sia_version)
-            or (event.task.version > link.sia_version and now - event.occurred_at > SENT_LATE)
+            or (event.task.version > link.sia_version and _carries_late_edits(event, link, now))
         )
     }
     if not behind:
@@ -191,6 +193,14 @@ def _read_behind(
         failed.update(dict.fromkeys(behind.values(), error))  # these tasks' events are retried
         return {}
     return {by_id[record.id[:15]]: SalesforceChange.of_record(record, now) for record in records}
+
+
+def _carries_late_edits(event: ReminderTaskEvent, link: SyncLink, now: datetime) -> bool:
+    """Whether the task the event carries holds a change of the rep's not agreed yet and older than
+    ``SENT_LATE``: the event may be a later edit's, sent on time, with an earlier edit's whose own event
+    failed (sim seed 4194: a due date 8 minutes old, written unread over a Salesforce user's, with no
+    conflict recorded)."""
+    return any(now - change.at > SENT_LATE for change in reminder_changes(link, event.task).values())
 
 
 def _apply_latest(
