@@ -63,6 +63,7 @@ def _run(seed: int, steps: int, tracing: bool) -> SimResult:
                 users.act()
             while world.rng.random() < 0.7 and world.deliver_due():
                 pass
+            world.scheduled_runs()
         users.settle()
         world.drain()
         # The event path alone must have brought every change it carried to both sides (SPEC 6).

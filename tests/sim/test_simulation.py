@@ -3,6 +3,8 @@ That it notices each broken rule is ``test_bites``; `make test` also runs `make 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from tasksync.domain.reminder_events import Origin
@@ -72,3 +74,24 @@ def test_a_body_is_applied_only_when_every_rep_it_concerns_ran() -> None:
     world.drain()
 
     assert [body in world.applied for body in world.sia_sent] == [True, False]
+
+
+def test_the_scheduled_functions_fire_amid_the_event_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not only once the event path drained: a Salesforce user's delete whose event was lost reaches SIA
+    at the deletion sweep's next run, while events still flow."""
+    world = World(1)
+    world.faults = Faults.none()
+    world.queues.faults = world.faults.delivery
+    world.set_sync("user-1", True)
+    world.drain()
+    record = world.org.create({"OwnerId": "005000000000001AAA", "Subject": "Call Ana", "TaskSubtype": "Task"})
+    world.drain()
+    (copy,) = [task for task in world.sia.list("user-1") if task.name == "Call Ana"]
+    world.org.on_change = world.queues.lose
+    world.org.delete(record.id)
+    world.now += timedelta(minutes=15)
+
+    monkeypatch.setattr("tests.sim.world.SCHEDULED_ODDS", 1.0)
+    world.scheduled_runs()
+
+    assert world.sia.get("user-1", copy.id) is None

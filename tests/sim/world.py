@@ -63,6 +63,8 @@ INSTANCE_URL = "https://example.my.salesforce.com"
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 MAX_BATCH = 10
 """ReminderChangesFunction's BatchSize (template.yaml)."""
+SCHEDULED_ODDS = 0.01
+"""Each scheduled function fires with these odds a step: about once a seed, amid the event path."""
 
 
 class NeverQuiet(Exception):
@@ -249,18 +251,30 @@ class World:
                 partial(run_first_sync, user, self.services, self.state, resume=resume, invocation=invocation)
             )
 
-    def run_safety_nets(self) -> None:
-        """The scheduled functions' rounds, as they run them: the deletion sweep, the reconciliation and
-        the SIA-side resync, twice some minutes apart (a change Salesforce dated ahead of the sync's clock
-        falls in the second window), once changes have had the resync's settling time."""
-        self.now += SETTLING + timedelta(minutes=1)
-        jobs: list[Callable[[SyncSettings], Any]] = [
+    def _scheduled_jobs(self) -> list[Callable[[SyncSettings], Any]]:
+        """The scheduled functions' jobs: the deletion sweep, the reconciliation, the SIA-side resync."""
+        return [
             lambda settings: sweep_deletions(settings, self.services, self.state),
             lambda settings: reconcile_updates(settings, self.services, self.state),
             lambda settings: resync_reminders(settings, self.services),
         ]
+
+    def scheduled_runs(self) -> None:
+        """The scheduled functions firing while the event path runs (their schedules know nothing of it),
+        with its faults: crashes and Salesforce's errors included. A rep whose part of a round fails waits
+        for the next run (``run_round`` reports it, and the invocation succeeds, so Lambda retries nothing)."""
+        for job in self._scheduled_jobs():
+            if self.rng.random() < SCHEDULED_ODDS:
+                result = run_round(job, self.services, BudgetGovernor())
+                self.log(partial("scheduled run: done {}, failed {}".format, sorted(result.done), result.failed))
+
+    def run_safety_nets(self) -> None:
+        """The scheduled functions' rounds, as they run them, twice some minutes apart (a change Salesforce
+        dated ahead of the sync's clock falls in the second window), once changes have had the resync's
+        settling time: each until it leaves nothing for its next run."""
+        self.now += SETTLING + timedelta(minutes=1)
         for _ in range(2):
-            for job in jobs:
+            for job in self._scheduled_jobs():
                 self._until_done(partial(run_round, job, self.services, BudgetGovernor()))
             self.now += timedelta(minutes=5)
 

@@ -247,8 +247,15 @@ class _Watch:
         self.unheld: dict[TaskField, FieldChange] = {}
         self.read_undated: dict[SalesforceField, datetime] = {}
         self.rebased: dict[SalesforceField, datetime] = {}
+        # The fields a read shows Salesforce changed: not one still holding what it held before a write of the
+        # sync's that never showed (that write has not landed: no change of Salesforce's; sim seed 181).
         self.differing = (
-            {f for f in SALESFORCE_FIELDS if normalized(change.task.value(f)) != link.salesforce.get(f)}
+            {
+                f
+                for f in SALESFORCE_FIELDS
+                if (value := normalized(change.task.value(f))) != link.salesforce.get(f)
+                and not (link.unconfirmed(f) and link.holds_from_before_last_write(f, value))
+            }
             if change.change_type is ChangeType.RECORD
             else set()
         )
