@@ -320,6 +320,26 @@ class SyncWorld:
             raise AssertionError("the create's answer was not lost")
         return created
 
+    def rep_updates_and_the_update_times_out(self, **changes: Any) -> ReminderTaskEvent:
+        """The rep changes the task; the sync's update times out before it is sent (it did not land), so the
+        event goes back to its queue and the link holds the write unsent. Returns that event."""
+        self.rep_updates(**changes)
+        (updated,) = self.pending()
+        self.mark_delivered()
+        assert isinstance(updated, ReminderTaskEvent)
+        self.fault = lambda moment: (
+            SalesforceError(ErrorKind.TRANSIENT, "TIMEOUT", "no answer") if moment == "before update_tasks" else None
+        )
+        try:
+            self.deliver(updated)
+        except SalesforceError as error:
+            assert error.kind is ErrorKind.TRANSIENT  # back to the queue, to be retried
+        else:
+            raise AssertionError("the update did not time out")
+        finally:
+            self.fault = None
+        return updated
+
     # -- delivery
     def deliver(self, message: ReminderTaskEvent | SalesforceChange) -> Decision:
         """An SIA event to its rep; a Salesforce change to the user (``deliver_to_org`` routes it)."""

@@ -5,13 +5,10 @@ lost) is no Salesforce change: it does not make the read's one change undatable.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date
 
 from tasksync.domain.reminder_events import ReminderTaskEvent
-from tasksync.ports.salesforce import ErrorKind, SalesforceError
 from tasksync.use_cases.reminder_batches import apply_reminder_batch
-from tasksync.use_cases.reminder_events import apply_reminder_event
 from tests.unit.builders import SyncWorld
 
 
@@ -21,16 +18,7 @@ def test_a_salesforce_change_half_an_hour_after_the_reps_wins_though_a_rename_of
     world.rep_creates()
     world.sync()
     sf_id = world.record_of().id
-    world.rep_updates(name="Call Bob")
-    (renamed,) = world.pending()
-    assert isinstance(renamed, ReminderTaskEvent)
-    world.mark_delivered()
-    world.fault = lambda moment: (
-        SalesforceError(ErrorKind.TRANSIENT, "TIMEOUT", "no answer") if moment == "before update_tasks" else None
-    )
-    with contextlib.suppress(SalesforceError):
-        apply_reminder_event(renamed, world.settings, world.services)
-    world.fault = None
+    world.rep_updates_and_the_update_times_out(name="Call Bob")
     # and the rep's due date, whose event is late
     world.rep_updates(due_date=date(2026, 4, 1))
     (moved,) = world.pending()

@@ -132,16 +132,7 @@ def test_a_rename_resent_with_a_refused_change_reaches_the_subject_once_the_chan
     world = SyncWorld()
     world.rep_creates()
     world.sync()
-    world.rep_updates(name="Call Bob")
-    (renamed,) = world.pending()
-    assert isinstance(renamed, ReminderTaskEvent)
-    world.mark_delivered()
-    world.fault = lambda moment: (
-        SalesforceError(ErrorKind.TRANSIENT, "TIMEOUT", "no answer") if moment == "before update_tasks" else None
-    )
-    with contextlib.suppress(SalesforceError):  # back to its queue; the rename is remembered as unsent
-        apply_reminder_event(renamed, world.settings, world.services)
-    world.fault = None
+    world.rep_updates_and_the_update_times_out(name="Call Bob")
     # and resent with details a validation rule refuses: neither lands
     world.org.validation_rules.append(lambda before, after, by_api: "no" if after.get("Description") == "x" else None)
     world.rep_updates(details="x")

@@ -13,15 +13,15 @@ TEMPLATE = "{{activity_subject}} due {{activity_due_date}}"
 LONG_NAME = "L" * 255
 
 
-def test_a_due_date_moved_and_back_past_the_cut_renders_no_subject_over_a_salesforce_edit() -> None:
-    # Given a name so long that the due date is cut from the Subject, and the Subject edited in Salesforce
+def _moved_and_back_after_a_subject_edit(name: str) -> str | None:
+    """The Subject once the rep moves the due date and back, both events in one batch, after a Salesforce
+    user edited the Subject."""
     world = SyncWorld(settings(subject_template=TEMPLATE))
-    world.rep_creates(LONG_NAME, due_date=date(2026, 1, 5))
+    world.rep_creates(name, due_date=date(2026, 1, 5))
     world.sync()
     world.tick(60)
     world.org.update(world.record_of().id, {"Subject": "Send deck"})
     world.sync()
-    # When the rep moves the due date and back, and both events come in one batch
     world.tick(60)
     world.rep_updates(due_date=date(2026, 1, 6))
     world.rep_updates(due_date=date(2026, 1, 5))
@@ -29,25 +29,14 @@ def test_a_due_date_moved_and_back_past_the_cut_renders_no_subject_over_a_salesf
     world.mark_delivered()
     apply_reminder_batch(events, world.services)
     world.sync()
+    return world.record_of().subject
 
-    # Then the Subject Salesforce's user gave it stays: no change of the rep's rendered another
-    assert world.record_of().subject == "Send deck"
+
+def test_a_due_date_moved_and_back_past_the_cut_renders_no_subject_over_a_salesforce_edit() -> None:
+    # A name so long that the due date is cut from the Subject: no change of the rep's rendered another.
+    assert _moved_and_back_after_a_subject_edit(LONG_NAME) == "Send deck"
 
 
 def test_a_due_date_moved_and_back_within_the_cut_renders_the_subject_again() -> None:
     # The change in between rendered another Subject over the edit: the one back renders over it in turn.
-    world = SyncWorld(settings(subject_template=TEMPLATE))
-    world.rep_creates("Call Ana", due_date=date(2026, 1, 5))
-    world.sync()
-    world.tick(60)
-    world.org.update(world.record_of().id, {"Subject": "Send deck"})
-    world.sync()
-    world.tick(60)
-    world.rep_updates(due_date=date(2026, 1, 6))
-    world.rep_updates(due_date=date(2026, 1, 5))
-    events = [e for e in world.pending() if isinstance(e, ReminderTaskEvent)]
-    world.mark_delivered()
-    apply_reminder_batch(events, world.services)
-    world.sync()
-
-    assert world.record_of().subject == "Call Ana due 2026-01-05"
+    assert _moved_and_back_after_a_subject_edit("Call Ana") == "Call Ana due 2026-01-05"
