@@ -63,6 +63,8 @@ INSTANCE_URL = "https://example.my.salesforce.com"
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 MAX_BATCH = 10
 """ReminderChangesFunction's BatchSize (template.yaml)."""
+FIRST_SYNC_LEGS = 100
+"""Legs of one first sync before it counts as never ending (a seed's few dozen records take a handful)."""
 SCHEDULED_ODDS = 0.01
 """Each scheduled function fires with these odds a step: about once a seed, amid the event path."""
 
@@ -243,13 +245,16 @@ class World:
         """The first sync as its handler runs it: legs of a seeded few rows, each saving its checkpoint and
         handing over to the next (a resume), each retried as Lambda retries an invocation."""
         waiting = [False]
-        while waiting:
+        for _ in range(FIRST_SYNC_LEGS):
+            if not waiting:
+                return
             resume = waiting.pop()
             budget = itertools.count(self.rng.randint(1, 2), -1)
             invocation = Invocation(time_left=partial(_time_left, budget), hand_over=partial(waiting.append, True))
             self._until_done(
                 partial(run_first_sync, user, self.services, self.state, resume=resume, invocation=invocation)
             )
+        raise NeverQuiet("the first sync kept handing over to a next leg")
 
     def _scheduled_jobs(self) -> list[Callable[[SyncSettings], Any]]:
         """The scheduled functions' jobs: the deletion sweep, the reconciliation, the SIA-side resync."""

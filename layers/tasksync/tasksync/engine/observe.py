@@ -370,13 +370,15 @@ class _Watch:
             return
         if restated and as_sf_json(value) in self.link.held_before_unshown_writes(sf_field, by=at):
             return
+        # A change event of the second the write was shown in: the record held the write after it, so the
+        # write came last in that second, over the change (sim seed 7575).
         write = next(
             (
                 write
                 for write in reversed(self.link.writes)
                 if write.field is sf_field
                 and (write.base is None or at > write.base)
-                and (write.shown_at is None or at < write.shown_at)
+                and (write.shown_at is None or at < write.shown_at or (at == write.shown_at and not restated))
                 and not write.landed_before(at)
             ),
             None,
@@ -394,7 +396,11 @@ class _Watch:
         fields, field = self.ctx.field_map, SIA_FIELD[sf_field]
         synced, last = self.link.synced_seen.get(sf_field), self.link.last_write(sf_field)
         in_sia = fields.to_sia(field, value)
-        if in_sia is UNSYNCED or not _unsynced(sf_field, held, fields) or (synced is not None and at <= synced):
+        # An update in the second of the sync's create, the last synced value seen, changed the record it made:
+        # it came after (sim seed 2700).
+        after_create = last is not None and last.by_create and at == synced
+        seen_since = synced is not None and at <= synced and not after_create
+        if in_sia is UNSYNCED or not _unsynced(sf_field, held, fields) or seen_since:
             return
         if last is not None and last.shown_at is None and not last.by_create:
             return
