@@ -69,6 +69,11 @@ class Observation:
     rebased: dict[SalesforceField, datetime] = dataclass_field(default_factory=dict)
     """Fields whose write, not shown yet, another client's change set to the same value at this time: a change
     older than it, whose event comes late, is one Salesforce itself moved on from, not one the write replaced."""
+    restated: dict[SalesforceField, datetime] = dataclass_field(default_factory=dict)
+    """Fields a whole record showed at the value the link knew, with the last change of them seen before: the
+    record tells no change of them since, so a write made over one is based there. A change between, whose
+    event comes late, was set back to that value before the read, and the write replaced that (sim seeds
+    5569, 6964)."""
 
 
 def settles(change: SalesforceChange, link: SyncLink) -> bool:
@@ -101,6 +106,8 @@ def observe(change: SalesforceChange, link: SyncLink, echo: bool, ctx: SyncConte
         newer = seen is None or at > seen
         if newer:
             watch.seen_at[sf_field] = at
+            if change.is_full_record and value == known and seen is not None and not pending:
+                watch.restated[sf_field] = seen
         if truth:
             watch.settle(sf_field, value, known, pending)
             continue
@@ -247,6 +254,7 @@ class _Watch:
         self.unheld: dict[TaskField, FieldChange] = {}
         self.read_undated: dict[SalesforceField, datetime] = {}
         self.rebased: dict[SalesforceField, datetime] = {}
+        self.restated: dict[SalesforceField, datetime] = {}
         # The fields a read shows Salesforce changed: not one still holding what it held before a write of the
         # sync's that never showed (that write has not landed: no change of Salesforce's; sim seed 181).
         self.differing = (
@@ -285,6 +293,7 @@ class _Watch:
             unheld=self.unheld,
             undated=self.read_undated,
             rebased=self.rebased,
+            restated=self.restated,
         )
 
     def undated(self, sf_field: SalesforceField) -> datetime:

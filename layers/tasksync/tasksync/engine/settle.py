@@ -87,7 +87,7 @@ def settle(
     # A write whose answer never came (a time-out, a crash) goes again with this decision's.
     resend = {field: observed.held.get(field) for field in link.unsent if field not in observed.shown}
     # What the sync knows of each field as it writes: a change only a read showed, as of its earliest.
-    base = observed.seen_at | observed.undated
+    base = observed.seen_at | observed.restated | observed.undated
     learnt = link.updated(
         agreed=merged.agreed,
         agreed_at=merged.agreed_at,
