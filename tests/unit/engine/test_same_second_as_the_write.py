@@ -5,13 +5,16 @@ replaced unseen: the conflict is recorded, and the later of the two changes wins
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.domain.reminder_task import Priority
+from tasksync.domain.salesforce_task import SalesforceField
 from tasksync.domain.sync_link import Side
 from tasksync.engine.changes import SalesforceChange
-from tests.unit.builders import SyncWorld
+from tasksync.engine.settle import nothing_observed, settle
+from tests.unit.builders import SyncWorld, context, linked
 
 
 def test_a_change_in_the_second_of_a_write_that_replaced_it_is_a_recorded_conflict_when_it_comes_late() -> None:
@@ -60,3 +63,15 @@ def test_a_synced_value_set_in_the_second_of_the_syncs_create_reaches_sia_before
     task = world.task()
     assert task is not None and task.priority is Priority.HIGH
     assert world.record_of().priority == "Low"
+
+
+def test_a_value_won_back_that_salesforce_holds_already_writes_nothing() -> None:
+    # An event of a crossing delivered again, long after (its key forgotten), wins the same value back (sim
+    # seed 1110): Salesforce holds it, and writing it again would be a write with no change (SPEC 7).
+    task, link = linked()
+    held = link.salesforce.priority
+    observed = dataclasses.replace(nothing_observed(link), restore={SalesforceField.PRIORITY: held})
+
+    decision = settle(link, task, observed, context())
+
+    assert decision.salesforce is None

@@ -116,7 +116,9 @@ def settle(
         # Against what Salesforce holds once its replaced values are restored: a field Salesforce won stays as
         # restored. What SIA's changes write comes over those restored values: they are later.
         rendering = salesforce_writes(link, merged, observed.held.with_values(observed.restore), ctx)
-        written = observed.restore | rendering
+        # A value won back that Salesforce holds already (an event of the crossing delivered again) writes nothing.
+        restore = {f: v for f, v in observed.restore.items() if v != observed.held.get(f)}
+        written = restore | rendering
         subject = rendering.get(SalesforceField.SUBJECT)
         rendered = {"rendered_subject": subject} if isinstance(subject, str) else {}
         if resend or written:
