@@ -6,7 +6,7 @@ replaced unseen: the conflict is recorded, and the later of the two changes wins
 from __future__ import annotations
 
 import dataclasses
-from datetime import date
+from datetime import date, timedelta
 
 from tasksync.domain.reminder_events import ReminderTaskEvent
 from tasksync.domain.reminder_task import Priority
@@ -75,3 +75,32 @@ def test_a_value_won_back_that_salesforce_holds_already_writes_nothing() -> None
     decision = settle(link, task, observed, context())
 
     assert decision.salesforce is None
+
+
+def test_a_write_of_the_value_a_salesforce_change_had_set_replaced_nothing() -> None:
+    # Salesforce's clock runs 70 seconds ahead. A Salesforce user sets Normal (its event late); the rep sets
+    # Normal too, which the sync writes (the same value), then High, written over it
+    world = SyncWorld()
+    world.org.skew = timedelta(seconds=70)
+    world.rep_creates(priority=Priority.HIGH)
+    world.sync()
+    sf_id = world.record_of().id
+    world.tick()
+    world.org.update(sf_id, {"Priority": "Normal"}, client_id="SfdcInternalAPI/")  # a user, in the UI
+    (theirs,) = world.pending()
+    assert isinstance(theirs, SalesforceChange)
+    world.mark_delivered()
+    world.tick()
+    world.rep_updates(priority=Priority.NORMAL)
+    world.sync()
+    world.tick(3)
+    world.rep_updates(priority=Priority.HIGH)
+    world.sync()
+    # When the user's event comes at last (or again, long after: sim seed 9823)
+    world.deliver(theirs)
+    world.sync()
+
+    # Then nothing changes: the write of Normal left the field as the user had set it, so the user's change
+    # crossed nothing the sync wrote; the rep's High, written after both, stands
+    task = world.task()
+    assert task is not None and (task.priority, world.record_of().priority) == (Priority.HIGH, "High")

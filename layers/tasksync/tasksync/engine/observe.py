@@ -380,12 +380,14 @@ class _Watch:
         if restated and as_sf_json(value) in self.link.held_before_unshown_writes(sf_field, by=at):
             return
         # A change event of the second the write was shown in: the record held the write after it, so the
-        # write came last in that second, over the change (sim seed 7575).
+        # write came last in that second, over the change (sim seed 7575). A write of the same value left
+        # the field as the change had set it (9823).
         write = next(
             (
                 write
                 for write in reversed(self.link.writes)
                 if write.field is sf_field
+                and write.value != as_sf_json(value)  # a write of the change's own value replaced nothing
                 and (write.base is None or at > write.base)
                 and (write.shown_at is None or at < write.shown_at or (at == write.shown_at and not restated))
                 and not write.landed_before(at)
